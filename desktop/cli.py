@@ -1,0 +1,177 @@
+"""Command line: headless subcommands, or the window.
+
+``rewind`` alone opens the built-in demo; ``rewind PATH.db`` opens a database in the
+window; ``rewind threads|history|export|diff ...`` print JSON and never import Qt.
+Every failure the user can fix is one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from desktop import __version__
+from desktop.core.errors import RewindError
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _open(path: str):
+    from desktop.core.sources import open_source
+
+    return open_source(path)
+
+
+def _print_json(value: Any, *, indent: int | None = None) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=indent) + "\n")
+    sys.stdout.flush()
+
+
+def cmd_threads(args: argparse.Namespace) -> int:
+    """``rewind threads PATH``: every thread as a JSON array, newest first."""
+    with _open(args.path) as source:
+        threads = source.list_threads(args.filter or "")
+    _print_json([t.to_json() for t in threads], indent=2)
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """``rewind history PATH --thread ID``: one JSON line per checkpoint, newest first."""
+    with _open(args.path) as source:
+        for meta in source.history(args.thread):
+            _print_json(meta.to_json())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """``rewind export PATH --thread ID``: the thread with decoded values and writes."""
+    with _open(args.path) as source:
+        _print_json(source.export_thread(args.thread), indent=2)
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """``rewind diff PATH --thread ID --checkpoint A [--against B]``: what changed."""
+    from desktop.core.diff import diff_states, render_diff_text
+    from desktop.core.inspect import load_diff_pair
+
+    with _open(args.path) as source:
+        new, old = load_diff_pair(source, args.thread, args.checkpoint, args.against)
+    diff = diff_states(old.values if old else {}, new.values)
+    if args.json:
+        _print_json(diff.to_json(), indent=2)
+    else:
+        sys.stdout.write(render_diff_text(diff) + "\n")
+    return 0
+
+
+def _add_path(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="SQLite checkpoint database written by SqliteSaver")
+
+
+def _add_thread(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--thread", required=True, metavar="ID", help="thread_id")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The headless subcommands; the window has its own parser (:func:`build_gui_parser`)."""
+    parser = argparse.ArgumentParser(
+        prog="rewind",
+        description="Rewind: time-travel debugger for LangGraph checkpoint databases.",
+        epilog="Without a subcommand, `rewind [PATH.db]` opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"rewind {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    threads = sub.add_parser("threads", help="list threads as JSON")
+    _add_path(threads)
+    threads.add_argument("--filter", metavar="TEXT", help="only thread ids containing TEXT")
+    threads.set_defaults(func=cmd_threads)
+
+    history = sub.add_parser("history", help="list a thread's checkpoints, one JSON per line")
+    _add_path(history)
+    _add_thread(history)
+    history.set_defaults(func=cmd_history)
+
+    export = sub.add_parser("export", help="export a thread with decoded state as JSON")
+    _add_path(export)
+    _add_thread(export)
+    export.set_defaults(func=cmd_export)
+
+    diff = sub.add_parser("diff", help="what changed between two checkpoints")
+    _add_path(diff)
+    _add_thread(diff)
+    diff.add_argument("--checkpoint", required=True, metavar="ID")
+    diff.add_argument(
+        "--against", metavar="ID", help="checkpoint to compare with (default: the parent)"
+    )
+    diff.add_argument("--json", action="store_true", help="print the diff as JSON")
+    diff.set_defaults(func=cmd_diff)
+    return parser
+
+
+def build_gui_parser() -> argparse.ArgumentParser:
+    """Options of the window: ``rewind [PATH.db] [--thread ID] [--checkpoint ID] ...``."""
+    parser = argparse.ArgumentParser(
+        prog="rewind",
+        description=(
+            "Open the Rewind window. Without PATH, opens the built-in demo database. "
+            "Headless commands: threads, history, export, diff, run, fork, replay, resume "
+            "(see `rewind COMMAND --help`)."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"rewind {__version__}")
+    parser.add_argument("path", nargs="?", help="SQLite checkpoint database to open")
+    parser.add_argument("--thread", metavar="ID", help="select this thread")
+    parser.add_argument("--checkpoint", metavar="ID", help="select this checkpoint")
+    parser.add_argument("--graph", metavar="SPEC", help="module:attr, file.py:attr or demo")
+    parser.add_argument("--config", metavar="FILE", help="langgraph.json to load the graph from")
+    parser.add_argument("--graph-id", metavar="NAME", help="graph id in langgraph.json")
+    parser.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="render the window once everything selected has loaded, save it and exit",
+    )
+    return parser
+
+
+HEADLESS_COMMANDS = ("threads", "history", "export", "diff", "run", "fork", "replay", "resume")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rewind`` script and ``python -m desktop``."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] in HEADLESS_COMMANDS:
+        args = build_parser().parse_args(args_list)
+        return _run_reporting_errors(args.func, args)
+    if args_list and args_list[0] in ("-h", "--help"):
+        build_gui_parser().print_help()
+        return 0
+    args = build_gui_parser().parse_args(args_list)
+
+    def launch(options: argparse.Namespace) -> int:
+        from desktop.ui.app import run_app
+
+        return run_app(options)
+
+    return _run_reporting_errors(launch, args)
+
+
+def _run_reporting_errors(
+    func: Callable[[argparse.Namespace], int], args: argparse.Namespace
+) -> int:
+    try:
+        return func(args)
+    except RewindError as exc:
+        sys.stderr.write(f"rewind: error: {exc}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("rewind: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0

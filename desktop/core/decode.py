@@ -1,0 +1,259 @@
+"""Safe decoding of checkpoint blobs into JSON-safe values.
+
+Checkpoint databases are untrusted input (a colleague's bug report, a production copy).
+LangGraph's msgpack format stores class instances as extension records that name a
+module and a class to import and call. Rewind never imports or calls anything while
+reading: :func:`decode_typed` unpacks the msgpack itself with an extension hook that
+turns every record into plain data. Well-known types (LangChain messages, datetimes,
+``Send``, ``Interrupt``, sets, UUIDs) get a readable shape; anything else is shown as
+``{"__type__": "module.Name", ...its fields}``. Pickle is never decoded.
+
+:func:`to_jsonable` gives live Python objects (from a running graph) the same shapes,
+so streamed values and stored values look alike everywhere in the app.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import enum
+import json
+import math
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import ormsgpack
+
+TYPE_KEY = "__type__"
+
+MESSAGE_TYPES = frozenset({"human", "ai", "tool", "system", "chat", "function", "remove"})
+_MESSAGE_FIELDS = (
+    "type",
+    "id",
+    "name",
+    "content",
+    "tool_calls",
+    "invalid_tool_calls",
+    "tool_call_id",
+    "status",
+    "artifact",
+    "usage_metadata",
+    "response_metadata",
+    "additional_kwargs",
+)
+_MESSAGE_CLASS_TYPES = {
+    "HumanMessage": "human",
+    "HumanMessageChunk": "human",
+    "AIMessage": "ai",
+    "AIMessageChunk": "ai",
+    "ToolMessage": "tool",
+    "ToolMessageChunk": "tool",
+    "SystemMessage": "system",
+    "SystemMessageChunk": "system",
+    "ChatMessage": "chat",
+    "ChatMessageChunk": "chat",
+    "FunctionMessage": "function",
+    "FunctionMessageChunk": "function",
+    "RemoveMessage": "remove",
+}
+
+# Extension codes written by langgraph.checkpoint.serde.jsonplus.
+_EXT_CONSTRUCTOR_SINGLE_ARG = 0
+_EXT_CONSTRUCTOR_POS_ARGS = 1
+_EXT_CONSTRUCTOR_KW_ARGS = 2
+_EXT_METHOD_SINGLE_ARG = 3
+_EXT_PYDANTIC_V1 = 4
+_EXT_PYDANTIC_V2 = 5
+_EXT_NUMPY_ARRAY = 6
+_EXT_DELTA_SNAPSHOT = 7
+
+_BYTES_PREVIEW = 48
+
+
+class DecodeError(ValueError):
+    """A blob could not be decoded; the message says why in one line."""
+
+
+def decode_typed(type_: str | None, blob: bytes | None) -> Any:
+    """Decode one ``(type, blob)`` pair as stored by a LangGraph saver into JSON-safe data."""
+    if type_ in (None, "null") or blob is None:
+        return None
+    if type_ == "msgpack":
+        try:
+            raw = ormsgpack.unpackb(blob, ext_hook=_ext_hook, option=ormsgpack.OPT_NON_STR_KEYS)
+        except (ormsgpack.MsgpackDecodeError, ValueError, TypeError) as exc:
+            raise DecodeError(f"invalid msgpack ({_first_line(exc)})") from None
+        return jsonable_data(raw)
+    if type_ == "json":
+        try:
+            return jsonable_data(json.loads(blob))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise DecodeError(f"invalid JSON ({_first_line(exc)})") from None
+    if type_ in ("bytes", "bytearray"):
+        return _bytes_data(bytes(blob))
+    if type_ == "pickle":
+        raise DecodeError("pickled value not decoded (pickle can run code; Rewind never loads it)")
+    raise DecodeError(f"unknown serialization type {type_!r}")
+
+
+def decode_metadata(raw: bytes | str | None) -> dict[str, Any]:
+    """Parse a checkpoint's metadata column (JSON text) into a dict."""
+    if raw is None:
+        return {}
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DecodeError(f"metadata is not JSON ({_first_line(exc)})") from None
+    if not isinstance(value, dict):
+        raise DecodeError(f"metadata is a JSON {type(value).__name__}, not an object")
+    return value
+
+
+class _Foreign:
+    """An extension record that was not imported: its type name and its data."""
+
+    __slots__ = ("data", "module", "name")
+
+    def __init__(self, module: str, name: str, data: Any) -> None:
+        self.module = module
+        self.name = name
+        self.data = data
+
+
+def _ext_hook(code: int, data: bytes) -> Any:
+    """Turn a msgpack extension record into data, never importing or calling anything."""
+    inner = ormsgpack.unpackb(data, ext_hook=_ext_hook, option=ormsgpack.OPT_NON_STR_KEYS)
+    if code == _EXT_DELTA_SNAPSHOT:
+        return inner
+    if code == _EXT_NUMPY_ARRAY:
+        return _Foreign("numpy", "ndarray", {"note": "array data not decoded"})
+    if not isinstance(inner, (list, tuple)) or len(inner) < 3:
+        return _Foreign("msgpack", f"ext{code}", inner)
+    module, name, payload = str(inner[0]), str(inner[1]), inner[2]
+    return _Foreign(module, name, payload)
+
+
+def jsonable_data(value: Any) -> Any:
+    """Convert decoded msgpack data (with foreign records) into JSON-safe values."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, _Foreign):
+        return _foreign_data(value)
+    if isinstance(value, Mapping):
+        return {_key(k): jsonable_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable_data(v) for v in value]
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return _bytes_data(bytes(value))
+    return {TYPE_KEY: type(value).__name__, "repr": repr(value)}
+
+
+def _foreign_data(record: _Foreign) -> Any:
+    module, name, payload = record.module, record.name, record.data
+    if module.startswith("langchain_core.messages") and name in _MESSAGE_CLASS_TYPES:
+        fields = jsonable_data(payload) if isinstance(payload, Mapping) else {}
+        return message_data(fields, _MESSAGE_CLASS_TYPES[name])
+    qualified = f"{module}.{name}"
+    if qualified in ("datetime.datetime", "datetime.date", "datetime.time"):
+        if isinstance(payload, str):
+            return payload
+        if isinstance(payload, (list, tuple)) and qualified == "datetime.date":
+            return "-".join(f"{int(p):02d}" for p in payload)
+    if qualified == "datetime.timedelta" and isinstance(payload, (list, tuple)):
+        days, seconds, micros = (list(payload) + [0, 0, 0])[:3]
+        return f"{days}d {seconds}s {micros}us"
+    if qualified in ("uuid.UUID", "decimal.Decimal") or module == "ipaddress":
+        return str(payload)
+    if module.startswith("pathlib") and isinstance(payload, (list, tuple)):
+        parts = [str(p) for p in payload]
+        return "/".join(parts).replace("//", "/")
+    if qualified in ("builtins.set", "builtins.frozenset", "collections.deque"):
+        return jsonable_data(list(payload) if isinstance(payload, (list, tuple)) else payload)
+    if qualified == "langgraph.types.Send" and isinstance(payload, (list, tuple)):
+        node, arg = (list(payload) + [None, None])[:2]
+        return {TYPE_KEY: "Send", "node": jsonable_data(node), "arg": jsonable_data(arg)}
+    if qualified == "langgraph.types.Interrupt":
+        fields = jsonable_data(payload)
+        if isinstance(fields, dict):
+            return {TYPE_KEY: "Interrupt", **fields}
+        return {TYPE_KEY: "Interrupt", "value": fields}
+    data = jsonable_data(payload)
+    if isinstance(data, dict):
+        return {TYPE_KEY: qualified, **data}
+    return {TYPE_KEY: qualified, "data": data}
+
+
+def message_data(fields: Mapping[str, Any], default_type: str | None = None) -> dict[str, Any]:
+    """The readable shape of a LangChain message: type, id, content, tool calls when present."""
+    out: dict[str, Any] = {"type": fields.get("type") or default_type}
+    for key in _MESSAGE_FIELDS[1:]:
+        value = fields.get(key)
+        if key in ("id", "content") or value not in (None, "", [], {}):
+            out[key] = value
+    return out
+
+
+def is_message(value: Any) -> bool:
+    """True for the JSON-safe shape of a LangChain message."""
+    return isinstance(value, dict) and value.get("type") in MESSAGE_TYPES and "content" in value
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert a live Python value (state, stream chunk) into the same JSON-safe shapes."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, Mapping):
+        return {_key(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return _bytes_data(bytes(value))
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return f"{value.days}d {value.seconds}s {value.microseconds}us"
+    if isinstance(value, enum.Enum):
+        return to_jsonable(value.value)
+    cls = type(value)
+    if cls.__name__ in _MESSAGE_CLASS_TYPES and cls.__module__.startswith("langchain_core"):
+        dumped = to_jsonable(value.model_dump())
+        return message_data(dumped, _MESSAGE_CLASS_TYPES[cls.__name__])
+    if cls.__module__ == "langgraph.types" and cls.__name__ in ("Send", "Interrupt"):
+        if cls.__name__ == "Send":
+            return {TYPE_KEY: "Send", "node": value.node, "arg": to_jsonable(value.arg)}
+        return {TYPE_KEY: "Interrupt", "value": to_jsonable(value.value), "id": value.id}
+    if hasattr(value, "model_dump") and callable(value.model_dump):
+        return {TYPE_KEY: f"{cls.__module__}.{cls.__name__}", **to_jsonable(value.model_dump())}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return {TYPE_KEY: f"{cls.__module__}.{cls.__name__}", **to_jsonable(fields)}
+    if hasattr(value, "_asdict") and callable(value._asdict):
+        return to_jsonable(value._asdict())
+    return {TYPE_KEY: f"{cls.__module__}.{cls.__qualname__}", "repr": _short_repr(value)}
+
+
+def _key(key: Any) -> str:
+    return key if isinstance(key, str) else json.dumps(jsonable_data(key), ensure_ascii=False)
+
+
+def _bytes_data(data: bytes) -> dict[str, Any]:
+    preview = base64.b64encode(data[:_BYTES_PREVIEW]).decode("ascii")
+    return {TYPE_KEY: "bytes", "size": len(data), "base64_preview": preview}
+
+
+def _short_repr(value: Any, limit: int = 200) -> str:
+    try:
+        text = repr(value)
+    except Exception as exc:
+        text = f"<unrepresentable {type(value).__name__}: {_first_line(exc)}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,13 @@
+"""Errors that Rewind reports to the user as one clear line."""
+
+
+class RewindError(Exception):
+    """A problem the user can act on; ``str(error)`` is the one-line message to show."""
+
+
+class SourceError(RewindError):
+    """The database cannot be opened or read as a LangGraph checkpoint database."""
+
+
+class NotFoundError(RewindError):
+    """A thread or checkpoint named by the user does not exist in the database."""

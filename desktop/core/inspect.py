@@ -1,0 +1,56 @@
+"""Lookups shared by the window and the headless commands when inspecting one thread."""
+
+from __future__ import annotations
+
+from desktop.core.errors import NotFoundError
+from desktop.core.model import CheckpointMeta, CheckpointState
+from desktop.core.sources.sqlite import SqliteCheckpointSource
+
+
+def find_checkpoint(history: list[CheckpointMeta], checkpoint_id: str) -> CheckpointMeta:
+    """The checkpoint with this id (a unique prefix is enough), in any namespace."""
+    exact = [m for m in history if m.checkpoint_id == checkpoint_id]
+    if exact:
+        return sorted(exact, key=lambda m: m.checkpoint_ns)[0]
+    matches = [m for m in history if m.checkpoint_id.startswith(checkpoint_id)]
+    if len(matches) == 1 and checkpoint_id:
+        return matches[0]
+    thread = history[0].thread_id if history else "?"
+    if len(matches) > 1:
+        raise NotFoundError(
+            f"checkpoint prefix {checkpoint_id!r} is ambiguous in thread {thread!r} "
+            f"({len(matches)} matches)"
+        )
+    raise NotFoundError(f"checkpoint {checkpoint_id!r} not found in thread {thread!r}")
+
+
+def parent_of(history: list[CheckpointMeta], meta: CheckpointMeta) -> CheckpointMeta | None:
+    """The stored parent of a checkpoint in its own namespace, if any."""
+    if meta.parent_checkpoint_id is None:
+        return None
+    for candidate in history:
+        if (
+            candidate.checkpoint_id == meta.parent_checkpoint_id
+            and candidate.checkpoint_ns == meta.checkpoint_ns
+        ):
+            return candidate
+    return None
+
+
+def load_diff_pair(
+    source: SqliteCheckpointSource,
+    thread_id: str,
+    checkpoint_id: str,
+    against_id: str | None = None,
+) -> tuple[CheckpointState, CheckpointState | None]:
+    """The selected checkpoint's state and the state to compare it with.
+
+    Without ``against_id`` the partner is the checkpoint's parent (``None`` for a root,
+    which diffs against an empty state).
+    """
+    history = source.history(thread_id)
+    meta = find_checkpoint(history, checkpoint_id)
+    partner = find_checkpoint(history, against_id) if against_id else parent_of(history, meta)
+    new = source.load_state(meta)
+    old = source.load_state(partner) if partner is not None else None
+    return new, old

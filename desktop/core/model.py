@@ -1,0 +1,128 @@
+"""Plain data records shared by the read path, the CLI and the UI.
+
+They carry only JSON-safe values so that the headless commands can print them and
+the UI can show them without knowing anything about LangGraph's own classes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+INTERRUPT_CHANNEL = "__interrupt__"
+ERROR_CHANNEL = "__error__"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSummary:
+    """One row of the thread list: built from metadata only."""
+
+    thread_id: str
+    checkpoints: int
+    updated_at: datetime | None
+    latest_checkpoint_id: str
+    has_interrupt: bool = False
+    has_error: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "thread_id": self.thread_id,
+            "checkpoints": self.checkpoints,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointMeta:
+    """One checkpoint as the timeline sees it: no blob is decoded to build it.
+
+    ``writers`` are the nodes whose writes produced this checkpoint (the tasks that
+    wrote against its parent). ``metadata_error`` is set when the stored metadata is
+    not valid JSON; the checkpoint is still listed.
+    """
+
+    thread_id: str
+    checkpoint_ns: str
+    checkpoint_id: str
+    parent_checkpoint_id: str | None
+    step: int | None
+    source: str | None
+    created_at: datetime | None
+    metadata: dict[str, Any]
+    writers: tuple[str, ...] = ()
+    metadata_error: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Identity of a checkpoint within a thread: namespace and id."""
+        return (self.checkpoint_ns, self.checkpoint_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "checkpoint_id": self.checkpoint_id,
+            "parent_checkpoint_id": self.parent_checkpoint_id,
+            "checkpoint_ns": self.checkpoint_ns,
+            "step": self.step,
+            "source": self.source,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PendingWrite:
+    """A write a task made against a checkpoint, decoded to JSON-safe data."""
+
+    task_id: str
+    task_path: str
+    channel: str
+    value: Any
+    error: str | None = None
+
+    @property
+    def is_interrupt(self) -> bool:
+        return self.channel == INTERRUPT_CHANNEL
+
+    @property
+    def is_error(self) -> bool:
+        return self.channel == ERROR_CHANNEL
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "task_id": self.task_id,
+            "channel": self.channel,
+            "value": self.value,
+        }
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointState:
+    """A checkpoint with its decoded channel values and pending writes.
+
+    ``values`` is every entry of ``channel_values``, JSON-safe. ``error`` says why the
+    blob could not be decoded; what could be read is still present.
+    """
+
+    meta: CheckpointMeta
+    values: dict[str, Any]
+    pending_writes: list[PendingWrite] = field(default_factory=list)
+    next_nodes: tuple[str, ...] = ()
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "checkpoint_id": self.meta.checkpoint_id,
+            "checkpoint_ns": self.meta.checkpoint_ns,
+            "parent_checkpoint_id": self.meta.parent_checkpoint_id,
+            "created_at": self.meta.created_at.isoformat() if self.meta.created_at else None,
+            "metadata": self.meta.metadata,
+            "values": self.values,
+            "pending_writes": [w.to_json() for w in self.pending_writes],
+        }
+        errors = [e for e in (self.meta.metadata_error, self.error) if e]
+        if errors:
+            out["error"] = "; ".join(errors)
+        return out

@@ -1,0 +1,413 @@
+"""Read-only access to a database written by LangGraph's ``SqliteSaver``.
+
+Everything here is plain SQL on a connection opened with ``mode=ro``: ``SqliteSaver``
+itself is never used for reading because its ``setup()`` writes to the file (creates
+tables, switches the journal to WAL). Listings are built from metadata columns only;
+a checkpoint blob is decoded only when one checkpoint is asked for.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from desktop.core.decode import DecodeError, decode_metadata, decode_typed
+from desktop.core.errors import NotFoundError, SourceError
+from desktop.core.model import (
+    ERROR_CHANNEL,
+    INTERRUPT_CHANNEL,
+    CheckpointMeta,
+    CheckpointState,
+    PendingWrite,
+    ThreadSummary,
+)
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_REQUIRED_CHECKPOINT_COLUMNS = {
+    "thread_id",
+    "checkpoint_ns",
+    "checkpoint_id",
+    "parent_checkpoint_id",
+    "type",
+    "checkpoint",
+    "metadata",
+}
+_UUID_EPOCH = datetime(1582, 10, 15, tzinfo=UTC)
+_PULL_PREFIX = "~__pregel_pull, "
+_PUSH_PREFIX = "~__pregel_push"
+_FLAG_CHANNELS = (INTERRUPT_CHANNEL, ERROR_CHANNEL)
+
+
+def checkpoint_time(checkpoint_id: str) -> datetime | None:
+    """When a checkpoint was created, read from its id (LangGraph ids are UUIDv6)."""
+    try:
+        value = uuid.UUID(checkpoint_id)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if value.version not in (1, 6):
+        return None
+    if value.version == 6:
+        high = value.int >> 64
+        ticks = ((high >> 32) & 0xFFFFFFFF) << 28 | ((high >> 16) & 0xFFFF) << 12 | high & 0x0FFF
+    else:
+        ticks = value.time
+    return _UUID_EPOCH + timedelta(microseconds=ticks // 10)
+
+
+def node_of_task_path(task_path: str) -> str | None:
+    """The node a task ran, when its path names it (pull tasks: ``~__pregel_pull, node``)."""
+    if task_path.startswith(_PULL_PREFIX):
+        return task_path[len(_PULL_PREFIX) :].split(",")[0].strip() or None
+    return None
+
+
+class SqliteCheckpointSource:
+    """A LangGraph SQLite checkpoint database opened strictly for reading.
+
+    Safe to share between threads: every query holds a lock, so the UI can run reads
+    in worker threads (``asyncio.to_thread``) while the event loop stays free.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        _check_file(self.path)
+        self._conn = _connect_read_only(self.path)
+        self._lock = threading.Lock()
+        try:
+            self._has_writes, self._has_task_path = self._check_schema()
+        except SourceError:
+            self._conn.close()
+            raise
+
+    def close(self) -> None:
+        """Release the connection; the source must not be used afterwards."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SqliteCheckpointSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _cursor(self) -> Iterator[sqlite3.Cursor]:
+        with self._lock:
+            cur = self._conn.cursor()
+            try:
+                yield cur
+            except sqlite3.DatabaseError as exc:
+                raise SourceError(f"{self.path}: cannot read database ({exc})") from None
+            finally:
+                cur.close()
+
+    def _check_schema(self) -> tuple[bool, bool]:
+        with self._cursor() as cur:
+            try:
+                tables = {
+                    row[0]
+                    for row in cur.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                }
+            except sqlite3.DatabaseError as exc:
+                raise SourceError(
+                    f"{self.path} is not a readable SQLite database ({exc})"
+                ) from None
+            if "checkpoints" not in tables:
+                raise SourceError(
+                    f"{self.path} has no LangGraph checkpoint tables "
+                    "(expected a 'checkpoints' table written by SqliteSaver)"
+                )
+            columns = {row[1] for row in cur.execute("PRAGMA table_info(checkpoints)")}
+            missing = _REQUIRED_CHECKPOINT_COLUMNS - columns
+            if missing:
+                raise SourceError(
+                    f"{self.path}: table 'checkpoints' lacks column(s) "
+                    f"{', '.join(sorted(missing))}; not a SqliteSaver database"
+                )
+            if "writes" not in tables:
+                return False, False
+            write_columns = {row[1] for row in cur.execute("PRAGMA table_info(writes)")}
+            return True, "task_path" in write_columns
+
+    # -- threads -------------------------------------------------------------------------
+
+    def count_threads(self, text_filter: str = "") -> int:
+        """How many threads match the filter (a case-insensitive substring of the id)."""
+        where, params = _thread_filter(text_filter)
+        with self._cursor() as cur:
+            row = cur.execute(
+                f"SELECT COUNT(DISTINCT thread_id) FROM checkpoints {where}", params
+            ).fetchone()
+        return int(row[0])
+
+    def list_threads(
+        self, text_filter: str = "", *, offset: int = 0, limit: int | None = None
+    ) -> list[ThreadSummary]:
+        """Threads newest first, with checkpoint count, last update and status flags."""
+        where, params = _thread_filter(text_filter)
+        query = (
+            "SELECT thread_id, COUNT(*), MAX(checkpoint_id), "
+            "MAX(CASE WHEN checkpoint_ns = '' THEN checkpoint_id END) "
+            f"FROM checkpoints {where} GROUP BY thread_id ORDER BY MAX(checkpoint_id) DESC"
+        )
+        if limit is not None:
+            query += " LIMIT ? OFFSET ?"
+            params = (*params, limit, offset)
+        elif offset:
+            query += " LIMIT -1 OFFSET ?"
+            params = (*params, offset)
+        with self._cursor() as cur:
+            rows = cur.execute(query, params).fetchall()
+            return [self._summary(cur, *row) for row in rows]
+
+    def thread(self, thread_id: str) -> ThreadSummary:
+        """One thread's summary; :class:`NotFoundError` when the id is unknown."""
+        with self._cursor() as cur:
+            row = cur.execute(
+                "SELECT thread_id, COUNT(*), MAX(checkpoint_id), "
+                "MAX(CASE WHEN checkpoint_ns = '' THEN checkpoint_id END) "
+                "FROM checkpoints WHERE thread_id = ? GROUP BY thread_id",
+                (thread_id,),
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"thread {thread_id!r} not found in {self.path}")
+            return self._summary(cur, *row)
+
+    def _summary(
+        self,
+        cur: sqlite3.Cursor,
+        thread_id: str,
+        count: int,
+        newest_id: str,
+        latest_root_id: str | None,
+    ) -> ThreadSummary:
+        flags: set[str] = set()
+        if self._has_writes and latest_root_id:
+            flags = {
+                row[0]
+                for row in cur.execute(
+                    "SELECT DISTINCT channel FROM writes WHERE thread_id = ? "
+                    "AND checkpoint_ns = '' AND checkpoint_id = ? AND channel IN (?, ?)",
+                    (thread_id, latest_root_id, *_FLAG_CHANNELS),
+                )
+            }
+        return ThreadSummary(
+            thread_id=str(thread_id),
+            checkpoints=int(count),
+            updated_at=checkpoint_time(newest_id),
+            latest_checkpoint_id=latest_root_id or newest_id,
+            has_interrupt=INTERRUPT_CHANNEL in flags,
+            has_error=ERROR_CHANNEL in flags,
+        )
+
+    # -- history -------------------------------------------------------------------------
+
+    def history(self, thread_id: str) -> list[CheckpointMeta]:
+        """Every checkpoint of a thread in every namespace, newest first, from metadata only."""
+        with self._cursor() as cur:
+            rows = cur.execute(
+                "SELECT checkpoint_ns, checkpoint_id, parent_checkpoint_id, metadata "
+                "FROM checkpoints WHERE thread_id = ? ORDER BY checkpoint_id DESC, checkpoint_ns",
+                (thread_id,),
+            ).fetchall()
+            if not rows:
+                raise NotFoundError(f"thread {thread_id!r} not found in {self.path}")
+            writers = self._writers_by_checkpoint(cur, thread_id, {row[0] for row in rows})
+        return [
+            _meta(thread_id, ns, cid, parent, raw, writers.get((ns, parent), ()))
+            for ns, cid, parent, raw in rows
+        ]
+
+    def _writers_by_checkpoint(
+        self, cur: sqlite3.Cursor, thread_id: str, namespaces: set[str]
+    ) -> dict[tuple[str, str], tuple[str, ...]]:
+        """Names of the tasks that wrote against each checkpoint, in the order they wrote."""
+        if not self._has_writes:
+            return {}
+        task_path = "task_path" if self._has_task_path else "''"
+        subgraph_tasks = _subgraph_task_names(namespaces)
+        found: dict[tuple[str, str], list[str]] = {}
+        for ns, cid, task_id, path, channel in cur.execute(
+            f"SELECT checkpoint_ns, checkpoint_id, task_id, {task_path}, MIN(channel) "
+            "FROM writes WHERE thread_id = ? GROUP BY checkpoint_ns, checkpoint_id, task_id "
+            "ORDER BY checkpoint_ns, checkpoint_id, MIN(rowid)",
+            (thread_id,),
+        ):
+            name = node_of_task_path(path or "") or subgraph_tasks.get(task_id)
+            if name is None:
+                if channel == "__resume__" or not (path or "").startswith(_PUSH_PREFIX):
+                    continue
+                name = "send"
+            names = found.setdefault((ns, cid), [])
+            if name not in names:
+                names.append(name)
+        return {key: tuple(names) for key, names in found.items()}
+
+    # -- one checkpoint ------------------------------------------------------------------
+
+    def checkpoint_meta(
+        self, thread_id: str, checkpoint_id: str, checkpoint_ns: str | None = None
+    ) -> CheckpointMeta:
+        """Metadata of one checkpoint; the namespace is looked up when not given."""
+        for meta in self.history(thread_id):
+            if meta.checkpoint_id == checkpoint_id and checkpoint_ns in (None, meta.checkpoint_ns):
+                return meta
+        raise NotFoundError(f"checkpoint {checkpoint_id!r} not found in thread {thread_id!r}")
+
+    def load_state(self, meta: CheckpointMeta) -> CheckpointState:
+        """Decode one checkpoint's channel values and pending writes, never raising on bad data.
+
+        A blob that fails to decode yields a state with ``error`` set; the pending writes
+        are still read, each one decoded on its own.
+        """
+        with self._cursor() as cur:
+            row = cur.execute(
+                "SELECT type, checkpoint FROM checkpoints "
+                "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+                (meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id),
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(
+                    f"checkpoint {meta.checkpoint_id!r} not found in thread {meta.thread_id!r}"
+                )
+            writes = self._pending_writes(cur, meta)
+        values: dict[str, Any] = {}
+        error = None
+        next_nodes: tuple[str, ...] = ()
+        try:
+            checkpoint = decode_typed(row[0], row[1])
+        except DecodeError as exc:
+            error = f"checkpoint blob could not be decoded: {exc}"
+        else:
+            if isinstance(checkpoint, dict) and isinstance(checkpoint.get("channel_values"), dict):
+                values = checkpoint["channel_values"]
+                next_nodes = _next_nodes(values)
+            else:
+                error = "checkpoint blob has no channel_values"
+        return CheckpointState(
+            meta=meta, values=values, pending_writes=writes, next_nodes=next_nodes, error=error
+        )
+
+    def _pending_writes(self, cur: sqlite3.Cursor, meta: CheckpointMeta) -> list[PendingWrite]:
+        if not self._has_writes:
+            return []
+        task_path = "task_path" if self._has_task_path else "''"
+        writes = []
+        for task_id, path, channel, type_, blob in cur.execute(
+            f"SELECT task_id, {task_path}, channel, type, value FROM writes "
+            "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? "
+            "ORDER BY task_id, idx",
+            (meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id),
+        ):
+            try:
+                value, error = decode_typed(type_, blob), None
+            except DecodeError as exc:
+                value, error = None, f"value could not be decoded: {exc}"
+            writes.append(PendingWrite(str(task_id), path or "", str(channel), value, error))
+        return writes
+
+    def export_thread(self, thread_id: str) -> dict[str, Any]:
+        """The whole thread as JSON-safe data: every checkpoint with values and writes."""
+        return {
+            "thread_id": thread_id,
+            "checkpoints": [self.load_state(meta).to_json() for meta in self.history(thread_id)],
+        }
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise SourceError(f"{path}: no such file")
+    if path.is_dir():
+        raise SourceError(f"{path} is a directory, not a checkpoint database file")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    if not header:
+        raise SourceError(f"{path} is empty, not a LangGraph checkpoint database")
+    if header != _SQLITE_HEADER:
+        raise SourceError(f"{path} is not a SQLite database")
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open without any chance of writing: ``mode=ro``, falling back to ``immutable=1``.
+
+    The fallback covers files on read-only media or folders where SQLite cannot create
+    the shared-memory file a WAL reader needs.
+    """
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        return conn
+    except sqlite3.DatabaseError:
+        pass
+    try:
+        conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False)
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        return conn
+    except sqlite3.DatabaseError as exc:
+        raise SourceError(f"{path} is not a readable SQLite database ({exc})") from None
+
+
+def _thread_filter(text_filter: str) -> tuple[str, tuple[Any, ...]]:
+    text = text_filter.strip()
+    if not text:
+        return "", ()
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "WHERE thread_id LIKE ? ESCAPE '\\'", (f"%{escaped}%",)
+
+
+def _subgraph_task_names(namespaces: set[str]) -> dict[str, str]:
+    """Map task ids to node names using subgraph namespaces (``node:task_id``)."""
+    names = {}
+    for ns in namespaces:
+        for part in ns.split("|"):
+            node, _, task_id = part.partition(":")
+            if task_id:
+                names[task_id] = node
+    return names
+
+
+def _meta(
+    thread_id: str,
+    ns: str,
+    checkpoint_id: str,
+    parent: str | None,
+    raw_metadata: bytes | str | None,
+    writers: tuple[str, ...],
+) -> CheckpointMeta:
+    metadata_error = None
+    try:
+        metadata = decode_metadata(raw_metadata)
+    except DecodeError as exc:
+        metadata, metadata_error = {}, str(exc)
+    step = metadata.get("step")
+    source = metadata.get("source")
+    return CheckpointMeta(
+        thread_id=thread_id,
+        checkpoint_ns=ns,
+        checkpoint_id=checkpoint_id,
+        parent_checkpoint_id=parent or None,
+        step=step if isinstance(step, int) and not isinstance(step, bool) else None,
+        source=source if isinstance(source, str) else None,
+        created_at=checkpoint_time(checkpoint_id),
+        metadata=metadata,
+        writers=writers,
+        metadata_error=metadata_error,
+    )
+
+
+def _next_nodes(channel_values: dict[str, Any]) -> tuple[str, ...]:
+    """Nodes triggered to run next, from the ``branch:to:node`` channels a checkpoint holds."""
+    return tuple(
+        sorted(k.removeprefix("branch:to:") for k in channel_values if k.startswith("branch:to:"))
+    )
