@@ -163,7 +163,7 @@ def _foreign_data(record: _Foreign) -> Any:
         if isinstance(payload, (list, tuple)) and qualified == "datetime.date":
             return "-".join(f"{int(p):02d}" for p in payload)
     if qualified == "datetime.timedelta" and isinstance(payload, (list, tuple)):
-        days, seconds, micros = (list(payload) + [0, 0, 0])[:3]
+        days, seconds, micros = ([*list(payload), 0, 0, 0])[:3]
         return f"{days}d {seconds}s {micros}us"
     if qualified in ("uuid.UUID", "decimal.Decimal") or module == "ipaddress":
         return str(payload)
@@ -173,7 +173,7 @@ def _foreign_data(record: _Foreign) -> Any:
     if qualified in ("builtins.set", "builtins.frozenset", "collections.deque"):
         return jsonable_data(list(payload) if isinstance(payload, (list, tuple)) else payload)
     if qualified == "langgraph.types.Send" and isinstance(payload, (list, tuple)):
-        node, arg = (list(payload) + [None, None])[:2]
+        node, arg = ([*list(payload), None, None])[:2]
         return {TYPE_KEY: "Send", "node": jsonable_data(node), "arg": jsonable_data(arg)}
     if qualified == "langgraph.types.Interrupt":
         fields = jsonable_data(payload)
