@@ -11,3 +11,7 @@ class SourceError(RewindError):
 
 class NotFoundError(RewindError):
     """A thread or checkpoint named by the user does not exist in the database."""
+
+
+class GraphLoadError(RewindError):
+    """The user's graph (spec, file, module or langgraph.json) cannot be loaded."""
