@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import decimal
 import enum
 import json
 import math
+import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from pathlib import PurePath
 from typing import Any
 
 import ormsgpack
@@ -165,7 +168,9 @@ def _foreign_data(record: _Foreign) -> Any:
     if qualified == "datetime.timedelta" and isinstance(payload, (list, tuple)):
         days, seconds, micros = ([*list(payload), 0, 0, 0])[:3]
         return f"{days}d {seconds}s {micros}us"
-    if qualified in ("uuid.UUID", "decimal.Decimal") or module == "ipaddress":
+    if qualified == "uuid.UUID":
+        return _uuid_text(payload)
+    if qualified == "decimal.Decimal" or module == "ipaddress":
         return str(payload)
     if module.startswith("pathlib") and isinstance(payload, (list, tuple)):
         parts = [str(p) for p in payload]
@@ -219,6 +224,8 @@ def to_jsonable(value: Any) -> Any:
         return f"{value.days}d {value.seconds}s {value.microseconds}us"
     if isinstance(value, enum.Enum):
         return to_jsonable(value.value)
+    if isinstance(value, (uuid.UUID, decimal.Decimal, PurePath)):
+        return str(value)
     cls = type(value)
     if cls.__name__ in _MESSAGE_CLASS_TYPES and cls.__module__.startswith("langchain_core"):
         dumped = to_jsonable(value.model_dump())
@@ -235,6 +242,13 @@ def to_jsonable(value: Any) -> Any:
     if hasattr(value, "_asdict") and callable(value._asdict):
         return to_jsonable(value._asdict())
     return {TYPE_KEY: f"{cls.__module__}.{cls.__qualname__}", "repr": _short_repr(value)}
+
+
+def _uuid_text(payload: Any) -> str:
+    try:
+        return str(uuid.UUID(str(payload)))
+    except ValueError:
+        return str(payload)
 
 
 def _key(key: Any) -> str:
