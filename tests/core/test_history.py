@@ -1,0 +1,81 @@
+"""The timeline tree: main line, branches and subgraph groups."""
+
+from __future__ import annotations
+
+from desktop.core.history import build_timeline
+from desktop.core.model import CheckpointMeta
+
+
+def meta(cid: str, parent: str | None, step: int, source: str = "loop", ns: str = "", **md):
+    metadata = {"step": step, "source": source, **md}
+    return CheckpointMeta("t", ns, cid, parent, step, source, None, metadata)
+
+
+def shape(items, depth=0):
+    out = []
+    for item in items:
+        ident = item.meta.checkpoint_id if item.meta else item.kind
+        out.append(("  " * depth) + ident)
+        out.extend(shape(item.children, depth + 1))
+    return out
+
+
+def test_linear_thread_is_a_flat_line_oldest_first():
+    timeline = build_timeline("t", [meta("c3", "c2", 2), meta("c1", None, 0), meta("c2", "c1", 1)])
+    assert shape(timeline.roots) == ["c1", "c2", "c3"]
+    assert timeline.head.checkpoint_id == "c3"
+    assert all(item.on_head_line for item in timeline.roots)
+
+
+def test_fork_becomes_a_branch_under_its_parent_and_head_follows_newest():
+    metas = [
+        meta("c1", None, -1, "input"),
+        meta("c2", "c1", 0),
+        meta("c3", "c2", 1),
+        meta("c4", "c2", 1, "update"),
+        meta("c5", "c4", 2),
+    ]
+    timeline = build_timeline("t", metas)
+    assert shape(timeline.roots) == ["c1", "c2", "  branch", "    c3", "c4", "c5"]
+    branch = timeline.roots[1].children[0]
+    assert branch.kind == "branch"
+    assert not branch.children[0].on_head_line
+    assert [m.checkpoint_id for m in timeline.branch_tips()] == ["c5", "c3"]
+    assert [m.checkpoint_id for m in timeline.lineage(timeline.by_key[("", "c3")])] == [
+        "c1",
+        "c2",
+        "c3",
+    ]
+
+
+def test_subgraph_checkpoints_nest_under_the_parent_checkpoint_that_ran_them():
+    ns = "researcher:task-1"
+    metas = [
+        meta("c1", None, -1, "input"),
+        meta("c2", "c1", 0),
+        meta("c3", "c2", 1),
+        meta("s1", None, -1, "input", ns=ns, parents={"": "c2"}),
+        meta("s2", "s1", 0, ns=ns, parents={"": "c2"}),
+    ]
+    timeline = build_timeline("t", metas)
+    assert shape(timeline.roots) == ["c1", "c2", "  subgraph", "    s1", "    s2", "c3"]
+    group = timeline.roots[1].children[0]
+    assert group.label == "subgraph researcher · task task-1"
+
+
+def test_long_threads_do_not_recurse():
+    metas = [meta("c0000", None, 0)]
+    metas += [meta(f"c{i:04d}", f"c{i - 1:04d}", i) for i in range(1, 5000)]
+    timeline = build_timeline("t", metas)
+    assert len(timeline.roots) == 5000
+    assert timeline.head.checkpoint_id == "c4999"
+
+
+def test_orphans_whose_parent_is_missing_start_their_own_branch():
+    metas = [meta("c1", None, 0), meta("c2", "c1", 1), meta("b0", "gone", 5)]
+    timeline = build_timeline("t", metas)
+    assert shape(timeline.roots) == ["c1", "c2", "branch", "  b0"]
+    metas.append(meta("x9", "gone", 6))
+    timeline = build_timeline("t", metas)
+    assert timeline.head.checkpoint_id == "x9"
+    assert shape(timeline.roots) == ["x9", "branch", "  c1", "  c2", "branch", "  b0"]
