@@ -1,0 +1,1 @@
+"""The built-in offline demo: a scripted streaming chat model and a small LangGraph agent."""
