@@ -1,0 +1,25 @@
+"""Widgets of the Rewind window, and the application stylesheet they are designed for."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_STYLESHEET = Path("resources") / "style.qss"
+
+
+def stylesheet() -> str:
+    """The application's Qt stylesheet, or ``""`` when the file is not shipped.
+
+    Looked up next to the package (a source checkout keeps ``resources/`` beside
+    ``desktop/``), inside it (wheel package data) and in a PyInstaller bundle.
+    """
+    package = Path(__file__).resolve().parents[2]
+    candidates = [package.parent / _STYLESHEET, package / _STYLESHEET]
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        candidates.append(Path(bundle) / _STYLESHEET)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    return ""

@@ -1,0 +1,309 @@
+"""The state pane: one checkpoint's values, messages and pending writes, with find.
+
+The view only shows documents that :func:`desktop.ui.render.render_state` built in a
+worker thread; it never decodes or formats state itself, so selecting a big checkpoint
+costs the UI thread one ``setHtml`` per tab.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFontDatabase,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QTextCharFormat,
+    QTextCursor,
+)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QStyle,
+    QTabWidget,
+    QTextBrowser,
+    QTextEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui.render import RenderedState, document_css
+
+MAX_FIND_MATCHES = 2000
+"""Matches highlighted at most; more are counted as "2000+"."""
+
+_MATCH_COLOR = QColor("#fff3a3")
+_CURRENT_MATCH_COLOR = QColor("#ffb454")
+
+
+def fixed_font_family() -> str:
+    """The platform's monospace family, for code in rendered documents."""
+    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
+
+
+def make_document_browser(object_name: str, parent: QWidget | None = None) -> QTextBrowser:
+    """A read-only browser for rendered HTML: in-page anchors work, nothing external opens."""
+    browser = QTextBrowser(parent)
+    browser.setObjectName(object_name)
+    browser.setOpenExternalLinks(False)
+    browser.setOpenLinks(True)
+    browser.document().setDefaultStyleSheet(document_css(fixed_font_family()))
+    browser.document().setDocumentMargin(10)
+    return browser
+
+
+def label_html(fragment: str) -> str:
+    """Rendered HTML wrapped with the document stylesheet, for a rich-text ``QLabel``."""
+    return f"<html><head><style>{document_css(fixed_font_family())}</style></head>{fragment}</html>"
+
+
+class StateView(QWidget):
+    """Tabs "State", "Messages" and "Pending writes" for the selected checkpoint.
+
+    Ctrl+F opens a find bar that highlights every match in the current tab (Enter and
+    Shift+Enter step through them, Escape closes it). "Copy JSON" puts the whole
+    checkpoint on the clipboard.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("stateView")
+        self._rendered: RenderedState | None = None
+        self._matches: list[QTextCursor] = []
+        self._current = -1
+
+        self.header = QLabel(self)
+        self.header.setObjectName("stateHeader")
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.header.hide()
+
+        self.state_text = make_document_browser("stateText", self)
+        self.messages_text = make_document_browser("messagesText", self)
+        self.writes_text = make_document_browser("pendingWritesView", self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("stateTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.tabBar().setDrawBase(False)
+        self.tabs.addTab(self.state_text, "State")
+        self.tabs.addTab(self.messages_text, "Messages")
+        self.tabs.addTab(self.writes_text, "Pending writes")
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        self.copy_button = QToolButton(self)
+        self.copy_button.setObjectName("copyJson")
+        self.copy_action = QAction("Copy JSON", self)
+        self.copy_action.setToolTip("Copy the whole checkpoint as JSON (Ctrl+Shift+C)")
+        self.copy_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.copy_action.triggered.connect(self.copy_json)
+        self.copy_button.setDefaultAction(self.copy_action)
+        self.copy_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addAction(self.copy_action)
+        self.tabs.setCornerWidget(self.copy_button, Qt.Corner.TopRightCorner)
+        self._copied = QTimer(self)
+        self._copied.setSingleShot(True)
+        self._copied.setInterval(1500)
+        self._copied.timeout.connect(lambda: self.copy_action.setText("Copy JSON"))
+
+        self.find_bar = self._build_find_bar()
+        self.find_action = QAction("Find", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.find_action.triggered.connect(self.open_find)
+        self.addAction(self.find_action)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.find_bar)
+        layout.addWidget(self.tabs, 1)
+        self.clear("Select a checkpoint to see its state")
+
+    def _build_find_bar(self) -> QWidget:
+        bar = QWidget(self)
+        bar.setObjectName("stateFindBar")
+        self.find_edit = QLineEdit(bar)
+        self.find_edit.setObjectName("stateFind")
+        self.find_edit.setPlaceholderText("Find in this tab…")
+        self.find_edit.setClearButtonEnabled(True)
+        self.find_edit.textChanged.connect(self._search)
+        self.find_edit.installEventFilter(self)
+        self.find_count = QLabel(bar)
+        self.find_count.setObjectName("stateFindCount")
+        previous = QToolButton(bar)
+        previous.setText("▲")
+        previous.setToolTip("Previous match (Shift+Enter)")
+        previous.clicked.connect(lambda: self._step(-1))
+        following = QToolButton(bar)
+        following.setText("▼")
+        following.setToolTip("Next match (Enter)")
+        following.clicked.connect(lambda: self._step(1))
+        close = QToolButton(bar)
+        close.setObjectName("stateFindClose")
+        close.setText("✕")
+        close.setToolTip("Close (Escape)")
+        close.clicked.connect(self.close_find)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(6, 4, 6, 4)
+        row.setSpacing(4)
+        self.find_edit.setMaximumWidth(420)
+        row.addWidget(self.find_edit, 1)
+        row.addWidget(previous)
+        row.addWidget(following)
+        row.addWidget(self.find_count)
+        row.addStretch()
+        row.addWidget(close)
+        bar.hide()
+        return bar
+
+    # -- content -----------------------------------------------------------------------
+
+    @property
+    def rendered(self) -> RenderedState | None:
+        """The checkpoint on screen, or ``None`` when the view is cleared."""
+        return self._rendered
+
+    def set_rendered(self, rendered: RenderedState) -> None:
+        """Show a rendered checkpoint, keeping the current tab and any find text."""
+        self._rendered = rendered
+        self.header.setText(label_html(rendered.header_html))
+        self.header.show()
+        for browser, document in (
+            (self.state_text, rendered.values_html),
+            (self.messages_text, rendered.messages_html),
+            (self.writes_text, rendered.writes_html),
+        ):
+            browser.setHtml(document)
+        self.tabs.setTabText(1, f"Messages ({rendered.message_count})")
+        self.tabs.setTabText(2, f"Pending writes ({rendered.write_count})")
+        flagged = rendered.has_interrupt or rendered.has_error
+        icon = QStyle.StandardPixmap.SP_MessageBoxWarning
+        self.tabs.setTabIcon(2, self.style().standardIcon(icon) if flagged else QIcon())
+        self.tabs.setTabToolTip(2, _writes_tooltip(rendered))
+        self.copy_action.setEnabled(True)
+        self._search()
+
+    def clear(self, message: str) -> None:
+        """Show nothing but ``message`` (e.g. "Select a checkpoint", "Loading…")."""
+        self._rendered = None
+        self.header.clear()
+        self.header.hide()
+        for browser in (self.state_text, self.messages_text, self.writes_text):
+            browser.clear()
+            browser.setPlaceholderText(message)
+        self.tabs.setTabText(1, "Messages")
+        self.tabs.setTabText(2, "Pending writes")
+        self.tabs.setTabIcon(2, QIcon())
+        self.tabs.setTabToolTip(2, "")
+        self.copy_action.setEnabled(False)
+        self._search()
+
+    def copy_json(self) -> None:
+        """Put the whole checkpoint (values, metadata, pending writes) on the clipboard."""
+        if self._rendered is None:
+            return
+        QGuiApplication.clipboard().setText(self._rendered.json_text)
+        self.copy_action.setText("Copied")
+        self._copied.start()
+
+    # -- find --------------------------------------------------------------------------
+
+    def open_find(self) -> None:
+        """Show the find bar with its text selected, searching the current tab."""
+        self.find_bar.show()
+        self.find_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.find_edit.selectAll()
+        self._search()
+
+    def close_find(self) -> None:
+        """Hide the find bar and remove the highlights."""
+        self.find_bar.hide()
+        self._search()
+        self.tabs.currentWidget().setFocus()
+
+    def match_count(self) -> int:
+        """How many matches are highlighted in the current tab."""
+        return len(self._matches)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.find_edit and event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+                self._step(-1 if shift else 1)
+                return True
+            if key == Qt.Key.Key_Escape:
+                self.close_find()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _tab_changed(self, _index: int) -> None:
+        for browser in (self.state_text, self.messages_text, self.writes_text):
+            browser.setExtraSelections([])
+        self._search()
+
+    def _search(self) -> None:
+        browser = self.tabs.currentWidget()
+        text = self.find_edit.text() if self.find_bar.isVisible() else ""
+        self._matches = []
+        self._current = -1
+        if text:
+            document = browser.document()
+            cursor = QTextCursor(document)
+            while len(self._matches) < MAX_FIND_MATCHES:
+                cursor = document.find(text, cursor)
+                if cursor.isNull():
+                    break
+                self._matches.append(cursor)
+            if self._matches:
+                self._current = 0
+        self._show_matches(browser)
+
+    def _step(self, delta: int) -> None:
+        if not self._matches:
+            return
+        self._current = (self._current + delta) % len(self._matches)
+        self._show_matches(self.tabs.currentWidget())
+
+    def _show_matches(self, browser: QTextBrowser) -> None:
+        selections = []
+        for index, match in enumerate(self._matches):
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = match
+            highlight = QTextCharFormat()
+            highlight.setBackground(
+                _CURRENT_MATCH_COLOR if index == self._current else _MATCH_COLOR
+            )
+            selection.format = highlight
+            selections.append(selection)
+        browser.setExtraSelections(selections)
+        if self._current >= 0:
+            cursor = QTextCursor(self._matches[self._current])
+            cursor.clearSelection()
+            browser.setTextCursor(cursor)
+            browser.ensureCursorVisible()
+        self.find_count.setText(self._count_text())
+
+    def _count_text(self) -> str:
+        if not self.find_edit.text():
+            return ""
+        if not self._matches:
+            return "No matches"
+        total = len(self._matches)
+        more = "+" if total >= MAX_FIND_MATCHES else ""
+        return f"{self._current + 1} of {total}{more}"
+
+
+def _writes_tooltip(rendered: RenderedState) -> str:
+    if rendered.has_error:
+        return "A task failed: its error is among the pending writes"
+    if rendered.has_interrupt:
+        return "The run is interrupted: it waits for input"
+    return ""
