@@ -40,7 +40,7 @@ from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
 from langgraph.types import interrupt
 
-from desktop.core.demo.scripted_model import ScriptedChatModel
+from desktop.core.demo.scripted_model import Responder, ScriptedChatModel
 from desktop.core.errors import RewindError
 
 DEMO_GRAPH_NAME = "rewind-demo-agent"
@@ -100,8 +100,6 @@ _BINARY_OPERATORS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Pow: operator.pow,
 }
 _MAX_EXPONENT = 64
-
-DemoResponder = Callable[[list[BaseMessage]], AIMessage]
 
 
 class DemoConfigError(RewindError):
@@ -341,7 +339,7 @@ async def _memories(store: BaseStore | None, thread_id: str) -> list[str]:
     return [item.value["question"] for item in sorted(items, key=lambda item: item.key)]
 
 
-def _model(responder: DemoResponder, name: str, token_delay: float) -> ScriptedChatModel:
+def _model(responder: Responder, name: str, token_delay: float) -> ScriptedChatModel:
     return ScriptedChatModel(responder=responder, token_delay=token_delay, model_name=name)
 
 

@@ -35,7 +35,7 @@ from desktop.core.errors import RewindError
 Responder = Callable[[list[BaseMessage]], AIMessage]
 """Decides the reply to a list of input messages."""
 
-_WORD_BOUNDARY = re.compile(r"(?<=\s)(?=\S)")
+_TOKEN = re.compile(r"\s*\S+\s*|\s+")
 _ARGS_PIECE = 12
 
 
@@ -55,11 +55,6 @@ class ScriptedReplies:
         self._next = 0
         self._lock = threading.Lock()
 
-    @property
-    def remaining(self) -> int:
-        """How many scripted replies have not been used yet."""
-        return len(self._replies) - self._next
-
     def __call__(self, messages: list[BaseMessage]) -> AIMessage:
         with self._lock:
             if self._next >= len(self._replies):
@@ -74,7 +69,7 @@ class ScriptedReplies:
 
 def split_tokens(text: str) -> list[str]:
     """Split text into word-ish pieces whose concatenation is exactly ``text``."""
-    return [piece for piece in _WORD_BOUNDARY.split(text) if piece]
+    return _TOKEN.findall(text)
 
 
 def _tool_name(tool: dict[str, Any] | type | Callable[..., Any] | BaseTool) -> str:
