@@ -1,0 +1,104 @@
+"""Shared fixtures: real databases written by real graphs, built once per session.
+
+The session databases are shared by every test: read them, never write to them
+(copy one into ``tmp_path`` first if a test needs to run, fork or resume).
+"""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path
+
+import pytest
+
+from tests.builders import (
+    AgentDb,
+    ErrorDb,
+    FanoutDb,
+    ForkDb,
+    HostileDb,
+    InterruptDb,
+    PydanticDb,
+    build_agent_db,
+    build_error_db,
+    build_fanout_db,
+    build_fork_db,
+    build_hostile_db,
+    build_interrupt_db,
+    build_pydantic_db,
+    build_sqlite_without_tables,
+    write_empty,
+    write_not_sqlite,
+)
+
+
+@pytest.fixture(autouse=True)
+def rewind_test_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """No token delay in the demo, and a private data dir instead of the user's."""
+    data_dir = tmp_path_factory.mktemp("rewind-data")
+    monkeypatch.setenv("REWIND_DEMO_TOKEN_DELAY", "0")
+    monkeypatch.setenv("REWIND_DATA_DIR", str(data_dir))
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def agent_db(tmp_path_factory: pytest.TempPathFactory) -> AgentDb:
+    """Tool-calling agent: two threads, one of them multi-turn."""
+    return build_agent_db(tmp_path_factory.mktemp("agent") / "agent.sqlite")
+
+
+@pytest.fixture(scope="session")
+def fanout_db(tmp_path_factory: pytest.TempPathFactory) -> FanoutDb:
+    """``Send`` fan-out into a subgraph: checkpoints in non-empty namespaces."""
+    return build_fanout_db(tmp_path_factory.mktemp("fanout") / "fanout.sqlite")
+
+
+@pytest.fixture(scope="session")
+def interrupt_db(tmp_path_factory: pytest.TempPathFactory) -> InterruptDb:
+    """A thread paused on ``interrupt()``."""
+    return build_interrupt_db(tmp_path_factory.mktemp("interrupt") / "interrupt.sqlite")
+
+
+@pytest.fixture(scope="session")
+def error_db(tmp_path_factory: pytest.TempPathFactory) -> ErrorDb:
+    """A thread whose latest checkpoint carries an ``__error__`` write."""
+    return build_error_db(tmp_path_factory.mktemp("error") / "error.sqlite")
+
+
+@pytest.fixture(scope="session")
+def pydantic_db(tmp_path_factory: pytest.TempPathFactory) -> PydanticDb:
+    """A graph whose state is a pydantic model with a nested model and datetimes."""
+    return build_pydantic_db(tmp_path_factory.mktemp("pydantic") / "pydantic.sqlite")
+
+
+@pytest.fixture(scope="session")
+def fork_db(tmp_path_factory: pytest.TempPathFactory) -> ForkDb:
+    """A thread with ``update_state`` forks and a replay."""
+    return build_fork_db(tmp_path_factory.mktemp("fork") / "fork.sqlite")
+
+
+@pytest.fixture(scope="session")
+def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> HostileDb:
+    """Tampered checkpoints: a code-execution payload, garbage bytes, broken metadata."""
+    return build_hostile_db(tmp_path_factory.mktemp("hostile") / "hostile.sqlite")
+
+
+@pytest.fixture(scope="session")
+def not_sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A text file posing as a database."""
+    return write_not_sqlite(tmp_path_factory.mktemp("not-sqlite") / "notes.sqlite")
+
+
+@pytest.fixture(scope="session")
+def empty_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A zero-byte file."""
+    return write_empty(tmp_path_factory.mktemp("empty") / "empty.sqlite")
+
+
+@pytest.fixture(scope="session")
+def sqlite_without_tables_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real SQLite file without LangGraph's checkpoint tables."""
+    return build_sqlite_without_tables(tmp_path_factory.mktemp("no-tables") / "recipes.sqlite")
