@@ -1,0 +1,504 @@
+"""Runs, forks, replays and resumes through LangGraph's own API: the write path.
+
+Everything that changes a checkpoint database goes through here, and only through
+``astream(..., version="v2")``, ``aupdate_state`` and ``Command(resume=...)`` on an
+``AsyncSqliteSaver`` (never hand-written rows). The CLI and the GUI share these
+functions: the CLI prints the :class:`StreamEvent` values, the GUI's controller
+consumes the same async iterators inside its qasync loop. Cancelling the consuming
+task stops a run cleanly: the thread keeps its last checkpoint and can be continued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import aiosqlite
+from langchain_core.messages import BaseMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.pregel import Pregel
+from langgraph.store.sqlite.aio import AsyncSqliteStore
+from langgraph.types import Command, StateSnapshot
+
+from desktop.core.decode import to_jsonable
+from desktop.core.errors import NotFoundError, RewindError, SourceError
+from desktop.core.graphs import LoadedGraph, TypeKey, error_line
+
+STREAM_MODES: Final = ("values", "updates", "messages", "custom", "checkpoints", "tasks", "debug")
+DEFAULT_MODES: Final = ("messages", "updates", "custom", "tasks", "checkpoints")
+
+
+class _NoValue:
+    """Type of :data:`NO_VALUE`."""
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE: Final = _NoValue()
+"""``resume`` without a value: continue an unfinished run instead of answering an interrupt."""
+
+
+class RunError(RewindError):
+    """The graph raised while running; ``node`` is the failing node when known."""
+
+    def __init__(self, message: str, node: str | None = None) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+class RewindSaver(AsyncSqliteSaver):
+    """An ``AsyncSqliteSaver`` that also carries the ``AsyncSqliteStore`` on the same file.
+
+    Graphs that use a store (long-term memory) get it when they run under Rewind.
+    """
+
+    store: AsyncSqliteStore | None = None
+
+
+def strict_serializer(allowed_types: Iterable[TypeKey] = ()) -> JsonPlusSerializer:
+    """A serializer that revives only LangGraph's safe types plus ``allowed_types``.
+
+    Never pickle; any other class named in a checkpoint comes back as plain data.
+    """
+    return JsonPlusSerializer(allowed_msgpack_modules=tuple(sorted(set(allowed_types))))
+
+
+@contextlib.asynccontextmanager
+async def open_saver(
+    db_path: str | Path, *, allowed_types: Iterable[TypeKey] = ()
+) -> AsyncIterator[RewindSaver]:
+    """Open ``db_path`` for writing: a set-up ``AsyncSqliteSaver`` with its store.
+
+    Must be entered inside the running event loop that will use it. Pass
+    ``LoadedGraph.msgpack_allowlist`` as ``allowed_types`` so the graph's own state
+    classes revive when a thread is continued.
+    """
+    path = Path(db_path)
+    if not path.parent.is_dir():
+        raise SourceError(f"Cannot create {path}: folder {path.parent} does not exist")
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            conn = await stack.enter_async_context(aiosqlite.connect(path))
+            store_conn = await stack.enter_async_context(
+                aiosqlite.connect(path, isolation_level=None)
+            )
+            saver = RewindSaver(conn, serde=strict_serializer(allowed_types))
+            saver.store = AsyncSqliteStore(store_conn)
+            stack.push_async_callback(_stop_batching, saver.store)
+            await saver.setup()
+            await saver.store.setup()
+        except sqlite3.DatabaseError as exc:
+            raise SourceError(f"{path} is not a usable checkpoint database: {exc}") from exc
+        yield saver
+
+
+async def _stop_batching(store: AsyncSqliteStore) -> None:
+    """Stop the batching task every async store starts and langgraph never stops.
+
+    Left running, it outlives its connection and the event loop warns that a pending
+    task was destroyed.
+    """
+    task = store._task
+    if task is not None and not task.done():
+        task.cancel()
+        await asyncio.wait([task])
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """One streamed part of a run, JSON-safe.
+
+    ``type`` is the stream mode and ``ns`` the subgraph path (empty for the root
+    graph). For ``messages`` parts, ``token`` (the text of the chunk), ``node`` and
+    ``message_id`` are pulled out so the UI can append tokens without digging.
+    """
+
+    type: str
+    ns: tuple[str, ...]
+    data: Any
+    token: str | None = None
+    node: str | None = None
+    message_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The event as printed by ``rewind run`` (one JSON object per line)."""
+        return {"type": self.type, "ns": list(self.ns), "data": self.data}
+
+
+@dataclass(frozen=True, slots=True)
+class PendingInterrupt:
+    """An ``interrupt()`` waiting for a value; ``node`` is the path of the node that asked."""
+
+    id: str
+    value: Any
+    node: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "value": self.value, "node": self.node}
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFailure:
+    """A task of the latest step that raised (or was cancelled) instead of finishing."""
+
+    node: str
+    error: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"node": self.node, "error": self.error}
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadStatus:
+    """Where a thread stands: what runs next and what it waits for.
+
+    ``can_continue`` is true for a run that stopped before its end (crash, cancel,
+    error, ``interrupt_before``/``after``) and can go on without a value;
+    ``interrupts`` need a value (:func:`resume` with one).
+    """
+
+    thread_id: str
+    checkpoint_id: str
+    next_nodes: tuple[str, ...]
+    interrupts: tuple[PendingInterrupt, ...] = ()
+    errors: tuple[TaskFailure, ...] = ()
+
+    @property
+    def can_continue(self) -> bool:
+        """True when the thread can go on without a value (see the class docstring)."""
+        return bool(self.next_nodes) and not self.interrupts
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "thread_id": self.thread_id,
+            "checkpoint_id": self.checkpoint_id,
+            "next": list(self.next_nodes),
+            "interrupts": [i.to_json() for i in self.interrupts],
+            "errors": [e.to_json() for e in self.errors],
+            "can_continue": self.can_continue,
+        }
+
+
+def make_input(text: str | None = None, json_text: str | None = None) -> Any:
+    """The graph input for a run: a user message, a JSON value, or ``None`` to continue."""
+    if text is not None and json_text is not None:
+        raise RewindError("Give the input either as text or as JSON, not both")
+    if text is not None:
+        return {"messages": [{"role": "user", "content": text}]}
+    if json_text is None:
+        return None
+    try:
+        return json.loads(json_text)
+    except json.JSONDecodeError as exc:
+        raise RewindError(
+            f"Input is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from exc
+
+
+async def run(
+    graph: LoadedGraph,
+    target: AsyncSqliteSaver | str | Path,
+    thread_id: str,
+    input: Any = None,
+    *,
+    checkpoint_id: str | None = None,
+    stream_modes: Sequence[str] = DEFAULT_MODES,
+    interrupt_before: Sequence[str] | None = None,
+    interrupt_after: Sequence[str] | None = None,
+) -> AsyncIterator[StreamEvent]:
+    """Run the graph on a thread and stream what happens.
+
+    ``target`` is an open saver (from :func:`open_saver`) or a database path, opened
+    for the duration of the run. ``input=None`` continues the thread from its latest
+    checkpoint, or from ``checkpoint_id`` when given (a replay); an input with a
+    ``checkpoint_id`` starts a new branch from that checkpoint. A failing graph
+    raises :class:`RunError` after everything streamed before the failure.
+    """
+    modes = _check_modes(stream_modes)
+    _check_nodes(graph, interrupt_before, "interrupt_before")
+    _check_nodes(graph, interrupt_after, "interrupt_after")
+    async with _saver_for(graph, target) as saver:
+        config = _config(thread_id, checkpoint_id)
+        if checkpoint_id is not None:
+            await _require_checkpoint(saver, config)
+        elif input is None:
+            await _require_thread(saver, thread_id)
+        async for event in _stream(
+            graph.bind(saver, _store(saver)),
+            input,
+            config,
+            modes,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+        ):
+            yield event
+
+
+async def replay(
+    graph: LoadedGraph,
+    target: AsyncSqliteSaver | str | Path,
+    thread_id: str,
+    checkpoint_id: str,
+    *,
+    stream_modes: Sequence[str] = DEFAULT_MODES,
+) -> AsyncIterator[StreamEvent]:
+    """Run again from a past checkpoint; the nodes before it are not re-executed.
+
+    LangGraph writes the replayed steps as a new branch after that checkpoint.
+    """
+    async for event in run(
+        graph, target, thread_id, None, checkpoint_id=checkpoint_id, stream_modes=stream_modes
+    ):
+        yield event
+
+
+async def resume(
+    graph: LoadedGraph,
+    target: AsyncSqliteSaver | str | Path,
+    thread_id: str,
+    value: Any = NO_VALUE,
+    *,
+    stream_modes: Sequence[str] = DEFAULT_MODES,
+) -> AsyncIterator[StreamEvent]:
+    """Resume a thread: answer its interrupt(s) with ``value``, or continue a stopped run.
+
+    With several pending interrupts, ``value`` must be a mapping of interrupt id to
+    value. Without a value, a run that stopped mid-way (crash, cancel, error,
+    static interrupt) continues from its latest checkpoint; finished tasks of that
+    step are not run again.
+    """
+    modes = _check_modes(stream_modes)
+    async with _saver_for(graph, target) as saver:
+        bound = graph.bind(saver, _store(saver))
+        status = await _thread_status(bound, saver, thread_id)
+        command = _resume_input(status, value)
+        async for event in _stream(bound, command, _config(thread_id), modes):
+            yield event
+
+
+async def fork(
+    graph: LoadedGraph,
+    target: AsyncSqliteSaver | str | Path,
+    thread_id: str,
+    checkpoint_id: str,
+    values: Mapping[str, Any],
+    as_node: str | None = None,
+    checkpoint_ns: str = "",
+) -> str:
+    """Write a new checkpoint after ``checkpoint_id`` with ``values`` applied; run nothing.
+
+    The update goes through the graph's reducers as if ``as_node`` (by default the
+    node that ran last) had returned ``values``. Returns the new checkpoint id, whose
+    parent is ``checkpoint_id`` and whose metadata source is ``"update"``.
+    """
+    if not isinstance(values, Mapping):
+        raise RewindError(
+            f"Fork values must be a JSON object of state keys, not {type(values).__name__}"
+        )
+    async with _saver_for(graph, target) as saver:
+        config = _config(thread_id, checkpoint_id, checkpoint_ns)
+        await _require_checkpoint(saver, config)
+        if not checkpoint_ns:
+            _check_state_keys(graph, values)
+        bound = graph.bind(saver, _store(saver))
+        try:
+            new_config = await bound.aupdate_state(config, dict(values), as_node=as_node)
+        except Exception as exc:
+            raise RewindError(f"Cannot fork from {checkpoint_id}: {error_line(exc)}") from exc
+    return str(new_config["configurable"]["checkpoint_id"])
+
+
+async def thread_status(
+    graph: LoadedGraph, target: AsyncSqliteSaver | str | Path, thread_id: str
+) -> ThreadStatus:
+    """Next nodes, pending interrupts and failed tasks of a thread's latest checkpoint."""
+    async with _saver_for(graph, target) as saver:
+        return await _thread_status(graph.bind(saver, _store(saver)), saver, thread_id)
+
+
+@contextlib.asynccontextmanager
+async def _saver_for(
+    graph: LoadedGraph, target: AsyncSqliteSaver | str | Path
+) -> AsyncIterator[AsyncSqliteSaver]:
+    if isinstance(target, AsyncSqliteSaver):
+        yield target
+        return
+    async with open_saver(target, allowed_types=graph.msgpack_allowlist) as saver:
+        yield saver
+
+
+def _store(saver: AsyncSqliteSaver) -> AsyncSqliteStore | None:
+    return saver.store if isinstance(saver, RewindSaver) else None
+
+
+def _config(thread_id: str, checkpoint_id: str | None = None, ns: str = "") -> RunnableConfig:
+    configurable: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ns}
+    if checkpoint_id is not None:
+        configurable["checkpoint_id"] = checkpoint_id
+    return {"configurable": configurable}
+
+
+async def _require_thread(saver: AsyncSqliteSaver, thread_id: str) -> None:
+    if await saver.aget_tuple(_config(thread_id)) is None:
+        raise NotFoundError(f"Thread {thread_id!r} has no checkpoints; give an input to start it")
+
+
+async def _require_checkpoint(saver: AsyncSqliteSaver, config: RunnableConfig) -> None:
+    if await saver.aget_tuple(config) is None:
+        conf = config["configurable"]
+        where = f" (namespace {conf['checkpoint_ns']!r})" if conf["checkpoint_ns"] else ""
+        raise NotFoundError(
+            f"Thread {conf['thread_id']!r} has no checkpoint {conf['checkpoint_id']!r}{where}"
+        )
+
+
+def _check_modes(stream_modes: Sequence[str]) -> tuple[str, ...]:
+    unknown = [mode for mode in stream_modes if mode not in STREAM_MODES]
+    if unknown:
+        raise RewindError(
+            f"Unknown stream mode(s) {', '.join(unknown)}; choose from {', '.join(STREAM_MODES)}"
+        )
+    return tuple(dict.fromkeys(stream_modes))
+
+
+def _check_nodes(graph: LoadedGraph, nodes: Sequence[str] | None, option: str) -> None:
+    unknown = [n for n in nodes or () if n != "*" and n not in graph.node_names]
+    if unknown:
+        raise RewindError(
+            f"{option}: no node named {', '.join(unknown)}; "
+            f"the graph's nodes are {', '.join(graph.node_names)}"
+        )
+
+
+def _check_state_keys(graph: LoadedGraph, values: Mapping[str, Any]) -> None:
+    keys = [k for k in graph.graph.channels if not k.startswith("__") and ":" not in k]
+    unknown = [k for k in values if k not in keys]
+    if unknown:
+        raise RewindError(
+            f"Unknown state key(s) {', '.join(map(str, unknown))}; the state has {', '.join(keys)}"
+        )
+
+
+async def _stream(
+    graph: Pregel,
+    input: Any,
+    config: RunnableConfig,
+    modes: tuple[str, ...],
+    *,
+    interrupt_before: Sequence[str] | None = None,
+    interrupt_after: Sequence[str] | None = None,
+) -> AsyncIterator[StreamEvent]:
+    """Stream a run, turning a graph failure into a one-line :class:`RunError`.
+
+    ``tasks`` is always streamed internally: its error results name the failing node.
+    Each step is persisted before the next starts, so a cancelled run leaves the
+    thread at its last finished step.
+    """
+    requested = set(modes)
+    failed: str | None = None
+    try:
+        async for part in graph.astream(
+            input,
+            config,
+            stream_mode=[*modes, *(() if "tasks" in requested else ("tasks",))],
+            version="v2",
+            subgraphs=True,
+            durability="sync",
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+        ):
+            if part["type"] == "tasks" and failed is None and part["data"].get("error"):
+                failed = _node_path(part["ns"], part["data"]["name"])
+            if part["type"] in requested:
+                yield _event(part)
+    except Exception as exc:
+        where = f"Node {failed!r} failed" if failed else "Run failed"
+        raise RunError(f"{where}: {error_line(exc)}", node=failed) from exc
+
+
+def _event(part: Mapping[str, Any]) -> StreamEvent:
+    kind, ns, data = part["type"], tuple(part["ns"]), part["data"]
+    if kind == "messages":
+        message, metadata = data
+        is_message = isinstance(message, BaseMessage)
+        return StreamEvent(
+            type=kind,
+            ns=ns,
+            data={"message": to_jsonable(message), "metadata": to_jsonable(metadata)},
+            token=message.text if is_message else None,
+            node=metadata.get("langgraph_node"),
+            message_id=message.id if is_message else None,
+        )
+    if kind == "tasks" and isinstance(data.get("error"), BaseException):
+        data = {**data, "error": error_line(data["error"])}
+    return StreamEvent(type=kind, ns=ns, data=to_jsonable(data))
+
+
+def _node_path(ns: Sequence[str], name: str) -> str:
+    return "/".join([*(part.split(":", 1)[0] for part in ns), name])
+
+
+async def _thread_status(graph: Pregel, saver: AsyncSqliteSaver, thread_id: str) -> ThreadStatus:
+    await _require_thread(saver, thread_id)
+    snapshot = await graph.aget_state(_config(thread_id), subgraphs=True)
+    interrupts: dict[str, PendingInterrupt] = {}
+    errors: list[TaskFailure] = []
+    _collect_tasks(snapshot, (), interrupts, errors)
+    return ThreadStatus(
+        thread_id=thread_id,
+        checkpoint_id=str(snapshot.config["configurable"]["checkpoint_id"]),
+        next_nodes=tuple(snapshot.next),
+        interrupts=tuple(interrupts.values()),
+        errors=tuple(errors),
+    )
+
+
+def _collect_tasks(
+    snapshot: StateSnapshot,
+    path: tuple[str, ...],
+    interrupts: dict[str, PendingInterrupt],
+    errors: list[TaskFailure],
+) -> None:
+    """Walk the tasks (and subgraph states); an interrupt belongs to the deepest task."""
+    for task in snapshot.tasks:
+        node = "/".join([*path, task.name])
+        for item in task.interrupts:
+            interrupts[item.id] = PendingInterrupt(item.id, to_jsonable(item.value), node)
+        if task.error:
+            errors.append(TaskFailure(node, str(task.error)))
+        if isinstance(task.state, StateSnapshot):
+            _collect_tasks(task.state, (*path, task.name), interrupts, errors)
+
+
+def _resume_input(status: ThreadStatus, value: Any) -> Command | None:
+    thread = status.thread_id
+    if status.interrupts:
+        ids = [item.id for item in status.interrupts]
+        if value is NO_VALUE:
+            raise RewindError(
+                f"Thread {thread!r} is waiting at interrupt(s) {', '.join(ids)}; "
+                "resume it with a value"
+            )
+        if len(ids) > 1 and not (isinstance(value, Mapping) and value and set(value) <= set(ids)):
+            raise RewindError(
+                f"Thread {thread!r} has {len(ids)} pending interrupts; give the value as a "
+                f"JSON object keyed by interrupt id ({', '.join(ids)})"
+            )
+        return Command(resume=value)
+    if not status.next_nodes:
+        raise RewindError(f"Thread {thread!r} has nothing to resume: its last run finished")
+    if value is not NO_VALUE:
+        raise RewindError(
+            f"Thread {thread!r} has no pending interrupt to take a value; "
+            "resume it without a value to continue its run"
+        )
+    return None

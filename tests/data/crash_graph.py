@@ -1,0 +1,61 @@
+"""A graph for the crash test, run by a separate process that the test SIGKILLs.
+
+``a`` fans out to ``fast`` and ``slow``; ``slow`` sleeps ``CRASH_SLEEP`` seconds so the
+process can be killed inside it. Every node execution is appended to ``CRASH_LOG``.
+Run as a script, it plays the user's own agent: ``SqliteSaver`` on the given file.
+"""
+
+import operator
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+from langgraph.graph import START, StateGraph
+from typing_extensions import TypedDict
+
+
+class State(TypedDict):
+    log: Annotated[list[str], operator.add]
+
+
+def _ran(node: str) -> dict:
+    with Path(os.environ["CRASH_LOG"]).open("a", encoding="utf-8") as log:
+        log.write(node + "\n")
+    return {"log": [node]}
+
+
+def a(state: State) -> dict:
+    return _ran("a")
+
+
+def fast(state: State) -> dict:
+    return _ran("fast")
+
+
+def slow(state: State) -> dict:
+    update = _ran("slow")
+    time.sleep(float(os.environ.get("CRASH_SLEEP", "0")))
+    return update
+
+
+def end(state: State) -> dict:
+    return _ran("end")
+
+
+builder = StateGraph(State)
+for name, node in (("a", a), ("fast", fast), ("slow", slow), ("end", end)):
+    builder.add_node(name, node)
+builder.add_edge(START, "a")
+builder.add_edge("a", "fast")
+builder.add_edge("a", "slow")
+builder.add_edge(["fast", "slow"], "end")
+graph = builder.compile()
+
+if __name__ == "__main__":
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    with SqliteSaver.from_conn_string(sys.argv[1]) as saver:
+        user_graph = builder.compile(checkpointer=saver)
+        user_graph.invoke({"log": []}, {"configurable": {"thread_id": sys.argv[2]}})
