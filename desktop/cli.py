@@ -58,10 +58,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     """``rewind diff PATH --thread ID --checkpoint A [--against B]``: what changed."""
     from desktop.core.diff import diff_states, render_diff_text
     from desktop.core.inspect import load_diff_pair
+    from desktop.core.model import user_channels
 
     with _open(args.path) as source:
         new, old = load_diff_pair(source, args.thread, args.checkpoint, args.against)
-    diff = diff_states(old.values if old else {}, new.values)
+    old_values = user_channels(old.values) if old else {}
+    diff = diff_states(old_values, user_channels(new.values))
     if args.json:
         _print_json(diff.to_json(), indent=2)
     else:

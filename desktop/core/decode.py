@@ -203,7 +203,10 @@ def message_data(fields: Mapping[str, Any], default_type: str | None = None) -> 
 
 def is_message(value: Any) -> bool:
     """True for the JSON-safe shape of a LangChain message."""
-    return isinstance(value, dict) and value.get("type") in MESSAGE_TYPES and "content" in value
+    if not isinstance(value, dict) or "content" not in value:
+        return False
+    kind = value.get("type")
+    return isinstance(kind, str) and kind in MESSAGE_TYPES
 
 
 def to_jsonable(value: Any) -> Any:

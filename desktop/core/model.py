@@ -12,6 +12,17 @@ from typing import Any
 
 INTERRUPT_CHANNEL = "__interrupt__"
 ERROR_CHANNEL = "__error__"
+_INTERNAL_CHANNELS = frozenset({"__start__", "__pregel_tasks", "__root__"})
+
+
+def is_internal_channel(name: str) -> bool:
+    """Channels LangGraph uses for scheduling (``branch:to:node``, ``__pregel_tasks``...)."""
+    return name in _INTERNAL_CHANNELS or name.startswith(("branch:", "join:", "__pregel_"))
+
+
+def user_channels(values: dict[str, Any]) -> dict[str, Any]:
+    """The channel values a person cares about: internal scheduling channels left out."""
+    return {k: v for k, v in values.items() if not is_internal_channel(k)}
 
 
 @dataclass(frozen=True, slots=True)
