@@ -1,0 +1,170 @@
+"""Headless read commands: JSON output, one-line errors, and no Qt."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from desktop.cli import main
+from tests.builders import open_saver, thread_config, tool_agent_graph
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_threads_prints_a_json_array(capsys, agent_db):
+    code, out, err = run_cli(capsys, "threads", agent_db.path)
+    assert code == 0, err
+    threads = json.loads(out)
+    assert {t["thread_id"] for t in threads} == set(agent_db.thread_ids)
+    assert set(threads[0]) == {"thread_id", "checkpoints", "updated_at"}
+    assert threads[0]["updated_at"] >= threads[-1]["updated_at"]
+
+
+def test_history_prints_one_object_per_line_newest_first(capsys, agent_db):
+    thread_id = agent_db.multi_turn_thread
+    code, out, _ = run_cli(capsys, "history", agent_db.path, "--thread", thread_id)
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    with open_saver(agent_db.path) as saver:
+        expected = list(tool_agent_graph(saver).get_state_history(thread_config(thread_id)))
+    assert [line["checkpoint_id"] for line in lines] == [
+        s.config["configurable"]["checkpoint_id"] for s in expected
+    ]
+    assert set(lines[0]) == {
+        "checkpoint_id",
+        "parent_checkpoint_id",
+        "checkpoint_ns",
+        "step",
+        "source",
+        "created_at",
+    }
+
+
+def test_history_includes_subgraph_namespaces(capsys, fanout_db):
+    code, out, _ = run_cli(capsys, "history", fanout_db.path, "--thread", fanout_db.thread_id)
+    assert code == 0
+    namespaces = {json.loads(line)["checkpoint_ns"] for line in out.splitlines()}
+    assert set(fanout_db.subgraph_namespaces) <= namespaces
+
+
+def test_export_has_values_messages_and_pending_writes(capsys, interrupt_db, agent_db):
+    code, out, _ = run_cli(capsys, "export", agent_db.path, "--thread", agent_db.multi_turn_thread)
+    assert code == 0
+    exported = json.loads(out)
+    assert exported["thread_id"] == agent_db.multi_turn_thread
+    latest = exported["checkpoints"][0]
+    assert {"checkpoint_id", "checkpoint_ns", "parent_checkpoint_id", "created_at"} <= set(latest)
+    assert latest["metadata"]["source"] == "loop"
+    messages = latest["values"]["messages"]
+    assert messages[0]["type"] == "human"
+    assert any(m.get("tool_calls") for m in messages)
+
+    code, out, _ = run_cli(capsys, "export", interrupt_db.path, "--thread", interrupt_db.thread_id)
+    writes = json.loads(out)["checkpoints"][0]["pending_writes"]
+    interrupt = next(w for w in writes if w["channel"] == "__interrupt__")
+    assert set(interrupt) >= {"task_id", "channel", "value"}
+    assert interrupt["value"][0]["value"] == interrupt_db.interrupt_value
+
+
+def test_export_keeps_undecodable_checkpoints_with_an_error(capsys, hostile_db):
+    ref = hostile_db.garbage_checkpoint
+    code, out, _ = run_cli(capsys, "export", hostile_db.path, "--thread", ref.thread_id)
+    assert code == 0
+    checkpoints = json.loads(out)["checkpoints"]
+    bad = next(c for c in checkpoints if c["checkpoint_id"] == ref.checkpoint_id)
+    assert bad["error"].startswith("checkpoint blob could not be decoded")
+    assert not hostile_db.marker.exists()
+
+
+def test_diff_against_parent_and_against_another_branch(capsys, fork_db):
+    code, out, _ = run_cli(
+        capsys,
+        "diff",
+        fork_db.path,
+        "--thread",
+        fork_db.thread_id,
+        "--checkpoint",
+        fork_db.fork_ids[0],
+    )
+    assert code == 0
+    assert "value" in out and str(fork_db.fork_values[0]) in out
+    code, out, _ = run_cli(
+        capsys,
+        "diff",
+        fork_db.path,
+        "--thread",
+        fork_db.thread_id,
+        "--checkpoint",
+        fork_db.fork_ids[0],
+        "--against",
+        fork_db.fork_ids[1],
+        "--json",
+    )
+    assert code == 0
+    entries = json.loads(out)["entries"]
+    change = next(e for e in entries if e["path"] == ["value"])
+    assert (change["old"], change["new"]) == (fork_db.fork_values[1], fork_db.fork_values[0])
+
+
+@pytest.mark.parametrize(
+    ("fixture", "message"),
+    [
+        ("not_sqlite_path", "is not a SQLite database"),
+        ("empty_path", "is empty"),
+        ("sqlite_without_tables_path", "has no LangGraph checkpoint tables"),
+    ],
+)
+def test_bad_files_exit_non_zero_with_one_line(capsys, request, fixture, message):
+    path = request.getfixturevalue(fixture)
+    for command in (["threads", path], ["history", path, "--thread", "x"]):
+        code, out, err = run_cli(capsys, *command)
+        assert code == 1
+        assert out == ""
+        assert err.count("\n") == 1 and message in err
+        assert "Traceback" not in err
+
+
+def test_unknown_thread_and_missing_file(capsys, agent_db, tmp_path):
+    code, _, err = run_cli(capsys, "history", agent_db.path, "--thread", "no-such-thread")
+    assert code == 1 and "thread 'no-such-thread' not found" in err
+    code, _, err = run_cli(capsys, "export", tmp_path / "missing.db", "--thread", "x")
+    assert code == 1 and "no such file" in err
+    code, _, err = run_cli(
+        capsys, "diff", agent_db.path, "--thread", agent_db.thread_ids[0], "--checkpoint", "zzz"
+    )
+    assert code == 1 and "not found" in err
+
+
+def test_headless_commands_never_import_qt(agent_db):
+    path, thread = str(agent_db.path), agent_db.thread_ids[0]
+    script = (
+        "import sys\n"
+        "from desktop.cli import main\n"
+        f"assert main(['threads', {path!r}]) == 0\n"
+        f"assert main(['export', {path!r}, '--thread', {thread!r}]) == 0\n"
+        "qt = ('PySide6', 'qasync', 'shiboken6')\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in qt]\n"
+        "assert not loaded, loaded\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_python_dash_m_desktop_runs_the_same_entry_point(agent_db):
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "threads", str(agent_db.path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) == len(agent_db.thread_ids)
