@@ -193,7 +193,10 @@ def _foreign_data(record: _Foreign) -> Any:
 
 def message_data(fields: Mapping[str, Any], default_type: str | None = None) -> dict[str, Any]:
     """The readable shape of a LangChain message: type, id, content, tool calls when present."""
-    out: dict[str, Any] = {"type": fields.get("type") or default_type}
+    kind = fields.get("type")
+    if not (isinstance(kind, str) and kind in MESSAGE_TYPES):
+        kind = default_type or kind
+    out: dict[str, Any] = {"type": kind}
     for key in _MESSAGE_FIELDS[1:]:
         value = fields.get(key)
         if key in ("id", "content") or value not in (None, "", [], {}):

@@ -144,3 +144,10 @@ def test_metadata_must_be_a_json_object():
 def test_non_string_keys_and_floats_are_json_safe():
     decoded = roundtrip({1: float("nan"), 2: 1.5})
     assert decoded == {"1": "nan", "2": 1.5}
+
+
+def test_streamed_chunks_have_the_message_role_type():
+    from langchain_core.messages import AIMessageChunk
+
+    chunk = AIMessageChunk(content="tok", id="run-1")
+    assert to_jsonable(chunk)["type"] == "ai"
