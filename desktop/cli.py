@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from desktop import __version__
+from desktop.cli_runs import add_run_commands
 from desktop.core.errors import RewindError
 
 EXIT_ERROR = 1
@@ -113,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("--json", action="store_true", help="print the diff as JSON")
     diff.set_defaults(func=cmd_diff)
+
+    add_run_commands(sub)
     return parser
 
 
@@ -122,7 +126,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
         prog="rewind",
         description=(
             "Open the Rewind window. Without PATH, opens the built-in demo database. "
-            "Headless commands: threads, history, export, diff, run, fork, replay, resume "
+            "Headless commands: threads, history, export, diff, run, fork, replay, resume, "
+            "status "
             "(see `rewind COMMAND --help`)."
         ),
     )
@@ -141,7 +146,17 @@ def build_gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
-HEADLESS_COMMANDS = ("threads", "history", "export", "diff", "run", "fork", "replay", "resume")
+HEADLESS_COMMANDS = (
+    "threads",
+    "history",
+    "export",
+    "diff",
+    "run",
+    "fork",
+    "replay",
+    "resume",
+    "status",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -175,5 +190,8 @@ def _run_reporting_errors(
         sys.stderr.write("rewind: interrupted\n")
         return 130
     except BrokenPipeError:
-        sys.stderr.close()
+        # The reader (e.g. `| head`) left: stop quietly, and keep Python's final
+        # flush of stdout from raising again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 0

@@ -1,0 +1,197 @@
+"""Headless twins of the window's write actions: ``run``, ``fork``, ``replay``, ``resume``.
+
+Each one loads the user's graph, attaches Rewind's ``AsyncSqliteSaver`` on the database
+and calls the same :mod:`desktop.core.runner` function the window calls. Streamed parts
+are printed as they arrive, one JSON object per line. No Qt is imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+
+from desktop.core.errors import RewindError
+
+
+def _emit(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _load(args: argparse.Namespace):
+    from desktop.core.graphs import load_graph
+
+    if not args.graph and not args.config:
+        raise RewindError("name the graph to run with --graph SPEC or --config langgraph.json")
+    if args.graph and args.config:
+        raise RewindError("give either --graph or --config, not both")
+    return load_graph(args.graph, config_path=args.config, graph_id=args.graph_id)
+
+
+def _modes(text: str | None) -> tuple[str, ...]:
+    from desktop.core.runner import DEFAULT_MODES
+
+    if not text:
+        return DEFAULT_MODES
+    return tuple(mode.strip() for mode in text.split(",") if mode.strip())
+
+
+def _nodes(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    return [node.strip() for node in text.split(",") if node.strip()]
+
+
+async def _print_stream(events: AsyncIterator[Any]) -> int:
+    """Print every event; close the run cleanly even when stdout goes away mid-stream."""
+    try:
+        async for event in events:
+            _emit(event.to_json())
+    finally:
+        await events.aclose()
+    return 0
+
+
+def _stream(events: AsyncIterator[Any]) -> int:
+    return asyncio.run(_print_stream(events))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``rewind run``: a new turn (``--input``), or continue from ``--checkpoint``."""
+    from desktop.core.runner import make_input, run
+
+    graph = _load(args)
+    graph_input = make_input(args.input, args.input_json)
+    return _stream(
+        run(
+            graph,
+            args.path,
+            args.thread,
+            graph_input,
+            checkpoint_id=args.checkpoint,
+            stream_modes=_modes(args.stream_mode),
+            interrupt_before=_nodes(args.interrupt_before),
+            interrupt_after=_nodes(args.interrupt_after),
+        )
+    )
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """``rewind replay``: re-run from a past checkpoint as a new branch."""
+    from desktop.core.runner import replay
+
+    graph = _load(args)
+    return _stream(
+        replay(
+            graph, args.path, args.thread, args.checkpoint, stream_modes=_modes(args.stream_mode)
+        )
+    )
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    """``rewind resume``: answer pending interrupts, or continue a run that stopped."""
+    from desktop.core.runner import NO_VALUE, resume
+
+    graph = _load(args)
+    value = NO_VALUE if args.value is None else parse_value(args.value)
+    return _stream(
+        resume(graph, args.path, args.thread, value, stream_modes=_modes(args.stream_mode))
+    )
+
+
+def cmd_fork(args: argparse.Namespace) -> int:
+    """``rewind fork``: write a new checkpoint with edited values; runs nothing."""
+    from desktop.core.runner import fork
+
+    graph = _load(args)
+    try:
+        values = json.loads(args.values)
+    except json.JSONDecodeError as exc:
+        raise RewindError(
+            f"--values is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    new_id = asyncio.run(
+        fork(graph, args.path, args.thread, args.checkpoint, values, as_node=args.as_node)
+    )
+    _emit({"checkpoint_id": new_id})
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """``rewind status``: what a thread waits for (interrupts, unfinished run, errors)."""
+    from desktop.core.runner import thread_status
+
+    graph = _load(args)
+    status = asyncio.run(thread_status(graph, args.path, args.thread))
+    _emit(status.to_json())
+    return 0
+
+
+def parse_value(text: str) -> Any:
+    """A resume value: JSON when it parses, otherwise the text itself as a string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _common(parser: argparse.ArgumentParser, *, streams: bool = True) -> None:
+    parser.add_argument("path", help="SQLite checkpoint database (created if missing)")
+    source = parser.add_argument_group("graph (one of)")
+    source.add_argument("--graph", metavar="SPEC", help="package.module:attr, file.py:attr or demo")
+    source.add_argument("--config", metavar="FILE", help="langgraph.json of the project")
+    source.add_argument("--graph-id", metavar="NAME", help="graph id in langgraph.json")
+    parser.add_argument("--thread", required=True, metavar="ID", help="thread_id")
+    if streams:
+        parser.add_argument(
+            "--stream-mode",
+            metavar="M1,M2",
+            help="stream modes (default messages,updates,custom,tasks,checkpoints)",
+        )
+
+
+def add_run_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``run``, ``replay``, ``resume``, ``fork`` and ``status`` on the CLI."""
+    run = sub.add_parser("run", help="run a turn and stream every part as JSON lines")
+    _common(run)
+    given = run.add_mutually_exclusive_group()
+    given.add_argument("--input", metavar="TEXT", help="send TEXT as a user message")
+    given.add_argument("--input-json", metavar="JSON", help="send this JSON value as the input")
+    run.add_argument(
+        "--checkpoint", metavar="ID", help="start from this checkpoint (no input: continue it)"
+    )
+    run.add_argument("--interrupt-before", metavar="N1,N2", help="pause before these nodes")
+    run.add_argument("--interrupt-after", metavar="N1,N2", help="pause after these nodes")
+    run.set_defaults(func=cmd_run)
+
+    replay = sub.add_parser("replay", help="re-run from a past checkpoint as a new branch")
+    _common(replay)
+    replay.add_argument("--checkpoint", required=True, metavar="ID")
+    replay.set_defaults(func=cmd_replay)
+
+    resume = sub.add_parser(
+        "resume", help="answer interrupts with --value, or continue a run that stopped"
+    )
+    _common(resume)
+    resume.add_argument(
+        "--value",
+        metavar="JSON",
+        help='resume value: JSON, or plain text taken as a string; {"<interrupt id>": v, ...} '
+        "answers several interrupts",
+    )
+    resume.set_defaults(func=cmd_resume)
+
+    fork = sub.add_parser("fork", help="write a new checkpoint with edited values (runs nothing)")
+    _common(fork, streams=False)
+    fork.add_argument("--checkpoint", required=True, metavar="ID")
+    fork.add_argument("--values", required=True, metavar="JSON", help="state update, a JSON object")
+    fork.add_argument("--as-node", metavar="NODE", help="apply the update as if NODE returned it")
+    fork.set_defaults(func=cmd_fork)
+
+    status = sub.add_parser("status", help="what a thread waits for, as JSON")
+    _common(status, streams=False)
+    status.set_defaults(func=cmd_status)
