@@ -100,6 +100,29 @@ def decode_typed(type_: str | None, blob: bytes | None) -> Any:
     raise DecodeError(f"unknown serialization type {type_!r}")
 
 
+def checkpoint_next_nodes(type_: str | None, blob: bytes | None) -> tuple[str, ...]:
+    """Nodes a stored checkpoint will run next: its triggered ``branch:to:*`` channels and
+    pending ``Send`` targets. Cheap: nothing is converted beyond what is looked at.
+
+    Raises :class:`DecodeError` when the blob is unreadable.
+    """
+    if type_ != "msgpack" or blob is None:
+        return ()
+    try:
+        raw = ormsgpack.unpackb(blob, ext_hook=_ext_hook, option=ormsgpack.OPT_NON_STR_KEYS)
+    except (ormsgpack.MsgpackDecodeError, ValueError, TypeError) as exc:
+        raise DecodeError(f"invalid msgpack ({_first_line(exc)})") from None
+    values = raw.get("channel_values") if isinstance(raw, dict) else None
+    if not isinstance(values, dict):
+        return ()
+    nodes = {k.removeprefix("branch:to:") for k in values if str(k).startswith("branch:to:")}
+    sends = values.get("__pregel_tasks")
+    for send in sends if isinstance(sends, list) else ():
+        if isinstance(send, _Foreign) and send.name == "Send" and isinstance(send.data, list):
+            nodes.add(str(send.data[0]))
+    return tuple(sorted(nodes))
+
+
 def decode_metadata(raw: bytes | str | None) -> dict[str, Any]:
     """Parse a checkpoint's metadata column (JSON text) into a dict."""
     if raw is None:

@@ -35,6 +35,17 @@ class ThreadSummary:
     latest_checkpoint_id: str
     has_interrupt: bool = False
     has_error: bool = False
+    next_nodes: tuple[str, ...] = ()
+
+    @property
+    def run_state(self) -> str:
+        """``interrupted``, ``error``, ``unfinished`` (stopped mid-run: crash, cancel,
+        breakpoint) or ``finished``, judged from the latest root checkpoint."""
+        if self.has_interrupt:
+            return "interrupted"
+        if self.has_error:
+            return "error"
+        return "unfinished" if self.next_nodes else "finished"
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -308,3 +308,23 @@ def test_subgraph_graph_history_counts(fanout_db):
     with open_source(fanout_db.path) as source:
         root = [m for m in source.history(fanout_db.thread_id) if m.checkpoint_ns == ""]
     assert len(root) == len(snapshots)
+
+
+def test_run_state_tells_finished_interrupted_error_and_unfinished(
+    tmp_path, agent_db, interrupt_db, error_db
+):
+    with open_source(agent_db.path) as source:
+        assert {t.run_state for t in source.list_threads()} == {"finished"}
+    with open_source(interrupt_db.path) as source:
+        assert source.thread(interrupt_db.thread_id).run_state == "interrupted"
+    with open_source(error_db.path) as source:
+        assert source.thread(error_db.thread_id).run_state == "error"
+
+    path = tmp_path / "paused.sqlite"
+    with open_saver(path) as saver:
+        graph = steps_graph(saver)
+        graph.invoke({"value": 1, "log": []}, thread_config("paused"), interrupt_before=["square"])
+    with open_source(path) as source:
+        summary = source.thread("paused")
+    assert summary.run_state == "unfinished"
+    assert summary.next_nodes == ("square",)

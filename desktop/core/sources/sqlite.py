@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from desktop.core.decode import DecodeError, decode_metadata, decode_typed
+from desktop.core.decode import (
+    DecodeError,
+    checkpoint_next_nodes,
+    decode_metadata,
+    decode_typed,
+)
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.model import (
     ERROR_CHANNEL,
@@ -208,7 +213,23 @@ class SqliteCheckpointSource:
             latest_checkpoint_id=latest_root_id or newest_id,
             has_interrupt=INTERRUPT_CHANNEL in flags,
             has_error=ERROR_CHANNEL in flags,
+            next_nodes=self._next_nodes(cur, thread_id, latest_root_id),
         )
+
+    def _next_nodes(
+        self, cur: sqlite3.Cursor, thread_id: str, checkpoint_id: str | None
+    ) -> tuple[str, ...]:
+        if not checkpoint_id:
+            return ()
+        row = cur.execute(
+            "SELECT type, checkpoint FROM checkpoints "
+            "WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ?",
+            (thread_id, checkpoint_id),
+        ).fetchone()
+        try:
+            return checkpoint_next_nodes(*row) if row else ()
+        except DecodeError:
+            return ()
 
     # -- history -------------------------------------------------------------------------
 
