@@ -8,9 +8,9 @@ with ``bgcolor``/``cellpadding``, anchors.
 
 Big values stay fast: strings longer than :data:`STRING_CAP` are cut in the HTML with a
 "… (N more characters)" marker (the plain text and the copyable JSON keep everything),
-each channel is highlighted on its own through a small cache (moving along a timeline
-re-highlights only the channels that changed), and a channel too large to highlight
-is shown escaped but uncoloured.
+each channel (and each item of a list channel) is highlighted on its own through a
+cache, so moving along a timeline re-highlights only what changed, and a value too
+large to highlight is shown escaped but uncoloured.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,7 +28,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import JsonLexer
 from pygments.style import Style
-from pygments.token import Error, Keyword, Name, Number, Punctuation, String
+from pygments.token import Error, Keyword, Name, Number, String
 
 from desktop.core.decode import TYPE_KEY, is_message
 from desktop.core.diff import DiffEntry, StateDiff, render_diff_text
@@ -40,8 +41,8 @@ STRING_CAP = 2000
 MESSAGE_CAP = 6000
 """Characters of one message's content shown in HTML before it is cut."""
 
-HIGHLIGHT_LIMIT = 250_000
-"""Channels whose pretty JSON is longer than this are shown without colouring."""
+HIGHLIGHT_LIMIT = 1_000_000
+"""JSON texts (a channel, or one item of a list) longer than this are shown uncoloured."""
 
 EXCERPT_CHARS = 160
 """Characters of a message's content shown in a diff entry."""
@@ -99,7 +100,6 @@ class _JsonStyle(Style):
         String: JSON_COLORS["string"],
         Number: JSON_COLORS["number"],
         Keyword.Constant: JSON_COLORS["keyword"],
-        Punctuation: JSON_COLORS["punctuation"],
         Error: JSON_COLORS["error"],
     }
 
@@ -197,10 +197,19 @@ def is_internal_channel(name: str) -> bool:
 def render_json_html(value: Any, *, cap: int = STRING_CAP) -> str:
     """Pretty, syntax-highlighted JSON of a JSON-safe value as a ``<pre>`` block.
 
-    Strings longer than ``cap`` are cut with a "… (N more characters)" marker.
+    Strings longer than ``cap`` are cut with a "… (N more characters)" marker. The items
+    of a top-level list are highlighted one by one through the cache, so a message list
+    that grew by one message costs one message of highlighting.
     """
-    text = json.dumps(capped(value, cap), indent=2, ensure_ascii=False)
-    return f'<pre style="{_pre_style()}">{_highlight_json(text)}</pre>'
+    return f'<pre style="{_pre_style()}">{_json_body_html(value, cap)}</pre>'
+
+
+def _json_body_html(value: Any, cap: int = STRING_CAP) -> str:
+    shown = capped(value, cap)
+    if isinstance(shown, list) and shown:
+        items = [_highlight_json(json.dumps(item, indent=2, ensure_ascii=False)) for item in shown]
+        return "[\n" + textwrap.indent(",\n".join(items), "  ") + "\n]"
+    return _highlight_json(json.dumps(shown, indent=2, ensure_ascii=False))
 
 
 def capped(value: Any, cap: int = STRING_CAP) -> Any:
@@ -219,7 +228,7 @@ def capped(value: Any, cap: int = STRING_CAP) -> Any:
     return value
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)
 def _highlight_json(text: str) -> str:
     """Coloured HTML spans for a JSON text (cached: unchanged channels cost nothing)."""
     if len(text) > HIGHLIGHT_LIMIT:
@@ -242,9 +251,9 @@ def _cap_text(text: str, cap: int) -> str:
     return f"{text[:cap]}… ({len(text) - cap} more characters)"
 
 
-def _pre_style(color: str | None = None) -> str:
-    extra = f" color:{color};" if color else ""
-    return f"white-space:pre-wrap; margin:2px 0 10px 0;{extra}"
+def _pre_style(color: str = JSON_COLORS["punctuation"]) -> str:
+    """Style of a JSON block; its own colour is the punctuation's, which needs no spans."""
+    return f"white-space:pre-wrap; margin:2px 0 10px 0; color:{color};"
 
 
 def _header_html(
@@ -310,19 +319,33 @@ def _values_html(values: dict[str, Any], errors: list[str]) -> str:
     internal = [k for k in values if is_internal_channel(k)]
     if not values:
         parts.append(f'<p style="color:{_MUTED};">No channel values in this checkpoint.</p>')
-    for name in user:
-        parts.append(_channel_heading(name, values[name], _TEXT))
-        parts.append(render_json_html(values[name]))
+    parts.extend(_channel_html(name, values[name], internal=False) for name in user)
     if internal:
         parts.append(
             f'<p style="color:{_DIM}; margin-top:14px; border-top:1px solid {_BORDER};">'
             f"<b>Internal channels</b> · LangGraph bookkeeping</p>"
         )
-    for name in internal:
-        parts.append(_channel_heading(name, values[name], _DIM))
-        text = json.dumps(capped(values[name]), indent=2, ensure_ascii=False)
-        parts.append(f'<pre style="{_pre_style(_DIM)}">{_escape(text)}</pre>')
+    parts.extend(_channel_html(name, values[name], internal=True) for name in internal)
     return "\n".join(parts)
+
+
+def _channel_html(name: str, value: Any, *, internal: bool) -> str:
+    """A channel as a JSON member (``"name": value``), noting its size after the opening."""
+    key_color = _DIM if internal else JSON_COLORS["key"]
+    key = json.dumps(name, ensure_ascii=False)
+    if internal:
+        body = _escape(json.dumps(capped(value), indent=2, ensure_ascii=False))
+    else:
+        body = _json_body_html(value)
+    first, newline, rest = body.partition("\n")
+    note = _describe(value)
+    if note:
+        first += f'<span style="color:{_DIM}; font-style:italic;">&nbsp;&nbsp;{note}</span>'
+    return (
+        f'<pre style="{_pre_style(_DIM if internal else JSON_COLORS["punctuation"])}">'
+        f'<span style="color:{key_color}; font-weight:600;">{_escape(key)}</span>: '
+        f"{first}{newline}{rest}</pre>"
+    )
 
 
 def _channel_heading(name: str, value: Any, color: str) -> str:
@@ -334,19 +357,18 @@ def _channel_heading(name: str, value: Any, color: str) -> str:
 
 
 def _describe(value: Any) -> str:
+    """A short size note for containers and long strings; nothing for other scalars."""
     if isinstance(value, list):
         if value and all(is_message(v) for v in value):
             return f"{len(value)} message{'s' * (len(value) != 1)}"
-        return f"list · {len(value)} item{'s' * (len(value) != 1)}"
+        return f"{len(value)} item{'s' * (len(value) != 1)}"
     if isinstance(value, dict):
         if TYPE_KEY in value:
             return _escape(str(value[TYPE_KEY]))
-        return f"object · {len(value)} key{'s' * (len(value) != 1)}"
-    if isinstance(value, str):
-        return f"string · {len(value):,} chars"
-    if value is None:
-        return "null"
-    return type(value).__name__
+        return f"{len(value)} key{'s' * (len(value) != 1)}"
+    if isinstance(value, str) and len(value) > EXCERPT_CHARS:
+        return f"{len(value):,} characters"
+    return ""
 
 
 # -- messages ------------------------------------------------------------------------------
@@ -601,20 +623,25 @@ def render_diff(diff: StateDiff, *, title: str) -> RenderedDiff:
 
 
 def _diff_entries_html(entries: list[DiffEntry]) -> Iterator[str]:
-    edited: tuple[Any, ...] | None = None
+    """Entries in order; the field changes of an edited message nest under it."""
+    edited: DiffEntry | None = None
     for entry in entries:
-        inside = edited is not None and entry.path[: len(edited)] == edited
+        inside = edited is not None and entry.path[: len(edited.path)] == edited.path
         if not inside:
-            edited = entry.path if entry.kind == "edited" else None
-        yield _diff_entry_html(entry, nested=inside)
+            edited = entry if entry.kind == "edited" else None
+            yield _diff_entry_html(entry, entry.path_text, nested=False)
+            continue
+        prefix = edited.path_text if edited else ""
+        shown = entry.path_text
+        yield _diff_entry_html(entry, shown.removeprefix(prefix) or shown, nested=True)
 
 
-def _diff_entry_html(entry: DiffEntry, *, nested: bool) -> str:
+def _diff_entry_html(entry: DiffEntry, path_text: str, *, nested: bool) -> str:
     sign, background, color = _KIND_STYLES[entry.kind]
     value = entry.new if entry.kind != "removed" else entry.old
     head = (
         f'<span class="mono" style="color:{color}; font-weight:700;">{sign}</span>'
-        f"&nbsp;{_mono(entry.path_text)}&nbsp;&nbsp;{_chip(entry.kind, background, color)}"
+        f"&nbsp;{_mono(path_text)}&nbsp;&nbsp;{_chip(entry.kind, background, color)}"
     )
     if entry.kind in ("added", "removed") and is_message(value):
         body = _message_excerpt(value, entry.kind)
@@ -625,6 +652,12 @@ def _diff_entry_html(entry: DiffEntry, *, nested: bool) -> str:
         body = render_json_html(value)
     elif entry.text_diff is not None:
         body = _text_diff_html(entry.text_diff)
+    elif not isinstance(entry.old, (dict, list)) and not isinstance(entry.new, (dict, list)):
+        body = (
+            f'<p style="margin:4px 0 0 0;">{_scalar_html(entry.old, _RED_FG, _RED_BG)}'
+            f'&nbsp;<span style="color:{_DIM};">→</span>&nbsp;'
+            f"{_scalar_html(entry.new, _GREEN_FG, _GREEN_BG)}</p>"
+        )
     else:
         body = (
             f'<table cellspacing="0" cellpadding="2"><tr><td style="color:{_RED_FG};">−&nbsp;</td>'
@@ -635,6 +668,14 @@ def _diff_entry_html(entry: DiffEntry, *, nested: bool) -> str:
     margin = f"0 0 6px {'24px' if nested else '0'}"
     card_bg = "#ffffff" if entry.kind == "changed" else background
     return _card(color, card_bg, f"{head}{body}", margin=margin, border=False)
+
+
+def _scalar_html(value: Any, color: str, background: str) -> str:
+    text = _cap_text(json.dumps(value, ensure_ascii=False), STRING_CAP)
+    return (
+        f'<span class="mono" style="color:{color}; background-color:{background};">'
+        f"&nbsp;{_escape(text)}&nbsp;</span>"
+    )
 
 
 def _message_excerpt(message: Any, kind: str, *, inline: bool = False) -> str:
