@@ -1,0 +1,160 @@
+"""The composition root of the window: QApplication, the qasync loop, controller and window.
+
+``rewind [PATH.db]`` ends up in :func:`run_app`. The Qt event loop *is* the asyncio loop
+(qasync), started with :func:`qasync.run`, which works the same on Python 3.11 (event
+loop policy) and 3.12+ (``loop_factory``) and closes the loop cleanly: pending tasks are
+cancelled and the worker threads are joined. ``--screenshot PNG`` renders the window
+once everything asked for has loaded (the controller's ``settled`` signal), saves it and
+exits, without showing any dialog.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication, QStyleFactory
+
+from desktop.core.errors import RewindError
+from desktop.ui.controller import Controller, GraphOptions
+from desktop.ui.main_window import MainWindow
+from desktop.ui.settings import RewindSettings
+from desktop.ui.widgets import stylesheet
+
+APP_NAME = "Rewind"
+
+_BASE_STYLESHEET = """
+QMainWindow, QWidget#timelinePane, QWidget#threadPane, QWidget#diffPane { background: #ffffff; }
+QSplitter::handle { background: #d0d7de; }
+QSplitter::handle:horizontal { width: 1px; }
+QSplitter::handle:vertical { height: 1px; }
+QLineEdit#threadFilter {
+    padding: 5px 8px; border: 1px solid #d0d7de; border-radius: 6px; background: #f6f8fa;
+}
+QLineEdit#threadFilter:focus { border-color: #0969da; background: #ffffff; }
+QLabel#threadCount, QLabel#diffBaseLabel { color: #656d76; }
+QLabel#timelineTitle { font-weight: 600; padding: 0 8px; }
+QLabel#messageBanner {
+    background: #fff8c5; color: #7d4e00; padding: 8px 12px; border-bottom: 1px solid #d4a72c;
+}
+QListView#threadList, QTreeView#timeline { border: none; background: #ffffff; }
+QTreeView#timeline::item { padding: 3px 0; }
+QTreeView#timeline::item:selected { background: #ddf4ff; color: #1f2328; }
+QHeaderView::section {
+    background: #f6f8fa; color: #57606a; border: none; border-bottom: 1px solid #d0d7de;
+    border-right: 1px solid #eaeef2; padding: 4px 6px;
+}
+QStatusBar { background: #f6f8fa; border-top: 1px solid #d0d7de; color: #57606a; }
+QStatusBar QLabel { padding: 0 6px; }
+QPushButton#resetDiffBase { padding: 3px 10px; }
+QTextBrowser { border: none; }
+"""
+
+
+def apply_theme(app: QApplication) -> None:
+    """A clean light theme that looks the same on every platform (Fusion + palette)."""
+    app.setStyle(QStyleFactory.create("Fusion"))
+    palette = QPalette()
+    colors = {
+        QPalette.ColorRole.Window: "#ffffff",
+        QPalette.ColorRole.WindowText: "#1f2328",
+        QPalette.ColorRole.Base: "#ffffff",
+        QPalette.ColorRole.AlternateBase: "#f6f8fa",
+        QPalette.ColorRole.Text: "#1f2328",
+        QPalette.ColorRole.Button: "#f6f8fa",
+        QPalette.ColorRole.ButtonText: "#1f2328",
+        QPalette.ColorRole.Highlight: "#ddf4ff",
+        QPalette.ColorRole.HighlightedText: "#1f2328",
+        QPalette.ColorRole.ToolTipBase: "#ffffff",
+        QPalette.ColorRole.ToolTipText: "#1f2328",
+        QPalette.ColorRole.PlaceholderText: "#8c959f",
+        QPalette.ColorRole.Link: "#0969da",
+        QPalette.ColorRole.Mid: "#d0d7de",
+    }
+    for role, color in colors.items():
+        palette.setColor(role, QColor(color))
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#8c959f"))
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#8c959f"))
+    app.setPalette(palette)
+    font = QFont(app.font())
+    if font.pointSizeF() < 10:
+        font.setPointSizeF(10)
+        app.setFont(font)
+    app.setStyleSheet(_BASE_STYLESHEET + stylesheet())
+
+
+def run_app(options: argparse.Namespace) -> int:
+    """Open the window for ``options`` (from ``build_gui_parser``) and run until it closes.
+
+    In screenshot mode the first error is raised as :class:`RewindError` (the CLI prints
+    it as one line and exits 1); otherwise errors are shown in the window.
+    """
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "rewind"])
+    assert isinstance(app, QApplication)
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setOrganizationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setQuitOnLastWindowClosed(False)
+    apply_theme(app)
+    if options.screenshot:
+        return qasync.run(_screenshot(options))
+    return qasync.run(_interactive(options))
+
+
+def _graph_options(options: argparse.Namespace) -> GraphOptions:
+    return GraphOptions(
+        graph=getattr(options, "graph", None),
+        config=getattr(options, "config", None),
+        graph_id=getattr(options, "graph_id", None),
+    )
+
+
+def _open(controller: Controller, options: argparse.Namespace) -> None:
+    """Start opening what the command line names (the demo when no path is given)."""
+    if options.path:
+        controller.open_database(
+            options.path, thread_id=options.thread, checkpoint_id=options.checkpoint
+        )
+    else:
+        controller.open_demo(thread_id=options.thread, checkpoint_id=options.checkpoint)
+
+
+async def _interactive(options: argparse.Namespace) -> int:
+    controller = Controller(_graph_options(options))
+    window = MainWindow(controller, RewindSettings())
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    window.show()
+    _open(controller, options)
+    await closed.wait()
+    await controller.shutdown()
+    return 0
+
+
+async def _screenshot(options: argparse.Namespace) -> int:
+    controller = Controller(_graph_options(options))
+    window = MainWindow(controller, None, error_dialogs=False)
+    errors: list[str] = []
+    controller.error_occurred.connect(errors.append)
+    controller.notice.connect(lambda message: message and errors.append(message))
+    settled = asyncio.Event()
+    controller.settled.connect(settled.set)
+    window.show()
+    _open(controller, options)
+    await settled.wait()
+    try:
+        if errors:
+            raise RewindError(errors[0])
+        QCoreApplication.sendPostedEvents()
+        target = Path(options.screenshot).expanduser()
+        if not window.grab().save(str(target)):
+            raise RewindError(f"cannot write the screenshot to {target}")
+    finally:
+        window.close()
+        await controller.shutdown()
+    return 0

@@ -1,0 +1,475 @@
+"""The window's brain: turns user intents into async loads and tells the widgets what to show.
+
+Widgets stay synchronous and only call the intent methods (:meth:`Controller.open_database`,
+:meth:`~Controller.select_thread`, ...). Each intent runs as one asyncio task on the qasync
+loop; a new intent of the same kind cancels the previous one (choosing another thread
+abandons the load of the last one). SQL, blob decoding, diffing and rendering run in
+worker threads (``asyncio.to_thread``), so the event loop never blocks. Failures become a
+one-line :attr:`~Controller.error_occurred` message; a database that fails to open leaves
+the previous one in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.core.diff import diff_states
+from desktop.core.errors import NotFoundError, RewindError
+from desktop.core.history import ThreadTimeline, build_timeline
+from desktop.core.inspect import find_checkpoint
+from desktop.core.model import CheckpointMeta, CheckpointState, ThreadSummary
+from desktop.core.sources.sqlite import SqliteCheckpointSource
+from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel
+from desktop.ui.models.timeline import SHORT_ID_CHARS, TimelineModel
+from desktop.ui.render import RenderedDiff, RenderedState, render_diff, render_state
+
+log = logging.getLogger(__name__)
+
+FILTER_DEBOUNCE_SECONDS = 0.15
+"""Typing in the filter box re-queries once the user pauses this long."""
+
+STATE_CACHE_SIZE = 64
+"""Decoded checkpoints kept per thread, so stepping back and forth costs nothing."""
+
+CheckpointKey = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class GraphOptions:
+    """``--graph``/``--config``/``--graph-id`` from the command line, kept for the run panel."""
+
+    graph: str | None = None
+    config: str | None = None
+    graph_id: str | None = None
+
+
+def describe_checkpoint(meta: CheckpointMeta) -> str:
+    """Short human name of a checkpoint: ``step 3 · loop · …1a2b3c4d``."""
+    step = "?" if meta.step is None else str(meta.step)
+    return f"step {step} · {meta.source or '?'} · …{meta.checkpoint_id[-SHORT_ID_CHARS:]}"
+
+
+class Controller(QObject):
+    """Owns the open database, the thread and timeline models, and every async load."""
+
+    database_opened = Signal(str)
+    """A database is now open (its path); models were reset."""
+
+    thread_count_changed = Signal(int)
+    """How many threads match the current filter."""
+
+    thread_selected = Signal(str)
+    """The thread whose timeline is shown."""
+
+    checkpoint_selected = Signal(object)
+    """The (namespace, id) of the checkpoint shown, or None."""
+
+    state_ready = Signal(object)
+    """A :class:`~desktop.ui.render.RenderedState` for the selected checkpoint."""
+
+    state_cleared = Signal(str)
+    """Nothing to show in the state view; the message says why."""
+
+    diff_ready = Signal(object)
+    """A :class:`~desktop.ui.render.RenderedDiff` of the selection against its diff base."""
+
+    diff_cleared = Signal(str)
+    """Nothing to show in the diff view; the message says why."""
+
+    diff_base_changed = Signal(str, bool)
+    """Text describing what the selection is compared with, and whether it was chosen."""
+
+    error_occurred = Signal(str)
+    """A one-line message for the user (never a traceback)."""
+
+    notice = Signal(str)
+    """An inline message for the window (e.g. the demo could not be created); "" hides it."""
+
+    busy_changed = Signal(bool)
+    """True while any intent is running."""
+
+    settled = Signal()
+    """Every intent task has finished: what was asked for is on screen."""
+
+    def __init__(
+        self, graph_options: GraphOptions | None = None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.graph_options = graph_options or GraphOptions()
+        self.threads_model = ThreadListModel(self)
+        self.timeline_model = TimelineModel(self)
+        self.threads_model.fetch_requested.connect(self._fetch_thread_page)
+        self._source: SqliteCheckpointSource | None = None
+        self._path: Path | None = None
+        self._filter = ""
+        self._thread_id: str | None = None
+        self._loading_thread: str | None = None
+        self._selected: CheckpointKey | None = None
+        self._diff_base: CheckpointKey | None = None
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+        self._states: OrderedDict[CheckpointKey, asyncio.Task[CheckpointState]] = OrderedDict()
+        self._busy = False
+
+    # -- what is open --------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path | None:
+        """The open database file, if any."""
+        return self._path
+
+    @property
+    def source(self) -> SqliteCheckpointSource | None:
+        """The open database, if any."""
+        return self._source
+
+    @property
+    def thread_id(self) -> str | None:
+        """The thread whose timeline is shown."""
+        return self._thread_id
+
+    @property
+    def timeline(self) -> ThreadTimeline | None:
+        """The shown thread's timeline."""
+        return self.timeline_model.timeline
+
+    @property
+    def selected_key(self) -> CheckpointKey | None:
+        """(namespace, id) of the selected checkpoint."""
+        return self._selected
+
+    @property
+    def diff_base_key(self) -> CheckpointKey | None:
+        """The checkpoint chosen to diff against, or None for "the parent"."""
+        return self._diff_base
+
+    @property
+    def is_busy(self) -> bool:
+        """True while any intent task is running."""
+        return self._busy
+
+    # -- intents -------------------------------------------------------------------------
+
+    def open_database(
+        self,
+        path: str | Path,
+        *,
+        thread_id: str | None = None,
+        checkpoint_id: str | None = None,
+    ) -> None:
+        """Open ``path``; then select ``thread_id`` (default: newest) and ``checkpoint_id``
+        (default: the head). On failure the previous database stays open."""
+        self._start("open", self._open(Path(path).expanduser(), thread_id, checkpoint_id))
+
+    def open_demo(self, *, thread_id: str | None = None, checkpoint_id: str | None = None) -> None:
+        """Create the built-in demo database if needed, then open it."""
+        self._start("open", self._open_demo(thread_id, checkpoint_id))
+
+    def set_thread_filter(self, text: str) -> None:
+        """List only threads whose id contains ``text`` (debounced; re-queries the database)."""
+        self._filter = text
+        if self._source is not None:
+            self._cancel("page")
+            self._start("filter", self._refilter(text))
+
+    def select_thread(self, thread_id: str) -> None:
+        """Show ``thread_id``'s timeline and select its head."""
+        if thread_id == self._loading_thread:
+            return
+        if thread_id == self._thread_id:
+            if "thread" in self._tasks:
+                self._return_to_shown_thread()
+            return
+        self._load_thread(thread_id, None)
+
+    def select_checkpoint(self, key: CheckpointKey | None) -> None:
+        """Show the state of checkpoint ``key`` (namespace, id) and its diff."""
+        timeline = self.timeline
+        if key is None or timeline is None or key not in timeline.by_key:
+            return
+        if key == self._selected:
+            return
+        self._selected = key
+        self.checkpoint_selected.emit(key)
+        meta = timeline.by_key[key]
+        self._start("state", self._show_state(meta))
+        self._start("diff", self._show_diff(meta))
+
+    def set_diff_base(self, key: CheckpointKey | None) -> None:
+        """Diff the selection against ``key`` instead of its parent (None: the parent again)."""
+        timeline = self.timeline
+        if key is not None and (timeline is None or key not in timeline.by_key):
+            return
+        self._diff_base = key
+        self.timeline_model.set_diff_base(key)
+        if self._selected is not None and timeline is not None:
+            self._start("diff", self._show_diff(timeline.by_key[self._selected]))
+        else:
+            self._announce_diff_base(None)
+
+    def _load_thread(self, thread_id: str, checkpoint_id: str | None) -> None:
+        self._loading_thread = thread_id
+        self._start(
+            "thread", self._open_thread(thread_id, checkpoint_id), cancels=("state", "diff")
+        )
+
+    def _return_to_shown_thread(self) -> None:
+        """The user went back to the thread on screen while another one was loading."""
+        self._cancel("thread")
+        self._loading_thread = None
+        key, self._selected = self._selected, None
+        if self._thread_id is not None:
+            self.thread_selected.emit(self._thread_id)
+        self.select_checkpoint(key)
+
+    async def shutdown(self) -> None:
+        """Cancel every intent and close the database (the window is going away)."""
+        for task in [*self._tasks.values(), *self._background, *self._states.values()]:
+            task.cancel()
+        self._tasks.clear()
+        self._states.clear()
+        source, self._source = self._source, None
+        if source is not None:
+            await asyncio.to_thread(source.close)
+
+    # -- task plumbing -------------------------------------------------------------------
+
+    def _start(
+        self, kind: str, coro: Coroutine[Any, Any, None], cancels: tuple[str, ...] = ()
+    ) -> None:
+        for name in (kind, *cancels):
+            self._cancel(name)
+        task = asyncio.get_running_loop().create_task(self._guard(coro), name=f"rewind-{kind}")
+        self._tasks[kind] = task
+        task.add_done_callback(lambda done, kind=kind: self._finished(kind, done, coro))
+        self._set_busy(True)
+
+    def _cancel(self, kind: str) -> None:
+        task = self._tasks.pop(kind, None)
+        if task is not None:
+            task.cancel()
+
+    def _finished(
+        self, kind: str, task: asyncio.Task[None], coro: Coroutine[Any, Any, None]
+    ) -> None:
+        coro.close()
+        if self._tasks.get(kind) is task:
+            del self._tasks[kind]
+        if not self._tasks:
+            self._set_busy(False)
+            self.settled.emit()
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.busy_changed.emit(busy)
+
+    async def _guard(self, coro: Coroutine[Any, Any, None]) -> None:
+        try:
+            await coro
+        except asyncio.CancelledError:
+            raise
+        except RewindError as error:
+            self.error_occurred.emit(str(error))
+        except Exception as error:
+            log.exception("unexpected error in an intent task")
+            detail = " ".join(str(error).split()) or type(error).__name__
+            self.error_occurred.emit(f"Unexpected error: {detail}")
+
+    def _in_background(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # -- opening -------------------------------------------------------------------------
+
+    async def _open_demo(self, thread_id: str | None, checkpoint_id: str | None) -> None:
+        from desktop.core.demo.seed import default_demo_path, seed_demo_database
+
+        path = default_demo_path()
+        try:
+            await seed_demo_database(path)
+        except RewindError as error:
+            self.notice.emit(f"The demo database could not be created: {error}")
+            return
+        except Exception as error:
+            log.exception("seeding the demo database failed")
+            detail = " ".join(str(error).split()) or type(error).__name__
+            self.notice.emit(f"The demo database could not be created: {detail}")
+            return
+        self.notice.emit("")
+        await self._open(path, thread_id, checkpoint_id)
+
+    async def _open(self, path: Path, thread_id: str | None, checkpoint_id: str | None) -> None:
+        source = await asyncio.to_thread(SqliteCheckpointSource, path)
+        text = self._filter
+        try:
+            total, first = await asyncio.to_thread(_first_page, source, text)
+        except BaseException:
+            self._in_background(asyncio.to_thread(source.close))
+            raise
+        for kind in ("filter", "page", "thread", "state", "diff"):
+            self._cancel(kind)
+        old, self._source, self._path = self._source, source, path
+        if old is not None:
+            self._in_background(asyncio.to_thread(old.close))
+        self._states.clear()
+        self._thread_id = None
+        self._loading_thread = None
+        self._selected = None
+        self._diff_base = None
+        self.timeline_model.set_diff_base(None)
+        self.timeline_model.set_timeline(None)
+        self.threads_model.reset(first, total)
+        self.database_opened.emit(str(path))
+        self.thread_count_changed.emit(total)
+        self.checkpoint_selected.emit(None)
+        if thread_id is None and not first:
+            message = "No threads match the filter" if text.strip() else "No threads yet"
+            self.state_cleared.emit(message)
+            self.diff_cleared.emit(message)
+            return
+        self._load_thread(thread_id or first[0].thread_id, checkpoint_id)
+
+    async def _refilter(self, text: str) -> None:
+        await asyncio.sleep(FILTER_DEBOUNCE_SECONDS)
+        source = self._source
+        if source is None:
+            return
+        total, first = await asyncio.to_thread(_first_page, source, text)
+        if source is not self._source:
+            return
+        self.threads_model.reset(first, total)
+        self.thread_count_changed.emit(total)
+        if self._thread_id is not None:
+            self.thread_selected.emit(self._thread_id)
+
+    def _fetch_thread_page(self, generation: int, offset: int) -> None:
+        if self._source is not None:
+            self._start("page", self._read_page(self._source, self._filter, generation, offset))
+
+    async def _read_page(
+        self, source: SqliteCheckpointSource, text: str, generation: int, offset: int
+    ) -> None:
+        try:
+            page = await asyncio.to_thread(
+                source.list_threads, text, offset=offset, limit=PAGE_SIZE
+            )
+        except BaseException:
+            self.threads_model.page_failed(generation)
+            raise
+        self.threads_model.append_page(generation, page)
+
+    # -- one thread ----------------------------------------------------------------------
+
+    async def _open_thread(self, thread_id: str, checkpoint_id: str | None) -> None:
+        source = self._source
+        if source is None:
+            return
+        try:
+            timeline = await asyncio.to_thread(_read_timeline, source, thread_id)
+        finally:
+            if self._loading_thread == thread_id:
+                self._loading_thread = None
+        self._thread_id = thread_id
+        self._states.clear()
+        self._selected = None
+        self._diff_base = None
+        self.timeline_model.set_timeline(timeline)
+        self.timeline_model.set_diff_base(None)
+        self.thread_selected.emit(thread_id)
+        target = timeline.head
+        if checkpoint_id:
+            try:
+                target = find_checkpoint(list(timeline.by_key.values()), checkpoint_id)
+            except NotFoundError as error:
+                self.error_occurred.emit(str(error))
+        if target is None:
+            self.checkpoint_selected.emit(None)
+            self.state_cleared.emit("This thread has no checkpoints in the main graph")
+            self.diff_cleared.emit("")
+            return
+        self.select_checkpoint(target.key)
+
+    # -- one checkpoint ------------------------------------------------------------------
+
+    def _load_state(self, meta: CheckpointMeta) -> asyncio.Future[CheckpointState]:
+        """The decoded checkpoint, shared by the state and diff tasks and cached per thread.
+
+        The load is shielded: cancelling one intent does not abort a decode another needs.
+        """
+        task = self._states.get(meta.key)
+        if task is None or (task.done() and (task.cancelled() or task.exception())):
+            source = self._source
+            if source is None:
+                raise RewindError("no database is open")
+            task = asyncio.get_running_loop().create_task(
+                asyncio.to_thread(source.load_state, meta)
+            )
+            self._states[meta.key] = task
+            while len(self._states) > STATE_CACHE_SIZE:
+                self._states.popitem(last=False)
+        else:
+            self._states.move_to_end(meta.key)
+        return asyncio.shield(task)
+
+    async def _show_state(self, meta: CheckpointMeta) -> None:
+        state = await self._load_state(meta)
+        rendered: RenderedState = await asyncio.to_thread(render_state, state)
+        self.state_ready.emit(rendered)
+
+    async def _show_diff(self, meta: CheckpointMeta) -> None:
+        timeline = self.timeline
+        if timeline is None:
+            return
+        base = timeline.by_key.get(self._diff_base) if self._diff_base else None
+        chosen = base is not None
+        if base is None:
+            base = timeline.parent_of(meta)
+        self._announce_diff_base(base, chosen=chosen)
+        new = await self._load_state(meta)
+        old = await self._load_state(base) if base is not None else None
+        if base is None:
+            title = f"{_step_name(meta)} vs an empty state"
+        elif chosen:
+            title = f"{_step_name(meta)} vs {_step_name(base)}"
+        else:
+            title = f"What {_step_name(meta)} changed"
+        rendered: RenderedDiff = await asyncio.to_thread(_render_diff, old, new, title)
+        self.diff_ready.emit(rendered)
+
+    def _announce_diff_base(self, base: CheckpointMeta | None, *, chosen: bool = False) -> None:
+        if base is None:
+            text = "Compared with an empty state (no parent)" if self._selected else ""
+        elif chosen:
+            text = f"Compared with the chosen checkpoint {describe_checkpoint(base)}"
+        else:
+            text = f"Compared with its parent {describe_checkpoint(base)}"
+        self.diff_base_changed.emit(text, chosen)
+
+
+def _step_name(meta: CheckpointMeta) -> str:
+    return f"step {'?' if meta.step is None else meta.step} · {meta.source or '?'}"
+
+
+def _first_page(source: SqliteCheckpointSource, text: str) -> tuple[int, list[ThreadSummary]]:
+    """Count and first page of the thread list (worker thread)."""
+    return source.count_threads(text), source.list_threads(text, offset=0, limit=PAGE_SIZE)
+
+
+def _read_timeline(source: SqliteCheckpointSource, thread_id: str) -> ThreadTimeline:
+    """History of a thread arranged as a timeline (worker thread)."""
+    return build_timeline(thread_id, source.history(thread_id))
+
+
+def _render_diff(old: CheckpointState | None, new: CheckpointState, title: str) -> RenderedDiff:
+    """Diff two states and render the result (worker thread)."""
+    return render_diff(diff_states(old.values if old else {}, new.values), title=title)

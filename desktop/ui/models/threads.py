@@ -1,0 +1,211 @@
+"""The thread list as a Qt model: newest first, paged, filled asynchronously.
+
+The model never queries the database itself. When a view scrolls to the end it calls
+:meth:`ThreadListModel.fetchMore`, the model emits :attr:`~ThreadListModel.fetch_requested`
+and the controller answers with :meth:`~ThreadListModel.append_page` once the page has
+been read in a worker thread. A generation number ties each page to the listing it
+belongs to, so a page that arrives after the filter changed is dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from desktop.core.model import ThreadSummary
+
+PAGE_SIZE = 200
+"""Threads read per page."""
+
+_Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+
+def relative_time(when: datetime | None, now: datetime | None = None) -> str:
+    """``just now``, ``5 min ago``, ``3 h ago``, ``2 d ago``, or the date for older times."""
+    if when is None:
+        return "unknown time"
+    now = now or datetime.now(UTC)
+    seconds = (now - when).total_seconds()
+    if seconds < 45:
+        return "just now"
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))} min ago"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)} h ago"
+    if seconds < 86400 * 30:
+        return f"{round(seconds / 86400)} d ago"
+    return when.astimezone().strftime("%Y-%m-%d")
+
+
+def absolute_time(when: datetime | None, now: datetime | None = None) -> str:
+    """Local date and time to the second (the year only when it is not this year)."""
+    if when is None:
+        return "—"
+    local = when.astimezone()
+    this_year = (now or datetime.now(UTC)).astimezone().year
+    return local.strftime("%b %d %H:%M:%S" if local.year == this_year else "%Y-%m-%d %H:%M:%S")
+
+
+def full_time(when: datetime | None) -> str:
+    """Local date and time with milliseconds, for tooltips."""
+    if when is None:
+        return "unknown time"
+    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+class ThreadListModel(QAbstractListModel):
+    """Threads of the open database, one row each, with named roles for their summary."""
+
+    ThreadIdRole = Qt.ItemDataRole.UserRole + 1
+    CheckpointCountRole = Qt.ItemDataRole.UserRole + 2
+    UpdatedAtRole = Qt.ItemDataRole.UserRole + 3
+    HasInterruptRole = Qt.ItemDataRole.UserRole + 4
+    HasErrorRole = Qt.ItemDataRole.UserRole + 5
+    LatestCheckpointIdRole = Qt.ItemDataRole.UserRole + 6
+    RelativeTimeRole = Qt.ItemDataRole.UserRole + 7
+    AbsoluteTimeRole = Qt.ItemDataRole.UserRole + 8
+
+    fetch_requested = Signal(int, int)
+    """``(generation, offset)``: the view wants the next page."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._threads: list[ThreadSummary] = []
+        self._rows: dict[str, int] = {}
+        self._total = 0
+        self._generation = 0
+        self._fetching = False
+
+    @property
+    def generation(self) -> int:
+        """Identifies the current listing; pages for older listings are ignored."""
+        return self._generation
+
+    @property
+    def total(self) -> int:
+        """How many threads match the current filter (loaded or not)."""
+        return self._total
+
+    @property
+    def loaded(self) -> int:
+        """How many threads have been read so far."""
+        return len(self._threads)
+
+    def reset(self, threads: list[ThreadSummary], total: int) -> int:
+        """Replace the listing with its first page; returns the new generation."""
+        self.beginResetModel()
+        self._generation += 1
+        self._threads = list(threads)
+        self._rows = {t.thread_id: row for row, t in enumerate(self._threads)}
+        self._total = max(total, len(self._threads))
+        self._fetching = False
+        self.endResetModel()
+        return self._generation
+
+    def append_page(self, generation: int, threads: list[ThreadSummary]) -> None:
+        """Add a page read for ``generation``; stale pages are dropped."""
+        if generation != self._generation:
+            return
+        self._fetching = False
+        fresh = [t for t in threads if t.thread_id not in self._rows]
+        if not fresh:
+            self._total = len(self._threads)
+            return
+        first = len(self._threads)
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        for offset, thread in enumerate(fresh):
+            self._rows[thread.thread_id] = first + offset
+        self._threads.extend(fresh)
+        self.endInsertRows()
+
+    def page_failed(self, generation: int) -> None:
+        """A page could not be read: allow the view to ask again later."""
+        if generation == self._generation:
+            self._fetching = False
+
+    def thread_at(self, row: int) -> ThreadSummary | None:
+        """The summary shown in ``row``, if that row is loaded."""
+        return self._threads[row] if 0 <= row < len(self._threads) else None
+
+    def row_of(self, thread_id: str) -> int | None:
+        """Row of a loaded thread, or None."""
+        return self._rows.get(thread_id)
+
+    # -- Qt model API --------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._threads)
+
+    def canFetchMore(self, parent: _Index) -> bool:
+        return not parent.isValid() and not self._fetching and len(self._threads) < self._total
+
+    def fetchMore(self, parent: _Index) -> None:
+        if not self.canFetchMore(parent):
+            return
+        self._fetching = True
+        self.fetch_requested.emit(self._generation, len(self._threads))
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        names = super().roleNames()
+        names.update(
+            {
+                self.ThreadIdRole: QByteArray(b"threadId"),
+                self.CheckpointCountRole: QByteArray(b"checkpointCount"),
+                self.UpdatedAtRole: QByteArray(b"updatedAt"),
+                self.HasInterruptRole: QByteArray(b"hasInterrupt"),
+                self.HasErrorRole: QByteArray(b"hasError"),
+                self.LatestCheckpointIdRole: QByteArray(b"latestCheckpointId"),
+                self.RelativeTimeRole: QByteArray(b"relativeTime"),
+                self.AbsoluteTimeRole: QByteArray(b"absoluteTime"),
+            }
+        )
+        return names
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.column() != 0:
+            return None
+        thread = self.thread_at(index.row())
+        if thread is None:
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, self.ThreadIdRole):
+            return thread.thread_id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(thread)
+        if role == self.CheckpointCountRole:
+            return thread.checkpoints
+        if role == self.UpdatedAtRole:
+            return thread.updated_at
+        if role == self.HasInterruptRole:
+            return thread.has_interrupt
+        if role == self.HasErrorRole:
+            return thread.has_error
+        if role == self.LatestCheckpointIdRole:
+            return thread.latest_checkpoint_id
+        if role == self.RelativeTimeRole:
+            return relative_time(thread.updated_at)
+        if role == self.AbsoluteTimeRole:
+            return absolute_time(thread.updated_at)
+        return None
+
+
+def _tooltip(thread: ThreadSummary) -> str:
+    lines = [
+        thread.thread_id,
+        f"{thread.checkpoints} checkpoint{'s' * (thread.checkpoints != 1)}",
+        f"updated {relative_time(thread.updated_at)} ({full_time(thread.updated_at)})",
+    ]
+    if thread.has_interrupt:
+        lines.append("waiting on an interrupt")
+    if thread.has_error:
+        lines.append("last step raised an error")
+    return "\n".join(lines)

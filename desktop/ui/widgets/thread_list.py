@@ -1,0 +1,214 @@
+"""The left pane: a filter box over the list of threads, newest first.
+
+Each row shows the thread id with badges for a pending interrupt or an error, and
+below it the checkpoint count and when the thread was last updated (relative and
+absolute). The pane only reports intents (filter text, chosen thread); loading is the
+controller's job.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui.models.threads import ThreadListModel
+
+_Index = QModelIndex | QPersistentModelIndex
+
+_TEXT = QColor("#1f2328")
+_MUTED = QColor("#656d76")
+_SELECTED_BG = QColor("#ddf4ff")
+_SELECTED_BAR = QColor("#0969da")
+_HOVER_BG = QColor("#f6f8fa")
+_SEPARATOR = QColor("#eaeef2")
+_BADGES = {
+    "interrupted": (QColor("#fff8c5"), QColor("#7d4e00"), QColor("#d4a72c")),
+    "error": (QColor("#ffebe9"), QColor("#a40e26"), QColor("#ff8182")),
+}
+_PAD_X = 10
+_PAD_Y = 7
+_LINE_GAP = 3
+
+
+class ThreadItemDelegate(QStyledItemDelegate):
+    """Paints a thread as two lines: id and badges, then count and times."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        title = QFontMetrics(_title_font(option.font))
+        detail = QFontMetrics(_detail_font(option.font))
+        return QSize(200, title.height() + detail.height() + _LINE_GAP + 2 * _PAD_Y)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        painter.save()
+        rect = option.rect
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        if selected:
+            painter.fillRect(rect, _SELECTED_BG)
+            painter.fillRect(QRect(rect.left(), rect.top(), 3, rect.height()), _SELECTED_BAR)
+        elif hovered:
+            painter.fillRect(rect, _HOVER_BG)
+        painter.setPen(QPen(_SEPARATOR))
+        painter.drawLine(rect.bottomLeft(), rect.bottomRight())
+
+        title_font = _title_font(option.font)
+        detail_font = _detail_font(option.font)
+        title_metrics = QFontMetrics(title_font)
+        detail_metrics = QFontMetrics(detail_font)
+        inner = rect.adjusted(_PAD_X + 2, _PAD_Y, -_PAD_X, -_PAD_Y)
+        line_height = title_metrics.height()
+        detail_top = inner.top() + line_height + _LINE_GAP
+        detail_height = detail_metrics.height()
+
+        relative = str(index.data(ThreadListModel.RelativeTimeRole) or "")
+        painter.setFont(detail_font)
+        painter.setPen(_MUTED)
+        relative_width = detail_metrics.horizontalAdvance(relative)
+        title_line = QRect(inner.left(), inner.top(), inner.width(), line_height)
+        painter.drawText(
+            title_line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, relative
+        )
+        title_rect = title_line.adjusted(0, 0, -(relative_width + 8), 0)
+        thread_id = str(index.data(ThreadListModel.ThreadIdRole) or "")
+        painter.setFont(title_font)
+        painter.setPen(_TEXT)
+        painter.drawText(
+            title_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            title_metrics.elidedText(thread_id, Qt.TextElideMode.ElideMiddle, title_rect.width()),
+        )
+
+        badges = []
+        if index.data(ThreadListModel.HasInterruptRole):
+            badges.append("interrupted")
+        if index.data(ThreadListModel.HasErrorRole):
+            badges.append("error")
+        badge_font = _badge_font(option.font)
+        badge_metrics = QFontMetrics(badge_font)
+        right = inner.right()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for badge in reversed(badges):
+            width = badge_metrics.horizontalAdvance(badge) + 12
+            height = min(detail_height + 2, badge_metrics.height() + 4)
+            badge_rect = QRect(right - width + 1, detail_top - 1, width, height)
+            background, color, border = _BADGES[badge]
+            painter.setPen(QPen(border))
+            painter.setBrush(background)
+            painter.drawRoundedRect(badge_rect, height / 2, height / 2)
+            painter.setFont(badge_font)
+            painter.setPen(color)
+            painter.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge)
+            right -= width + 4
+
+        count = int(index.data(ThreadListModel.CheckpointCountRole) or 0)
+        absolute = str(index.data(ThreadListModel.AbsoluteTimeRole) or "")
+        detail = f"{count} checkpoint{'s' * (count != 1)} · {absolute}"
+        detail_rect = QRect(inner.left(), detail_top, right - inner.left(), detail_height)
+        painter.setFont(detail_font)
+        painter.setPen(_MUTED)
+        painter.drawText(
+            detail_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            detail_metrics.elidedText(detail, Qt.TextElideMode.ElideRight, detail_rect.width()),
+        )
+        painter.restore()
+
+
+def _title_font(base: QFont) -> QFont:
+    font = QFont(base)
+    font.setWeight(QFont.Weight.DemiBold)
+    return font
+
+
+def _detail_font(base: QFont) -> QFont:
+    font = QFont(base)
+    font.setPointSizeF(max(7.0, base.pointSizeF() - 1))
+    return font
+
+
+def _badge_font(base: QFont) -> QFont:
+    font = QFont(base)
+    font.setPointSizeF(max(7.0, base.pointSizeF() - 1.5))
+    font.setWeight(QFont.Weight.DemiBold)
+    return font
+
+
+class ThreadListPane(QWidget):
+    """Filter box, thread count and the thread list; emits what the user asked for."""
+
+    filter_changed = Signal(str)
+    """The filter text changed (the controller debounces and re-queries)."""
+
+    thread_chosen = Signal(str)
+    """The user made this thread current (click or keyboard)."""
+
+    def __init__(self, model: ThreadListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("threadPane")
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setObjectName("threadFilter")
+        self.filter_edit.setPlaceholderText("Filter threads by id…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self.filter_changed)
+
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("threadCount")
+
+        self.list_view = QListView(self)
+        self.list_view.setObjectName("threadList")
+        self.list_view.setModel(model)
+        self.list_view.setItemDelegate(ThreadItemDelegate(self.list_view))
+        self.list_view.setUniformItemSizes(True)
+        self.list_view.setMouseTracking(True)
+        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list_view.selectionModel().currentChanged.connect(self._current_changed)
+        model.modelReset.connect(self._update_count)
+        model.rowsInserted.connect(self._update_count)
+
+        header = QVBoxLayout()
+        header.setContentsMargins(8, 8, 8, 4)
+        header.setSpacing(6)
+        header.addWidget(self.filter_edit)
+        header.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addWidget(self.list_view, 1)
+        self._model = model
+        self._update_count()
+
+    def select_thread(self, thread_id: str) -> None:
+        """Make ``thread_id`` the current row if it is loaded (no intent is emitted twice)."""
+        row = self._model.row_of(thread_id)
+        if row is None:
+            return
+        index = self._model.index(row, 0)
+        if self.list_view.currentIndex() != index:
+            self.list_view.setCurrentIndex(index)
+        self.list_view.scrollTo(index)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        thread_id = current.data(ThreadListModel.ThreadIdRole) if current.isValid() else None
+        if thread_id:
+            self.thread_chosen.emit(str(thread_id))
+
+    def _update_count(self) -> None:
+        total = self._model.total
+        noun = f"thread{'s' * (total != 1)}"
+        if self.filter_edit.text().strip():
+            noun = f"matching {noun}"
+        self.count_label.setText(f"{total:,} {noun}")
