@@ -32,7 +32,7 @@ from pygments.token import Error, Keyword, Name, Number, String
 
 from desktop.core.decode import TYPE_KEY, is_message
 from desktop.core.diff import DiffEntry, StateDiff, render_diff_text
-from desktop.core.model import CheckpointMeta, CheckpointState, PendingWrite
+from desktop.core.model import CheckpointMeta, CheckpointState, PendingWrite, is_internal_channel
 from desktop.core.sources.sqlite import node_of_task_path
 
 STRING_CAP = 2000
@@ -69,7 +69,6 @@ _RED_BG = "#ffebe9"
 _RED_FG = "#a40e26"
 _GREEN_BG = "#dafbe1"
 _GREEN_FG = "#116329"
-_INTERNAL_PREFIXES = ("__", "branch:", "start:", "join:")
 _MARKER = re.compile(r"… \((\d+) more characters\)")
 _MESSAGE_SEARCH_DEPTH = 3
 _ROLE_STYLES: dict[str, tuple[str, str, str]] = {
@@ -178,8 +177,7 @@ def document_css(mono_family: str) -> str:
     """Default stylesheet for documents showing this module's HTML.
 
     Code, ids and key paths are ``<pre>`` or ``class="mono"``. The monospace family is
-    the platform's fixed font, which only the UI can ask Qt
-    for, so it is passed in.
+    the platform's fixed font, which only the UI can ask Qt for, so it is passed in.
     """
     family = mono_family.replace("'", "")
     return (
@@ -187,11 +185,6 @@ def document_css(mono_family: str) -> str:
         f"pre, .mono {{ font-family: '{family}', monospace; }} "
         f"a {{ color: {JSON_COLORS['key']}; text-decoration: none; }}"
     )
-
-
-def is_internal_channel(name: str) -> bool:
-    """True for LangGraph's own channels (``__start__``, ``branch:to:x``, ``__pregel_tasks``)."""
-    return name.startswith(_INTERNAL_PREFIXES)
 
 
 def render_json_html(value: Any, *, cap: int = STRING_CAP) -> str:
@@ -285,12 +278,24 @@ def _header_html(
         parts.append(f'<span style="color:{_DIM};">metadata {_mono(_cap_text(extra, 300))}</span>')
     for write in interrupts:
         node = _node_name(write)
-        parts.append(_banner(f"Interrupted in {_mono(node)}: waiting for input", "amber"))
+        asked = _escape(_interrupt_excerpt(write.value))
+        parts.append(_banner(f"Interrupted in {_mono(node)}: waiting for input{asked}", "amber"))
     for write in error_writes:
         node = _node_name(write)
         parts.append(_banner(f"{_mono(node)} raised {_escape(_one_line(write.value))}", "red"))
     parts.extend(_banner(_escape(error), "red") for error in errors)
     return "<br>".join(parts)
+
+
+def _interrupt_excerpt(value: Any) -> str:
+    """What an interrupt asked, as `` — {...}`` (empty when it carried nothing)."""
+    items = value if isinstance(value, list) else [value]
+    asked = [
+        item.get("value") if isinstance(item, dict) and item.get(TYPE_KEY) == "Interrupt" else item
+        for item in items
+    ]
+    shown = [_one_line(a) for a in asked if a is not None]
+    return f" — {'; '.join(shown)[:EXCERPT_CHARS]}" if shown else ""
 
 
 def _when(meta: CheckpointMeta) -> str:
@@ -425,7 +430,7 @@ def _message_card(message: dict[str, Any], answered: dict[str, Any]) -> str:
         head.append(_chip("error", _RED_BG, _RED_FG))
     if message.get("id"):
         head.append(
-            f'<span style="color:{_DIM}; font-size:small;">id {_escape(message["id"])}</span>'
+            f'<span style="color:{_DIM}; font-size:small;">id {_escape(str(message["id"]))}</span>'
         )
     body = [_content_html(message.get("content"))]
     for call in message.get("tool_calls") or []:
