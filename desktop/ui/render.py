@@ -603,27 +603,57 @@ def _message_plain(message: dict[str, Any]) -> str:
 
 
 def render_diff(diff: StateDiff, *, title: str) -> RenderedDiff:
-    """Render a state diff: one coloured block per entry, message-aware, "No changes" if empty."""
-    counts = diff.counts()
-    summary = " · ".join(f"{n} {kind}" for kind, n in counts.items()) or "No changes"
-    summary_html = (
-        " · ".join(
-            f'<span style="color:{_KIND_STYLES[kind][2]}; font-weight:600;">{n} {kind}</span>'
-            for kind, n in counts.items()
-        )
-        or f'<span style="color:{_MUTED};">No changes</span>'
-    )
+    """Render a state diff: one coloured block per entry, message-aware, "No changes" if empty.
+
+    Changes to LangGraph's internal channels (``branch:to:x`` appearing and vanishing at
+    every step) are listed last, dimmed, and counted apart as "N internal" so the summary
+    speaks about the user's state.
+    """
+    user = [e for e in diff.entries if not _is_internal_entry(e)]
+    internal = [e for e in diff.entries if _is_internal_entry(e)]
+    counts = StateDiff(user).counts()
+    parts = [f"{n} {kind}" for kind, n in counts.items()]
+    parts_html = [
+        f'<span style="color:{_KIND_STYLES[kind][2]}; font-weight:600;">{n} {kind}</span>'
+        for kind, n in counts.items()
+    ]
+    if not counts:
+        parts.append("No changes")
+        parts_html.append(f'<span style="color:{_MUTED};">No changes</span>')
+    if internal:
+        parts.append(f"{len(internal)} internal")
+        parts_html.append(f'<span style="color:{_DIM};">{len(internal)} internal</span>')
     if diff.is_empty:
         body = f'<p style="color:{_MUTED}; font-size:large;">No changes</p>'
     else:
-        body = "\n".join(_diff_entries_html(diff.entries))
+        blocks = list(_diff_entries_html(user))
+        if internal:
+            blocks.append(f'<p style="color:{_DIM}; margin-top:12px;"><b>Internal channels</b></p>')
+            blocks.extend(_internal_entry_html(entry) for entry in internal)
+        body = "\n".join(blocks)
     return RenderedDiff(
         title=title,
-        summary=summary,
-        summary_html=summary_html,
+        summary=" · ".join(parts),
+        summary_html=" · ".join(parts_html),
         html=body,
         plain_text=render_diff_text(diff),
         is_empty=diff.is_empty,
+    )
+
+
+def _is_internal_entry(entry: DiffEntry) -> bool:
+    return (
+        bool(entry.path) and isinstance(entry.path[0], str) and is_internal_channel(entry.path[0])
+    )
+
+
+def _internal_entry_html(entry: DiffEntry) -> str:
+    value = entry.old if entry.kind == "removed" else entry.new
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    shown = f" {_escape(text)}" if len(text) <= EXCERPT_CHARS else ""
+    return (
+        f'<p class="mono" style="color:{_DIM}; margin:0 0 2px 0;">'
+        f"{_KIND_STYLES[entry.kind][0]} {_escape(entry.path_text)} {entry.kind}{shown}</p>"
     )
 
 

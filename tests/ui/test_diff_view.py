@@ -46,13 +46,15 @@ def test_new_turn_shows_added_messages_and_summary(view: DiffView, agent_db: Age
     view.set_rendered(render_diff(diff_states(old.values, new.values), title="Step 8 vs step 4"))
     title = shown_text(view.findChild(QLabel, "diffTitle"))
     assert title.startswith("Step 8 vs step 4")
-    assert "4 added" in title
+    assert "4 added · 1 internal" in title
     text = view.findChild(QTextBrowser, "diffText").toPlainText()
     assert text.count("added") == 4
     assert "Human" in text and "And in Oslo?" in text
     assert "AI" in text and "Checking the weather in Oslo. get_weather(…)" in text
     assert "Tool" in text and "4°C with sleet" in text
     assert text.index("And in Oslo?") < text.index("4°C with sleet")
+    assert text.index("4°C with sleet") < text.index("Internal channels")
+    assert "− __start__ removed" in text
 
 
 def test_forked_value_shows_old_and_new(view: DiffView, fork_db: ForkDb) -> None:

@@ -213,9 +213,12 @@ def test_diff_shows_added_messages_with_role_and_excerpt(agent_db: AgentDb) -> N
     assert "get_weather(…)" in html
     assert 'bgcolor="#dafbe1"' in html  # green for added
     one_step = render_diff(diff_states(old.values, new.values), title="step")
-    assert one_step.summary.startswith("1 added")
-    assert "&nbsp;AI&nbsp;" in one_step.html
-    assert "The get_weather tool says: 4°C with sleet." in one_step.html
+    # the step's bookkeeping (branch:to:agent going away) is listed last, apart
+    assert one_step.summary == "1 added · 1 internal"
+    html = one_step.html
+    assert "&nbsp;AI&nbsp;" in html and "The get_weather tool says: 4°C with sleet." in html
+    assert html.index("4°C with sleet.") < html.index("Internal channels")
+    assert html.index("Internal channels") < html.index('− ["branch:to:agent"] removed null')
 
 
 def test_diff_shows_edited_and_removed_messages(agent_db: AgentDb, tmp_path: Path) -> None:
