@@ -92,6 +92,7 @@ class TimelineModel(QAbstractItemModel):
         self._root = _Node(None, None, 0)
         self._nodes: dict[_NodeKey, _Node] = {}
         self._diff_base: tuple[str, str] | None = None
+        self._inserting = False
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self._bold = QFont()
         self._bold.setBold(True)
@@ -224,7 +225,7 @@ class TimelineModel(QAbstractItemModel):
         return node is not None and bool(node.children)
 
     def canFetchMore(self, parent: _Index) -> bool:
-        if parent.isValid() and parent.column() != 0:
+        if self._inserting or (parent.isValid() and parent.column() != 0):
             return False
         node = self._node(parent) if parent.isValid() else self._root
         return node is not None and node.fetched < len(node.children)
@@ -235,13 +236,17 @@ class TimelineModel(QAbstractItemModel):
         node = self._node(parent) if parent.isValid() else self._root
         assert node is not None
         count = min(PAGE_SIZE, len(node.children) - node.fetched)
-        self.beginInsertRows(
-            parent if parent.isValid() else QModelIndex(),
-            node.fetched,
-            node.fetched + count - 1,
-        )
-        node.fetched += count
-        self.endInsertRows()
+        self._inserting = True
+        try:
+            self.beginInsertRows(
+                parent if parent.isValid() else QModelIndex(),
+                node.fetched,
+                node.fetched + count - 1,
+            )
+            node.fetched += count
+            self.endInsertRows()
+        finally:
+            self._inserting = False
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         node = self._node(index)
@@ -439,14 +444,19 @@ class TimelineModel(QAbstractItemModel):
         fresh = [_Node(item, node, position + offset) for offset, item in enumerate(items)]
         for child in fresh:
             child.set_children(child.item.children if child.item else [])
-        shown = visible and position <= node.fetched
-        if shown:
+        if not (visible and position <= node.fetched):
+            node.children[position:position] = fresh
+            node.renumber(position)
+            return
+        self._inserting = True
+        try:
             self.beginInsertRows(parent_index, position, position + len(fresh) - 1)
-        node.children[position:position] = fresh
-        node.renumber(position)
-        if shown:
+            node.children[position:position] = fresh
+            node.renumber(position)
             node.fetched += len(fresh)
             self.endInsertRows()
+        finally:
+            self._inserting = False
 
 
 def _is_insert_only(node: _Node, items: list[TimelineItem]) -> bool:

@@ -1,0 +1,92 @@
+"""``rewind DB --screenshot out.png`` in a real subprocess, offscreen."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+from tests.builders import AgentDb, ForkDb
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_rewind(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m desktop ARGS`` offscreen, with settings and data kept under ``home``."""
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "REWIND_DATA_DIR": str(home / "rewind"),
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "desktop", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_screenshot_of_a_database(tmp_path: Path, agent_db: AgentDb) -> None:
+    png = tmp_path / "out.png"
+    result = run_rewind(str(agent_db.path), "--screenshot", str(png), home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(png))
+    assert not image.isNull()
+    assert image.width() >= 1280 and image.height() >= 800
+    assert not (tmp_path / "config").exists(), "screenshot mode must not write settings"
+
+
+def test_screenshot_with_preselected_thread_and_checkpoint(tmp_path: Path, fork_db: ForkDb) -> None:
+    png = tmp_path / "fork.png"
+    result = run_rewind(
+        str(fork_db.path),
+        "--thread",
+        fork_db.thread_id,
+        "--checkpoint",
+        fork_db.fork_ids[0],
+        "--screenshot",
+        str(png),
+        home=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert QImage(str(png)).width() >= 1280
+
+
+def test_screenshot_of_a_bad_path_exits_1_with_one_line(tmp_path: Path) -> None:
+    png = tmp_path / "never.png"
+    missing = tmp_path / "missing.sqlite"
+    result = run_rewind(str(missing), "--screenshot", str(png), home=tmp_path)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if not _qt_noise(line)]
+    assert lines == [f"rewind: error: {missing}: no such file"]
+    assert not png.exists()
+
+
+def test_screenshot_with_an_unknown_checkpoint_exits_1(tmp_path: Path, agent_db: AgentDb) -> None:
+    result = run_rewind(
+        str(agent_db.path),
+        "--thread",
+        "agent-math",
+        "--checkpoint",
+        "nope",
+        "--screenshot",
+        str(tmp_path / "x.png"),
+        home=tmp_path,
+    )
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if not _qt_noise(line)]
+    assert len(lines) == 1 and "'nope' not found" in lines[0]
+
+
+def _qt_noise(line: str) -> bool:
+    """Qt's offscreen plugin prints this warning on its own; it is not Rewind's output."""
+    return line == "This plugin does not support propagateSizeHints()"
