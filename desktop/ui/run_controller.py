@@ -1,0 +1,243 @@
+"""Runs the attached graph from the window, one run at a time, and reports it as Qt signals.
+
+The controller owns the run task (a strong reference, so it is never collected while it
+streams) and the graph the runs use. A run opens Rewind's ``AsyncSqliteSaver`` on the
+database *inside* the qasync loop (the saver binds to the running loop), consumes
+:func:`desktop.core.runner.run` and emits one signal per streamed part. Stop cancels
+the task: LangGraph has saved every finished step (``durability="sync"``), so the
+thread stays consistent and the next run continues it.
+
+The core runner is imported lazily (it pulls in LangGraph), so opening the window for
+inspection stays fast; loading a graph imports it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.core.errors import RewindError
+from desktop.ui.widgets.stream_view import node_path
+
+if TYPE_CHECKING:
+    from desktop.core.graphs import LoadedGraph
+    from desktop.core.runner import StreamEvent
+
+log = logging.getLogger(__name__)
+
+LIVE_MODES: Final = ("messages", "updates", "custom", "tasks", "checkpoints")
+"""What a run from the window streams; ``values`` is added on demand."""
+
+FINISHED: Final = "finished"
+INTERRUPTED: Final = "interrupted"
+STOPPED: Final = "stopped"
+FAILED: Final = "failed"
+"""How a run ended (the ``outcome`` of :attr:`RunController.run_finished`)."""
+
+DEMO_DESCRIPTION: Final = "built-in scripted demo agent · offline, no API key"
+
+
+def describe_graph(graph: LoadedGraph) -> str:
+    """What the window says is attached: the demo is labelled as the built-in demo."""
+    from desktop.core.graphs import DEMO_SPEC
+
+    if graph.spec == DEMO_SPEC:
+        return f"Graph: {graph.name} — {DEMO_DESCRIPTION}"
+    if graph.config_path is not None:
+        return f"Graph: {graph.name} · {graph.graph_id or graph.spec} from {graph.config_path.name}"
+    return f"Graph: {graph.name} · {graph.spec}"
+
+
+def _load(spec: str | None, config_path: str | None, graph_id: str | None) -> LoadedGraph:
+    """Import the runner and the user's graph (worker thread: imports can be slow)."""
+    import desktop.core.runner  # noqa: F401  (warm the import before the first run)
+    from desktop.core.graphs import load_graph
+
+    return load_graph(
+        spec, config_path=Path(config_path).expanduser() if config_path else None, graph_id=graph_id
+    )
+
+
+class RunController(QObject):
+    """Owns the attached graph and the (single) run task; reports runs as signals."""
+
+    graph_changed = Signal(object)
+    """The attached :class:`~desktop.core.graphs.LoadedGraph`, or None."""
+
+    graph_failed = Signal(str)
+    """The graph could not be loaded (one line); the database stays read-only."""
+
+    running_changed = Signal(bool)
+    """A run started (True) or ended (False)."""
+
+    run_started = Signal(str)
+    """A run started on this thread id."""
+
+    event_received = Signal(object)
+    """Each streamed :class:`~desktop.core.runner.StreamEvent`, as it arrives."""
+
+    node_changed = Signal(str)
+    """The node(s) running now, e.g. ``researcher › gather``; "" when none."""
+
+    checkpoint_saved = Signal(str, str, str)
+    """``(thread_id, checkpoint_ns, checkpoint_id)``: LangGraph saved a checkpoint."""
+
+    interrupted = Signal(str, object)
+    """``(thread_id, [interrupt values])``: the run paused at ``interrupt()``."""
+
+    run_failed = Signal(str, str)
+    """``(message, node)``: the run (or the request) failed; node "" when unknown."""
+
+    run_finished = Signal(str, str)
+    """``(thread_id, outcome)`` with outcome finished, interrupted, stopped or failed."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._graph: LoadedGraph | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._active = False
+        self._thread_id: str | None = None
+        self._path: Path | None = None
+        self._running_nodes: dict[str, str] = {}
+
+    @property
+    def graph(self) -> LoadedGraph | None:
+        """The graph runs use, or None (inspection only)."""
+        return self._graph
+
+    @property
+    def is_running(self) -> bool:
+        """True from :meth:`start` until just before :attr:`run_finished` is emitted."""
+        return self._active
+
+    @property
+    def thread_id(self) -> str | None:
+        """The thread of the current run."""
+        return self._thread_id if self.is_running else None
+
+    @property
+    def path(self) -> Path | None:
+        """The database the current run writes to."""
+        return self._path if self.is_running else None
+
+    # -- the graph -----------------------------------------------------------------------
+
+    async def load_graph(
+        self, spec: str | None, config_path: str | None = None, graph_id: str | None = None
+    ) -> None:
+        """Load and attach a graph in a worker thread; a failure detaches and re-raises."""
+        try:
+            graph = await asyncio.to_thread(_load, spec, config_path, graph_id)
+        except RewindError as error:
+            self.set_graph(None)
+            self.graph_failed.emit(str(error))
+            raise
+        self.set_graph(graph)
+
+    def set_graph(self, graph: LoadedGraph | None) -> None:
+        """Attach ``graph`` (None detaches it)."""
+        self._graph = graph
+        self.graph_changed.emit(graph)
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def start(
+        self, path: str | Path, thread_id: str, input: Any = None, *, values: bool = False
+    ) -> bool:
+        """Start a run of the attached graph on ``thread_id``; False when one cannot start.
+
+        ``input=None`` continues the thread from its latest checkpoint. ``values`` adds
+        the ``values`` stream mode (the full state after every step).
+        """
+        if self._graph is None:
+            self.run_failed.emit("No graph is attached, so nothing can run", "")
+            return False
+        if self.is_running:
+            self.run_failed.emit("A run is already going; stop it first", "")
+            return False
+        modes = (*LIVE_MODES, "values") if values else LIVE_MODES
+        self._thread_id, self._path = thread_id, Path(path)
+        self._running_nodes.clear()
+        self._active = True
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(self._graph, Path(path), thread_id, input, modes),
+            name=f"rewind-run-{thread_id}",
+        )
+        self.running_changed.emit(True)
+        self.run_started.emit(thread_id)
+        return True
+
+    def stop(self) -> None:
+        """Cancel the current run; :attr:`run_finished` reports ``stopped`` when it ends."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    async def shutdown(self) -> None:
+        """Stop the run, if any, and wait until its saver is closed."""
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task])
+
+    async def _run(
+        self,
+        graph: LoadedGraph,
+        path: Path,
+        thread_id: str,
+        input: Any,
+        modes: Sequence[str],
+    ) -> None:
+        from desktop.core.runner import RunError, open_saver, run
+
+        outcome = FAILED
+        interrupts: dict[str, Any] = {}
+        try:
+            async with open_saver(path, allowed_types=graph.msgpack_allowlist) as saver:
+                async for event in run(graph, saver, thread_id, input, stream_modes=modes):
+                    self._dispatch(thread_id, event, interrupts)
+            outcome = INTERRUPTED if interrupts else FINISHED
+        except asyncio.CancelledError:
+            outcome = STOPPED
+            raise
+        except RunError as error:
+            self.run_failed.emit(str(error), error.node or "")
+        except RewindError as error:
+            self.run_failed.emit(str(error), "")
+        except Exception as error:
+            log.exception("unexpected error in a run")
+            detail = " ".join(str(error).split()) or type(error).__name__
+            self.run_failed.emit(f"Unexpected error: {detail}", "")
+        finally:
+            self._active = False
+            self._running_nodes.clear()
+            self.node_changed.emit("")
+            if interrupts and outcome == INTERRUPTED:
+                self.interrupted.emit(thread_id, list(interrupts.values()))
+            self.running_changed.emit(False)
+            self.run_finished.emit(thread_id, outcome)
+
+    def _dispatch(self, thread_id: str, event: StreamEvent, interrupts: dict[str, Any]) -> None:
+        data = event.data
+        if event.type == "tasks" and isinstance(data, dict) and "id" in data:
+            task_id = str(data["id"])
+            if "input" in data:
+                self._running_nodes[task_id] = node_path(event.ns, str(data.get("name", "?")))
+            else:
+                self._running_nodes.pop(task_id, None)
+            self.node_changed.emit(", ".join(dict.fromkeys(self._running_nodes.values())))
+        elif event.type == "updates" and isinstance(data, dict) and "__interrupt__" in data:
+            for item in data["__interrupt__"] or ():
+                if isinstance(item, dict):
+                    interrupts.setdefault(str(item.get("id", len(interrupts))), item.get("value"))
+        elif event.type == "checkpoints" and isinstance(data, dict):
+            configurable = (data.get("config") or {}).get("configurable") or {}
+            checkpoint_id = configurable.get("checkpoint_id")
+            if checkpoint_id:
+                ns = str(configurable.get("checkpoint_ns", ""))
+                self.checkpoint_saved.emit(thread_id, ns, str(checkpoint_id))
+        self.event_received.emit(event)

@@ -1,0 +1,241 @@
+"""The run panel under the timeline: which thread, what to send, Run and Stop.
+
+The panel validates what the user typed (plain text becomes a user message; raw JSON
+is parsed before anything runs, with the mistake shown inline) and emits intents; it
+never runs anything itself. Without an attached graph it is disabled and its tooltip
+says how to attach one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFontDatabase, QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.errors import RewindError
+
+NO_GRAPH_HINT = (
+    "Inspection only: no graph is attached. Start Rewind with "
+    "`rewind DB --graph module:attr` (or path/to/file.py:attr) or "
+    "`rewind DB --config langgraph.json [--graph-id NAME]` to run turns from here."
+)
+TEXT_PLACEHOLDER = "Message to send as the user…  (Ctrl+Enter runs; empty continues the thread)"
+JSON_PLACEHOLDER = 'Graph input as JSON, e.g. {"messages": [{"role": "user", "content": "hi"}]}'
+
+
+def default_thread_id(graph_name: str, now: datetime | None = None) -> str:
+    """A new thread id that says what and when: ``<graph-name>-YYYYMMDD-HHMMSS``."""
+    stem = "-".join(graph_name.strip().split()) or "thread"
+    return f"{stem}-{(now or datetime.now()):%Y%m%d-%H%M%S}"
+
+
+def parse_input(text: str, *, as_json: bool) -> Any:
+    """The graph input for what was typed: a user message, a JSON value, or None (continue).
+
+    Raises :class:`RewindError` with a one-line reason for invalid JSON.
+    """
+    from desktop.core.runner import make_input
+
+    if not text.strip():
+        return None
+    return make_input(json_text=text) if as_json else make_input(text=text)
+
+
+class RunPanel(QWidget):
+    """Thread id, input box, JSON/values toggles, Run/Stop/New thread, graph label."""
+
+    run_requested = Signal(str, object, bool)
+    """``(thread_id, graph input or None, stream values)``: the user asked to run."""
+
+    stop_requested = Signal()
+    """The user asked to stop the current run."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("runPanel")
+        self._graph_name: str | None = None
+        self._running = False
+
+        self.graph_label = QLabel(self)
+        self.graph_label.setObjectName("runGraphLabel")
+        self.graph_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.thread_edit = QLineEdit(self)
+        self.thread_edit.setObjectName("runThread")
+        self.thread_edit.setPlaceholderText("thread id")
+        self.thread_edit.setToolTip("The thread the next run writes to (editable)")
+        self.thread_edit.setClearButtonEnabled(True)
+        self.thread_edit.textChanged.connect(self._refresh)
+        self.new_thread_button = QPushButton("New thread", self)
+        self.new_thread_button.setObjectName("newThreadButton")
+        self.new_thread_button.setToolTip("Start a new thread with a fresh id (you can edit it)")
+        self.new_thread_button.clicked.connect(self.new_thread)
+
+        self.input = QPlainTextEdit(self)
+        self.input.setObjectName("runInput")
+        self.input.setPlaceholderText(TEXT_PLACEHOLDER)
+        self.input.setTabChangesFocus(True)
+        self.input.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.input.setFixedHeight(self.input.fontMetrics().lineSpacing() * 3 + 18)
+        self.input.installEventFilter(self)
+        self.input.textChanged.connect(self._clear_error)
+
+        self.json_toggle = QCheckBox("JSON input", self)
+        self.json_toggle.setObjectName("jsonInputToggle")
+        self.json_toggle.setToolTip("Send the box as raw JSON input instead of a user message")
+        self.json_toggle.toggled.connect(self._json_toggled)
+        self.values_toggle = QCheckBox("Values", self)
+        self.values_toggle.setObjectName("valuesToggle")
+        self.values_toggle.setToolTip("Also stream the full state after every step (Values tab)")
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("runInputError")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        self.stop_button = QPushButton("Stop", self)
+        self.stop_button.setObjectName("stopButton")
+        self.stop_button.setToolTip("Cancel the run; the thread keeps every finished step")
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.run_button = QPushButton("Run", self)
+        self.run_button.setObjectName("runButton")
+        self.run_button.setToolTip("Run the graph on the thread (Ctrl+Enter)")
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self.request_run)
+
+        top = QHBoxLayout()
+        top.setSpacing(6)
+        thread_label = QLabel("Thread", self)
+        thread_label.setObjectName("runThreadLabel")
+        top.addWidget(thread_label)
+        top.addWidget(self.thread_edit, 1)
+        top.addWidget(self.new_thread_button)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(10)
+        bottom.addWidget(self.json_toggle)
+        bottom.addWidget(self.values_toggle)
+        bottom.addWidget(self.error_label, 1)
+        bottom.addStretch(0)
+        bottom.addWidget(self.stop_button)
+        bottom.addWidget(self.run_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+        layout.addWidget(self.graph_label)
+        layout.addLayout(top)
+        layout.addWidget(self.input)
+        layout.addLayout(bottom)
+        self.set_graph(None)
+
+    # -- state from the controller ---------------------------------------------------------
+
+    @property
+    def graph_name(self) -> str | None:
+        """Name of the attached graph, or None when running is not possible."""
+        return self._graph_name
+
+    @property
+    def thread_id(self) -> str:
+        """The thread the next run goes to (as typed)."""
+        return self.thread_edit.text().strip()
+
+    def set_graph(self, name: str | None, description: str = "", tooltip: str = "") -> None:
+        """Attach (or detach, with None) the graph runs use; the label shows ``description``."""
+        self._graph_name = name
+        if name is None:
+            self.graph_label.setText(description or "No graph attached · inspection only")
+            self.setToolTip(tooltip or NO_GRAPH_HINT)
+        else:
+            self.graph_label.setText(description or f"Graph: {name}")
+            self.setToolTip(tooltip)
+        self.graph_label.setToolTip(self.toolTip())
+        self._refresh()
+
+    def set_thread(self, thread_id: str) -> None:
+        """Target ``thread_id`` (the thread the user selected), unless a run is going."""
+        if not self._running:
+            self.thread_edit.setText(thread_id)
+
+    def set_running(self, running: bool) -> None:
+        """Between run start and end, Run is disabled and Stop enabled."""
+        self._running = running
+        self._refresh()
+
+    def show_error(self, message: str) -> None:
+        """Show ``message`` inline under the input ("" hides it)."""
+        self.error_label.setText(message)
+        self.error_label.setToolTip(message)
+        self.error_label.setVisible(bool(message))
+
+    # -- intents ---------------------------------------------------------------------------
+
+    def new_thread(self) -> None:
+        """Fill in a fresh thread id and put the cursor in the input box."""
+        if self._graph_name is None:
+            return
+        self.thread_edit.setText(default_thread_id(self._graph_name))
+        self.thread_edit.selectAll()
+        self.input.setFocus()
+
+    def request_run(self) -> None:
+        """Validate the input and emit :attr:`run_requested` (errors stay inline)."""
+        if self._graph_name is None or self._running:
+            return
+        thread_id = self.thread_id
+        if not thread_id:
+            self.show_error("Choose a thread, or click New thread")
+            return
+        try:
+            value = parse_input(self.input.toPlainText(), as_json=self.json_toggle.isChecked())
+        except RewindError as error:
+            self.show_error(str(error))
+            return
+        self.show_error("")
+        self.run_requested.emit(thread_id, value, self.values_toggle.isChecked())
+
+    def clear_input(self) -> None:
+        """Empty the input box (after a run was accepted)."""
+        self.input.clear()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.input
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.request_run()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _json_toggled(self, on: bool) -> None:
+        self.input.setPlaceholderText(JSON_PLACEHOLDER if on else TEXT_PLACEHOLDER)
+        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.input.setFont(fixed if on else self.font())
+        self._clear_error()
+
+    def _clear_error(self) -> None:
+        if self.error_label.isVisible():
+            self.show_error("")
+
+    def _refresh(self) -> None:
+        attached = self._graph_name is not None
+        for widget in (self.input, self.json_toggle, self.values_toggle):
+            widget.setEnabled(attached)
+        for widget in (self.thread_edit, self.new_thread_button):
+            widget.setEnabled(attached and not self._running)
+        self.run_button.setEnabled(attached and not self._running and bool(self.thread_id))
+        self.stop_button.setEnabled(attached and self._running)
