@@ -224,7 +224,17 @@ def message_data(fields: Mapping[str, Any], default_type: str | None = None) -> 
         value = fields.get(key)
         if key in ("id", "content") or value not in (None, "", [], {}):
             out[key] = value
+    if isinstance(out.get("tool_calls"), list):
+        out["tool_calls"] = [_tool_call(call) for call in out["tool_calls"]]
     return out
+
+
+def _tool_call(call: Any) -> Any:
+    """A tool call without LangChain's ``"type": "tool_call"`` tag, which some code paths
+    add and others do not: the same call reads the same everywhere."""
+    if isinstance(call, dict) and call.get("type") == "tool_call":
+        return {k: v for k, v in call.items() if k != "type"}
+    return call
 
 
 def is_message(value: Any) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 
 INTERRUPT_CHANNEL = "__interrupt__"
 ERROR_CHANNEL = "__error__"
-_INTERNAL_CHANNELS = frozenset({"__start__", "__pregel_tasks", "__root__"})
+_INTERNAL_CHANNELS = frozenset({"__start__", "__pregel_tasks"})
 
 
 def is_internal_channel(name: str) -> bool:
