@@ -9,7 +9,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from desktop.core.history import build_timeline
 from desktop.core.sources.sqlite import SqliteCheckpointSource
-from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel, relative_time
+from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel, absolute_time, relative_time
 from desktop.ui.models.timeline import PAGE_SIZE as TIMELINE_PAGE
 from desktop.ui.models.timeline import TimelineModel
 from desktop.ui.widgets.timeline_view import TimelineView
@@ -125,6 +125,15 @@ def test_relative_time_reads_like_a_person_would_say_it() -> None:
     assert relative_time(now - timedelta(hours=3), now) == "3 h ago"
     assert relative_time(now - timedelta(days=2), now) == "2 d ago"
     assert relative_time(None, now) == "unknown time"
+
+
+def test_absolute_time_is_as_short_as_stays_unambiguous() -> None:
+    now = datetime.now(UTC).astimezone()
+    earlier_today = now.replace(hour=0, minute=0, second=1)
+    assert absolute_time(earlier_today, now) == "00:00:01"
+    last_year = now.replace(year=now.year - 1, month=3, day=2)
+    assert absolute_time(last_year, now) == f"{now.year - 1}-03-02"
+    assert absolute_time(None, now) == "—"
 
 
 # -- timeline --------------------------------------------------------------------------

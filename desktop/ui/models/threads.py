@@ -48,12 +48,17 @@ def relative_time(when: datetime | None, now: datetime | None = None) -> str:
 
 
 def absolute_time(when: datetime | None, now: datetime | None = None) -> str:
-    """Local date and time to the second (the year only when it is not this year)."""
+    """Local time, as short as stays unambiguous: ``14:03:22`` today, ``Mar 02 14:03``
+    this year, ``2024-11-30`` before."""
     if when is None:
         return "—"
     local = when.astimezone()
-    this_year = (now or datetime.now(UTC)).astimezone().year
-    return local.strftime("%b %d %H:%M:%S" if local.year == this_year else "%Y-%m-%d %H:%M:%S")
+    today = (now or datetime.now(UTC)).astimezone()
+    if local.date() == today.date():
+        return local.strftime("%H:%M:%S")
+    if local.year == today.year:
+        return local.strftime("%b %d %H:%M")
+    return local.strftime("%Y-%m-%d")
 
 
 def full_time(when: datetime | None) -> str:
