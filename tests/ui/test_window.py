@@ -498,3 +498,22 @@ def test_open_demo_database(qtbot, window: MainWindow, settle) -> None:
     assert thread_list(window).model().rowCount() >= 3
     assert window.controller.thread_id is not None
     assert state_text(window)
+
+
+def test_recent_files_drop_missing_files_and_keep_ten(
+    tmp_path: Path, settings: RewindSettings
+) -> None:
+    files = []
+    for number in range(12):
+        path = tmp_path / f"db{number}.sqlite"
+        path.write_bytes(b"")
+        files.append(path)
+        settings.add_recent_file(path)
+    recent = settings.recent_files()
+    assert recent == [str(p.resolve()) for p in reversed(files[2:])]
+    files[11].unlink()
+    settings.add_recent_file(files[5])
+    recent = settings.recent_files()
+    assert recent[0] == str(files[5].resolve())
+    assert str(files[11].resolve()) not in recent
+    assert len(recent) == len(set(recent)) == 9
