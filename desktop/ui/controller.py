@@ -414,6 +414,7 @@ class Controller(QObject):
             task = asyncio.get_running_loop().create_task(
                 asyncio.to_thread(source.load_state, meta)
             )
+            task.add_done_callback(_mark_retrieved)
             self._states[meta.key] = task
             while len(self._states) > STATE_CACHE_SIZE:
                 self._states.popitem(last=False)
@@ -454,6 +455,13 @@ class Controller(QObject):
         else:
             text = f"Compared with its parent {describe_checkpoint(base)}"
         self.diff_base_changed.emit(text, chosen)
+
+
+def _mark_retrieved(task: asyncio.Task[Any]) -> None:
+    """A shared load whose every waiter was cancelled must not log "never retrieved";
+    whoever awaits it next gets the error."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _step_name(meta: CheckpointMeta) -> str:
