@@ -321,6 +321,11 @@ def test_subgraph_group_rows_for_send_fan_out(
     qtbot.keyClick(view, Qt.Key.Key_Left)
     qtbot.keyClick(view, Qt.Key.Key_Left)
     assert not view.isExpanded(group)
+    assert view.currentIndex() == group
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert view.isExpanded(group)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert not view.isExpanded(group)
 
 
 # -- errors, busy, files -----------------------------------------------------------------

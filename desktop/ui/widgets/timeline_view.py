@@ -95,7 +95,7 @@ class TimelineView(QTreeView):
         elif key == Qt.Key.Key_End and not event.modifiers():
             self._jump(self._model.head_index())
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self._activated(self.currentIndex())
+            self._enter(self.currentIndex().siblingAtColumn(0))
         else:
             super().keyPressEvent(event)
 
@@ -125,8 +125,13 @@ class TimelineView(QTreeView):
         key = self._model.key_at(index)
         if key is not None:
             self.checkpoint_chosen.emit(key)
-        elif index.isValid():
-            self.setExpanded(index.siblingAtColumn(0), not self.isExpanded(index))
+
+    def _enter(self, index: QModelIndex) -> None:
+        """Enter selects a checkpoint, or opens/closes a group row."""
+        if self._model.key_at(index) is None and index.isValid():
+            self.setExpanded(index, not self.isExpanded(index))
+        else:
+            self._activated(index)
 
     def _compare_with_menu_row(self) -> None:
         if self._menu_key is not None:
