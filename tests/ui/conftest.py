@@ -70,10 +70,16 @@ def qloop(qapp: QApplication, qtbot) -> Iterator[qasync.QEventLoop]:
         pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
         for task in pending:
             task.cancel()
-        qtbot.waitUntil(lambda: all(task.done() for task in pending), timeout=SETTLE_TIMEOUT_MS)
+        stuck = ""
+        try:
+            qtbot.waitUntil(lambda: all(task.done() for task in pending), timeout=SETTLE_TIMEOUT_MS)
+        except qtbot.TimeoutError:
+            stuck = "; ".join(repr(task) for task in pending if not task.done())
         asyncio.events._set_running_loop(None)
         loop.close()
         asyncio.set_event_loop(None)
+        if stuck:
+            pytest.fail(f"tasks ignored cancellation at teardown: {stuck}")
 
 
 @pytest.fixture
