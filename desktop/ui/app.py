@@ -6,6 +6,9 @@ loop policy) and 3.12+ (``loop_factory``) and closes the loop cleanly: pending t
 cancelled and the worker threads are joined. ``--screenshot PNG`` renders the window
 once everything asked for has loaded (the controller's ``settled`` signal), saves it and
 exits, without showing any dialog.
+
+``--graph``/``--config`` attach the user's graph for runs (loaded in a worker thread);
+``rewind`` with no PATH and no graph opens the demo database with the built-in demo agent.
 """
 
 from __future__ import annotations
@@ -53,6 +56,24 @@ QStatusBar { background: #f6f8fa; border-top: 1px solid #d0d7de; color: #57606a;
 QStatusBar QLabel { padding: 0 6px; }
 QPushButton#resetDiffBase { padding: 3px 10px; }
 QTextBrowser { border: none; }
+QWidget#runPanel { background: #f6f8fa; border-top: 1px solid #d0d7de; }
+QLabel#runGraphLabel { color: #57606a; font-weight: 600; }
+QLabel#runThreadLabel { color: #57606a; }
+QLabel#runInputError { color: #cf222e; }
+QPlainTextEdit#runInput { background: #ffffff; border: 1px solid #d0d7de; border-radius: 6px; }
+QPlainTextEdit#runInput:focus { border-color: #0969da; }
+QPlainTextEdit#runInput:disabled { background: #f6f8fa; }
+QPushButton#runButton {
+    background: #1f883d; color: #ffffff; border: 1px solid #1a7f37; font-weight: 600;
+    padding: 4px 18px;
+}
+QPushButton#runButton:hover { background: #1a7f37; }
+QPushButton#runButton:disabled { background: #94d3a2; border-color: #94d3a2; color: #ffffff; }
+QPushButton#stopButton:enabled { color: #cf222e; }
+QWidget#streamView QPlainTextEdit, QTableView#eventLog { border: none; background: #ffffff; }
+QLabel#streamCounter { color: #656d76; }
+QLabel#runStatus[tone="error"] { color: #cf222e; }
+QLabel#runStatus[tone="interrupt"] { color: #9a6700; }
 """
 
 
@@ -107,15 +128,17 @@ def run_app(options: argparse.Namespace) -> int:
 
 
 def _graph_options(options: argparse.Namespace) -> GraphOptions:
-    return GraphOptions(
-        graph=getattr(options, "graph", None),
-        config=getattr(options, "config", None),
-        graph_id=getattr(options, "graph_id", None),
-    )
+    """The graph to attach: as given, or the built-in demo for the demo database."""
+    graph = getattr(options, "graph", None)
+    config = getattr(options, "config", None)
+    if not options.path and not graph and not config:
+        graph = "demo"
+    return GraphOptions(graph=graph, config=config, graph_id=getattr(options, "graph_id", None))
 
 
 def _open(controller: Controller, options: argparse.Namespace) -> None:
-    """Start opening what the command line names (the demo when no path is given)."""
+    """Start loading the graph and opening what the command line names (default: the demo)."""
+    controller.attach_graph()
     if options.path:
         controller.open_database(
             options.path, thread_id=options.thread, checkpoint_id=options.checkpoint

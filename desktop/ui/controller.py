@@ -7,6 +7,11 @@ abandons the load of the last one). SQL, blob decoding, diffing and rendering ru
 worker threads (``asyncio.to_thread``), so the event loop never blocks. Failures become a
 one-line :attr:`~Controller.error_occurred` message; a database that fails to open leaves
 the previous one in place.
+
+Runs belong to :attr:`Controller.runs` (a :class:`~desktop.ui.run_controller.RunController`).
+While one streams, every checkpoint it saves is read back through the read-only source
+(metadata only, in a worker thread, coalesced): new checkpoints are inserted into the
+shown timeline without a reload, and the thread list gains the thread or its new count.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel
 from desktop.ui.models.timeline import SHORT_ID_CHARS, TimelineModel
 from desktop.ui.render import RenderedDiff, RenderedState, render_diff, render_state
+from desktop.ui.run_controller import RunController
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,9 @@ FILTER_DEBOUNCE_SECONDS = 0.15
 
 STATE_CACHE_SIZE = 64
 """Decoded checkpoints kept per thread, so stepping back and forth costs nothing."""
+
+LIVE_REFRESH_SECONDS = 0.05
+"""Checkpoints saved within this window are read back together during a run."""
 
 CheckpointKey = tuple[str, str]
 
@@ -99,6 +108,9 @@ class Controller(QObject):
     settled = Signal()
     """Every intent task has finished: what was asked for is on screen."""
 
+    timeline_grown = Signal(str)
+    """New checkpoints of the shown thread (this id) were added to the timeline."""
+
     def __init__(
         self, graph_options: GraphOptions | None = None, parent: QObject | None = None
     ) -> None:
@@ -107,6 +119,10 @@ class Controller(QObject):
         self.threads_model = ThreadListModel(self)
         self.timeline_model = TimelineModel(self)
         self.threads_model.fetch_requested.connect(self._fetch_thread_page)
+        self.runs = RunController(self)
+        self.runs.checkpoint_saved.connect(self._checkpoint_saved)
+        self.runs.run_started.connect(self._run_started)
+        self.runs.run_finished.connect(self._run_finished)
         self._source: SqliteCheckpointSource | None = None
         self._path: Path | None = None
         self._filter = ""
@@ -118,6 +134,11 @@ class Controller(QObject):
         self._background: set[asyncio.Task[Any]] = set()
         self._states: OrderedDict[CheckpointKey, asyncio.Task[CheckpointState]] = OrderedDict()
         self._busy = False
+        self._live_dirty: set[str] = set()
+        self._run_thread: str | None = None
+        self._run_path: Path | None = None
+        self._run_follows_head = False
+        self._run_thread_shown = False
 
     # -- what is open --------------------------------------------------------------------
 
@@ -172,6 +193,24 @@ class Controller(QObject):
     def open_demo(self, *, thread_id: str | None = None, checkpoint_id: str | None = None) -> None:
         """Create the built-in demo database if needed, then open it."""
         self._start("open", self._open_demo(thread_id, checkpoint_id))
+
+    def attach_graph(self) -> None:
+        """Load the graph named by :attr:`graph_options` (in a worker thread) for runs.
+
+        A failure is reported and leaves the database browsable read-only.
+        """
+        options = self.graph_options
+        if options.graph or options.config:
+            self._start(
+                "graph", self.runs.load_graph(options.graph, options.config, options.graph_id)
+            )
+
+    def start_run(self, thread_id: str, input: object = None, values: bool = False) -> None:
+        """Run the attached graph on ``thread_id`` of the open database (None: continue it)."""
+        if self._path is None:
+            self.runs.run_failed.emit("Open a database before running", "")
+            return
+        self.runs.start(self._path, thread_id, input, values=values)
 
     def set_thread_filter(self, text: str) -> None:
         """List only threads whose id contains ``text`` (debounced; re-queries the database)."""
@@ -231,7 +270,8 @@ class Controller(QObject):
         self.select_checkpoint(key)
 
     async def shutdown(self) -> None:
-        """Cancel every intent and close the database (the window is going away)."""
+        """Stop the run, cancel every intent and close the database (the window is going away)."""
+        await self.runs.shutdown()
         for task in [*self._tasks.values(), *self._background, *self._states.values()]:
             task.cancel()
         self._tasks.clear()
@@ -292,11 +332,11 @@ class Controller(QObject):
     # -- opening -------------------------------------------------------------------------
 
     async def _open_demo(self, thread_id: str | None, checkpoint_id: str | None) -> None:
-        from desktop.core.demo.seed import default_demo_path, seed_demo_database
+        from desktop.core.demo.seed import default_demo_path
 
         path = default_demo_path()
         try:
-            await seed_demo_database(path)
+            await asyncio.to_thread(_seed_demo, path)
         except RewindError as error:
             self.notice.emit(f"The demo database could not be created: {error}")
             return
@@ -316,8 +356,9 @@ class Controller(QObject):
         except BaseException:
             self._in_background(asyncio.to_thread(source.close))
             raise
-        for kind in ("filter", "page", "thread", "state", "diff"):
+        for kind in ("filter", "page", "thread", "state", "diff", "live"):
             self._cancel(kind)
+        self._live_dirty.clear()
         old, self._source, self._path = self._source, source, path
         if old is not None:
             self._in_background(asyncio.to_thread(old.close))
@@ -375,7 +416,7 @@ class Controller(QObject):
         if source is None:
             return
         try:
-            timeline = await asyncio.to_thread(_read_timeline, source, thread_id)
+            timeline, summary = await asyncio.to_thread(_read_timeline, source, thread_id)
         finally:
             if self._loading_thread == thread_id:
                 self._loading_thread = None
@@ -384,8 +425,12 @@ class Controller(QObject):
         self._selected = None
         self._diff_base = None
         self.timeline_model.set_timeline(timeline)
+        self.timeline_model.set_badges(_badges(summary))
         self.timeline_model.set_diff_base(None)
         self.thread_selected.emit(thread_id)
+        if self.runs.is_running and self._run_thread == thread_id and self._run_path == self._path:
+            self._run_thread_shown = True
+            self._mark_live(thread_id)
         target = timeline.head
         if checkpoint_id:
             try:
@@ -398,6 +443,74 @@ class Controller(QObject):
             self.diff_cleared.emit("")
             return
         self.select_checkpoint(target.key)
+
+    # -- live runs -----------------------------------------------------------------------
+
+    def _run_started(self, thread_id: str) -> None:
+        timeline = self.timeline
+        head = timeline.head if timeline is not None else None
+        self._run_thread, self._run_path = thread_id, self._path
+        self._run_thread_shown = thread_id == self._thread_id
+        self._run_follows_head = not self._run_thread_shown or (
+            self._selected is None or (head is not None and self._selected == head.key)
+        )
+
+    def _checkpoint_saved(self, thread_id: str, _ns: str, _checkpoint_id: str) -> None:
+        if self._run_path == self._path:
+            self._mark_live(thread_id)
+
+    def _run_finished(self, thread_id: str, _outcome: str) -> None:
+        if self._run_path == self._path:
+            self._mark_live(thread_id)
+
+    def _mark_live(self, thread_id: str) -> None:
+        """Read ``thread_id`` back soon; checkpoints saved meanwhile are read together."""
+        if self._source is None:
+            return
+        self._live_dirty.add(thread_id)
+        task = self._tasks.get("live")
+        if task is None or task.done():
+            self._start("live", self._refresh_live())
+
+    async def _refresh_live(self) -> None:
+        while self._live_dirty:
+            await asyncio.sleep(LIVE_REFRESH_SECONDS)
+            source = self._source
+            if source is None:
+                return
+            threads, self._live_dirty = sorted(self._live_dirty), set()
+            for thread_id in threads:
+                shown = thread_id == self._thread_id
+                try:
+                    summary, metas = await asyncio.to_thread(_read_live, source, thread_id, shown)
+                except NotFoundError:
+                    continue
+                if source is not self._source:
+                    return
+                self._apply_live(summary, metas)
+
+    def _apply_live(self, summary: ThreadSummary, metas: list[CheckpointMeta] | None) -> None:
+        thread_id = summary.thread_id
+        if _matches_filter(thread_id, self._filter):
+            known = self.threads_model.row_of(thread_id) is not None
+            self.threads_model.upsert(summary)
+            if not known:
+                self.thread_count_changed.emit(self.threads_model.total)
+        shown = thread_id == self._thread_id and self.timeline is not None
+        if shown and metas is not None:
+            self.timeline_model.append_checkpoints(metas)
+            self.timeline_model.set_badges(_badges(summary))
+            self.timeline_grown.emit(thread_id)
+        is_run_thread = thread_id == self._run_thread
+        if is_run_thread and not self._run_thread_shown and self._loading_thread != thread_id:
+            self._run_thread_shown = True
+            self._load_thread(thread_id, None)
+            return
+        if shown and is_run_thread and not self.runs.is_running and self._run_follows_head:
+            self._run_thread = None
+            head = self.timeline.head if self.timeline is not None else None
+            if head is not None:
+                self.select_checkpoint(head.key)
 
     # -- one checkpoint ------------------------------------------------------------------
 
@@ -464,6 +577,18 @@ def _mark_retrieved(task: asyncio.Task[Any]) -> None:
         task.exception()
 
 
+def _seed_demo(path: Path) -> None:
+    """Create the demo database on a private event loop (worker thread).
+
+    Seeding runs the demo agent with an ``AsyncSqliteStore``, whose batching task
+    LangGraph never stops; on its own loop, ``asyncio.run`` ends that task with the
+    seeding, instead of leaving it behind on the window's loop.
+    """
+    from desktop.core.demo.seed import seed_demo_database
+
+    asyncio.run(seed_demo_database(path))
+
+
 def _step_name(meta: CheckpointMeta) -> str:
     return f"step {'?' if meta.step is None else meta.step} · {meta.source or '?'}"
 
@@ -473,9 +598,34 @@ def _first_page(source: SqliteCheckpointSource, text: str) -> tuple[int, list[Th
     return source.count_threads(text), source.list_threads(text, offset=0, limit=PAGE_SIZE)
 
 
-def _read_timeline(source: SqliteCheckpointSource, thread_id: str) -> ThreadTimeline:
-    """History of a thread arranged as a timeline (worker thread)."""
-    return build_timeline(thread_id, source.history(thread_id))
+def _read_timeline(
+    source: SqliteCheckpointSource, thread_id: str
+) -> tuple[ThreadTimeline, ThreadSummary]:
+    """History of a thread arranged as a timeline, and its summary (worker thread)."""
+    return build_timeline(thread_id, source.history(thread_id)), source.thread(thread_id)
+
+
+def _read_live(
+    source: SqliteCheckpointSource, thread_id: str, with_history: bool
+) -> tuple[ThreadSummary, list[CheckpointMeta] | None]:
+    """A running thread's summary and, when its timeline is shown, its history (worker)."""
+    summary = source.thread(thread_id)
+    return summary, source.history(thread_id) if with_history else None
+
+
+def _badges(summary: ThreadSummary) -> dict[CheckpointKey, str]:
+    """Badge of the thread's latest checkpoint: a failed task wins over an interrupt."""
+    key = ("", summary.latest_checkpoint_id)
+    if summary.has_error:
+        return {key: "error"}
+    if summary.has_interrupt:
+        return {key: "interrupt"}
+    return {}
+
+
+def _matches_filter(thread_id: str, text: str) -> bool:
+    """The thread list filter (a case-insensitive substring of the id), for live additions."""
+    return text.strip().casefold() in thread_id.casefold()
 
 
 def _render_diff(old: CheckpointState | None, new: CheckpointState, title: str) -> RenderedDiff:

@@ -1,15 +1,19 @@
 """The Rewind window: threads on the left, the timeline in the middle, state and diff right.
 
-The window is presentation only. It binds its widgets to a :class:`Controller`: widget
-intents go to the controller, controller signals update the widgets. Errors arrive as a
-one-line message and are shown in a non-modal message box.
+Under the timeline, the live view of a run (streamed tokens and events) and the run
+panel (thread, input, Run/Stop). The window is presentation only. It binds its widgets
+to a :class:`Controller` and its :class:`~desktop.ui.run_controller.RunController`:
+widget intents go to the controllers, controller signals update the widgets. Errors
+arrive as a one-line message and are shown in a non-modal message box; a failed run is
+reported in the status bar, the run panel and the stream view instead.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -34,12 +38,25 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.controller import Controller
 from desktop.ui.render import RenderedDiff, RenderedState
+from desktop.ui.run_controller import (
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    STOPPED,
+    describe_graph,
+    short_graph_label,
+)
 from desktop.ui.settings import RewindSettings
 from desktop.ui.widgets.busy import BusyIndicator
 from desktop.ui.widgets.diff_view import DiffView
+from desktop.ui.widgets.run_panel import NO_GRAPH_HINT, RunPanel
 from desktop.ui.widgets.state_view import StateView
+from desktop.ui.widgets.stream_view import StreamView, summarize
 from desktop.ui.widgets.thread_list import ThreadListPane
 from desktop.ui.widgets.timeline_view import TimelineView
+
+if TYPE_CHECKING:
+    from desktop.core.graphs import LoadedGraph
 
 DEFAULT_SIZE = QSize(1280, 800)
 DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
@@ -79,7 +96,12 @@ class MainWindow(QMainWindow):
         self.timeline_view = TimelineView(controller.timeline_model, self)
         self.state_view = StateView(self)
         self.diff_view = DiffView(self)
+        self.stream_view = StreamView(self)
+        self.run_panel = RunPanel(self)
         self.busy = BusyIndicator(self)
+        self._run_failure = ""
+        self._run_pause = ""
+        self._timeline_at_bottom = False
         self._build_central()
         self._build_menus()
         self._build_status_bar()
@@ -106,6 +128,17 @@ class MainWindow(QMainWindow):
         timeline_layout.setSpacing(6)
         timeline_layout.addWidget(self.timeline_title)
         timeline_layout.addWidget(self.timeline_view, 1)
+
+        self.run_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.run_splitter.setObjectName("runSplitter")
+        self.run_splitter.addWidget(timeline_pane)
+        self.run_splitter.addWidget(self.stream_view)
+        self.run_splitter.addWidget(self.run_panel)
+        self.run_splitter.setChildrenCollapsible(False)
+        self.run_splitter.setStretchFactor(0, 3)
+        self.run_splitter.setStretchFactor(1, 2)
+        self.run_splitter.setStretchFactor(2, 0)
+        self.run_splitter.setSizes([380, 250, 150])
 
         self.diff_base_label = QLabel(self)
         self.diff_base_label.setObjectName("diffBaseLabel")
@@ -136,13 +169,13 @@ class MainWindow(QMainWindow):
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.thread_pane)
-        self.main_splitter.addWidget(timeline_pane)
+        self.main_splitter.addWidget(self.run_splitter)
         self.main_splitter.addWidget(self.detail_splitter)
         self.main_splitter.setChildrenCollapsible(False)
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setStretchFactor(2, 2)
-        self.main_splitter.setSizes([250, 470, 560])
+        self.main_splitter.setSizes([240, 540, 500])
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -155,7 +188,11 @@ class MainWindow(QMainWindow):
     @property
     def splitters(self) -> dict[str, QSplitter]:
         """The splitters whose positions are remembered, by settings name."""
-        return {"main": self.main_splitter, "detail": self.detail_splitter}
+        return {
+            "main": self.main_splitter,
+            "detail": self.detail_splitter,
+            "run": self.run_splitter,
+        }
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -186,8 +223,15 @@ class MainWindow(QMainWindow):
         self.checkpoint_label.setObjectName("statusCheckpoint")
         self.checkpoint_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.checkpoint_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.run_status_label = QLabel(self)
+        self.run_status_label.setObjectName("runStatus")
+        self.graph_status_label = QLabel("No graph · inspection only", self)
+        self.graph_status_label.setObjectName("statusGraph")
+        self.graph_status_label.setToolTip(NO_GRAPH_HINT)
         bar.addWidget(self.busy)
         bar.addWidget(self.path_label, 1)
+        bar.addPermanentWidget(self.run_status_label)
+        bar.addPermanentWidget(self.graph_status_label)
         bar.addPermanentWidget(self.checkpoint_label)
         bar.addPermanentWidget(self.thread_count_label)
 
@@ -210,7 +254,25 @@ class MainWindow(QMainWindow):
         controller.diff_base_changed.connect(self._diff_base_changed)
         controller.error_occurred.connect(self._error)
         controller.notice.connect(self.show_notice)
-        controller.busy_changed.connect(self.busy.set_busy)
+        controller.busy_changed.connect(self._update_busy)
+        controller.timeline_grown.connect(self._update_timeline_title)
+        model = controller.timeline_model
+        model.rowsAboutToBeInserted.connect(self._timeline_rows_coming)
+        model.rowsInserted.connect(self._timeline_rows_inserted)
+
+        runs = controller.runs
+        self.run_panel.run_requested.connect(self._run_requested)
+        self.run_panel.stop_requested.connect(runs.stop)
+        runs.graph_loading.connect(self._graph_loading)
+        runs.graph_changed.connect(self._graph_changed)
+        runs.graph_failed.connect(self._graph_failed)
+        runs.running_changed.connect(self._running_changed)
+        runs.run_started.connect(self._run_started)
+        runs.event_received.connect(self.stream_view.add_event)
+        runs.node_changed.connect(self._node_changed)
+        runs.run_failed.connect(self._run_failed)
+        runs.interrupted.connect(self._interrupted)
+        runs.run_finished.connect(self._run_finished)
 
     # -- controller -> widgets -----------------------------------------------------------
 
@@ -234,6 +296,10 @@ class MainWindow(QMainWindow):
 
     def _thread_selected(self, thread_id: str) -> None:
         self.thread_pane.select_thread(thread_id)
+        self.run_panel.set_thread(thread_id)
+        self._update_timeline_title(thread_id)
+
+    def _update_timeline_title(self, thread_id: str) -> None:
         timeline = self.controller.timeline
         if timeline is None:
             return
@@ -269,6 +335,98 @@ class MainWindow(QMainWindow):
             self.error_box.setStandardButtons(QMessageBox.StandardButton.Ok)
         self.error_box.setText(message)
         self.error_box.open()
+
+    def _update_busy(self) -> None:
+        self.busy.set_busy(self.controller.is_busy or self.controller.runs.is_running)
+
+    def _timeline_rows_coming(self, parent: QModelIndex, _first: int, _last: int) -> None:
+        bar = self.timeline_view.verticalScrollBar()
+        self._timeline_at_bottom = not parent.isValid() and bar.value() >= bar.maximum() - 2
+
+    def _timeline_rows_inserted(self, parent: QModelIndex, _first: int, _last: int) -> None:
+        """Keep the newest checkpoint in view while a run appends rows (like ``tail -f``)."""
+        if self._timeline_at_bottom and self.controller.runs.is_running:
+            self.timeline_view.scrollToBottom()
+        self._timeline_at_bottom = False
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def _graph_loading(self, named: str) -> None:
+        self.run_panel.set_graph(None, f"Loading graph {named}…", f"Loading {named}")
+        self.graph_status_label.setText("Loading graph…")
+        self.graph_status_label.setToolTip(named)
+
+    def _graph_changed(self, graph: LoadedGraph | None) -> None:
+        if graph is None:
+            self.run_panel.set_graph(None)
+            self.graph_status_label.setText("No graph · inspection only")
+            self.graph_status_label.setToolTip(NO_GRAPH_HINT)
+            return
+        description = describe_graph(graph)
+        nodes = ", ".join(graph.node_names)
+        self.run_panel.set_graph(graph.name, description, f"{description}\nNodes: {nodes}")
+        self.graph_status_label.setText(short_graph_label(graph))
+        self.graph_status_label.setToolTip(f"{description}\nNodes: {nodes}")
+
+    def _graph_failed(self, message: str) -> None:
+        self.run_panel.set_graph(
+            None, "Graph failed to load · inspection only", f"{message}\n\n{NO_GRAPH_HINT}"
+        )
+        self.graph_status_label.setText("Graph failed to load")
+        self.graph_status_label.setToolTip(message)
+
+    def _run_requested(self, thread_id: str, value: Any, values: bool) -> None:
+        self.controller.start_run(thread_id, value, values)
+        if self.controller.runs.is_running:
+            self.run_panel.clear_input()
+
+    def _running_changed(self, running: bool) -> None:
+        self.run_panel.set_running(running)
+        self._update_busy()
+
+    def _run_started(self, thread_id: str) -> None:
+        self._run_failure = ""
+        self._run_pause = ""
+        self.stream_view.begin_run(f"Run on {thread_id}")
+        self.stream_view.tabs.setCurrentWidget(self.stream_view.output)
+        self._set_run_status(f"Running on {thread_id}…")
+
+    def _node_changed(self, nodes: str) -> None:
+        if self.controller.runs.is_running:
+            self._set_run_status(f"Running · {nodes}" if nodes else "Running…")
+
+    def _run_failed(self, message: str, _node: str) -> None:
+        self._run_failure = message
+        self.run_panel.show_error(message)
+        if not self.controller.runs.is_running:
+            self._set_run_status(message, "error")
+
+    def _interrupted(self, _thread_id: str, values: list[Any]) -> None:
+        first = values[0] if values else None
+        if isinstance(first, dict) and isinstance(first.get("question"), str):
+            first = first["question"]
+        self._run_pause = summarize(first, 120) if first is not None else ""
+
+    def _run_finished(self, thread_id: str, outcome: str) -> None:
+        if outcome == FINISHED:
+            text, tone = f"Run finished on {thread_id}", ""
+        elif outcome == INTERRUPTED:
+            asked = f": {self._run_pause}" if self._run_pause else ""
+            text, tone = f"Paused at an interrupt, waiting for input{asked}", "interrupt"
+        elif outcome == STOPPED:
+            text, tone = "Run stopped; the thread keeps every finished step", "stopped"
+        else:
+            assert outcome == FAILED
+            text, tone = f"Run failed: {self._run_failure or 'unknown error'}", "error"
+        self.stream_view.end_run(text, tone)
+        self._set_run_status(text, tone)
+
+    def _set_run_status(self, text: str, tone: str = "") -> None:
+        self.run_status_label.setText(summarize(text, 90))
+        self.run_status_label.setToolTip(text)
+        self.run_status_label.setProperty("tone", tone)
+        self.run_status_label.style().unpolish(self.run_status_label)
+        self.run_status_label.style().polish(self.run_status_label)
 
     def show_notice(self, message: str) -> None:
         """Show ``message`` in the banner above the panes; an empty message hides it."""

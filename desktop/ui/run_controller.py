@@ -53,6 +53,13 @@ def describe_graph(graph: LoadedGraph) -> str:
     return f"Graph: {graph.name} · {graph.spec}"
 
 
+def short_graph_label(graph: LoadedGraph) -> str:
+    """The graph's name for the status bar, with "(built-in demo)" for the demo."""
+    from desktop.core.graphs import DEMO_SPEC
+
+    return f"Graph: {graph.name}" + (" (built-in demo)" if graph.spec == DEMO_SPEC else "")
+
+
 def _load(spec: str | None, config_path: str | None, graph_id: str | None) -> LoadedGraph:
     """Import the runner and the user's graph (worker thread: imports can be slow)."""
     import desktop.core.runner  # noqa: F401  (warm the import before the first run)
@@ -65,6 +72,9 @@ def _load(spec: str | None, config_path: str | None, graph_id: str | None) -> Lo
 
 class RunController(QObject):
     """Owns the attached graph and the (single) run task; reports runs as signals."""
+
+    graph_loading = Signal(str)
+    """A graph is being loaded (what the user named: spec or langgraph.json)."""
 
     graph_changed = Signal(object)
     """The attached :class:`~desktop.core.graphs.LoadedGraph`, or None."""
@@ -131,6 +141,8 @@ class RunController(QObject):
         self, spec: str | None, config_path: str | None = None, graph_id: str | None = None
     ) -> None:
         """Load and attach a graph in a worker thread; a failure detaches and re-raises."""
+        named = spec or str(config_path)
+        self.graph_loading.emit(f"{named} ({graph_id})" if graph_id else named)
         try:
             graph = await asyncio.to_thread(_load, spec, config_path, graph_id)
         except RewindError as error:

@@ -4,7 +4,9 @@ The model never queries the database itself. When a view scrolls to the end it c
 :meth:`ThreadListModel.fetchMore`, the model emits :attr:`~ThreadListModel.fetch_requested`
 and the controller answers with :meth:`~ThreadListModel.append_page` once the page has
 been read in a worker thread. A generation number ties each page to the listing it
-belongs to, so a page that arrives after the filter changed is dropped.
+belongs to, so a page that arrives after the filter changed is dropped. During a run,
+:meth:`ThreadListModel.upsert` moves the thread that just changed to the top (or adds a
+new one there) without resetting the listing.
 """
 
 from __future__ import annotations
@@ -132,6 +134,33 @@ class ThreadListModel(QAbstractListModel):
             self._rows[thread.thread_id] = first + offset
         self._threads.extend(fresh)
         self.endInsertRows()
+
+    def upsert(self, thread: ThreadSummary) -> None:
+        """Show ``thread`` as the newest: update its row and move it first, or insert it first.
+
+        For a thread that was just written to; the selection of other rows is kept.
+        """
+        row = self._rows.get(thread.thread_id)
+        if row is None:
+            self.beginInsertRows(QModelIndex(), 0, 0)
+            self._threads.insert(0, thread)
+            self._total += 1
+            self._renumber()
+            self.endInsertRows()
+            return
+        if row != 0:
+            self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), 0)
+            del self._threads[row]
+            self._threads.insert(0, thread)
+            self._renumber()
+            self.endMoveRows()
+        else:
+            self._threads[0] = thread
+        top = self.index(0, 0)
+        self.dataChanged.emit(top, top)
+
+    def _renumber(self) -> None:
+        self._rows = {t.thread_id: row for row, t in enumerate(self._threads)}
 
     def page_failed(self, generation: int) -> None:
         """A page could not be read: allow the view to ask again later."""

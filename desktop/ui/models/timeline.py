@@ -5,12 +5,13 @@ exposes it to a ``QTreeView``. Rows of one parent are revealed in pages
 (``canFetchMore``/``fetchMore``) so a thread with thousands of checkpoints opens at
 once, and :meth:`TimelineModel.append_checkpoints` grows the tree in place with
 ``beginInsertRows`` when new checkpoints arrive, keeping existing rows (and therefore
-the selection) untouched.
+the selection) untouched. :meth:`TimelineModel.set_badges` marks the checkpoint where a
+task failed or an ``interrupt()`` waits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from PySide6.QtCore import (
@@ -45,6 +46,15 @@ _OFF_LINE_COLOR = QColor("#6e7781")
 _BRANCH_COLOR = QColor("#bc4c00")
 _SUBGRAPH_COLOR = QColor("#8250df")
 _DIFF_BASE_COLOR = QColor("#fff1c2")
+_ERROR_COLOR = QColor("#cf222e")
+_INTERRUPT_COLOR = QColor("#bf8700")
+
+BADGES = ("error", "interrupt")
+"""Badge kinds: a task failed (or was stopped) here; an ``interrupt()`` waits here."""
+_BADGE_TOOLTIPS = {
+    "error": "a task failed or was stopped at this step (see Pending writes)",
+    "interrupt": "waiting on an interrupt() for a human answer",
+}
 
 
 class _Node:
@@ -85,6 +95,7 @@ class TimelineModel(QAbstractItemModel):
     IsHeadRole = Qt.ItemDataRole.UserRole + 9
     KeyRole = Qt.ItemDataRole.UserRole + 10
     IsDiffBaseRole = Qt.ItemDataRole.UserRole + 11
+    BadgeRole = Qt.ItemDataRole.UserRole + 12
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -92,6 +103,7 @@ class TimelineModel(QAbstractItemModel):
         self._root = _Node(None, None, 0)
         self._nodes: dict[_NodeKey, _Node] = {}
         self._diff_base: tuple[str, str] | None = None
+        self._badges: dict[tuple[str, str], str] = {}
         self._inserting = False
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self._bold = QFont()
@@ -108,10 +120,32 @@ class TimelineModel(QAbstractItemModel):
         """Show another thread (or nothing): a model reset."""
         self.beginResetModel()
         self._timeline = timeline
+        self._badges = {}
         self._root = _Node(None, None, 0)
         self._root.set_children(timeline.roots if timeline else [])
         self._index_nodes()
         self.endResetModel()
+
+    def set_badges(self, badges: Mapping[tuple[str, str], str]) -> None:
+        """Mark checkpoints (namespace, id) with a badge from :data:`BADGES`; others lose theirs."""
+        unknown = set(badges.values()) - set(BADGES)
+        if unknown:
+            raise ValueError(f"unknown badge(s) {', '.join(sorted(unknown))}")
+        previous, self._badges = self._badges, dict(badges)
+        for key in set(previous) | set(self._badges):
+            if previous.get(key) == self._badges.get(key):
+                continue
+            node = self._nodes.get(("checkpoint", *key))
+            if node is not None and self._is_shown(node):
+                self.dataChanged.emit(
+                    self.createIndex(node.row, 0, node),
+                    self.createIndex(node.row, len(COLUMNS) - 1, node),
+                )
+
+    @property
+    def badges(self) -> dict[tuple[str, str], str]:
+        """The badges shown, by checkpoint (namespace, id)."""
+        return dict(self._badges)
 
     def set_diff_base(self, key: tuple[str, str] | None) -> None:
         """Mark the checkpoint the selection is diffed against (None: its parent)."""
@@ -282,6 +316,7 @@ class TimelineModel(QAbstractItemModel):
                 self.IsHeadRole: QByteArray(b"isHead"),
                 self.KeyRole: QByteArray(b"key"),
                 self.IsDiffBaseRole: QByteArray(b"isDiffBase"),
+                self.BadgeRole: QByteArray(b"badge"),
             }
         )
         return names
@@ -323,9 +358,15 @@ class TimelineModel(QAbstractItemModel):
             return list(meta.writers)
         if role == self.KeyRole:
             return meta.key
+        badge = self._badges.get(meta.key)
+        if role == self.BadgeRole:
+            return badge
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _checkpoint_tooltip(meta, self._is_head(meta))
+            tooltip = _checkpoint_tooltip(meta, self._is_head(meta))
+            return f"{tooltip}\n{_BADGE_TOOLTIPS[badge]}" if badge else tooltip
         if role == Qt.ItemDataRole.DecorationRole and column == CHECKPOINT_COLUMN:
+            if badge:
+                return _icon(badge)
             if self._is_head(meta):
                 return _icon("head")
             return _icon("line" if item.on_head_line else "off")
@@ -528,7 +569,7 @@ _ICONS: dict[str, QIcon] = {}
 
 
 def _icon(kind: str) -> QIcon:
-    """Small painted markers: head, main-line and off-line checkpoints, branch, subgraph."""
+    """Small painted markers: head, main-line and off-line checkpoints, badges, groups."""
     if kind not in _ICONS:
         _ICONS[kind] = _paint_icon(kind)
     return _ICONS[kind]
@@ -556,6 +597,22 @@ def _paint_icon(kind: str) -> QIcon:
         painter.setPen(QPen(_OFF_LINE_COLOR, 3))
         painter.setBrush(QColor("#ffffff"))
         painter.drawEllipse(center, 7, 7)
+    elif kind == "error":
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_ERROR_COLOR)
+        painter.drawEllipse(center, 12, 12)
+        pen = QPen(QColor("#ffffff"), 3.5)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawLine(QPointF(16, 9), QPointF(16, 18))
+        painter.drawPoint(QPointF(16, 23))
+    elif kind == "interrupt":
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_INTERRUPT_COLOR)
+        painter.drawEllipse(center, 12, 12)
+        painter.setBrush(QColor("#ffffff"))
+        painter.drawRoundedRect(QRectF(11, 10, 3.5, 12), 1, 1)
+        painter.drawRoundedRect(QRectF(17.5, 10, 3.5, 12), 1, 1)
     elif kind == "branch":
         pen = QPen(_BRANCH_COLOR, 3.5)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)

@@ -291,7 +291,7 @@ def _describe_update(key: str, value: Any) -> str:
         first = value[-1].get("content")
         excerpt = f" “{summarize(first, 60)}”" if isinstance(first, str) and first else ""
         return f"{key} +{len(value)} ({', '.join(kinds)}){excerpt}"
-    return f"{key} = {summarize(value, 60)}"
+    return f"{key} = {summarize(json.dumps(value, ensure_ascii=False, default=str), 60)}"
 
 
 def _checkpoint_entry(ns: Sequence[str], data: dict[str, Any], when: datetime) -> LogEntry:
