@@ -447,3 +447,20 @@ def test_full_size_benchmark_databases(tmp_path: Path):
     assert count == 1200
     assert 120 * 1024 * 1024 < total < 140 * 1024 * 1024
     shutil.rmtree(tmp_path)
+
+
+async def test_interrupted_seed_leaves_no_half_written_demo(tmp_path, monkeypatch):
+    from desktop.core.demo import seed
+
+    target = tmp_path / "demo.sqlite"
+
+    def broken_graph(**kwargs):
+        raise RuntimeError("window closed during the first seed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(seed, "build_demo_graph", broken_graph)
+        with pytest.raises(RuntimeError):
+            await seed.seed_demo_database(target)
+    assert not target.exists()
+    assert await seed.seed_demo_database(target) == list(seed.DEMO_THREADS)
+    assert target.exists()

@@ -92,6 +92,23 @@ async def seed_demo_database(path: Path, *, token_delay: float = 0.0) -> list[st
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DemoSeedError(f"cannot create the folder for the demo database: {error}") from None
+    partial = path.with_name(f".{path.name}.seeding")
+    for leftover in (partial, *_sidecars(partial)):
+        leftover.unlink(missing_ok=True)
+    await _write_demo_threads(partial, token_delay)
+    for sidecar in _sidecars(partial):
+        sidecar.unlink(missing_ok=True)
+    partial.replace(path)
+    return list(DEMO_THREADS)
+
+
+def _sidecars(path: Path) -> tuple[Path, Path]:
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+async def _write_demo_threads(path: Path, token_delay: float) -> None:
+    """Run the demo turns into ``path``; the caller renames it into place only when done,
+    so an interrupted first launch never leaves a half-seeded demo behind."""
     async with (
         AsyncSqliteSaver.from_conn_string(str(path)) as saver,
         AsyncSqliteStore.from_conn_string(str(path)) as store,
@@ -104,4 +121,4 @@ async def seed_demo_database(path: Path, *, token_delay: float = 0.0) -> list[st
             for turn in turns:
                 await graph.ainvoke({"messages": [HumanMessage(turn.question)]}, config)
                 await graph.ainvoke(Command(resume=turn.decision), config)
-    return list(DEMO_THREADS)
+        await saver.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
