@@ -44,7 +44,7 @@ from pydantic import ValidationError
 from desktop.core.decode import TYPE_KEY, is_message
 from desktop.core.errors import NotFoundError, RewindError
 from desktop.core.graphs import LoadedGraph, error_line
-from desktop.core.runner import PendingInterrupt, ThreadStatus, open_saver
+from desktop.core.runner import PendingInterrupt, TaskFailure, ThreadStatus, open_saver
 
 ChannelKind = Literal["messages", "reducer", "value"]
 """How a state key takes an update: ``add_messages``, another reducer, or plain replace."""
@@ -363,11 +363,16 @@ def detect_unfinished(status: ThreadStatus) -> ThreadCondition:
     """
     if status.interrupts:
         return "interrupted"
-    if any(not failure.error.startswith(_CANCELLED) for failure in status.errors):
+    if task_failures(status):
         return "error"
     if status.can_continue:
         return "crashed"
     return "finished"
+
+
+def task_failures(status: ThreadStatus) -> tuple[TaskFailure, ...]:
+    """The tasks of the latest step that raised; a task that was only cancelled is left out."""
+    return tuple(f for f in status.errors if not f.error.startswith(_CANCELLED))
 
 
 def resume_value_from_inputs(
