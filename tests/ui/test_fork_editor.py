@@ -26,12 +26,12 @@ from pytestqt.qtbot import QtBot
 from typing_extensions import TypedDict
 
 from desktop.core.graphs import LoadedGraph
-from desktop.core.model import CheckpointMeta, CheckpointState
+from desktop.core.model import CheckpointMeta, CheckpointState, user_channels
 from desktop.core.runner import fork, open_saver, run
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.core.timetravel import infer_as_node
 from desktop.ui.widgets.fork_editor import CHOOSE_NODE, ForkEditor
-from tests.builders import AgentDb, tool_agent_graph
+from tests.builders import AgentDb, FanoutDb, fanout_graph, tool_agent_graph
 
 
 class Forked:
@@ -253,5 +253,62 @@ def test_an_undecodable_checkpoint_cannot_be_forked(
     assert error.isVisible()
     assert error.text() == (
         "This checkpoint cannot be forked: checkpoint blob could not be decoded: bad"
+    )
+    assert not editor.findChild(QPushButton, "forkSubmit").isEnabled()
+
+
+def test_a_subgraph_checkpoint_forks_in_its_namespace(
+    qtbot: QtBot, editor: ForkEditor, fanout_db: FanoutDb, tmp_path: Path
+) -> None:
+    path = tmp_path / "fanout.sqlite"
+    shutil.copy(fanout_db.path, path)
+    graph = LoadedGraph.from_object(fanout_graph(None), spec="tests:fanout")
+    with SqliteCheckpointSource(path) as source:
+        meta = next(
+            m
+            for m in source.history(fanout_db.thread_id)
+            if m.checkpoint_ns and m.writers == ("gather",)
+        )
+        state = source.load_state(meta)
+    ns = meta.checkpoint_ns
+    inferred = asyncio.run(infer_as_node(graph, path, meta.thread_id, meta.checkpoint_id, ns))
+    editor.edit(state, graph, inferred)
+    editor.show()
+    forked = Forked(editor)
+    combo = editor.findChild(QComboBox, "asNodeCombo")
+    assert editor.findChild(QLabel, "forkTitle").text().endswith("after gather · subgraph research")
+    assert [combo.itemData(i) for i in range(combo.count())] == ["gather", "summarize", "__start__"]
+    assert combo.currentText() == "gather (inferred)"
+
+    editor.editor.set_value({**user_channels(state.values), "notes": ["one hand-written note"]})
+    qtbot.mouseClick(editor.findChild(QPushButton, "forkSubmit"), Qt.MouseButton.LeftButton)
+
+    assert forked.calls == [
+        (meta.thread_id, meta.checkpoint_id, {"notes": ["one hand-written note"]}, "gather")
+    ]
+    assert editor.checkpoint_ns == ns
+
+    async def write_and_read() -> Any:
+        values, as_node = forked.calls[0][2:]
+        new_id = await fork(
+            graph, path, meta.thread_id, meta.checkpoint_id, values, as_node, checkpoint_ns=ns
+        )
+        async with open_saver(path) as saver:
+            config = {"thread_id": meta.thread_id, "checkpoint_ns": ns, "checkpoint_id": new_id}
+            return await graph.bind(saver).aget_state({"configurable": config})
+
+    snapshot = asyncio.run(write_and_read())
+    assert snapshot.values["notes"] == ["one hand-written note"]
+    assert snapshot.next == ("summarize",)
+
+
+def test_a_namespace_the_graph_lacks_blocks_the_fork(
+    qtbot: QtBot, editor: ForkEditor, agent_graph: LoadedGraph
+) -> None:
+    meta = CheckpointMeta("t", "elsewhere:1f0", "1f0-sub", None, 1, "loop", None, {})
+    editor.edit(CheckpointState(meta, {"x": 1}), agent_graph, None)
+
+    assert editor.findChild(QLabel, "forkError").text() == (
+        "Graph 'tool-agent' has no subgraph at 'elsewhere' (namespace elsewhere:1f0)"
     )
     assert not editor.findChild(QPushButton, "forkSubmit").isEnabled()

@@ -83,6 +83,7 @@ class ForkEditor(QDialog):
         self._original: dict[str, Any] = {}
         self._kinds: dict[str, ChannelKind] | None = None
         self._update: dict[str, Any] | None = None
+        self._blocked: str | None = None
         self._busy = False
 
         self.title = QLabel(self)
@@ -202,14 +203,20 @@ class ForkEditor(QDialog):
         self._busy = False
         meta = state.meta
         self._original = user_channels(state.values)
-        self._kinds = channel_kinds(graph, meta.checkpoint_ns)
+        self._blocked = f"This checkpoint cannot be forked: {state.error}" if state.error else None
+        try:
+            self._kinds = channel_kinds(graph, meta.checkpoint_ns)
+            nodes = fork_target_nodes(graph, meta.checkpoint_ns)
+        except RewindError as error:
+            self._kinds, nodes = {}, ()
+            self._blocked = str(error)
         step = "?" if meta.step is None else meta.step
         wrote = f" · after {', '.join(meta.writers)}" if meta.writers else ""
         where = f" · subgraph {meta.checkpoint_ns.split(':', 1)[0]}" if meta.checkpoint_ns else ""
         self.title.setText(f"Fork from step {step}{wrote}{where}")
         self.subtitle.setText(f"thread {meta.thread_id} · checkpoint {meta.checkpoint_id}")
         self.setWindowTitle(f"Fork from step {step} — {meta.thread_id}")
-        self._fill_nodes(fork_target_nodes(graph, meta.checkpoint_ns), inferred_as_node)
+        self._fill_nodes(nodes, inferred_as_node)
         self.error.hide()
         self.editor.set_value(self._original)
         self._plan_timer.stop()
@@ -262,9 +269,9 @@ class ForkEditor(QDialog):
         from desktop.core.timetravel import fork_values_from_edit, summarize_fork_values
 
         self._update = None
-        if self._state is not None and self._state.error:
-            self._show_error(f"This checkpoint cannot be forked: {self._state.error}")
-        if self._state is None or self._state.error or not self.editor.is_valid:
+        if self._blocked:
+            self._show_error(self._blocked)
+        if self._state is None or self._blocked or not self.editor.is_valid:
             self.changes.hide()
             self._refresh()
             return
