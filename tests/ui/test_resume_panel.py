@@ -97,6 +97,8 @@ def test_one_interrupt_answered_as_text_resumes_the_run(
     assert not panel.findChild(QPushButton, "continueButton").isVisible()
 
     qtbot.keyClicks(card.findChild(QPlainTextEdit, "resumeValue"), "approved")
+    panel.show_status(status_of(graph, path, interrupt_db.thread_id))
+    assert panel.findChild(InterruptCard) is card, "a refresh keeps the typed answer"
     qtbot.mouseClick(panel.findChild(QPushButton, "resumeButton"), Qt.MouseButton.LeftButton)
 
     assert requests.resumed == [(interrupt_db.thread_id, "approved")]

@@ -213,7 +213,12 @@ class ResumePanel(QFrame):
         return str(self.property("condition") or "finished")
 
     def show_status(self, status: ThreadStatus | None) -> None:
-        """Show what the thread waits for; hide the panel when it finished (or is None)."""
+        """Show what the thread waits for; hide the panel when it finished (or is None).
+
+        Showing the status already shown keeps what the user typed.
+        """
+        if status is not None and status == self._status:
+            return
         condition = "finished"
         if status is not None:
             from desktop.core.timetravel import detect_unfinished
