@@ -474,7 +474,9 @@ def _collect_tasks(
         for item in task.interrupts:
             interrupts[item.id] = PendingInterrupt(item.id, to_jsonable(item.value), node)
         if task.error:
-            errors.append(TaskFailure(node, str(task.error)))
+            error = task.error
+            text = error_line(error) if isinstance(error, BaseException) else str(error)
+            errors.append(TaskFailure(node, text))
         if isinstance(task.state, StateSnapshot):
             _collect_tasks(task.state, (*path, task.name), interrupts, errors)
 
