@@ -27,7 +27,16 @@ from desktop.ui.models.threads import ThreadListModel
 from desktop.ui.models.timeline import TimelineModel
 from desktop.ui.settings import RewindSettings
 from desktop.ui.widgets.busy import BusyIndicator
-from tests.builders import AgentDb, FanoutDb, ForkDb, InterruptDb, ManyThreadsDb
+from tests.builders import (
+    AgentDb,
+    FanoutDb,
+    ForkDb,
+    InterruptDb,
+    ManyThreadsDb,
+    open_saver,
+    steps_graph,
+    thread_config,
+)
 
 TIMEOUT = 10_000
 
@@ -420,6 +429,19 @@ def test_interrupted_thread_has_a_badge(
     index = thread_index(window, interrupt_db.thread_id)
     assert index.data(ThreadListModel.HasInterruptRole) is True
     assert "waiting on an interrupt" in index.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_stopped_run_is_marked_unfinished(qtbot, window: MainWindow, settle, tmp_path) -> None:
+    path = tmp_path / "paused.sqlite"
+    with open_saver(path) as saver:
+        graph = steps_graph(saver)
+        graph.invoke({"value": 1, "log": []}, thread_config("paused"), interrupt_before=["square"])
+        graph.invoke({"value": 2, "log": []}, thread_config("done"))
+    open_db(qtbot, window, settle, path)
+    paused = thread_index(window, "paused")
+    assert paused.data(ThreadListModel.RunStateRole) == "unfinished"
+    assert "next: square" in paused.data(Qt.ItemDataRole.ToolTipRole)
+    assert thread_index(window, "done").data(ThreadListModel.RunStateRole) == "finished"
 
 
 def test_ten_thousand_threads_open_with_the_first_page(

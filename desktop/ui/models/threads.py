@@ -81,6 +81,7 @@ class ThreadListModel(QAbstractListModel):
     LatestCheckpointIdRole = Qt.ItemDataRole.UserRole + 6
     RelativeTimeRole = Qt.ItemDataRole.UserRole + 7
     AbsoluteTimeRole = Qt.ItemDataRole.UserRole + 8
+    RunStateRole = Qt.ItemDataRole.UserRole + 9
 
     fetch_requested = Signal(int, int)
     """``(generation, offset)``: the view wants the next page."""
@@ -201,6 +202,7 @@ class ThreadListModel(QAbstractListModel):
                 self.LatestCheckpointIdRole: QByteArray(b"latestCheckpointId"),
                 self.RelativeTimeRole: QByteArray(b"relativeTime"),
                 self.AbsoluteTimeRole: QByteArray(b"absoluteTime"),
+                self.RunStateRole: QByteArray(b"runState"),
             }
         )
         return names
@@ -229,6 +231,8 @@ class ThreadListModel(QAbstractListModel):
             return relative_time(thread.updated_at)
         if role == self.AbsoluteTimeRole:
             return absolute_time(thread.updated_at)
+        if role == self.RunStateRole:
+            return thread.run_state
         return None
 
 
@@ -242,4 +246,7 @@ def _tooltip(thread: ThreadSummary) -> str:
         lines.append("waiting on an interrupt")
     if thread.has_error:
         lines.append("last step raised an error")
+    if thread.run_state == "unfinished":
+        nodes = ", ".join(thread.next_nodes)
+        lines.append(f"stopped before it finished (next: {nodes}); it can be continued")
     return "\n".join(lines)
