@@ -578,15 +578,17 @@ def _mark_retrieved(task: asyncio.Task[Any]) -> None:
 
 
 def _seed_demo(path: Path) -> None:
-    """Create the demo database on a private event loop (worker thread).
+    """Create the demo database on a private, plain asyncio loop (worker thread).
 
     Seeding runs the demo agent with an ``AsyncSqliteStore``, whose batching task
-    LangGraph never stops; on its own loop, ``asyncio.run`` ends that task with the
-    seeding, instead of leaving it behind on the window's loop.
+    LangGraph never stops; on its own loop, the runner ends that task with the seeding
+    instead of leaving it behind on the window's loop. The loop is created explicitly:
+    under ``qasync.run`` the default policy would make it another Qt loop.
     """
     from desktop.core.demo.seed import seed_demo_database
 
-    asyncio.run(seed_demo_database(path))
+    with asyncio.Runner(loop_factory=asyncio.SelectorEventLoop) as runner:
+        runner.run(seed_demo_database(path))
 
 
 def _step_name(meta: CheckpointMeta) -> str:

@@ -138,7 +138,7 @@ class MainWindow(QMainWindow):
         self.run_splitter.setStretchFactor(0, 3)
         self.run_splitter.setStretchFactor(1, 2)
         self.run_splitter.setStretchFactor(2, 0)
-        self.run_splitter.setSizes([380, 250, 150])
+        self.run_splitter.setSizes([300, 330, 150])
 
         self.diff_base_label = QLabel(self)
         self.diff_base_label.setObjectName("diffBaseLabel")

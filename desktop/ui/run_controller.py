@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.core.errors import RewindError
-from desktop.ui.widgets.stream_view import node_path
+from desktop.ui.widgets.stream_view import PATH_SEPARATOR, node_path
 
 if TYPE_CHECKING:
     from desktop.core.graphs import LoadedGraph
@@ -68,6 +68,12 @@ def _load(spec: str | None, config_path: str | None, graph_id: str | None) -> Lo
     return load_graph(
         spec, config_path=Path(config_path).expanduser() if config_path else None, graph_id=graph_id
     )
+
+
+def _innermost(paths: Iterable[str]) -> list[str]:
+    """The running node paths without their running parents (a subgraph's node, not both)."""
+    unique = list(dict.fromkeys(paths))
+    return [p for p in unique if not any(o.startswith(p + PATH_SEPARATOR) for o in unique)]
 
 
 class RunController(QObject):
@@ -241,7 +247,7 @@ class RunController(QObject):
                 self._running_nodes[task_id] = node_path(event.ns, str(data.get("name", "?")))
             else:
                 self._running_nodes.pop(task_id, None)
-            self.node_changed.emit(", ".join(dict.fromkeys(self._running_nodes.values())))
+            self.node_changed.emit(", ".join(_innermost(self._running_nodes.values())))
         elif event.type == "updates" and isinstance(data, dict) and "__interrupt__" in data:
             for item in data["__interrupt__"] or ():
                 if isinstance(item, dict):

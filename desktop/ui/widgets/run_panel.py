@@ -184,7 +184,6 @@ class RunPanel(QWidget):
         if self._graph_name is None:
             return
         self.thread_edit.setText(default_thread_id(self._graph_name))
-        self.thread_edit.selectAll()
         self.input.setFocus()
 
     def request_run(self) -> None:

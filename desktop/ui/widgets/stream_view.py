@@ -352,8 +352,9 @@ class StreamView(QWidget):
         header.setSectionResizeMode(KIND_COLUMN, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(WHERE_COLUMN, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        header.resizeSection(KIND_COLUMN, 110)
-        header.resizeSection(WHERE_COLUMN, 150)
+        metrics = self.event_log.fontMetrics()
+        header.resizeSection(KIND_COLUMN, metrics.horizontalAdvance("task interrupted") + 16)
+        header.resizeSection(WHERE_COLUMN, metrics.horizontalAdvance("researcher › gather") + 16)
         self.event_log.selectionModel().selectionChanged.connect(self._show_selected_event)
 
         self.event_detail = QPlainTextEdit(self)
@@ -366,7 +367,9 @@ class StreamView(QWidget):
         events.addWidget(self.event_log)
         events.addWidget(self.event_detail)
         events.setChildrenCollapsible(False)
-        events.setSizes([300, 120])
+        events.setStretchFactor(0, 3)
+        events.setStretchFactor(1, 1)
+        events.setSizes([300, 90])
 
         self.values_view = QPlainTextEdit(self)
         self.values_view.setObjectName("valuesView")
