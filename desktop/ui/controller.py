@@ -362,6 +362,7 @@ class Controller(QObject):
         old, self._source, self._path = self._source, source, path
         if old is not None:
             self._in_background(asyncio.to_thread(old.close))
+            self._in_background(self.runs.close_saver())
         self._states.clear()
         self._thread_id = None
         self._loading_thread = None

@@ -1,11 +1,18 @@
 """Runs the attached graph from the window, one run at a time, and reports it as Qt signals.
 
 The controller owns the run task (a strong reference, so it is never collected while it
-streams) and the graph the runs use. A run opens Rewind's ``AsyncSqliteSaver`` on the
-database *inside* the qasync loop (the saver binds to the running loop), consumes
+streams), the graph the runs use and the write connection. The first run opens Rewind's
+``AsyncSqliteSaver`` on the database *inside* the qasync loop (the saver binds to the
+running loop); it stays open for the next runs on that database and graph, and is
+closed by :meth:`RunController.close_saver`. A run consumes
 :func:`desktop.core.runner.run` and emits one signal per streamed part. Stop cancels
 the task: LangGraph has saved every finished step (``durability="sync"``), so the
 thread stays consistent and the next run continues it.
+
+Keeping the saver open matters for Stop: when a node is cancelled, LangGraph records
+the cancellation with a write it schedules *after* the stream has ended. On a saver
+closed right away, that write would die half-way and leave its transaction, and the
+database's write lock, behind; on the open saver it simply completes.
 
 The core runner is imported lazily (it pulls in LangGraph), so opening the window for
 inspection stays fast; loading a graph imports it in a worker thread.
@@ -14,6 +21,7 @@ inspection stays fast; loading a graph imports it in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -25,8 +33,8 @@ from desktop.core.errors import RewindError
 from desktop.ui.widgets.stream_view import PATH_SEPARATOR, node_path
 
 if TYPE_CHECKING:
-    from desktop.core.graphs import LoadedGraph
-    from desktop.core.runner import StreamEvent
+    from desktop.core.graphs import LoadedGraph, TypeKey
+    from desktop.core.runner import RewindSaver, StreamEvent
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +46,9 @@ INTERRUPTED: Final = "interrupted"
 STOPPED: Final = "stopped"
 FAILED: Final = "failed"
 """How a run ended (the ``outcome`` of :attr:`RunController.run_finished`)."""
+
+LATE_WRITE_TURNS: Final = 5
+"""Loop turns given to writes LangGraph schedules after a stream ended, before closing."""
 
 DEMO_DESCRIPTION: Final = "built-in scripted demo agent · offline, no API key"
 
@@ -120,6 +131,9 @@ class RunController(QObject):
         self._thread_id: str | None = None
         self._path: Path | None = None
         self._running_nodes: dict[str, str] = {}
+        self._saver: RewindSaver | None = None
+        self._saver_stack: contextlib.AsyncExitStack | None = None
+        self._saver_key: tuple[Path, frozenset[TypeKey]] | None = None
 
     @property
     def graph(self) -> LoadedGraph | None:
@@ -196,11 +210,44 @@ class RunController(QObject):
             self._task.cancel()
 
     async def shutdown(self) -> None:
-        """Stop the run, if any, and wait until its saver is closed."""
+        """Stop the run, if any, and close the write connection."""
         task = self._task
         if task is not None and not task.done():
             task.cancel()
             await asyncio.wait([task])
+        await self.close_saver()
+
+    async def close_saver(self) -> None:
+        """Close the write connection, once the writes LangGraph still has in flight are done.
+
+        Does nothing while a run is going (the run needs it).
+        """
+        saver, stack = self._saver, self._saver_stack
+        if stack is None or saver is None or self.is_running:
+            return
+        self._saver = self._saver_stack = self._saver_key = None
+        for _ in range(LATE_WRITE_TURNS):
+            await asyncio.sleep(0)
+        async with saver.lock:
+            pass
+        await stack.aclose()
+
+    async def _open_saver(self, path: Path, graph: LoadedGraph) -> RewindSaver:
+        """The open saver for ``path`` and ``graph``'s types, reopened when either changed."""
+        from desktop.core.runner import open_saver
+
+        key = (path.resolve(), graph.msgpack_allowlist)
+        if self._saver is not None and self._saver_key == key:
+            return self._saver
+        if self._saver_stack is not None:
+            stack, self._saver, self._saver_stack = self._saver_stack, None, None
+            await stack.aclose()
+        stack = contextlib.AsyncExitStack()
+        saver = await stack.enter_async_context(
+            open_saver(path, allowed_types=graph.msgpack_allowlist)
+        )
+        self._saver, self._saver_stack, self._saver_key = saver, stack, key
+        return saver
 
     async def _run(
         self,
@@ -210,14 +257,14 @@ class RunController(QObject):
         input: Any,
         modes: Sequence[str],
     ) -> None:
-        from desktop.core.runner import RunError, open_saver, run
+        from desktop.core.runner import RunError, run
 
         outcome = FAILED
         interrupts: dict[str, Any] = {}
         try:
-            async with open_saver(path, allowed_types=graph.msgpack_allowlist) as saver:
-                async for event in run(graph, saver, thread_id, input, stream_modes=modes):
-                    self._dispatch(thread_id, event, interrupts)
+            saver = await self._open_saver(path, graph)
+            async for event in run(graph, saver, thread_id, input, stream_modes=modes):
+                self._dispatch(thread_id, event, interrupts)
             outcome = INTERRUPTED if interrupts else FINISHED
         except asyncio.CancelledError:
             outcome = STOPPED

@@ -123,19 +123,28 @@ def type_input(qtbot, window: MainWindow, text: str, *, as_json: bool = False) -
 
 
 def click_run(qtbot, window: MainWindow) -> tuple[str, str]:
-    """Click Run and wait for the run to end; returns (thread id, outcome)."""
+    """Click Run and wait for the run to end; returns (thread id, outcome), where a failed
+    outcome carries the message the status bar shows."""
     with qtbot.waitSignal(window.controller.runs.run_finished, timeout=TIMEOUT) as finished:
         qtbot.mouseClick(panel(window).run_button, Qt.MouseButton.LeftButton)
-    return tuple(finished.args)
+    thread_id, outcome = finished.args
+    if outcome == FAILED:
+        return thread_id, f"{outcome}: {window.run_status_label.toolTip()}"
+    return thread_id, outcome
+
+
+def stored_keys(db: Path, thread_id: str) -> set[tuple[str, str]]:
+    """(namespace, id) of every checkpoint of the thread, as ``SqliteSaver.list`` sees them."""
+    with read_saver(db) as saver:
+        return {
+            (c.config["configurable"]["checkpoint_ns"], c.config["configurable"]["checkpoint_id"])
+            for c in saver.list(thread_config(thread_id))
+        }
 
 
 def wait_for_timeline(qtbot, window: MainWindow, db: Path, thread_id: str) -> None:
     """Wait until the timeline shows every checkpoint of the thread in the database."""
-    with read_saver(db) as saver:
-        stored = {
-            (c.config["configurable"]["checkpoint_ns"], c.config["configurable"]["checkpoint_id"])
-            for c in saver.list(thread_config(thread_id))
-        }
+    stored = stored_keys(db, thread_id)
     assert stored
     qtbot.waitUntil(
         lambda: window.controller.thread_id == thread_id and set(timeline_keys(window)) == stored,
@@ -272,6 +281,10 @@ def test_second_turn_continues_the_thread_and_keeps_the_selection(
     wait_for_timeline(qtbot, window, db, thread_id)
 
     assert before < set(timeline_keys(window))
+    threads = window.controller.threads_model
+    assert threads.thread_at(0).thread_id == thread_id, "the thread moved to the top"
+    count = threads.index(0, 0).data(ThreadListModel.CheckpointCountRole)
+    assert count == len(stored_keys(db, thread_id)) > len(before)
     assert window.controller.selected_key == chosen, "the user's selection moved"
     assert view.currentIndex().data(TimelineModel.KeyRole) == chosen
     humans = human_texts(graph_state("demo", db, thread_id))
@@ -317,6 +330,26 @@ def test_stop_cancels_cleanly_and_the_next_run_continues(
     assert human_texts(final) == ["What is 12 * 49?", "What is 2 * 21?"]
     assert final.next == ("approve",)
     assert final.values["messages"][-1].type == "ai"
+
+
+def test_closing_the_window_during_a_run_stops_it_cleanly(
+    qtbot, qloop, window: MainWindow, settle, monkeypatch
+) -> None:
+    db = open_demo(qtbot, window, settle, monkeypatch, "0.05")
+    run_panel = panel(window)
+    qtbot.mouseClick(run_panel.new_thread_button, Qt.MouseButton.LeftButton)
+    thread_id = run_panel.thread_id
+    type_input(qtbot, window, "What is 12 * 49?")
+    qtbot.mouseClick(run_panel.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.stream_view.token_count >= 2, timeout=TIMEOUT)
+    with qtbot.waitSignal(window.controller.runs.run_finished, timeout=TIMEOUT) as finished:
+        done = qloop.create_task(window.controller.shutdown())
+        qtbot.waitUntil(done.done, timeout=TIMEOUT)
+    assert finished.args == [thread_id, STOPPED]
+    assert done.exception() is None
+    stopped = graph_state("demo", db, thread_id)
+    assert stopped.next == ("agent",)
+    assert human_texts(stopped) == ["What is 12 * 49?"]
 
 
 def test_invalid_json_input_is_reported_inline_and_nothing_runs(
@@ -405,7 +438,7 @@ def test_a_node_that_raises_shows_the_error(
     qtbot.mouseClick(run_panel.new_thread_button, Qt.MouseButton.LeftButton)
     thread_id = run_panel.thread_id
     type_input(qtbot, window, '{"items": []}', as_json=True)
-    assert click_run(qtbot, window) == (thread_id, FAILED)
+    assert click_run(qtbot, window)[1].startswith(FAILED)
     wait_for_timeline(qtbot, window, db, thread_id)
 
     message = "Node 'explode' failed: ValueError: cannot split 3 items into 0 batches"
