@@ -226,7 +226,7 @@ async def run(
     modes = _check_modes(stream_modes)
     _check_nodes(graph, interrupt_before, "interrupt_before")
     _check_nodes(graph, interrupt_after, "interrupt_after")
-    async with _saver_for(graph, target) as saver:
+    async with saver_for(graph, target) as saver:
         config = _config(thread_id, checkpoint_id)
         if checkpoint_id is not None:
             await _require_checkpoint(saver, config)
@@ -277,7 +277,7 @@ async def resume(
     step are not run again.
     """
     modes = _check_modes(stream_modes)
-    async with _saver_for(graph, target) as saver:
+    async with saver_for(graph, target) as saver:
         bound = graph.bind(saver, _store(saver))
         status = await _thread_status(bound, saver, thread_id)
         command = _resume_input(status, value)
@@ -304,7 +304,7 @@ async def fork(
         raise RewindError(
             f"Fork values must be a JSON object of state keys, not {type(values).__name__}"
         )
-    async with _saver_for(graph, target) as saver:
+    async with saver_for(graph, target) as saver:
         config = _config(thread_id, checkpoint_id, checkpoint_ns)
         await _require_checkpoint(saver, config)
         if not checkpoint_ns:
@@ -321,14 +321,15 @@ async def thread_status(
     graph: LoadedGraph, target: AsyncSqliteSaver | str | Path, thread_id: str
 ) -> ThreadStatus:
     """Next nodes, pending interrupts and failed tasks of a thread's latest checkpoint."""
-    async with _saver_for(graph, target) as saver:
+    async with saver_for(graph, target) as saver:
         return await _thread_status(graph.bind(saver, _store(saver)), saver, thread_id)
 
 
 @contextlib.asynccontextmanager
-async def _saver_for(
+async def saver_for(
     graph: LoadedGraph, target: AsyncSqliteSaver | str | Path
 ) -> AsyncIterator[AsyncSqliteSaver]:
+    """``target`` itself when it is an open saver, else a saver opened on that path."""
     if isinstance(target, AsyncSqliteSaver):
         yield target
         return

@@ -16,10 +16,9 @@ the way langgraph would:
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -44,7 +43,7 @@ from pydantic import ValidationError
 from desktop.core.decode import TYPE_KEY, is_message
 from desktop.core.errors import NotFoundError, RewindError
 from desktop.core.graphs import LoadedGraph, error_line
-from desktop.core.runner import PendingInterrupt, TaskFailure, ThreadStatus, open_saver
+from desktop.core.runner import PendingInterrupt, TaskFailure, ThreadStatus, saver_for
 
 ChannelKind = Literal["messages", "reducer", "value"]
 """How a state key takes an update: ``add_messages``, another reducer, or plain replace."""
@@ -127,22 +126,11 @@ async def infer_as_node(
         }
     }
     pregel = graph_for_namespace(graph, checkpoint_ns)
-    async with _saver_for(graph, target) as saver:
+    async with saver_for(graph, target) as saver:
         saved = await saver.aget_tuple(config)
     if saved is None:
         raise NotFoundError(f"Thread {thread_id!r} has no checkpoint {checkpoint_id!r}")
     return pregel._infer_as_node(saved.checkpoint.get("versions_seen", {}))
-
-
-@contextlib.asynccontextmanager
-async def _saver_for(
-    graph: LoadedGraph, target: AsyncSqliteSaver | str | Path
-) -> AsyncIterator[AsyncSqliteSaver]:
-    if isinstance(target, AsyncSqliteSaver):
-        yield target
-        return
-    async with open_saver(target, allowed_types=graph.msgpack_allowlist) as saver:
-        yield saver
 
 
 def _is_add_messages(operator: Any) -> bool:
