@@ -208,7 +208,7 @@ class Controller(QObject):
     def start_run(self, thread_id: str, input: object = None, values: bool = False) -> None:
         """Run the attached graph on ``thread_id`` of the open database (None: continue it)."""
         if self._path is None:
-            self.runs.run_failed.emit("Open a database before running", "")
+            self.runs.run_refused.emit("Open a database before running")
             return
         self.runs.start(self._path, thread_id, input, values=values)
 

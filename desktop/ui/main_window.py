@@ -271,6 +271,7 @@ class MainWindow(QMainWindow):
         runs.event_received.connect(self.stream_view.add_event)
         runs.node_changed.connect(self._node_changed)
         runs.run_failed.connect(self._run_failed)
+        runs.run_refused.connect(self._run_refused)
         runs.interrupted.connect(self._interrupted)
         runs.run_finished.connect(self._run_finished)
 
@@ -396,6 +397,10 @@ class MainWindow(QMainWindow):
             self._set_run_status(f"Running · {nodes}" if nodes else "Running…")
 
     def _run_failed(self, message: str, _node: str) -> None:
+        self._run_failure = message
+
+    def _run_refused(self, message: str) -> None:
+        """A request the user can fix: said next to the input, and in the status bar."""
         self._run_failure = message
         self.run_panel.show_error(message)
         if not self.controller.runs.is_running:

@@ -118,7 +118,10 @@ class RunController(QObject):
     """``(thread_id, [interrupt values])``: the run paused at ``interrupt()``."""
 
     run_failed = Signal(str, str)
-    """``(message, node)``: the run (or the request) failed; node "" when unknown."""
+    """``(message, node)``: the graph failed while running; node "" when unknown."""
+
+    run_refused = Signal(str)
+    """The request itself was wrong (no graph, no such thread, unusable database...)."""
 
     run_finished = Signal(str, str)
     """``(thread_id, outcome)`` with outcome finished, interrupted, stopped or failed."""
@@ -187,10 +190,10 @@ class RunController(QObject):
         the ``values`` stream mode (the full state after every step).
         """
         if self._graph is None:
-            self.run_failed.emit("No graph is attached, so nothing can run", "")
+            self.run_refused.emit("No graph is attached, so nothing can run")
             return False
         if self.is_running:
-            self.run_failed.emit("A run is already going; stop it first", "")
+            self.run_refused.emit("A run is already going; stop it first")
             return False
         modes = (*LIVE_MODES, "values") if values else LIVE_MODES
         self._thread_id, self._path = thread_id, Path(path)
@@ -272,7 +275,7 @@ class RunController(QObject):
         except RunError as error:
             self.run_failed.emit(str(error), error.node or "")
         except RewindError as error:
-            self.run_failed.emit(str(error), "")
+            self.run_refused.emit(str(error))
         except Exception as error:
             log.exception("unexpected error in a run")
             detail = " ".join(str(error).split()) or type(error).__name__
