@@ -421,9 +421,26 @@ async def _stream(
                 failed = _node_path(part["ns"], part["data"]["name"])
             if part["type"] in requested:
                 yield _event(part)
+    except asyncio.CancelledError as exc:
+        await _finish_cancelled_run(exc)
+        raise
     except Exception as exc:
         where = f"Node {failed!r} failed" if failed else "Run failed"
         raise RunError(f"{where}: {error_line(exc)}", node=failed) from exc
+
+
+async def _finish_cancelled_run(exc: asyncio.CancelledError) -> None:
+    """Wait for the writes LangGraph still makes after a run is cancelled.
+
+    On cancellation LangGraph unwinds its loop in a separate task (passed along in the
+    ``CancelledError``'s args) that saves the cancelled tasks' writes. Closing the
+    connection before it finishes leaves SQLite's write lock held, and the next run on
+    the database fails with "database is locked".
+    """
+    for pending in exc.args:
+        if isinstance(pending, asyncio.Task) and not pending.done():
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(pending)
 
 
 def _event(part: Mapping[str, Any]) -> StreamEvent:

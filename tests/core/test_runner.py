@@ -441,6 +441,44 @@ async def test_cancelling_the_consumer_stops_the_run_and_it_can_continue(db: Pat
     assert runs == Counter(first=1, slow=2)
 
 
+async def test_closing_the_saver_right_after_a_cancel_keeps_the_database_usable(
+    db: Path,
+) -> None:
+    async def slow(state: LogState) -> dict[str, Any]:
+        write = get_stream_writer()
+        for step in range(50):
+            write(step)
+            await asyncio.sleep(0.01)
+        return {"log": ["slow"]}
+
+    builder = StateGraph(LogState)
+    builder.add_node("slow", slow)
+    builder.add_edge(START, "slow")
+    loaded = LoadedGraph.from_object(builder, spec="tests:slow")
+
+    for attempt in range(3):
+        async with open_saver(db) as saver:
+            started = asyncio.Event()
+
+            async def consume(saver=saver, started=started, thread_id=f"t{attempt}") -> None:
+                async for event in run(
+                    loaded, saver, thread_id, {"log": []}, stream_modes=["custom"]
+                ):
+                    if event.data == 1:
+                        started.set()
+
+            task = asyncio.create_task(consume())
+            await asyncio.wait_for(started.wait(), timeout=10)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        # The saver is closed at once: LangGraph's late write of the cancelled task
+        # must already be on disk, and the write lock released.
+        status = await asyncio.wait_for(thread_status(loaded, db, f"t{attempt}"), timeout=5)
+        assert [e.node for e in status.errors] == ["slow"]
+        assert status.can_continue
+
+
 async def test_a_failing_node_raises_run_error_after_what_streamed_before(db: Path) -> None:
     def fine(state: LogState) -> dict[str, Any]:
         return {"log": ["fine"]}
