@@ -93,7 +93,8 @@ async def open_saver(
             )
             saver = RewindSaver(conn, serde=strict_serializer(allowed_types))
             saver.store = AsyncSqliteStore(store_conn)
-            stack.push_async_callback(_stop_batching, saver.store)
+            stack.push_async_callback(stop_store_batching, saver.store)
+            stack.push_async_callback(settle_saver_writes, saver)
             await saver.setup()
             await saver.store.setup()
         except sqlite3.DatabaseError as exc:
@@ -101,7 +102,7 @@ async def open_saver(
         yield saver
 
 
-async def _stop_batching(store: AsyncSqliteStore) -> None:
+async def stop_store_batching(store: AsyncSqliteStore) -> None:
     """Stop the batching task every async store starts and langgraph never stops.
 
     Left running, it outlives its connection and the event loop warns that a pending
@@ -421,26 +422,33 @@ async def _stream(
                 failed = _node_path(part["ns"], part["data"]["name"])
             if part["type"] in requested:
                 yield _event(part)
-    except asyncio.CancelledError as exc:
-        await _finish_cancelled_run(exc)
+    except asyncio.CancelledError:
+        if isinstance(graph.checkpointer, AsyncSqliteSaver):
+            await settle_saver_writes(graph.checkpointer)
         raise
     except Exception as exc:
         where = f"Node {failed!r} failed" if failed else "Run failed"
         raise RunError(f"{where}: {error_line(exc)}", node=failed) from exc
 
 
-async def _finish_cancelled_run(exc: asyncio.CancelledError) -> None:
-    """Wait for the writes LangGraph still makes after a run is cancelled.
+async def settle_saver_writes(saver: AsyncSqliteSaver) -> None:
+    """Wait for the writes LangGraph scheduled on ``saver`` without awaiting them.
 
-    On cancellation LangGraph unwinds its loop in a separate task (passed along in the
-    ``CancelledError``'s args) that saves the cancelled tasks' writes. Closing the
-    connection before it finishes leaves SQLite's write lock held, and the next run on
-    the database fails with "database is locked".
+    When a run is cancelled, LangGraph saves the cancelled tasks' writes in tasks of
+    their own (``aput_writes``) that outlive the stream. Reading the thread before they
+    land misses them; closing the connection under them leaves SQLite's write lock held,
+    and the next run on the database fails with "database is locked".
     """
-    for pending in exc.args:
-        if isinstance(pending, asyncio.Task) and not pending.done():
-            with contextlib.suppress(BaseException):
-                await asyncio.shield(pending)
+    for _ in range(5):
+        pending = [t for t in asyncio.all_tasks() if not t.done() and _writes_to(t, saver)]
+        if not pending:
+            return
+        await asyncio.wait(pending, timeout=10)
+
+
+def _writes_to(task: asyncio.Task[Any], saver: AsyncSqliteSaver) -> bool:
+    frame = getattr(task.get_coro(), "cr_frame", None)
+    return frame is not None and frame.f_locals.get("self") is saver
 
 
 def _event(part: Mapping[str, Any]) -> StreamEvent:

@@ -6,6 +6,7 @@ with langgraph's own ``get_state`` / ``get_state_history`` and saver reads.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -464,3 +465,12 @@ async def test_interrupted_seed_leaves_no_half_written_demo(tmp_path, monkeypatc
     assert not target.exists()
     assert await seed.seed_demo_database(target) == list(seed.DEMO_THREADS)
     assert target.exists()
+
+
+async def test_seeding_leaves_no_task_running_on_the_callers_loop(tmp_path):
+    from desktop.core.demo.seed import seed_demo_database
+
+    before = asyncio.all_tasks()
+    await seed_demo_database(tmp_path / "demo.sqlite")
+    left = {t for t in asyncio.all_tasks() - before if not t.done()}
+    assert left == set()

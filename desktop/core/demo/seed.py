@@ -21,6 +21,7 @@ from langgraph.types import Command
 
 from desktop.core.demo.agent import build_demo_graph
 from desktop.core.errors import RewindError
+from desktop.core.runner import stop_store_batching
 
 DATA_DIR_ENV = "REWIND_DATA_DIR"
 DEMO_DB_NAME = "demo.sqlite"
@@ -121,4 +122,5 @@ async def _write_demo_threads(path: Path, token_delay: float) -> None:
             for turn in turns:
                 await graph.ainvoke({"messages": [HumanMessage(turn.question)]}, config)
                 await graph.ainvoke(Command(resume=turn.decision), config)
+        await stop_store_batching(store)
         await saver.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
