@@ -6,9 +6,11 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 from desktop.cli import main
@@ -179,6 +181,20 @@ def test_resume_interrupt_with_json_value(capsys, tmp_path, interrupt_db):
     assert state.values["draft"].endswith("(approved)")
 
 
+def fast_write_saved(db: Path) -> bool:
+    """True once the finished ``fast`` task's write is committed (read-only look)."""
+    if not db.exists():
+        return False
+    try:
+        with closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM writes WHERE task_path LIKE '%fast%'"
+            ).fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return row[0] > 0
+
+
 def test_resume_continues_a_crashed_run(capsys, tmp_path):
     db = tmp_path / "crash.sqlite"
     log = tmp_path / "ran.log"
@@ -186,7 +202,7 @@ def test_resume_continues_a_crashed_run(capsys, tmp_path):
     script = DATA / "crash_graph.py"
     proc = subprocess.Popen([sys.executable, str(script), str(db), "crash"], env=env)
     deadline = time.monotonic() + 30
-    while "slow" not in (log.read_text() if log.exists() else ""):
+    while not (log.exists() and "slow" in log.read_text() and fast_write_saved(db)):
         assert time.monotonic() < deadline, "the crash graph never reached its slow node"
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
