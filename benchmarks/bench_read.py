@@ -8,28 +8,24 @@ ratio against ``SqliteSaver.list`` for:
 - one checkpoint's state decoded for display (``load_state``);
 - the first page of the thread list of the 10,000-thread database.
 
-Run: ``python benchmarks/bench_read.py [--keep DIR]``. Prints ratios; asserts nothing.
+Run from the repository root: ``python -m benchmarks.bench_read [--keep DIR]``.
+Prints ratios; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import sqlite3
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from langgraph.checkpoint.sqlite import SqliteSaver
 
-from builders import build_big_thread_db, build_many_threads_db  # noqa: E402
-from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: E402
-
-from desktop.core.history import build_timeline  # noqa: E402
-from desktop.core.sources import open_source  # noqa: E402
+from desktop.core.history import build_timeline
+from desktop.core.sources import open_source
+from tests.builders import build_big_thread_db, build_many_threads_db
 
 
 def timed(func: Callable[[], object], repeat: int = 3) -> float:
