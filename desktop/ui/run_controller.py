@@ -4,10 +4,16 @@ The controller owns the run task (a strong reference, so it is never collected w
 streams), the graph the runs use and the write connection. The first run opens Rewind's
 ``AsyncSqliteSaver`` on the database *inside* the qasync loop (the saver binds to the
 running loop); it stays open for the next runs on that database and graph, and is
-closed by :meth:`RunController.close_saver`. A run consumes
-:func:`desktop.core.runner.run` and emits one signal per streamed part. Stop cancels
-the task: LangGraph has saved every finished step (``durability="sync"``), so the
-thread stays consistent and the next run continues it.
+closed by :meth:`RunController.close_saver`. Every write goes through the same core
+function as its headless twin: a run (:func:`desktop.core.runner.run`, also from a past
+checkpoint and with breakpoints), a replay, a resume and a fork. Each streams its parts
+as signals exactly like a run, one at a time, and Stop cancels any of them: LangGraph has
+saved every finished step (``durability="sync"``), so the thread stays consistent and
+the next run continues it.
+
+Reading a thread's status and the node a fork is credited to never writes: those go
+through a separate read-only connection (:meth:`RunController.read_saver`), so browsing
+a database with a graph attached leaves the file untouched.
 
 Keeping the saver open matters for Stop: when a node is cancelled, LangGraph records
 the cancellation with a write it schedules *after* the stream has ended. On a saver
@@ -23,18 +29,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import quote
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop.core.errors import RewindError
 from desktop.ui.widgets.stream_view import PATH_SEPARATOR, node_path
 
 if TYPE_CHECKING:
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
     from desktop.core.graphs import LoadedGraph, TypeKey
-    from desktop.core.runner import RewindSaver, StreamEvent
+    from desktop.core.runner import RewindSaver, StreamEvent, ThreadStatus
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +54,52 @@ LIVE_MODES: Final = ("messages", "updates", "custom", "tasks", "checkpoints")
 
 FINISHED: Final = "finished"
 INTERRUPTED: Final = "interrupted"
+PAUSED: Final = "paused"
 STOPPED: Final = "stopped"
 FAILED: Final = "failed"
-"""How a run ended (the ``outcome`` of :attr:`RunController.run_finished`)."""
+FORKED: Final = "forked"
+"""How a run ended (the ``outcome`` of :attr:`RunController.run_finished`): ``paused``
+at a static breakpoint, ``forked`` for a fork that ran nothing after it."""
+
+RUN: Final = "run"
+REPLAY: Final = "replay"
+RESUME: Final = "resume"
+CONTINUE: Final = "continue"
+FORK: Final = "fork"
+"""What a run does (:attr:`RunRequest.kind`): a run (also from a past checkpoint), a replay,
+answering interrupts, continuing a stopped run, or a fork (and what runs after it)."""
+
+
+class _ContinueRun:
+    """Type of :data:`CONTINUE_RUN`."""
+
+    def __repr__(self) -> str:
+        return "CONTINUE_RUN"
+
+
+CONTINUE_RUN: Final = _ContinueRun()
+"""The default of :meth:`RunController.start_resume`: no value, continue the stopped run.
+
+Stands for ``desktop.core.runner.NO_VALUE`` (which may be passed too) so that this
+module does not import the runner, and LangGraph, when the window opens.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    """What the current (or last) run was asked to do, for the window to describe it.
+
+    ``checkpoint_id`` is where it starts when that is not the thread's head (a replay, a
+    fork, a run continued from a past checkpoint), ``checkpoint_ns`` that checkpoint's
+    namespace.
+    """
+
+    kind: str
+    thread_id: str
+    path: Path
+    checkpoint_id: str | None = None
+    checkpoint_ns: str = ""
+
 
 LATE_WRITE_TURNS: Final = 5
 """Loop turns given to writes LangGraph schedules after a stream ended, before closing."""
@@ -123,16 +177,21 @@ class RunController(QObject):
     run_refused = Signal(str)
     """The request itself was wrong (no graph, no such thread, unusable database...)."""
 
+    forked = Signal(str, str, str)
+    """``(thread_id, checkpoint_ns, checkpoint_id)``: a fork wrote this new checkpoint."""
+
+    fork_failed = Signal(str)
+    """A fork could not be written (one line); nothing changed in the database."""
+
     run_finished = Signal(str, str)
-    """``(thread_id, outcome)`` with outcome finished, interrupted, stopped or failed."""
+    """``(thread_id, outcome)``: finished, interrupted, paused, stopped, failed or forked."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._graph: LoadedGraph | None = None
         self._task: asyncio.Task[None] | None = None
         self._active = False
-        self._thread_id: str | None = None
-        self._path: Path | None = None
+        self._request: RunRequest | None = None
         self._running_nodes: dict[str, str] = {}
         self._saver: RewindSaver | None = None
         self._saver_stack: contextlib.AsyncExitStack | None = None
@@ -151,12 +210,17 @@ class RunController(QObject):
     @property
     def thread_id(self) -> str | None:
         """The thread of the current run."""
-        return self._thread_id if self.is_running else None
+        return self._request.thread_id if self.is_running and self._request else None
 
     @property
     def path(self) -> Path | None:
         """The database the current run writes to."""
-        return self._path if self.is_running else None
+        return self._request.path if self.is_running and self._request else None
+
+    @property
+    def request(self) -> RunRequest | None:
+        """What the current run, or else the last one, was asked to do."""
+        return self._request
 
     # -- the graph -----------------------------------------------------------------------
 
@@ -182,30 +246,172 @@ class RunController(QObject):
     # -- runs ----------------------------------------------------------------------------
 
     def start(
-        self, path: str | Path, thread_id: str, input: Any = None, *, values: bool = False
+        self,
+        path: str | Path,
+        thread_id: str,
+        input: Any = None,
+        *,
+        values: bool = False,
+        checkpoint_id: str | None = None,
+        interrupt_before: Sequence[str] | None = None,
+        interrupt_after: Sequence[str] | None = None,
     ) -> bool:
         """Start a run of the attached graph on ``thread_id``; False when one cannot start.
 
-        ``input=None`` continues the thread from its latest checkpoint. ``values`` adds
-        the ``values`` stream mode (the full state after every step).
+        ``input=None`` continues the thread from its latest checkpoint, or from
+        ``checkpoint_id`` when given; an input with a ``checkpoint_id`` starts a new
+        branch there. ``interrupt_before``/``interrupt_after`` are static breakpoints.
+        ``values`` adds the ``values`` stream mode (the full state after every step).
         """
-        if self._graph is None:
-            self.run_refused.emit("No graph is attached, so nothing can run")
-            return False
-        if self.is_running:
-            self.run_refused.emit("A run is already going; stop it first")
-            return False
-        modes = (*LIVE_MODES, "values") if values else LIVE_MODES
-        self._thread_id, self._path = thread_id, Path(path)
-        self._running_nodes.clear()
-        self._active = True
-        self._task = asyncio.get_running_loop().create_task(
-            self._run(self._graph, Path(path), thread_id, input, modes),
-            name=f"rewind-run-{thread_id}",
+        modes = _modes(values)
+
+        def events(graph: LoadedGraph, saver: RewindSaver) -> AsyncIterator[StreamEvent]:
+            from desktop.core.runner import run
+
+            return run(
+                graph,
+                saver,
+                thread_id,
+                input,
+                checkpoint_id=checkpoint_id,
+                stream_modes=modes,
+                interrupt_before=interrupt_before or None,
+                interrupt_after=interrupt_after or None,
+            )
+
+        return self._launch(RunRequest(RUN, thread_id, Path(path), checkpoint_id), events)
+
+    def start_replay(
+        self, path: str | Path, thread_id: str, checkpoint_id: str, *, values: bool = False
+    ) -> bool:
+        """Replay ``thread_id`` from ``checkpoint_id`` (``runner.replay``), streamed live.
+
+        The nodes before that checkpoint are not run again; LangGraph writes the new
+        steps as a branch after it.
+        """
+        modes = _modes(values)
+
+        def events(graph: LoadedGraph, saver: RewindSaver) -> AsyncIterator[StreamEvent]:
+            from desktop.core.runner import replay
+
+            return replay(graph, saver, thread_id, checkpoint_id, stream_modes=modes)
+
+        return self._launch(RunRequest(REPLAY, thread_id, Path(path), checkpoint_id), events)
+
+    def start_resume(
+        self,
+        path: str | Path,
+        thread_id: str,
+        value: Any = CONTINUE_RUN,
+        *,
+        values: bool = False,
+    ) -> bool:
+        """Resume ``thread_id`` (``runner.resume``): answer its interrupts with ``value``, or,
+        without one, continue its stopped run from the latest checkpoint."""
+        continuing = _is_continue(value)
+        modes = _modes(values)
+
+        def events(graph: LoadedGraph, saver: RewindSaver) -> AsyncIterator[StreamEvent]:
+            from desktop.core.runner import NO_VALUE, resume
+
+            answer = NO_VALUE if continuing else value
+            return resume(graph, saver, thread_id, answer, stream_modes=modes)
+
+        kind = CONTINUE if continuing else RESUME
+        return self._launch(RunRequest(kind, thread_id, Path(path)), events)
+
+    def start_fork(
+        self,
+        path: str | Path,
+        thread_id: str,
+        checkpoint_id: str,
+        update: Mapping[str, Any],
+        as_node: str | None = None,
+        checkpoint_ns: str = "",
+        *,
+        continue_after: bool = False,
+        values: bool = False,
+        interrupt_before: Sequence[str] | None = None,
+        interrupt_after: Sequence[str] | None = None,
+    ) -> bool:
+        """Write a fork after ``checkpoint_id`` (``runner.fork``), then optionally run on.
+
+        :attr:`forked` names the new checkpoint (or :attr:`fork_failed` says why there is
+        none). With ``continue_after``, the graph then runs from the new checkpoint
+        (``run(None, checkpoint_id=new)``), streamed like any run.
+        """
+        modes = _modes(values)
+        request = RunRequest(FORK, thread_id, Path(path), checkpoint_id, checkpoint_ns)
+
+        async def fork_then_run(
+            graph: LoadedGraph, saver: RewindSaver
+        ) -> AsyncIterator[StreamEvent]:
+            from desktop.core.runner import fork, run
+
+            new_id = await fork(
+                graph, saver, thread_id, checkpoint_id, update, as_node, checkpoint_ns
+            )
+            self.checkpoint_saved.emit(thread_id, checkpoint_ns, new_id)
+            self.forked.emit(thread_id, checkpoint_ns, new_id)
+            if not continue_after:
+                return
+            async for event in run(
+                graph,
+                saver,
+                thread_id,
+                None,
+                checkpoint_id=new_id,
+                stream_modes=modes,
+                interrupt_before=interrupt_before or None,
+                interrupt_after=interrupt_after or None,
+            ):
+                yield event
+
+        return self._launch(
+            request,
+            fork_then_run,
+            refusal=self.fork_failed,
+            done=FINISHED if continue_after else FORKED,
         )
-        self.running_changed.emit(True)
-        self.run_started.emit(thread_id)
-        return True
+
+    @contextlib.asynccontextmanager
+    async def read_saver(self, path: str | Path) -> AsyncIterator[AsyncSqliteSaver]:
+        """An ``AsyncSqliteSaver`` on a read-only connection to ``path``, for the attached graph.
+
+        For :func:`desktop.core.runner.thread_status` and
+        :func:`desktop.core.timetravel.infer_as_node`: it never runs ``setup()`` (which
+        writes) and cannot write, so reading a thread's status leaves the file as it was.
+        """
+        import aiosqlite
+        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+        from desktop.core.runner import strict_serializer
+
+        graph = self._graph
+        if graph is None:
+            raise RewindError("No graph is attached: attach one to read the thread with it")
+        uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
+        async with aiosqlite.connect(uri, uri=True) as conn:
+            saver = AsyncSqliteSaver(conn, serde=strict_serializer(graph.msgpack_allowlist))
+            saver.is_setup = True
+            yield saver
+
+    async def read_status(self, path: str | Path, thread_id: str) -> ThreadStatus | None:
+        """``runner.thread_status`` of ``thread_id``, read-only; None without a graph or when
+        the status cannot be read (no root checkpoint, unreadable state)."""
+        import sqlite3
+
+        from desktop.core.runner import thread_status
+
+        graph = self._graph
+        if graph is None:
+            return None
+        try:
+            async with self.read_saver(path) as saver:
+                return await thread_status(graph, saver, thread_id)
+        except (RewindError, sqlite3.Error) as error:
+            log.info("no status for thread %s: %s", thread_id, error)
+            return None
 
     def stop(self) -> None:
         """Cancel the current run; :attr:`run_finished` reports ``stopped`` when it ends."""
@@ -252,30 +458,63 @@ class RunController(QObject):
         self._saver, self._saver_stack, self._saver_key = saver, stack, key
         return saver
 
+    def _launch(
+        self,
+        request: RunRequest,
+        events: Callable[[LoadedGraph, RewindSaver], AsyncIterator[StreamEvent]],
+        *,
+        refusal: SignalInstance | None = None,
+        done: str = FINISHED,
+    ) -> bool:
+        """Start the one run task; refuse (with a reason) without a graph or during a run.
+
+        ``refusal`` is the signal that says why the request was wrong (default
+        :attr:`run_refused`); ``done`` the outcome of a run that neither paused nor failed.
+        """
+        refuse = refusal or self.run_refused
+        if self._graph is None:
+            refuse.emit("No graph is attached, so nothing can run")
+            return False
+        if self.is_running:
+            refuse.emit("A run is already going; stop it first")
+            return False
+        self._request = request
+        self._running_nodes.clear()
+        self._active = True
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(self._graph, request, events, refuse, done),
+            name=f"rewind-{request.kind}-{request.thread_id}",
+        )
+        self.running_changed.emit(True)
+        self.run_started.emit(request.thread_id)
+        return True
+
     async def _run(
         self,
         graph: LoadedGraph,
-        path: Path,
-        thread_id: str,
-        input: Any,
-        modes: Sequence[str],
+        request: RunRequest,
+        events: Callable[[LoadedGraph, RewindSaver], AsyncIterator[StreamEvent]],
+        refuse: SignalInstance,
+        done: str,
     ) -> None:
-        from desktop.core.runner import RunError, run
+        from desktop.core.runner import RunError
 
+        thread_id = request.thread_id
         outcome = FAILED
         interrupts: dict[str, Any] = {}
+        paused = False
         try:
-            saver = await self._open_saver(path, graph)
-            async for event in run(graph, saver, thread_id, input, stream_modes=modes):
-                self._dispatch(thread_id, event, interrupts)
-            outcome = INTERRUPTED if interrupts else FINISHED
+            saver = await self._open_saver(request.path, graph)
+            async for event in events(graph, saver):
+                paused = self._dispatch(thread_id, event, interrupts) or paused
+            outcome = INTERRUPTED if interrupts else PAUSED if paused else done
         except asyncio.CancelledError:
             outcome = STOPPED
             raise
         except RunError as error:
             self.run_failed.emit(str(error), error.node or "")
         except RewindError as error:
-            self.run_refused.emit(str(error))
+            refuse.emit(str(error))
         except Exception as error:
             log.exception("unexpected error in a run")
             detail = " ".join(str(error).split()) or type(error).__name__
@@ -289,7 +528,10 @@ class RunController(QObject):
             self.running_changed.emit(False)
             self.run_finished.emit(thread_id, outcome)
 
-    def _dispatch(self, thread_id: str, event: StreamEvent, interrupts: dict[str, Any]) -> None:
+    def _dispatch(self, thread_id: str, event: StreamEvent, interrupts: dict[str, Any]) -> bool:
+        """Emit the signals ``event`` stands for; True when the run paused at a breakpoint
+        (an empty ``__interrupt__`` update of the root graph)."""
+        paused = False
         data = event.data
         if event.type == "tasks" and isinstance(data, dict) and "id" in data:
             task_id = str(data["id"])
@@ -299,6 +541,7 @@ class RunController(QObject):
                 self._running_nodes.pop(task_id, None)
             self.node_changed.emit(", ".join(_innermost(self._running_nodes.values())))
         elif event.type == "updates" and isinstance(data, dict) and "__interrupt__" in data:
+            paused = not data["__interrupt__"] and not event.ns
             for item in data["__interrupt__"] or ():
                 if isinstance(item, dict):
                     interrupts.setdefault(str(item.get("id", len(interrupts))), item.get("value"))
@@ -309,3 +552,20 @@ class RunController(QObject):
                 ns = str(configurable.get("checkpoint_ns", ""))
                 self.checkpoint_saved.emit(thread_id, ns, str(checkpoint_id))
         self.event_received.emit(event)
+        return paused
+
+
+def _is_continue(value: Any) -> bool:
+    """True for :data:`CONTINUE_RUN` and for the runner's own ``NO_VALUE``.
+
+    Whoever holds ``NO_VALUE`` has imported the runner, so it is looked up, not imported.
+    """
+    if isinstance(value, _ContinueRun):
+        return True
+    runner = sys.modules.get("desktop.core.runner")
+    return runner is not None and value is runner.NO_VALUE
+
+
+def _modes(values: bool) -> tuple[str, ...]:
+    """The stream modes of a run from the window; ``values`` adds the full state per step."""
+    return (*LIVE_MODES, "values") if values else LIVE_MODES
