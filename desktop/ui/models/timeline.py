@@ -6,7 +6,9 @@ exposes it to a ``QTreeView``. Rows of one parent are revealed in pages
 once, and :meth:`TimelineModel.append_checkpoints` grows the tree in place with
 ``beginInsertRows`` when new checkpoints arrive, keeping existing rows (and therefore
 the selection) untouched. :meth:`TimelineModel.set_badges` marks the checkpoint where a
-task failed or an ``interrupt()`` waits.
+task failed or an ``interrupt()`` waits, and :meth:`TimelineModel.set_continue_point` the
+past checkpoint the next run starts from. Branch rows name their tip, so the branches
+of a thread read as "where they start, how long, where they end".
 """
 
 from __future__ import annotations
@@ -96,6 +98,8 @@ class TimelineModel(QAbstractItemModel):
     KeyRole = Qt.ItemDataRole.UserRole + 10
     IsDiffBaseRole = Qt.ItemDataRole.UserRole + 11
     BadgeRole = Qt.ItemDataRole.UserRole + 12
+    IsContinuePointRole = Qt.ItemDataRole.UserRole + 13
+    BranchTipRole = Qt.ItemDataRole.UserRole + 14
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -104,6 +108,7 @@ class TimelineModel(QAbstractItemModel):
         self._nodes: dict[_NodeKey, _Node] = {}
         self._diff_base: tuple[str, str] | None = None
         self._badges: dict[tuple[str, str], str] = {}
+        self._continue_point: tuple[str, str] | None = None
         self._inserting = False
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self._bold = QFont()
@@ -164,6 +169,24 @@ class TimelineModel(QAbstractItemModel):
     def diff_base(self) -> tuple[str, str] | None:
         """The checkpoint marked as diff base, if any."""
         return self._diff_base
+
+    def set_continue_point(self, key: tuple[str, str] | None) -> None:
+        """Mark the checkpoint the next run starts from (None: the head, nothing marked)."""
+        previous, self._continue_point = self._continue_point, key
+        if previous == key:
+            return
+        for marked in (previous, key):
+            node = self._nodes.get(("checkpoint", *marked)) if marked else None
+            if node is not None and self._is_shown(node):
+                self.dataChanged.emit(
+                    self.createIndex(node.row, 0, node),
+                    self.createIndex(node.row, len(COLUMNS) - 1, node),
+                )
+
+    @property
+    def continue_point(self) -> tuple[str, str] | None:
+        """The checkpoint marked as where the next run starts, if any."""
+        return self._continue_point
 
     def append_checkpoints(self, metas: Iterable[CheckpointMeta]) -> None:
         """Add checkpoints that were written since the timeline was built.
@@ -317,6 +340,8 @@ class TimelineModel(QAbstractItemModel):
                 self.KeyRole: QByteArray(b"key"),
                 self.IsDiffBaseRole: QByteArray(b"isDiffBase"),
                 self.BadgeRole: QByteArray(b"badge"),
+                self.IsContinuePointRole: QByteArray(b"isContinuePoint"),
+                self.BranchTipRole: QByteArray(b"branchTip"),
             }
         )
         return names
@@ -361,9 +386,15 @@ class TimelineModel(QAbstractItemModel):
         badge = self._badges.get(meta.key)
         if role == self.BadgeRole:
             return badge
+        if role == self.IsContinuePointRole:
+            return meta.key == self._continue_point
         if role == Qt.ItemDataRole.ToolTipRole:
-            tooltip = _checkpoint_tooltip(meta, self._is_head(meta))
-            return f"{tooltip}\n{_BADGE_TOOLTIPS[badge]}" if badge else tooltip
+            lines = [_checkpoint_tooltip(meta, self._is_head(meta))]
+            if badge:
+                lines.append(_BADGE_TOOLTIPS[badge])
+            if meta.key == self._continue_point:
+                lines.append("the next run continues from here (a new branch)")
+            return "\n".join(lines)
         if role == Qt.ItemDataRole.DecorationRole and column == CHECKPOINT_COLUMN:
             if badge:
                 return _icon(badge)
@@ -384,13 +415,17 @@ class TimelineModel(QAbstractItemModel):
         return None
 
     def _group_data(self, item: TimelineItem, column: int, role: int) -> Any:
+        tip = _branch_tip(item) if item.kind == "branch" else None
         if role == Qt.ItemDataRole.DisplayRole:
             if column != CHECKPOINT_COLUMN:
                 return None
             count = sum(1 for i in item.walk() if i.meta is not None)
-            return f"{item.label} · {count} checkpoint{'s' * (count != 1)}"
+            text = f"{item.label} · {count} checkpoint{'s' * (count != 1)}"
+            return f"{text} · tip {_short_name(tip)}" if tip is not None else text
+        if role == self.BranchTipRole:
+            return tip.key if tip is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _group_tooltip(item)
+            return _group_tooltip(item, tip)
         if role == Qt.ItemDataRole.DecorationRole and column == CHECKPOINT_COLUMN:
             return _icon(item.kind)
         if role == Qt.ItemDataRole.FontRole:
@@ -559,10 +594,26 @@ def _checkpoint_tooltip(meta: CheckpointMeta, is_head: bool) -> str:
     return "\n".join(lines)
 
 
-def _group_tooltip(item: TimelineItem) -> str:
+def _group_tooltip(item: TimelineItem, tip: CheckpointMeta | None) -> str:
     if item.kind == "branch":
-        return f"{item.label}: checkpoints that are not on the way to the head"
+        ends = f", ending at {_short_name(tip)} ({tip.checkpoint_id})" if tip else ""
+        return (
+            f"{item.label}{ends}: checkpoints that are not on the way to the thread's head.\n"
+            "Select one and Continue from this checkpoint (C) to run that branch on, or "
+            "Diff branch tips (D) to compare its tip with the head."
+        )
     return f"{item.label}: checkpoints written inside a subgraph"
+
+
+def _branch_tip(item: TimelineItem) -> CheckpointMeta | None:
+    """The last checkpoint of a branch's own line (nested branches fork off it earlier)."""
+    line = [child.meta for child in item.children if child.meta is not None]
+    return line[-1] if line else None
+
+
+def _short_name(meta: CheckpointMeta) -> str:
+    step = "?" if meta.step is None else str(meta.step)
+    return f"step {step} · …{meta.checkpoint_id[-SHORT_ID_CHARS:]}"
 
 
 _ICONS: dict[str, QIcon] = {}

@@ -1,15 +1,40 @@
 """The middle pane: a thread's checkpoints as a tree, oldest at the top, head at the bottom.
 
 Moving the current row (mouse, Up/Down, Home/End) reports the checkpoint as chosen;
-Left/Right collapse and expand branch and subgraph groups. The context menu sets the
-clicked checkpoint as the one the selection is diffed against.
+Left/Right collapse and expand branch and subgraph groups. The thread's head carries a
+``HEAD`` tag and the checkpoint the next run starts from a ``NEXT RUN`` tag. The context
+menu sets the clicked checkpoint as the one the selection is diffed against, and holds
+the time-travel actions (:meth:`TimelineView.add_menu_actions`); while it is open they
+act on the clicked row (:attr:`TimelineView.menu_target_changed`).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTreeView, QWidget
+from collections.abc import Sequence
+from typing import Final
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QContextMenuEvent,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QKeyEvent,
+    QPainter,
+    QPen,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QWidget,
+)
 
 from desktop.ui.models.timeline import (
     CHECKPOINT_COLUMN,
@@ -20,6 +45,72 @@ from desktop.ui.models.timeline import (
 )
 
 CheckpointKey = tuple[str, str]
+_Index = QModelIndex | QPersistentModelIndex
+
+HEAD_TAG: Final = "HEAD"
+NEXT_RUN_TAG: Final = "NEXT RUN"
+_TAGS: Final = {
+    HEAD_TAG: (QColor("#0969da"), QColor("#0969da"), QColor("#ffffff")),
+    NEXT_RUN_TAG: (QColor("#dafbe1"), QColor("#4ac26b"), QColor("#116329")),
+}
+_TAG_GAP = 6
+_TAG_PAD = 5
+
+
+def row_tag(index: _Index) -> str | None:
+    """The tag painted after a checkpoint's name: ``HEAD``, ``NEXT RUN`` or None."""
+    if index.data(TimelineModel.IsHeadRole):
+        return HEAD_TAG
+    if index.data(TimelineModel.IsContinuePointRole):
+        return NEXT_RUN_TAG
+    return None
+
+
+class TimelineItemDelegate(QStyledItemDelegate):
+    """Paints rows as usual, plus a small tag after the head's and the next run's name."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        super().paint(painter, option, index)
+        tag = row_tag(index) if index.column() == CHECKPOINT_COLUMN else None
+        if tag is None:
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        style = opt.widget.style() if opt.widget is not None else None
+        if style is None:
+            return
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, opt.widget)
+        text_width = QFontMetrics(opt.font).horizontalAdvance(opt.text)
+        font = _tag_font(opt.font)
+        metrics = QFontMetrics(font)
+        width = metrics.horizontalAdvance(tag) + 2 * _TAG_PAD
+        height = metrics.height() + 2
+        left = text_rect.left() + min(text_width, text_rect.width()) + _TAG_GAP
+        if left + width > option.rect.right():
+            return
+        rect = QRect(left, option.rect.center().y() - height // 2, width, height)
+        background, border, color = _TAGS[tag]
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(border))
+        painter.setBrush(background)
+        painter.drawRoundedRect(rect, 4, 4)
+        painter.setFont(font)
+        painter.setPen(color)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, tag)
+        painter.restore()
+
+
+def _tag_font(base: QFont) -> QFont:
+    font = QFont(base)
+    font.setBold(True)
+    font.setPointSizeF(max(6.5, base.pointSizeF() - 2.5))
+    return font
+
+
+def tag_width(base: QFont) -> int:
+    """Room a tag takes after a name, for sizing the checkpoint column."""
+    return QFontMetrics(_tag_font(base)).horizontalAdvance(NEXT_RUN_TAG) + 2 * _TAG_PAD + _TAG_GAP
 
 
 class TimelineView(QTreeView):
@@ -30,6 +121,12 @@ class TimelineView(QTreeView):
 
     compare_requested = Signal(object)
     """Diff the selection against this checkpoint (namespace, id)."""
+
+    menu_target_changed = Signal(object)
+    """The context menu opened on this checkpoint (namespace, id); None once it closed.
+
+    Actions in the menu act on that row while it is open, not on the selection.
+    """
 
     def __init__(self, model: TimelineModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,6 +142,7 @@ class TimelineView(QTreeView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setIndentation(16)
         self.setExpandsOnDoubleClick(True)
+        self.setItemDelegate(TimelineItemDelegate(self))
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(CHECKPOINT_COLUMN, QHeaderView.ResizeMode.Interactive)
@@ -52,7 +150,10 @@ class TimelineView(QTreeView):
         header.setSectionResizeMode(TIME_COLUMN, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(ID_COLUMN, QHeaderView.ResizeMode.Interactive)
         metrics = self.fontMetrics()
-        header.resizeSection(CHECKPOINT_COLUMN, metrics.horizontalAdvance("step 000 · update") + 64)
+        header.resizeSection(
+            CHECKPOINT_COLUMN,
+            metrics.horizontalAdvance("step 000 · update") + tag_width(self.font()) + 64,
+        )
         header.resizeSection(TIME_COLUMN, metrics.horizontalAdvance("00:00:00.000") + 20)
         header.resizeSection(ID_COLUMN, metrics.horizontalAdvance("0000000000") + 16)
         header.setMinimumSectionSize(48)
@@ -65,6 +166,7 @@ class TimelineView(QTreeView):
 
         self.menu = QMenu(self)
         self.menu.setObjectName("timelineMenu")
+        self.menu.setToolTipsVisible(True)
         self.compare_action = self.menu.addAction("Compare with selected checkpoint")
         self.compare_action.setObjectName("compareWithSelected")
         self.copy_id_action = self.menu.addAction("Copy checkpoint id")
@@ -72,6 +174,17 @@ class TimelineView(QTreeView):
         self._menu_key: CheckpointKey | None = None
         self.compare_action.triggered.connect(self._compare_with_menu_row)
         self.copy_id_action.triggered.connect(self._copy_menu_row_id)
+        self.menu.aboutToHide.connect(self._menu_hiding)
+
+    def add_menu_actions(self, actions: Sequence[QAction | None]) -> None:
+        """Put ``actions`` (None: a separator) at the top of the context menu."""
+        first = self.menu.actions()[0]
+        for action in actions:
+            if action is None:
+                self.menu.insertSeparator(first)
+            else:
+                self.menu.insertAction(first, action)
+        self.menu.insertSeparator(first)
 
     def show_key(self, key: CheckpointKey | None) -> None:
         """Make ``key`` the current row and scroll to it (None clears the selection)."""
@@ -107,6 +220,7 @@ class TimelineView(QTreeView):
         self._menu_key = key
         current = self._model.key_at(self.currentIndex())
         self.compare_action.setEnabled(current is not None and current != key)
+        self.menu_target_changed.emit(key)
         self.menu.popup(event.globalPos())
 
     # -- helpers -------------------------------------------------------------------------
@@ -136,6 +250,11 @@ class TimelineView(QTreeView):
     def _compare_with_menu_row(self) -> None:
         if self._menu_key is not None:
             self.compare_requested.emit(self._menu_key)
+
+    def _menu_hiding(self) -> None:
+        """Give the actions back to the selection once a chosen action has run: Qt hides
+        the menu just before it triggers the action."""
+        QTimer.singleShot(0, self, lambda: self.menu_target_changed.emit(None))
 
     def _copy_menu_row_id(self) -> None:
         if self._menu_key is not None:
