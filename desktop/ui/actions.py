@@ -91,6 +91,16 @@ class TimeTravelActions(QObject):
         self._running = False
         self._apply()
 
+    @property
+    def selection(self) -> CheckpointMeta | None:
+        """The checkpoint the actions act on (see :meth:`update_for`)."""
+        return self._selection
+
+    @property
+    def status(self) -> ThreadStatus | None:
+        """The thread status the actions were enabled for."""
+        return self._status
+
     def actions(self) -> list[QAction]:
         """Every action, in menu order."""
         return [self.fork, self.replay, self.continue_from, self.resume, self.diff_branches]

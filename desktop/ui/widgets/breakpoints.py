@@ -2,7 +2,8 @@
 
 Two checkable lists of the attached graph's nodes feed ``interrupt_before`` and
 ``interrupt_after`` of ``runner.run``. A run paused this way stops with its next nodes
-still to run; the resume panel then offers Continue.
+still to run; the resume panel then offers Continue. :class:`BreakpointsButton` holds the
+lists in a drop-down next to the run panel and says on its face how many are set.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
+    QWidgetAction,
 )
 
 NO_GRAPH_TEXT: Final = "Attach a graph to set breakpoints on its nodes."
@@ -154,6 +158,43 @@ class BreakpointsWidget(QWidget):
             text = NONE_SET_TEXT
         self.summary.setText(text)
         self.clear_button.setEnabled(bool(before or after))
+
+
+class BreakpointsButton(QToolButton):
+    """A "Breakpoints" drop-down holding a :class:`BreakpointsWidget`; shows how many are set."""
+
+    POPUP_WIDTH: Final = 380
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("breakpointsButton")
+        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.popup = QMenu(self)
+        self.popup.setObjectName("breakpointsPopup")
+        self.breakpoints = BreakpointsWidget(self.popup)
+        self.breakpoints.setMinimumWidth(self.POPUP_WIDTH)
+        holder = QWidgetAction(self.popup)
+        holder.setDefaultWidget(self.breakpoints)
+        self.popup.addAction(holder)
+        self.setMenu(self.popup)
+        self.breakpoints.changed.connect(self._refresh)
+        self._refresh()
+
+    def set_nodes(self, nodes: Sequence[str]) -> None:
+        """The attached graph's nodes (none: no graph, the button is disabled)."""
+        self.breakpoints.set_nodes(nodes)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        widget = self.breakpoints
+        count = len(widget.interrupt_before()) + len(widget.interrupt_after())
+        self.setText(f"Breakpoints · {count}" if count else "Breakpoints")
+        self.setProperty("active", bool(count))
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.setEnabled(bool(widget.nodes()))
+        self.setToolTip(widget.summary.text())
 
 
 def _checked(view: QListWidget) -> list[str]:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 INFERRED_SUFFIX: Final = " (inferred)"
 INPUT_SUFFIX: Final = " (graph input)"
 CHOOSE_NODE: Final = "Choose a node…"
+CONTINUE_TIP: Final = "Run the graph on from the new checkpoint once it is written, live"
 _PLAN_DELAY_MS = 150
 _STYLE = """
 #forkTitle { font-size: 15px; font-weight: 600; }
@@ -126,7 +127,7 @@ class ForkEditor(QDialog):
 
         self.continue_box = QCheckBox("Continue after fork", self)
         self.continue_box.setObjectName("continueAfterFork")
-        self.continue_box.setToolTip("Run the graph on from the new checkpoint once it is written")
+        self.continue_box.setToolTip(CONTINUE_TIP)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("forkCancel")
         self.cancel_button.setAutoDefault(False)
@@ -191,7 +192,12 @@ class ForkEditor(QDialog):
     @property
     def continue_after_fork(self) -> bool:
         """True when the user asked to run on from the new checkpoint."""
-        return self.continue_box.isChecked()
+        return self.continue_box.isEnabled() and self.continue_box.isChecked()
+
+    @property
+    def is_busy(self) -> bool:
+        """True from a submit until :meth:`finish`: the controller owes the dialog an answer."""
+        return self._busy
 
     def edit(
         self, state: CheckpointState, graph: LoadedGraph, inferred_as_node: str | None
@@ -217,6 +223,13 @@ class ForkEditor(QDialog):
         self.subtitle.setText(f"thread {meta.thread_id} · checkpoint {meta.checkpoint_id}")
         self.setWindowTitle(f"Fork from step {step} — {meta.thread_id}")
         self._fill_nodes(nodes, inferred_as_node)
+        in_subgraph = bool(meta.checkpoint_ns)
+        self.continue_box.setEnabled(not in_subgraph)
+        self.continue_box.setToolTip(
+            "A subgraph's fork is continued by running its parent thread"
+            if in_subgraph
+            else CONTINUE_TIP
+        )
         self.error.hide()
         self.editor.set_value(self._original)
         self._plan_timer.stop()

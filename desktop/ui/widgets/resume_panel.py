@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from typing import TYPE_CHECKING, Any, Final
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSizeF, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -93,6 +94,7 @@ class InterruptCard(QFrame):
             mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
             height = QFontMetrics(mono).lineSpacing() * lines + 16
             self.payload.setFixedHeight(min(height, PAYLOAD_MAX_HEIGHT))
+            self.payload.document().documentLayout().documentSizeChanged.connect(self._fit_payload)
             layout.addWidget(self.payload)
         else:
             self.payload = None
@@ -112,6 +114,12 @@ class InterruptCard(QFrame):
         row.addWidget(self.json_box, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(row)
         self._placeholder()
+
+    def _fit_payload(self, size: QSizeF) -> None:
+        """Show the whole payload as laid out (long strings wrap), up to a maximum height."""
+        if self.payload is not None:
+            height = math.ceil(size.height()) + 2 * self.payload.frameWidth()
+            self.payload.setFixedHeight(min(height, PAYLOAD_MAX_HEIGHT))
 
     def text(self) -> str:
         """What the user typed for this interrupt."""
