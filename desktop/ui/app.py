@@ -32,7 +32,9 @@ from desktop.ui.widgets import stylesheet
 APP_NAME = "Rewind"
 
 _BASE_STYLESHEET = """
-QMainWindow, QWidget#timelinePane, QWidget#threadPane, QWidget#diffPane { background: #ffffff; }
+QMainWindow, QWidget#timelinePane, QWidget#threadPane, QWidget#diffPane, QWidget#detailColumn {
+    background: #ffffff;
+}
 QSplitter::handle { background: #d0d7de; }
 QSplitter::handle:horizontal { width: 1px; }
 QSplitter::handle:vertical { height: 1px; }
@@ -74,6 +76,32 @@ QWidget#streamView QPlainTextEdit, QTableView#eventLog { border: none; backgroun
 QLabel#streamCounter { color: #656d76; }
 QLabel#runStatus[tone="error"] { color: #cf222e; }
 QLabel#runStatus[tone="interrupt"] { color: #9a6700; }
+QToolBar#timeTravelToolbar { spacing: 2px; padding: 3px 8px; }
+QToolBar#timeTravelToolbar QToolButton {
+    padding: 4px 10px; border: 1px solid transparent; border-radius: 6px; color: #1f2328;
+}
+QToolBar#timeTravelToolbar QToolButton:hover { background: #eaeef2; border-color: #d0d7de; }
+QToolBar#timeTravelToolbar QToolButton:pressed { background: #ddf4ff; }
+QToolBar#timeTravelToolbar QToolButton:disabled { color: #8c959f; }
+QLabel#timeTravelTitle { color: #57606a; font-weight: 600; padding: 0 8px 0 2px; }
+QWidget#runArea { background: #f6f8fa; border-top: 1px solid #d0d7de; }
+QWidget#runArea QWidget#runPanel { border-top: none; }
+QLabel#nextRunLabel { color: #57606a; padding: 3px 0; }
+QLabel#nextRunLabel[pinned="true"] {
+    color: #116329; background: #dafbe1; border: 1px solid #4ac26b; border-radius: 6px;
+    padding: 3px 8px; font-weight: 600;
+}
+QPushButton#backToHead { padding: 3px 10px; }
+QToolButton#breakpointsButton {
+    padding: 3px 10px; border: 1px solid #d0d7de; border-radius: 6px; background: #ffffff;
+}
+QToolButton#breakpointsButton:hover { background: #f3f4f6; }
+QToolButton#breakpointsButton:disabled { color: #8c959f; background: #f6f8fa; }
+QToolButton#breakpointsButton[active="true"] {
+    color: #a40e26; border-color: #ff8182; background: #ffebe9; font-weight: 600;
+}
+QToolButton#breakpointsButton::menu-indicator { subcontrol-position: right center; right: 4px; }
+QMenu#breakpointsPopup { padding: 0; }
 """
 
 

@@ -12,6 +12,12 @@ Runs belong to :attr:`Controller.runs` (a :class:`~desktop.ui.run_controller.Run
 While one streams, every checkpoint it saves is read back through the read-only source
 (metadata only, in a worker thread, coalesced): new checkpoints are inserted into the
 shown timeline without a reload, and the thread list gains the thread or its new count.
+
+Time travel starts here too: :meth:`Controller.replay`, :meth:`~Controller.resume`,
+:meth:`~Controller.request_fork` / :meth:`~Controller.fork` and runs continued from a
+past checkpoint (:meth:`~Controller.set_continue_point`). After every run and on every
+thread change the shown thread's status (``runner.thread_status``, read-only) is read
+again and announced, so the resume panel and the actions always match the database.
 """
 
 from __future__ import annotations
@@ -22,9 +28,9 @@ from collections import OrderedDict
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop.core.diff import diff_states
 from desktop.core.errors import NotFoundError, RewindError
@@ -35,7 +41,10 @@ from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel
 from desktop.ui.models.timeline import SHORT_ID_CHARS, TimelineModel
 from desktop.ui.render import RenderedDiff, RenderedState, render_diff, render_state
-from desktop.ui.run_controller import RunController
+from desktop.ui.run_controller import CONTINUE_RUN, FORK, RUN, RunController
+
+if TYPE_CHECKING:
+    from desktop.core.runner import ThreadStatus
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +120,17 @@ class Controller(QObject):
     timeline_grown = Signal(str)
     """New checkpoints of the shown thread (this id) were added to the timeline."""
 
+    thread_status_changed = Signal(object)
+    """The shown thread's :class:`~desktop.core.runner.ThreadStatus`, or None (no graph,
+    no thread, or unreadable)."""
+
+    fork_ready = Signal(object, object, object)
+    """``(CheckpointState, LoadedGraph, inferred as-node or None)``: open the fork editor."""
+
+    continue_point_changed = Signal(object)
+    """The :class:`CheckpointMeta` the next run of the shown thread starts from, or None
+    (the thread's head)."""
+
     def __init__(
         self, graph_options: GraphOptions | None = None, parent: QObject | None = None
     ) -> None:
@@ -139,6 +159,12 @@ class Controller(QObject):
         self._run_path: Path | None = None
         self._run_follows_head = False
         self._run_thread_shown = False
+        self._status: ThreadStatus | None = None
+        self._continue_point: CheckpointMeta | None = None
+        self._continue_point_used = False
+        self._select_when_listed: CheckpointKey | None = None
+        self.runs.forked.connect(self._forked)
+        self.runs.graph_changed.connect(lambda _graph: self.refresh_status())
 
     # -- what is open --------------------------------------------------------------------
 
@@ -177,6 +203,24 @@ class Controller(QObject):
         """True while any intent task is running."""
         return self._busy
 
+    @property
+    def thread_status(self) -> ThreadStatus | None:
+        """The shown thread's last read status (None without a graph or thread)."""
+        return self._status
+
+    @property
+    def continue_point(self) -> CheckpointMeta | None:
+        """The past checkpoint the next run of the shown thread starts from, or None."""
+        return self._continue_point
+
+    @property
+    def selected_meta(self) -> CheckpointMeta | None:
+        """The selected checkpoint's metadata, if one is selected."""
+        timeline = self.timeline
+        if timeline is None or self._selected is None:
+            return None
+        return timeline.by_key.get(self._selected)
+
     # -- intents -------------------------------------------------------------------------
 
     def open_database(
@@ -205,12 +249,132 @@ class Controller(QObject):
                 "graph", self.runs.load_graph(options.graph, options.config, options.graph_id)
             )
 
-    def start_run(self, thread_id: str, input: object = None, values: bool = False) -> None:
-        """Run the attached graph on ``thread_id`` of the open database (None: continue it)."""
-        if self._path is None:
-            self.runs.run_refused.emit("Open a database before running")
+    def start_run(
+        self,
+        thread_id: str,
+        input: object = None,
+        values: bool = False,
+        *,
+        interrupt_before: list[str] | None = None,
+        interrupt_after: list[str] | None = None,
+    ) -> None:
+        """Run the attached graph on ``thread_id`` of the open database (None: continue it).
+
+        On the shown thread with a :attr:`continue_point`, the run starts there (a new
+        branch) instead of at the head. ``interrupt_before``/``interrupt_after`` are the
+        static breakpoints of this run.
+        """
+        path = self._writable_path()
+        if path is None:
             return
-        self.runs.start(self._path, thread_id, input, values=values)
+        point = self._continue_point
+        if point is not None and point.thread_id != thread_id:
+            point = None
+        self._continue_point_used = point is not None
+        started = self.runs.start(
+            path,
+            thread_id,
+            input,
+            values=values,
+            checkpoint_id=point.checkpoint_id if point is not None else None,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+        )
+        self._continue_point_used = started and point is not None
+
+    def replay(self, meta: CheckpointMeta, *, values: bool = False) -> None:
+        """Run ``meta``'s thread again from that checkpoint (``runner.replay``), live."""
+        path = self._writable_path()
+        if path is not None:
+            self.runs.start_replay(path, meta.thread_id, meta.checkpoint_id, values=values)
+
+    def resume(self, thread_id: str, value: object = CONTINUE_RUN, *, values: bool = False) -> None:
+        """Answer ``thread_id``'s interrupts with ``value``, or continue its stopped run."""
+        path = self._writable_path()
+        if path is not None:
+            self.runs.start_resume(path, thread_id, value, values=values)
+
+    def request_fork(self, meta: CheckpointMeta) -> None:
+        """Read ``meta``'s state and the node langgraph would credit an update to, then
+        emit :attr:`fork_ready` so the window opens the fork editor on it."""
+        self.select_checkpoint(meta.key)
+        self._start("fork", self._prepare_fork(meta))
+
+    def fork(
+        self,
+        thread_id: str,
+        checkpoint_id: str,
+        update: dict[str, Any],
+        as_node: str | None,
+        checkpoint_ns: str = "",
+        *,
+        continue_after: bool = False,
+        values: bool = False,
+        interrupt_before: list[str] | None = None,
+        interrupt_after: list[str] | None = None,
+    ) -> None:
+        """Write a fork (``runner.fork``); the new checkpoint is selected once listed, and
+        with ``continue_after`` the graph runs on from it, live."""
+        path = self._writable_path(refusal=self.runs.fork_failed)
+        if path is None:
+            return
+        self.runs.start_fork(
+            path,
+            thread_id,
+            checkpoint_id,
+            update,
+            as_node,
+            checkpoint_ns,
+            continue_after=continue_after,
+            values=values,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+        )
+
+    def set_continue_point(self, meta: CheckpointMeta | None) -> None:
+        """Make the next run of ``meta``'s thread start at ``meta`` (None: at the head).
+
+        Used once: the run it starts puts its checkpoints on that branch, which then
+        holds the head, so later runs continue there anyway.
+        """
+        timeline = self.timeline
+        head = timeline.head if timeline is not None else None
+        if meta is not None and (head is None or head.key == meta.key):
+            meta = None
+        if meta == self._continue_point:
+            return
+        self._continue_point = meta
+        self._continue_point_used = False
+        self.timeline_model.set_continue_point(meta.key if meta else None)
+        self.continue_point_changed.emit(meta)
+
+    def diff_branch_tips(self, meta: CheckpointMeta) -> None:
+        """Diff the tip of ``meta``'s branch against the head (reusing the diff base).
+
+        On the head's own line, the head is diffed against the newest other branch tip.
+        """
+        timeline = self.timeline
+        if timeline is None or timeline.head is None:
+            return
+        tips = timeline.branch_tips()
+        tip = _branch_tip(timeline, _root_checkpoint(timeline, meta))
+        base = timeline.head
+        if tip is None or tip.key == base.key:
+            others = [t for t in tips if t.key != base.key]
+            if not others:
+                self.error_occurred.emit("This thread has a single branch: nothing to diff")
+                return
+            tip, base = base, others[0]
+        self.select_checkpoint(tip.key)
+        self.set_diff_base(base.key)
+
+    def refresh_status(self) -> None:
+        """Read the shown thread's status again (read-only, in the loop) and announce it."""
+        if self._thread_id is None or self._path is None or self.runs.graph is None:
+            self._cancel("status")
+            self._set_status(None)
+            return
+        self._start("status", self._read_status(self._path, self._thread_id))
 
     def set_thread_filter(self, text: str) -> None:
         """List only threads whose id contains ``text`` (debounced; re-queries the database)."""
@@ -356,7 +520,7 @@ class Controller(QObject):
         except BaseException:
             self._in_background(asyncio.to_thread(source.close))
             raise
-        for kind in ("filter", "page", "thread", "state", "diff", "live"):
+        for kind in ("filter", "page", "thread", "state", "diff", "live", "fork"):
             self._cancel(kind)
         self._live_dirty.clear()
         old, self._source, self._path = self._source, source, path
@@ -368,6 +532,10 @@ class Controller(QObject):
         self._loading_thread = None
         self._selected = None
         self._diff_base = None
+        self._select_when_listed = None
+        self.set_continue_point(None)
+        self._cancel("status")
+        self._set_status(None)
         self.timeline_model.set_diff_base(None)
         self.timeline_model.set_timeline(None)
         self.threads_model.reset(first, total)
@@ -421,6 +589,9 @@ class Controller(QObject):
         finally:
             if self._loading_thread == thread_id:
                 self._loading_thread = None
+        if thread_id != self._thread_id:
+            self.set_continue_point(None)
+            self._set_status(None)
         self._thread_id = thread_id
         self._states.clear()
         self._selected = None
@@ -429,6 +600,7 @@ class Controller(QObject):
         self.timeline_model.set_badges(_badges(summary))
         self.timeline_model.set_diff_base(None)
         self.thread_selected.emit(thread_id)
+        self.refresh_status()
         if self.runs.is_running and self._run_thread == thread_id and self._run_path == self._path:
             self._run_thread_shown = True
             self._mark_live(thread_id)
@@ -448,21 +620,49 @@ class Controller(QObject):
     # -- live runs -----------------------------------------------------------------------
 
     def _run_started(self, thread_id: str) -> None:
+        """Decide whether the selection follows the run to the new head when it ends.
+
+        A run from the run panel follows only when the head was selected; a replay, a
+        resume, a continued run or a run from a past checkpoint always ends on its new
+        head (what the user asked to see); a fork selects the fork itself.
+        """
         timeline = self.timeline
         head = timeline.head if timeline is not None else None
+        request = self.runs.request
+        kind = request.kind if request is not None else RUN
         self._run_thread, self._run_path = thread_id, self._path
         self._run_thread_shown = thread_id == self._thread_id
-        self._run_follows_head = not self._run_thread_shown or (
-            self._selected is None or (head is not None and self._selected == head.key)
-        )
+        at_head = self._selected is None or (head is not None and self._selected == head.key)
+        if kind == FORK:
+            self._run_follows_head = False
+        elif kind == RUN and not self._continue_point_used:
+            self._run_follows_head = not self._run_thread_shown or at_head
+        else:
+            self._run_follows_head = True
+
+    def _forked(self, thread_id: str, checkpoint_ns: str, checkpoint_id: str) -> None:
+        if thread_id == self._thread_id and self._run_path == self._path:
+            self._select_when_listed = (checkpoint_ns, checkpoint_id)
+        self._status_stale()
 
     def _checkpoint_saved(self, thread_id: str, _ns: str, _checkpoint_id: str) -> None:
         if self._run_path == self._path:
             self._mark_live(thread_id)
+            point = self._continue_point
+            if self._continue_point_used and point is not None and point.thread_id == thread_id:
+                self.set_continue_point(None)
 
     def _run_finished(self, thread_id: str, _outcome: str) -> None:
         if self._run_path == self._path:
             self._mark_live(thread_id)
+        self._continue_point_used = False
+        self._status_stale()
+
+    def _status_stale(self) -> None:
+        """The shown thread may have changed: read its status once LangGraph's late writes
+        (the cancellation record after Stop) have landed."""
+        if self._thread_id is not None and self._run_path == self._path:
+            self._start("status", self._read_status(self._path, self._thread_id, settle=True))
 
     def _mark_live(self, thread_id: str) -> None:
         """Read ``thread_id`` back soon; checkpoints saved meanwhile are read together."""
@@ -507,11 +707,48 @@ class Controller(QObject):
             self._run_thread_shown = True
             self._load_thread(thread_id, None)
             return
+        wanted = self._select_when_listed
+        if shown and wanted is not None and self.timeline and wanted in self.timeline.by_key:
+            self._select_when_listed = None
+            self.select_checkpoint(wanted)
         if shown and is_run_thread and not self.runs.is_running and self._run_follows_head:
             self._run_thread = None
             head = self.timeline.head if self.timeline is not None else None
             if head is not None:
                 self.select_checkpoint(head.key)
+
+    # -- time travel ---------------------------------------------------------------------
+
+    def _writable_path(self, refusal: SignalInstance | None = None) -> Path | None:
+        """The open database for a write, or None after saying why there is none."""
+        if self._path is None:
+            (refusal or self.runs.run_refused).emit("Open a database before running")
+        return self._path
+
+    async def _read_status(self, path: Path, thread_id: str, *, settle: bool = False) -> None:
+        if settle:
+            await asyncio.sleep(LIVE_REFRESH_SECONDS)
+        status = await self.runs.read_status(path, thread_id)
+        if path == self._path and thread_id == self._thread_id:
+            self._set_status(status)
+
+    def _set_status(self, status: ThreadStatus | None) -> None:
+        if status != self._status:
+            self._status = status
+            self.thread_status_changed.emit(status)
+
+    async def _prepare_fork(self, meta: CheckpointMeta) -> None:
+        from desktop.core.timetravel import infer_as_node
+
+        graph, path = self.runs.graph, self._path
+        if graph is None or path is None:
+            raise RewindError("Attach a graph to fork: rewind DB --graph module:attr")
+        state = await self._load_state(meta)
+        async with self.runs.read_saver(path) as saver:
+            inferred = await infer_as_node(
+                graph, saver, meta.thread_id, meta.checkpoint_id, meta.checkpoint_ns
+            )
+        self.fork_ready.emit(state, graph, inferred)
 
     # -- one checkpoint ------------------------------------------------------------------
 
@@ -634,3 +871,21 @@ def _matches_filter(thread_id: str, text: str) -> bool:
 def _render_diff(old: CheckpointState | None, new: CheckpointState, title: str) -> RenderedDiff:
     """Diff two states and render the result (worker thread)."""
     return render_diff(diff_states(old.values if old else {}, new.values), title=title)
+
+
+def _root_checkpoint(timeline: ThreadTimeline, meta: CheckpointMeta) -> CheckpointMeta:
+    """``meta`` itself, or for a subgraph checkpoint the parent-graph checkpoint it ran under."""
+    if not meta.checkpoint_ns:
+        return meta
+    parents = meta.metadata.get("parents")
+    parent_id = parents.get("") if isinstance(parents, dict) else None
+    found = timeline.by_key.get(("", parent_id)) if isinstance(parent_id, str) else None
+    return found or meta
+
+
+def _branch_tip(timeline: ThreadTimeline, meta: CheckpointMeta) -> CheckpointMeta | None:
+    """The newest branch tip whose history holds ``meta``: the end of ``meta``'s branch."""
+    for tip in timeline.branch_tips():
+        if any(step.key == meta.key for step in timeline.lineage(tip)):
+            return tip
+    return None

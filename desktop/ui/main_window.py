@@ -1,11 +1,17 @@
 """The Rewind window: threads on the left, the timeline in the middle, state and diff right.
 
 Under the timeline, the live view of a run (streamed tokens and events) and the run
-panel (thread, input, Run/Stop). The window is presentation only. It binds its widgets
-to a :class:`Controller` and its :class:`~desktop.ui.run_controller.RunController`:
-widget intents go to the controllers, controller signals update the widgets. Errors
-arrive as a one-line message and are shown in a non-modal message box; a failed run is
-reported in the status bar, the run panel and the stream view instead.
+panel (thread, input, Run/Stop), with the resume panel above it when the thread waits
+for an answer or stopped mid-run, and a bar saying where the next run starts and which
+breakpoints it stops at. The time-travel actions (fork, replay, continue from a
+checkpoint, resume, diff branch tips) live in a toolbar, in the timeline's context menu
+and on the keyboard; the fork editor is a non-modal dialog.
+
+The window is presentation only. It binds its widgets to a :class:`Controller` and its
+:class:`~desktop.ui.run_controller.RunController`: widget intents go to the controllers,
+controller signals update the widgets. Errors arrive as a one-line message and are shown
+in a non-modal message box; a failed run is reported in the status bar, the run panel
+and the stream view instead.
 """
 
 from __future__ import annotations
@@ -31,24 +37,38 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.ui.actions import TimeTravelActions
 from desktop.ui.controller import Controller
+from desktop.ui.models.timeline import SHORT_ID_CHARS
 from desktop.ui.render import RenderedDiff, RenderedState
 from desktop.ui.run_controller import (
+    CONTINUE,
     FAILED,
     FINISHED,
+    FORK,
+    FORKED,
     INTERRUPTED,
+    PAUSED,
+    REPLAY,
+    RESUME,
     STOPPED,
+    RunRequest,
     describe_graph,
     short_graph_label,
 )
 from desktop.ui.settings import RewindSettings
+from desktop.ui.widgets.breakpoints import BreakpointsButton
 from desktop.ui.widgets.busy import BusyIndicator
 from desktop.ui.widgets.diff_view import DiffView
+from desktop.ui.widgets.fork_editor import ForkEditor
+from desktop.ui.widgets.resume_panel import ResumePanel
 from desktop.ui.widgets.run_panel import NO_GRAPH_HINT, RunPanel
 from desktop.ui.widgets.state_view import StateView
 from desktop.ui.widgets.stream_view import StreamView, summarize
@@ -57,10 +77,63 @@ from desktop.ui.widgets.timeline_view import TimelineView
 
 if TYPE_CHECKING:
     from desktop.core.graphs import LoadedGraph
+    from desktop.core.model import CheckpointMeta, CheckpointState
+    from desktop.core.runner import ThreadStatus
 
 DEFAULT_SIZE = QSize(1280, 800)
 DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
 _FILE_FILTER = "Checkpoint databases (*.db *.sqlite *.sqlite3 *.db3);;All files (*)"
+HEAD_RUN_TEXT = "Next run continues from the thread's head"
+
+
+def checkpoint_label(meta: CheckpointMeta) -> str:
+    """``step 3 · …1a2b3c4d``: a checkpoint named briefly for bars and status lines."""
+    step = "?" if meta.step is None else str(meta.step)
+    return f"step {step} · …{meta.checkpoint_id[-SHORT_ID_CHARS:]}"
+
+
+class NextRunBar(QWidget):
+    """Says where the next run starts (the head, or a pinned past checkpoint with a way back
+    to the head) and holds the Breakpoints drop-down."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("nextRunBar")
+        self.label = QLabel(HEAD_RUN_TEXT, self)
+        self.label.setObjectName("nextRunLabel")
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        self.label.setMinimumWidth(1)
+        self.back_button = QPushButton("Back to head", self)
+        self.back_button.setObjectName("backToHead")
+        self.back_button.setToolTip("Forget the chosen checkpoint: the next run continues the head")
+        self.back_button.hide()
+        self.breakpoints_button = BreakpointsButton(self)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 0)
+        layout.setSpacing(8)
+        layout.addWidget(self.label)
+        layout.addStretch(1)
+        layout.addWidget(self.back_button)
+        layout.addWidget(self.breakpoints_button)
+        self.show_point(None)
+
+    def show_point(self, meta: CheckpointMeta | None) -> None:
+        """Show ``meta`` as where the next run starts (None: the head)."""
+        pinned = meta is not None
+        if meta is None:
+            self.label.setText(HEAD_RUN_TEXT)
+            self.label.setToolTip("Runs from the run panel continue the thread where it is")
+        else:
+            self.label.setText(f"Next run from {checkpoint_label(meta)}")
+            self.label.setToolTip(
+                f"The next run starts a new branch at checkpoint {meta.checkpoint_id}: "
+                "Run with an input sends it from there, an empty input runs on from there"
+            )
+        self.label.setProperty("pinned", pinned)
+        self.label.style().unpolish(self.label)
+        self.label.style().polish(self.label)
+        self.back_button.setVisible(pinned)
 
 
 class MainWindow(QMainWindow):
@@ -98,11 +171,18 @@ class MainWindow(QMainWindow):
         self.diff_view = DiffView(self)
         self.stream_view = StreamView(self)
         self.run_panel = RunPanel(self)
+        self.resume_panel = ResumePanel(self)
+        self.next_run_bar = NextRunBar(self)
+        self.breakpoints = self.next_run_bar.breakpoints_button.breakpoints
+        self.time_travel = TimeTravelActions(self)
+        self.fork_editor: ForkEditor | None = None
         self.busy = BusyIndicator(self)
         self._run_failure = ""
         self._run_pause = ""
+        self._fork_text = ""
         self._timeline_at_bottom = False
         self._build_central()
+        self._build_toolbar()
         self._build_menus()
         self._build_status_bar()
         self._bind()
@@ -129,11 +209,19 @@ class MainWindow(QMainWindow):
         timeline_layout.addWidget(self.timeline_title)
         timeline_layout.addWidget(self.timeline_view, 1)
 
+        run_area = QWidget(self)
+        run_area.setObjectName("runArea")
+        run_layout = QVBoxLayout(run_area)
+        run_layout.setContentsMargins(0, 0, 0, 0)
+        run_layout.setSpacing(0)
+        run_layout.addWidget(self.next_run_bar)
+        run_layout.addWidget(self.run_panel)
+
         self.run_splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.run_splitter.setObjectName("runSplitter")
         self.run_splitter.addWidget(timeline_pane)
         self.run_splitter.addWidget(self.stream_view)
-        self.run_splitter.addWidget(self.run_panel)
+        self.run_splitter.addWidget(run_area)
         self.run_splitter.setChildrenCollapsible(False)
         self.run_splitter.setStretchFactor(0, 3)
         self.run_splitter.setStretchFactor(1, 2)
@@ -166,11 +254,22 @@ class MainWindow(QMainWindow):
         self.detail_splitter.setChildrenCollapsible(False)
         self.detail_splitter.setSizes([440, 360])
 
+        detail_column = QWidget(self)
+        detail_column.setObjectName("detailColumn")
+        detail_layout = QVBoxLayout(detail_column)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.setSpacing(0)
+        resume_holder = QHBoxLayout()
+        resume_holder.setContentsMargins(8, 8, 8, 8)
+        resume_holder.addWidget(self.resume_panel)
+        detail_layout.addLayout(resume_holder)
+        detail_layout.addWidget(self.detail_splitter, 1)
+
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.thread_pane)
         self.main_splitter.addWidget(self.run_splitter)
-        self.main_splitter.addWidget(self.detail_splitter)
+        self.main_splitter.addWidget(detail_column)
         self.main_splitter.setChildrenCollapsible(False)
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 1)
@@ -194,6 +293,27 @@ class MainWindow(QMainWindow):
             "run": self.run_splitter,
         }
 
+    def _build_toolbar(self) -> None:
+        actions = self.time_travel
+        self.toolbar = QToolBar("Time travel", self)
+        self.toolbar.setObjectName("timeTravelToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setFloatable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.toggleViewAction().setEnabled(False)
+        title = QLabel("Time travel", self.toolbar)
+        title.setObjectName("timeTravelTitle")
+        self.toolbar.addWidget(title)
+        self.toolbar.addActions([actions.fork, actions.replay, actions.continue_from])
+        self.toolbar.addSeparator()
+        self.toolbar.addActions([actions.resume, actions.diff_branches])
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.timeline_view.add_menu_actions(
+            [actions.fork, actions.replay, actions.continue_from, None, actions.resume]
+        )
+        self.timeline_view.menu.addSeparator()
+        self.timeline_view.menu.addAction(actions.diff_branches)
+
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.open_action = QAction("&Open…", self)
@@ -210,6 +330,13 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         file_menu.addAction(self.quit_action)
         self._fill_recent_menu()
+        time_menu = self.menuBar().addMenu("&Time travel")
+        time_menu.setObjectName("timeTravelMenuBar")
+        time_menu.setToolTipsVisible(True)
+        actions = self.time_travel
+        time_menu.addActions([actions.fork, actions.replay, actions.continue_from])
+        time_menu.addSeparator()
+        time_menu.addActions([actions.resume, actions.diff_branches])
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -256,6 +383,10 @@ class MainWindow(QMainWindow):
         controller.notice.connect(self.show_notice)
         controller.busy_changed.connect(self._update_busy)
         controller.timeline_grown.connect(self._update_timeline_title)
+        controller.timeline_grown.connect(self._update_actions)
+        controller.thread_status_changed.connect(self._thread_status_changed)
+        controller.fork_ready.connect(self._open_fork_editor)
+        controller.continue_point_changed.connect(self.next_run_bar.show_point)
         model = controller.timeline_model
         model.rowsAboutToBeInserted.connect(self._timeline_rows_coming)
         model.rowsInserted.connect(self._timeline_rows_inserted)
@@ -274,6 +405,19 @@ class MainWindow(QMainWindow):
         runs.run_refused.connect(self._run_refused)
         runs.interrupted.connect(self._interrupted)
         runs.run_finished.connect(self._run_finished)
+        runs.forked.connect(self._forked)
+        runs.fork_failed.connect(self._fork_failed)
+
+        actions = self.time_travel
+        actions.fork_requested.connect(controller.request_fork)
+        actions.replay_requested.connect(self._replay_requested)
+        actions.continue_requested.connect(self._continue_requested)
+        actions.resume_requested.connect(self._resume_requested)
+        actions.diff_branches_requested.connect(self._diff_branches_requested)
+        self.timeline_view.menu_target_changed.connect(self._menu_target_changed)
+        self.resume_panel.resume_requested.connect(self._resume_with_value)
+        self.resume_panel.continue_requested.connect(self._continue_stopped_run)
+        self.next_run_bar.back_button.clicked.connect(lambda: controller.set_continue_point(None))
 
     # -- controller -> widgets -----------------------------------------------------------
 
@@ -314,6 +458,7 @@ class MainWindow(QMainWindow):
     def _checkpoint_selected(self, key: tuple[str, str] | None) -> None:
         self.timeline_view.show_key(key)
         self.checkpoint_label.setText(key[1] if key else "")
+        self._update_actions()
 
     def _state_ready(self, rendered: RenderedState) -> None:
         self.state_view.set_rendered(rendered)
@@ -358,6 +503,8 @@ class MainWindow(QMainWindow):
         self.graph_status_label.setToolTip(named)
 
     def _graph_changed(self, graph: LoadedGraph | None) -> None:
+        self.next_run_bar.breakpoints_button.set_nodes(graph.node_names if graph else ())
+        self._update_actions()
         if graph is None:
             self.run_panel.set_graph(None)
             self.graph_status_label.setText("No graph · inspection only")
@@ -377,20 +524,56 @@ class MainWindow(QMainWindow):
         self.graph_status_label.setToolTip(message)
 
     def _run_requested(self, thread_id: str, value: Any, values: bool) -> None:
-        self.controller.start_run(thread_id, value, values)
+        self.controller.start_run(
+            thread_id,
+            value,
+            values,
+            interrupt_before=self.breakpoints.interrupt_before(),
+            interrupt_after=self.breakpoints.interrupt_after(),
+        )
         if self.controller.runs.is_running:
             self.run_panel.clear_input()
 
     def _running_changed(self, running: bool) -> None:
         self.run_panel.set_running(running)
+        self.resume_panel.set_busy(running)
+        self.next_run_bar.back_button.setEnabled(not running)
+        self._update_actions()
         self._update_busy()
 
     def _run_started(self, thread_id: str) -> None:
         self._run_failure = ""
         self._run_pause = ""
-        self.stream_view.begin_run(f"Run on {thread_id}")
+        title, status = self._describe_start(self.controller.runs.request, thread_id)
+        self.stream_view.begin_run(title)
         self.stream_view.tabs.setCurrentWidget(self.stream_view.output)
-        self._set_run_status(f"Running on {thread_id}…")
+        self._set_run_status(status)
+
+    def _describe_start(self, request: RunRequest | None, thread_id: str) -> tuple[str, str]:
+        """The stream view's section title and the status line for a run that starts."""
+        kind = request.kind if request is not None else ""
+        where = self._checkpoint_name(request)
+        if kind == REPLAY:
+            return f"Replay of {thread_id} from {where}", f"Replaying {thread_id} from {where}…"
+        if kind == RESUME:
+            return f"Resume {thread_id}", f"Resuming {thread_id}…"
+        if kind == CONTINUE:
+            return f"Continue {thread_id}", f"Continuing the stopped run of {thread_id}…"
+        if kind == FORK:
+            return f"Fork of {thread_id} from {where}", f"Forking {thread_id} from {where}…"
+        if where:
+            return f"Run on {thread_id} from {where}", f"Running on {thread_id} from {where}…"
+        return f"Run on {thread_id}", f"Running on {thread_id}…"
+
+    def _checkpoint_name(self, request: RunRequest | None) -> str:
+        if request is None or request.checkpoint_id is None:
+            return ""
+        timeline = self.controller.timeline
+        key = (request.checkpoint_ns, request.checkpoint_id)
+        meta = timeline.by_key.get(key) if timeline is not None else None
+        if meta is None:
+            return f"…{request.checkpoint_id[-SHORT_ID_CHARS:]}"
+        return checkpoint_label(meta)
 
     def _node_changed(self, nodes: str) -> None:
         if self.controller.runs.is_running:
@@ -418,6 +601,11 @@ class MainWindow(QMainWindow):
         elif outcome == INTERRUPTED:
             asked = f": {self._run_pause}" if self._run_pause else ""
             text, tone = f"Paused at an interrupt, waiting for input{asked}", "interrupt"
+        elif outcome == PAUSED:
+            text = "Paused at a breakpoint; Continue (Ctrl+R) runs on from here"
+            tone = "interrupt"
+        elif outcome == FORKED:
+            text, tone = f"Forked {thread_id}: {self._fork_text}", ""
         elif outcome == STOPPED:
             text, tone = "Run stopped; the thread keeps every finished step", "stopped"
         else:
@@ -432,6 +620,112 @@ class MainWindow(QMainWindow):
         self.run_status_label.setProperty("tone", tone)
         self.run_status_label.style().unpolish(self.run_status_label)
         self.run_status_label.style().polish(self.run_status_label)
+
+    # -- time travel ---------------------------------------------------------------------
+
+    def _update_actions(self, _changed: object = None) -> None:
+        """Enable the time-travel actions for the selection, graph, status and run."""
+        self._retarget_actions(self.controller.selected_meta)
+
+    def _retarget_actions(self, meta: CheckpointMeta | None) -> None:
+        controller = self.controller
+        timeline = controller.timeline
+        self.time_travel.update_for(
+            meta,
+            controller.runs.graph is not None,
+            controller.thread_status,
+            branch_count=len(timeline.branch_tips()) if timeline is not None else None,
+        )
+        self.time_travel.set_running(controller.runs.is_running)
+
+    def _menu_target_changed(self, key: tuple[str, str] | None) -> None:
+        """While the timeline's menu is open, its actions act on the row clicked."""
+        timeline = self.controller.timeline
+        meta = timeline.by_key.get(key) if key is not None and timeline is not None else None
+        self._retarget_actions(meta or self.controller.selected_meta)
+
+    def _thread_status_changed(self, status: ThreadStatus | None) -> None:
+        self.resume_panel.show_status(status)
+        self.resume_panel.set_busy(self.controller.runs.is_running)
+        self._update_actions()
+
+    def _stream_values(self) -> bool:
+        return self.run_panel.values_toggle.isChecked()
+
+    def _replay_requested(self, meta: CheckpointMeta) -> None:
+        self.controller.select_checkpoint(meta.key)
+        self.controller.replay(meta, values=self._stream_values())
+
+    def _continue_requested(self, meta: CheckpointMeta) -> None:
+        self.controller.select_checkpoint(meta.key)
+        self.controller.set_continue_point(meta)
+        self.run_panel.set_thread(meta.thread_id)
+        self.run_panel.input.setFocus()
+
+    def _resume_requested(self, thread_id: str) -> None:
+        """Ctrl+R: answer the interrupts in the resume panel, or continue a stopped run."""
+        status = self.controller.thread_status
+        if status is not None and status.interrupts:
+            self.resume_panel.show()
+            if self.resume_panel.cards:
+                self.resume_panel.cards[0].value_edit.setFocus()
+            return
+        self._continue_stopped_run(thread_id)
+
+    def _resume_with_value(self, thread_id: str, value: Any) -> None:
+        self.controller.resume(thread_id, value, values=self._stream_values())
+
+    def _continue_stopped_run(self, thread_id: str) -> None:
+        self.controller.resume(thread_id, values=self._stream_values())
+
+    def _diff_branches_requested(self, _thread_id: str) -> None:
+        meta = self.time_travel.selection or self.controller.selected_meta
+        if meta is not None:
+            self.controller.diff_branch_tips(meta)
+
+    def _open_fork_editor(
+        self, state: CheckpointState, graph: LoadedGraph, inferred: str | None
+    ) -> None:
+        if self.fork_editor is None:
+            self.fork_editor = ForkEditor(self)
+            self.fork_editor.fork_requested.connect(self._fork_submitted)
+        self.fork_editor.edit(state, graph, inferred)
+        self.fork_editor.show()
+        self.fork_editor.raise_()
+        self.fork_editor.activateWindow()
+
+    def _fork_submitted(
+        self, thread_id: str, checkpoint_id: str, update: dict[str, Any], as_node: str | None
+    ) -> None:
+        editor = self.fork_editor
+        assert editor is not None
+        self.controller.fork(
+            thread_id,
+            checkpoint_id,
+            update,
+            as_node,
+            editor.checkpoint_ns,
+            continue_after=editor.continue_after_fork,
+            values=self._stream_values(),
+            interrupt_before=self.breakpoints.interrupt_before(),
+            interrupt_after=self.breakpoints.interrupt_after(),
+        )
+
+    def _forked(self, _thread_id: str, checkpoint_ns: str, checkpoint_id: str) -> None:
+        request = self.controller.runs.request
+        parent = self._checkpoint_name(request)
+        self._fork_text = f"new checkpoint …{checkpoint_id[-SHORT_ID_CHARS:]}" + (
+            f" after {parent}" if parent else ""
+        )
+        if self.fork_editor is not None and self.fork_editor.is_busy:
+            self.fork_editor.finish()
+
+    def _fork_failed(self, message: str) -> None:
+        if self.fork_editor is not None and self.fork_editor.is_busy:
+            self.fork_editor.finish(message)
+        else:
+            self._run_refused(message)
+        self._run_failure = message
 
     def show_notice(self, message: str) -> None:
         """Show ``message`` in the banner above the panes; an empty message hides it."""
