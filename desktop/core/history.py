@@ -126,11 +126,10 @@ class _NamespaceTree:
     ) -> None:
         self.metas = sorted(metas, key=lambda m: m.checkpoint_id)
         self.items_by_key = items_by_key
-        ids = {m.checkpoint_id for m in self.metas}
+        parents = _acyclic_parents(self.metas)
         self.children: dict[str | None, list[CheckpointMeta]] = defaultdict(list)
         for meta in self.metas:
-            parent = meta.parent_checkpoint_id if meta.parent_checkpoint_id in ids else None
-            self.children[parent].append(meta)
+            self.children[parents[meta.checkpoint_id]].append(meta)
         self.newest_below: dict[str, str] = {}
         for meta in reversed(self.metas):
             self._newest(meta)
@@ -194,6 +193,32 @@ class _NamespaceTree:
                 branch.add(child)
             anchor.add(branch)
         return rows
+
+
+def _acyclic_parents(metas: list[CheckpointMeta]) -> dict[str, str | None]:
+    """Each checkpoint's stored parent, or ``None`` when the parent is missing or the
+    parent links loop (a tampered or corrupt database): the result is always a forest.
+
+    Each checkpoint has one parent link, so following links from any checkpoint either
+    ends or enters a loop; a loop is cut at the checkpoint where the walk meets itself.
+    Linear in the number of checkpoints.
+    """
+    parents = {m.checkpoint_id: m.parent_checkpoint_id for m in metas}
+    parents = {cid: (p if p in parents else None) for cid, p in parents.items()}
+    done: set[str] = set()
+    for start in parents:
+        path: list[str] = []
+        on_path: set[str] = set()
+        current: str | None = start
+        while current is not None and current not in done:
+            if current in on_path:
+                parents[current] = None
+                break
+            path.append(current)
+            on_path.add(current)
+            current = parents[current]
+        done.update(path)
+    return parents
 
 
 def _subgraph_anchor(

@@ -79,3 +79,13 @@ def test_orphans_whose_parent_is_missing_start_their_own_branch():
     timeline = build_timeline("t", metas)
     assert timeline.head.checkpoint_id == "x9"
     assert shape(timeline.roots) == ["x9", "branch", "  c1", "  c2", "branch", "  b0"]
+
+
+def test_parent_loops_in_a_tampered_database_are_cut_not_followed_forever():
+    selfish = build_timeline("t", [meta("c1", "c1", 0), meta("c2", "c1", 1)])
+    assert shape(selfish.roots) == ["c1", "c2"]
+    loop = build_timeline("t", [meta("c1", "c2", 0), meta("c2", "c1", 1), meta("c3", "c2", 2)])
+    assert sorted(m.checkpoint_id for m in loop.by_key.values()) == ["c1", "c2", "c3"]
+    rows = [i.meta.checkpoint_id for r in loop.roots for i in r.walk() if i.meta]
+    assert sorted(rows) == ["c1", "c2", "c3"]
+    assert [m.checkpoint_id for m in loop.lineage(loop.by_key[("", "c3")])][-1] == "c3"
