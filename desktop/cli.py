@@ -19,7 +19,7 @@ from desktop.cli_runs import add_run_commands
 from desktop.core.errors import RewindError
 
 EXIT_ERROR = 1
-EXIT_USAGE = 2
+DEBUG_ENV = "REWIND_DEBUG"
 
 
 def _open(path: str):
@@ -64,6 +64,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     with _open(args.path) as source:
         new, old = load_diff_pair(source, args.thread, args.checkpoint, args.against)
+    for state in (new, old):
+        if state is not None and state.error:
+            raise RewindError(f"checkpoint {state.meta.checkpoint_id}: {state.error}")
     old_values = user_channels(old.values) if old else {}
     diff = diff_states(old_values, user_channels(new.values))
     if args.json:
@@ -195,3 +198,12 @@ def _run_reporting_errors(
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        text = " ".join(str(exc).split()) or "no details"
+        sys.stderr.write(
+            f"rewind: error: unexpected {type(exc).__name__}: {text} "
+            f"(set {DEBUG_ENV}=1 for a traceback)\n"
+        )
+        return EXIT_ERROR

@@ -78,26 +78,33 @@ class DecodeError(ValueError):
     """A blob could not be decoded; the message says why in one line."""
 
 
+# What a malformed or hostile blob can make the decoder raise: every one of these
+# becomes a one-line DecodeError, so one bad checkpoint never hides the others.
+_BAD_DATA_ERRORS = (ValueError, TypeError, IndexError, KeyError, OverflowError, RecursionError)
+
+
 def decode_typed(type_: str | None, blob: bytes | None) -> Any:
     """Decode one ``(type, blob)`` pair as stored by a LangGraph saver into JSON-safe data."""
     if type_ in (None, "null") or blob is None:
         return None
-    if type_ == "msgpack":
+    if type_ in ("msgpack", "json"):
         try:
-            raw = ormsgpack.unpackb(blob, ext_hook=_ext_hook, option=ormsgpack.OPT_NON_STR_KEYS)
-        except (ormsgpack.MsgpackDecodeError, ValueError, TypeError) as exc:
-            raise DecodeError(f"invalid msgpack ({_first_line(exc)})") from None
-        return jsonable_data(raw)
-    if type_ == "json":
-        try:
-            return jsonable_data(json.loads(blob))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise DecodeError(f"invalid JSON ({_first_line(exc)})") from None
+            return jsonable_data(_unpack(type_, blob))
+        except _BAD_DATA_ERRORS as exc:
+            if isinstance(exc, RecursionError) or "recursion" in str(exc).lower():
+                raise DecodeError("value is nested too deeply to show") from None
+            raise DecodeError(f"invalid {type_} ({_first_line(exc)})") from None
     if type_ in ("bytes", "bytearray"):
         return _bytes_data(bytes(blob))
     if type_ == "pickle":
         raise DecodeError("pickled value not decoded (pickle can run code; Rewind never loads it)")
     raise DecodeError(f"unknown serialization type {type_!r}")
+
+
+def _unpack(type_: str, blob: bytes) -> Any:
+    if type_ == "json":
+        return json.loads(blob)
+    return ormsgpack.unpackb(blob, ext_hook=_ext_hook, option=ormsgpack.OPT_NON_STR_KEYS)
 
 
 def checkpoint_next_nodes(type_: str | None, blob: bytes | None) -> tuple[str, ...]:
@@ -109,17 +116,29 @@ def checkpoint_next_nodes(type_: str | None, blob: bytes | None) -> tuple[str, .
     if type_ != "msgpack" or blob is None:
         return ()
     try:
-        raw = ormsgpack.unpackb(blob, ext_hook=_ext_hook, option=ormsgpack.OPT_NON_STR_KEYS)
-    except (ormsgpack.MsgpackDecodeError, ValueError, TypeError) as exc:
+        raw = _unpack(type_, blob)
+    except _BAD_DATA_ERRORS as exc:
         raise DecodeError(f"invalid msgpack ({_first_line(exc)})") from None
     values = raw.get("channel_values") if isinstance(raw, dict) else None
     if not isinstance(values, dict):
         return ()
-    nodes = {k.removeprefix("branch:to:") for k in values if str(k).startswith("branch:to:")}
-    sends = values.get("__pregel_tasks")
+    return next_nodes_of(values)
+
+
+def next_nodes_of(channel_values: Mapping[Any, Any]) -> tuple[str, ...]:
+    """Nodes triggered by a checkpoint's channel values (raw or JSON-safe): the
+    ``branch:to:node`` channels it holds and the targets of its pending ``Send``s."""
+    nodes = {
+        str(k).removeprefix("branch:to:") for k in channel_values if str(k).startswith("branch:to:")
+    }
+    sends = channel_values.get("__pregel_tasks")
     for send in sends if isinstance(sends, list) else ():
-        if isinstance(send, _Foreign) and send.name == "Send" and isinstance(send.data, list):
-            nodes.add(str(send.data[0]))
+        if isinstance(send, _Foreign) and send.name == "Send":
+            data = send.data if isinstance(send.data, (list, tuple)) else ()
+            if data:
+                nodes.add(str(data[0]))
+        elif isinstance(send, Mapping) and send.get(TYPE_KEY) == "Send" and send.get("node"):
+            nodes.add(str(send["node"]))
     return tuple(sorted(nodes))
 
 
@@ -127,9 +146,11 @@ def decode_metadata(raw: bytes | str | None) -> dict[str, Any]:
     """Parse a checkpoint's metadata column (JSON text) into a dict."""
     if raw is None:
         return {}
+    if not isinstance(raw, (bytes, str)):
+        raise DecodeError(f"metadata is a SQL {type(raw).__name__}, not JSON text")
     try:
         value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise DecodeError(f"metadata is not JSON ({_first_line(exc)})") from None
     if not isinstance(value, dict):
         raise DecodeError(f"metadata is a JSON {type(value).__name__}, not an object")
@@ -186,8 +207,9 @@ def _foreign_data(record: _Foreign) -> Any:
     if qualified in ("datetime.datetime", "datetime.date", "datetime.time"):
         if isinstance(payload, str):
             return payload
-        if isinstance(payload, (list, tuple)) and qualified == "datetime.date":
-            return "-".join(f"{int(p):02d}" for p in payload)
+        parts = payload if isinstance(payload, (list, tuple)) else ()
+        if qualified == "datetime.date" and parts and all(isinstance(p, int) for p in parts):
+            return "-".join(f"{p:02d}" for p in parts)
     if qualified == "datetime.timedelta" and isinstance(payload, (list, tuple)):
         days, seconds, micros = ([*list(payload), 0, 0, 0])[:3]
         return f"{days}d {seconds}s {micros}us"

@@ -168,3 +168,18 @@ def test_python_dash_m_desktop_runs_the_same_entry_point(agent_db):
     )
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)) == len(agent_db.thread_ids)
+
+
+def test_diff_of_an_undecodable_checkpoint_is_an_error_not_no_changes(capsys, hostile_db):
+    ref = hostile_db.garbage_checkpoint
+    code, out, err = run_cli(
+        capsys,
+        "diff",
+        hostile_db.path,
+        "--thread",
+        ref.thread_id,
+        "--checkpoint",
+        ref.checkpoint_id,
+    )
+    assert code == 1 and out == ""
+    assert "could not be decoded" in err and err.count("\n") == 1

@@ -9,6 +9,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
+import ormsgpack
 import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
@@ -328,3 +329,50 @@ def test_run_state_tells_finished_interrupted_error_and_unfinished(
         summary = source.thread("paused")
     assert summary.run_state == "unfinished"
     assert summary.next_nodes == ("square",)
+
+
+HOSTILE_BLOBS = {
+    "send without data": {
+        "channel_values": {
+            "__pregel_tasks": [ormsgpack.Ext(1, ormsgpack.packb(["langgraph.types", "Send", []]))]
+        }
+    },
+    "date of words": {
+        "channel_values": {"d": ormsgpack.Ext(1, ormsgpack.packb(["datetime", "date", ["x", "y"]]))}
+    },
+    "channel values not a map": {"channel_values": [1, 2]},
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_BLOBS))
+def test_odd_blobs_never_hide_the_thread(tmp_path, fork_db, case):
+    path = tmp_path / "odd.sqlite"
+    shutil.copy(fork_db.path, path)
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "UPDATE checkpoints SET type = 'msgpack', checkpoint = ? "
+            "WHERE rowid = (SELECT max(rowid) FROM checkpoints)",
+            (ormsgpack.packb(HOSTILE_BLOBS[case]),),
+        )
+    with open_source(path) as source:
+        source.list_threads()
+        exported = source.export_thread(fork_db.thread_id)
+    assert len(exported["checkpoints"]) == len(
+        langgraph_history(steps_graph, fork_db.path, fork_db.thread_id)
+    )
+
+
+def test_deep_nesting_and_non_text_metadata_are_reported_per_checkpoint(tmp_path, fork_db):
+    path = tmp_path / "deep.sqlite"
+    shutil.copy(fork_db.path, path)
+    deep = b"\x81\xaechannel_values\x81\xa1x" + b"\x91" * 5000 + b"\x01"
+    with sqlite3.connect(path) as conn:
+        ids = [r[0] for r in conn.execute("SELECT rowid FROM checkpoints ORDER BY rowid")]
+        conn.execute("UPDATE checkpoints SET checkpoint = ? WHERE rowid = ?", (deep, ids[-1]))
+        conn.execute("UPDATE checkpoints SET metadata = 5 WHERE rowid = ?", (ids[-2],))
+    with open_source(path) as source:
+        checkpoints = source.export_thread(fork_db.thread_id)["checkpoints"]
+    errors = [c["error"] for c in checkpoints if "error" in c]
+    assert len(errors) == 2
+    assert any("nested too deeply" in e for e in errors)
+    assert any("metadata is a SQL int" in e for e in errors)

@@ -23,6 +23,7 @@ from desktop.core.decode import (
     checkpoint_next_nodes,
     decode_metadata,
     decode_typed,
+    next_nodes_of,
 )
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.model import (
@@ -312,7 +313,7 @@ class SqliteCheckpointSource:
         else:
             if isinstance(checkpoint, dict) and isinstance(checkpoint.get("channel_values"), dict):
                 values = checkpoint["channel_values"]
-                next_nodes = _next_nodes(values)
+                next_nodes = next_nodes_of(values)
             else:
                 error = "checkpoint blob has no channel_values"
         return CheckpointState(
@@ -428,11 +429,4 @@ def _meta(
         metadata=metadata,
         writers=writers,
         metadata_error=metadata_error,
-    )
-
-
-def _next_nodes(channel_values: dict[str, Any]) -> tuple[str, ...]:
-    """Nodes triggered to run next, from the ``branch:to:node`` channels a checkpoint holds."""
-    return tuple(
-        sorted(k.removeprefix("branch:to:") for k in channel_values if k.startswith("branch:to:"))
     )
