@@ -376,3 +376,20 @@ def test_deep_nesting_and_non_text_metadata_are_reported_per_checkpoint(tmp_path
     assert len(errors) == 2
     assert any("nested too deeply" in e for e in errors)
     assert any("metadata is a SQL int" in e for e in errors)
+
+
+def test_a_database_locked_by_a_writer_is_reported_not_read_past_its_lock(tmp_path, fork_db):
+    path = tmp_path / "locked.sqlite"
+    shutil.copy(fork_db.path, path)
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("PRAGMA journal_mode=DELETE")
+        writer.execute("BEGIN EXCLUSIVE")
+        writer.execute("DELETE FROM writes")
+        with pytest.raises(SourceError, match="locked by another process"):
+            open_source(path)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    with open_source(path) as source:
+        assert source.list_threads()

@@ -52,6 +52,8 @@ _FLAG_CHANNELS = (INTERRUPT_CHANNEL, ERROR_CHANNEL)
 # Metadata sits after the checkpoint blob in each row, so listing it walks the blob's
 # overflow pages; memory-mapped reads make that walk cheap (the mapping is read-only).
 _MMAP_BYTES = 1 << 30
+# How long a read waits for a writer's transaction (rollback-journal databases) to end.
+_BUSY_SECONDS = 2.0
 
 
 def checkpoint_time(checkpoint_id: str) -> datetime | None:
@@ -365,23 +367,37 @@ def _check_file(path: Path) -> None:
 def _connect_read_only(path: Path) -> sqlite3.Connection:
     """Open without any chance of writing: ``mode=ro``, falling back to ``immutable=1``.
 
-    The fallback covers files on read-only media or folders where SQLite cannot create
-    the shared-memory file a WAL reader needs.
+    The fallback is only for files SQLite cannot open for shared reading (read-only
+    media, or a folder where it cannot create the shared-memory file a WAL reader
+    needs). A database locked by a writer is reported, never read past its lock.
     """
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
-        conn.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
-        return conn
-    except sqlite3.DatabaseError:
-        pass
+        return _probe(
+            sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=_BUSY_SECONDS)
+        )
+    except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise SourceError(
+                f"{path} is locked by another process writing to it; try again in a moment"
+            ) from None
+        if "unable to open" not in str(exc) and "readonly" not in str(exc):
+            raise SourceError(f"{path} is not a readable SQLite database ({exc})") from None
     try:
-        conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False)
-        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
-        return conn
+        return _probe(sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False))
     except sqlite3.DatabaseError as exc:
         raise SourceError(f"{path} is not a readable SQLite database ({exc})") from None
+
+
+def _probe(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """Check a fresh connection can read the schema; close it when it cannot."""
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        conn.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise
+    return conn
 
 
 def _thread_filter(text_filter: str) -> tuple[str, tuple[Any, ...]]:
