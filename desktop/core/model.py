@@ -36,16 +36,21 @@ class ThreadSummary:
     has_interrupt: bool = False
     has_error: bool = False
     next_nodes: tuple[str, ...] = ()
+    stopped: bool = False
 
     @property
     def run_state(self) -> str:
-        """``interrupted``, ``error``, ``unfinished`` (stopped mid-run: crash, cancel,
-        breakpoint) or ``finished``, judged from the latest root checkpoint."""
+        """``interrupted``, ``error``, ``unfinished`` (stopped mid-run: crash, Stop,
+        breakpoint) or ``finished``, judged from the latest root checkpoint.
+
+        A run cancelled by Stop leaves a ``CancelledError`` write (``stopped``): that is
+        an unfinished run, not a failure.
+        """
         if self.has_interrupt:
             return "interrupted"
         if self.has_error:
             return "error"
-        return "unfinished" if self.next_nodes else "finished"
+        return "unfinished" if self.next_nodes or self.stopped else "finished"
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -393,3 +393,45 @@ def test_a_database_locked_by_a_writer_is_reported_not_read_past_its_lock(tmp_pa
         writer.close()
     with open_source(path) as source:
         assert source.list_threads()
+
+
+async def test_a_stopped_run_is_unfinished_not_an_error(tmp_path):
+    import asyncio
+
+    from langgraph.config import get_stream_writer
+    from langgraph.graph import START, StateGraph
+
+    from desktop.core.graphs import LoadedGraph
+    from desktop.core.runner import open_saver as open_run_saver
+    from desktop.core.runner import run
+    from tests.builders import NoteState
+
+    async def slow(state: NoteState) -> dict:
+        write = get_stream_writer()
+        for step in range(100):
+            write(step)
+            await asyncio.sleep(0.01)
+        return {"count": 1}
+
+    builder = StateGraph(NoteState)
+    builder.add_node("slow", slow)
+    builder.add_edge(START, "slow")
+    graph = LoadedGraph.from_object(builder, spec="tests:slow")
+    path = tmp_path / "stopped.sqlite"
+    async with open_run_saver(path) as saver:
+        started = asyncio.Event()
+
+        async def consume() -> None:
+            async for event in run(graph, saver, "s", {"note": "x"}, stream_modes=["custom"]):
+                if event.data == 1:
+                    started.set()
+
+        task = asyncio.create_task(consume())
+        await asyncio.wait_for(started.wait(), timeout=10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    with open_source(path) as source:
+        summary = source.thread("s")
+    assert (summary.stopped, summary.has_error) == (True, False)
+    assert summary.run_state == "unfinished"

@@ -49,6 +49,8 @@ _UUID_EPOCH = datetime(1582, 10, 15, tzinfo=UTC)
 _PULL_PREFIX = "~__pregel_pull, "
 _PUSH_PREFIX = "~__pregel_push"
 _FLAG_CHANNELS = (INTERRUPT_CHANNEL, ERROR_CHANNEL)
+_STOPPED = "stopped"
+_CANCELLATION_ERRORS = ("CancelledError(", "NodeCancelledError(")
 # Metadata sits after the checkpoint blob in each row, so listing it walks the blob's
 # overflow pages; memory-mapped reads make that walk cheap (the mapping is read-only).
 _MMAP_BYTES = 1 << 30
@@ -201,14 +203,13 @@ class SqliteCheckpointSource:
     ) -> ThreadSummary:
         flags: set[str] = set()
         if self._has_writes and latest_root_id:
-            flags = {
-                row[0]
-                for row in cur.execute(
-                    "SELECT DISTINCT channel FROM writes WHERE thread_id = ? "
-                    "AND checkpoint_ns = '' AND checkpoint_id = ? AND channel IN (?, ?)",
-                    (thread_id, latest_root_id, *_FLAG_CHANNELS),
-                )
-            }
+            for channel, type_, blob in cur.execute(
+                "SELECT channel, type, value FROM writes WHERE thread_id = ? "
+                "AND checkpoint_ns = '' AND checkpoint_id = ? AND channel IN (?, ?)",
+                (thread_id, latest_root_id, *_FLAG_CHANNELS),
+            ):
+                stopped = channel == ERROR_CHANNEL and _is_cancellation(type_, blob)
+                flags.add(_STOPPED if stopped else channel)
         return ThreadSummary(
             thread_id=str(thread_id),
             checkpoints=int(count),
@@ -216,6 +217,7 @@ class SqliteCheckpointSource:
             latest_checkpoint_id=latest_root_id or newest_id,
             has_interrupt=INTERRUPT_CHANNEL in flags,
             has_error=ERROR_CHANNEL in flags,
+            stopped=_STOPPED in flags,
             next_nodes=self._next_nodes(cur, thread_id, latest_root_id),
         )
 
@@ -346,6 +348,16 @@ class SqliteCheckpointSource:
             "thread_id": thread_id,
             "checkpoints": [self.load_state(meta).to_json() for meta in self.history(thread_id)],
         }
+
+
+def _is_cancellation(type_: str | None, blob: bytes | None) -> bool:
+    """True for the error LangGraph records when a run is stopped (a cancelled task):
+    the run did not fail, it was interrupted and can be continued."""
+    try:
+        value = decode_typed(type_, blob)
+    except DecodeError:
+        return False
+    return isinstance(value, str) and value.startswith(_CANCELLATION_ERRORS)
 
 
 def _check_file(path: Path) -> None:
