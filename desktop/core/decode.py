@@ -125,6 +125,24 @@ def checkpoint_next_nodes(type_: str | None, blob: bytes | None) -> tuple[str, .
     return next_nodes_of(values)
 
 
+def pending_send_targets(type_: str | None, blob: bytes | None) -> list[str]:
+    """Target nodes of a stored checkpoint's pending ``Send``s, in order (``""`` for one
+    that names no node). Raises :class:`DecodeError` when the blob is unreadable."""
+    if type_ != "msgpack" or blob is None:
+        return []
+    try:
+        raw = _unpack(type_, blob)
+    except _BAD_DATA_ERRORS as exc:
+        raise DecodeError(f"invalid msgpack ({_first_line(exc)})") from None
+    values = raw.get("channel_values") if isinstance(raw, dict) else None
+    sends = values.get("__pregel_tasks") if isinstance(values, dict) else None
+    targets = []
+    for send in sends if isinstance(sends, list) else ():
+        data = send.data if isinstance(send, _Foreign) else None
+        targets.append(str(data[0]) if isinstance(data, (list, tuple)) and data else "")
+    return targets
+
+
 def next_nodes_of(channel_values: Mapping[Any, Any]) -> tuple[str, ...]:
     """Nodes triggered by a checkpoint's channel values (raw or JSON-safe): the
     ``branch:to:node`` channels it holds and the targets of its pending ``Send``s."""

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import operator
 import shutil
 import sqlite3
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 
 import ormsgpack
 import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.graph import START, StateGraph
+from langgraph.types import Send
+from typing_extensions import TypedDict
 
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.history import build_timeline
@@ -399,7 +404,6 @@ async def test_a_stopped_run_is_unfinished_not_an_error(tmp_path):
     import asyncio
 
     from langgraph.config import get_stream_writer
-    from langgraph.graph import START, StateGraph
 
     from desktop.core.graphs import LoadedGraph
     from desktop.core.runner import open_saver as open_run_saver
@@ -435,3 +439,35 @@ async def test_a_stopped_run_is_unfinished_not_an_error(tmp_path):
         summary = source.thread("s")
     assert (summary.stopped, summary.has_error) == (True, False)
     assert summary.run_state == "unfinished"
+
+
+def test_nodes_run_by_send_are_named_like_langgraph_names_them(tmp_path):
+    def plan(state: dict) -> dict:
+        return {"items": [1, 2, 3]}
+
+    def fan_out(state: dict) -> list[Send]:
+        return [Send("work", {"x": x}) for x in state["items"]]
+
+    def work(state: dict) -> dict:
+        return {"out": [state["x"] * 2]}
+
+    class MapState(TypedDict, total=False):
+        items: list[int]
+        out: Annotated[list[int], operator.add]
+
+    builder = StateGraph(MapState)
+    builder.add_node("plan", plan)
+    builder.add_node("work", work)
+    builder.add_edge(START, "plan")
+    builder.add_conditional_edges("plan", fan_out, ["work"])
+    path = tmp_path / "map.sqlite"
+    with open_saver(path) as saver:
+        graph = builder.compile(checkpointer=saver)
+        graph.invoke({}, thread_config("m"))
+        history = list(graph.get_state_history(thread_config("m")))
+    ran = {s.config["configurable"]["checkpoint_id"]: s for s in history}
+    with open_source(path) as source:
+        metas = source.history("m")
+    after_fan_out = next(m for m in metas if m.step == 2)
+    assert after_fan_out.writers == ("work",)
+    assert sorted(ran[after_fan_out.checkpoint_id].values["out"]) == [2, 4, 6]

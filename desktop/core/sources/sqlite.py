@@ -24,6 +24,7 @@ from desktop.core.decode import (
     decode_metadata,
     decode_typed,
     next_nodes_of,
+    pending_send_targets,
 )
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.model import (
@@ -262,6 +263,7 @@ class SqliteCheckpointSource:
             return {}
         task_path = "task_path" if self._has_task_path else "''"
         subgraph_tasks = _subgraph_task_names(namespaces)
+        sends: dict[tuple[str, str], list[str]] = {}
         found: dict[tuple[str, str], list[str]] = {}
         for ns, cid, task_id, path, channel in cur.execute(
             f"SELECT checkpoint_ns, checkpoint_id, task_id, {task_path}, MIN(channel) "
@@ -269,15 +271,44 @@ class SqliteCheckpointSource:
             "ORDER BY checkpoint_ns, checkpoint_id, MIN(rowid)",
             (thread_id,),
         ):
-            name = node_of_task_path(path or "") or subgraph_tasks.get(task_id)
+            path = str(path or "")
+            name = node_of_task_path(path) or subgraph_tasks.get(task_id)
             if name is None:
-                if channel == "__resume__" or not (path or "").startswith(_PUSH_PREFIX):
+                if channel == "__resume__" or not path.startswith(_PUSH_PREFIX):
                     continue
-                name = "send"
+                name = self._send_target(cur, thread_id, ns, cid, path, sends)
             names = found.setdefault((ns, cid), [])
             if name not in names:
                 names.append(name)
         return {key: tuple(names) for key, names in found.items()}
+
+    def _send_target(
+        self,
+        cur: sqlite3.Cursor,
+        thread_id: str,
+        ns: str,
+        checkpoint_id: str,
+        task_path: str,
+        cache: dict[tuple[str, str], list[str]],
+    ) -> str:
+        """The node a ``Send`` task ran: its path's index into the checkpoint's pending
+        ``Send``s. Reads that one checkpoint's blob (once per checkpoint), no more."""
+        key = (ns, checkpoint_id)
+        if key not in cache:
+            row = self._conn.execute(
+                "SELECT type, checkpoint FROM checkpoints "
+                "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+                (thread_id, ns, checkpoint_id),
+            ).fetchone()
+            try:
+                cache[key] = pending_send_targets(*row) if row else []
+            except DecodeError:
+                cache[key] = []
+        index = task_path.removeprefix(_PUSH_PREFIX).lstrip(", ").split(",")[0].strip()
+        targets = cache[key]
+        if index.isdigit() and int(index) < len(targets):
+            return targets[int(index)]
+        return "send"
 
     # -- one checkpoint ------------------------------------------------------------------
 
