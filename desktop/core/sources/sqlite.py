@@ -312,15 +312,6 @@ class SqliteCheckpointSource:
 
     # -- one checkpoint ------------------------------------------------------------------
 
-    def checkpoint_meta(
-        self, thread_id: str, checkpoint_id: str, checkpoint_ns: str | None = None
-    ) -> CheckpointMeta:
-        """Metadata of one checkpoint; the namespace is looked up when not given."""
-        for meta in self.history(thread_id):
-            if meta.checkpoint_id == checkpoint_id and checkpoint_ns in (None, meta.checkpoint_ns):
-                return meta
-        raise NotFoundError(f"checkpoint {checkpoint_id!r} not found in thread {thread_id!r}")
-
     def load_state(self, meta: CheckpointMeta) -> CheckpointState:
         """Decode one checkpoint's channel values and pending writes, never raising on bad data.
 
