@@ -4,7 +4,8 @@ Each state holds 2,000 LangChain-shaped messages (tool calls, metadata, usage) w
 every 100th message carries 100 KB of text, plus a 100 KB multi-line channel and a
 100 KB single-line channel. The second state is a separate copy (as a second decode of
 the database would give), with one 100 KB message edited in the middle, a tool call
-argument changed, one message removed, two appended, and both big channels edited.
+argument changed, one message removed, one moved, two appended, and both big channels
+edited.
 
 Run from the repository root: ``python -m benchmarks.bench_diff``
 """
@@ -68,6 +69,7 @@ def build_states() -> tuple[dict[str, Any], dict[str, Any]]:
     new["messages"][1000]["content"] = "\n".join(edited)
     new["messages"][1501]["tool_calls"][0]["args"]["query"] = "rewritten query"
     del new["messages"][700]
+    new["messages"].insert(300, new["messages"].pop(1800))
     new["messages"].append({"type": "human", "id": "msg-new-1", "content": "And then?"})
     new["messages"].append({"type": "ai", "id": "msg-new-2", "content": "Then it ended."})
     new["notes"] = new["notes"].replace("Sentence 900 ", "Sentence nine hundred ")

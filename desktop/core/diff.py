@@ -5,8 +5,9 @@ diff walks both values by key path and reports what was added, removed or change
 Lists of LangChain messages are special: messages are matched by ``id`` (so appending,
 deleting or rewriting one message is reported as exactly that, not as a shift of every
 later index), and an edited message is followed by the changes to its fields, with tool
-calls matched by their own ids. Long strings carry a line diff, or a word diff when they
-are a single long line.
+calls matched by their own ids. When matched items change places, one ``changed`` entry
+at ``messages[order]`` gives their old and new order. Long strings carry a line diff, or
+a word diff when they are a single long line.
 
 Equality is strict about types: ``1``, ``1.0`` and ``True`` are different values. To stay
 fast on long threads, messages are paired through id maps and an unchanged message costs
@@ -57,6 +58,12 @@ class DiffEntry:
     ``edited`` marks a message whose fields changed; the entries for those fields follow
     it directly. ``text_diff`` is set for changed long strings: unified-style lines that
     start with ``@@`` (a hunk header), a space (context), ``-`` or ``+``.
+
+    ``order`` marks the ``changed`` entry of a list matched by id whose common items
+    changed places: ``path`` is the list's own, and ``old`` / ``new`` are those items in
+    their old and new order, each named by its id, or by its index in the old list when
+    it has no id of its own. Items only in one list are left out (they have their own
+    ``added`` / ``removed`` entries).
     """
 
     path: tuple[PathSegment, ...]
@@ -65,12 +72,15 @@ class DiffEntry:
     new: Any
     text_diff: list[str] | None = None
     matched_ids: tuple[tuple[int, str], ...] = ()
+    order: bool = False
 
     @property
     def path_text(self) -> str:
-        """The path as a reader writes it: ``messages[id=abc].tool_calls[0].args.query``."""
+        """The path as a reader writes it: ``messages[id=abc].tool_calls[0].args.query``,
+        ``messages[order]`` for an order entry."""
+        suffix = "[order]" if self.order else ""
         if not self.path:
-            return "(root)"
+            return f"(root){suffix}"
         ids = dict(self.matched_ids)
         parts: list[str] = []
         for position, segment in enumerate(self.path):
@@ -81,12 +91,14 @@ class DiffEntry:
                 parts.append(segment if position == 0 else f".{segment}")
             else:
                 parts.append(f"[{json.dumps(segment, ensure_ascii=False)}]")
-        return "".join(parts)
+        return "".join(parts) + suffix
 
     def to_json(self) -> dict[str, Any]:
         """JSON shape for ``rewind diff --json``: only the sides that exist."""
         out: dict[str, Any] = {"kind": self.kind, "path": list(self.path)}
         out["path_text"] = self.path_text
+        if self.order:
+            out["order"] = True
         if self.kind != "added":
             out["old"] = self.old
         if self.kind != "removed":
@@ -293,8 +305,9 @@ def _diff_by_id(
 ) -> None:
     """Match items by ``id`` (items without one by their order among id-less items).
 
-    A removed item is reported right after the item that preceded it in the old list,
-    so the entries read top to bottom like the new list, removals before additions.
+    A change in the order of the matched items comes first, as one ``order`` entry. A
+    removed item is reported right after the item that preceded it in the old list, so
+    the entries read top to bottom like the new list, removals before additions.
     """
     old_keys = _match_keys(old)
     new_keys = _match_keys(new)
@@ -302,6 +315,22 @@ def _diff_by_id(
     new_at = {key: index for index, key in enumerate(new_keys)}
     ambiguous = {key[0] for key in (*old_keys, *new_keys) if key[1] and key[0] is not None}
     position = len(path)
+
+    old_order = [key for key in old_keys if key in new_at]
+    new_order = [key for key in new_keys if key in old_at]
+    if old_order != new_order:
+        names = {key: _order_name(key, old_at, ambiguous) for key in old_order}
+        out.append(
+            DiffEntry(
+                path,
+                "changed",
+                [names[key] for key in old_order],
+                [names[key] for key in new_order],
+                None,
+                ids,
+                order=True,
+            )
+        )
 
     removed_after: dict[int, list[int]] = {}
     anchor = 0
@@ -350,6 +379,18 @@ def _match_keys(items: list[dict[str, Any]]) -> list[tuple[str | None, int]]:
         seen[item_id] = occurrence + 1
         keys.append((item_id, occurrence))
     return keys
+
+
+def _order_name(
+    key: tuple[str | None, int],
+    old_at: dict[tuple[str | None, int], int],
+    ambiguous: set[str | None],
+) -> str | int:
+    """How an order entry names an item: its id, or its old index when that is not unique."""
+    item_id = key[0]
+    if item_id is None or item_id in ambiguous:
+        return old_at[key]
+    return item_id
 
 
 def _labels(

@@ -331,6 +331,91 @@ def test_a_removal_at_the_same_index_as_an_edit_is_still_counted():
     assert diff.summary() == "1 added, 1 edited, 1 removed"
 
 
+# --- order of matched items ---------------------------------------------------------
+
+
+def test_swapped_messages_are_reported_as_a_change_of_order():
+    old = {"messages": [human("h1", "hi"), ai("a1", "hello")]}
+    new = {"messages": [ai("a1", "hello"), human("h1", "hi")]}
+    diff = diff_states(old, new)
+    assert not diff.is_empty
+    assert brief(diff.entries) == [("changed", "messages[order]")]
+    (entry,) = diff.entries
+    assert (entry.path, entry.order) == (("messages",), True)
+    assert (entry.old, entry.new) == (["h1", "a1"], ["a1", "h1"])
+    assert diff.counts() == {"changed": 1}
+    assert diff.summary() == "1 changed"
+    assert [inside for _, inside in diff.outline()] == [False]
+    assert render_diff_text(diff) == '~ messages[order]: ["h1","a1"] -> ["a1","h1"]'
+    assert json.loads(json.dumps(diff.to_json()))["entries"] == [
+        {
+            "kind": "changed",
+            "path": ["messages"],
+            "path_text": "messages[order]",
+            "order": True,
+            "old": ["h1", "a1"],
+            "new": ["a1", "h1"],
+        }
+    ]
+
+
+def test_the_order_entry_lists_only_kept_messages_and_comes_before_the_other_changes():
+    old = {"messages": [human("h1", "hi"), ai("a1", "hello"), human("h2", "bye"), ai("x", "x")]}
+    new = {
+        "messages": [human("h2", "BYE"), human("h0", "new"), human("h1", "hi"), ai("a1", "hello")]
+    }
+    diff = diff_states(old, new)
+    assert brief(diff.entries) == [
+        ("changed", "messages[order]"),
+        ("edited", "messages[id=h2]"),
+        ("changed", "messages[id=h2].content"),
+        ("removed", "messages[id=x]"),
+        ("added", "messages[id=h0]"),
+    ]
+    assert (diff.entries[0].old, diff.entries[0].new) == (["h1", "a1", "h2"], ["h2", "h1", "a1"])
+    assert diff.summary() == "1 added, 1 edited, 1 removed, 1 changed"
+    assert not any(entry.order for entry in diff.entries[1:])
+
+
+def test_moving_one_message_in_a_long_conversation_is_one_order_entry():
+    old = {"messages": [human(f"m{i}", f"turn {i}") for i in range(50)]}
+    new = copy.deepcopy(old)
+    new["messages"].insert(10, new["messages"].pop(40))
+    diff = diff_states(old, new)
+    assert brief(diff.entries) == [("changed", "messages[order]")]
+    assert diff.entries[0].new[9:12] == ["m9", "m40", "m10"]
+
+
+def test_reordered_tool_calls_are_an_order_change_inside_the_edited_message():
+    old = {"messages": [ai("a1", "", [call("c1", "weather", city="Oslo"), call("c2", "clock")])]}
+    new = {"messages": [ai("a1", "", [call("c2", "clock"), call("c1", "weather", city="Oslo")])]}
+    diff = diff_states(old, new)
+    assert brief(diff.entries) == [
+        ("edited", "messages[id=a1]"),
+        ("changed", "messages[id=a1].tool_calls[order]"),
+    ]
+    order = diff.entries[1]
+    assert order.path == ("messages", 0, "tool_calls")
+    assert (order.old, order.new) == (["c1", "c2"], ["c2", "c1"])
+    assert [inside for _, inside in diff.outline()] == [False, True]
+    assert diff.summary() == "1 edited"
+
+
+def test_the_order_entry_names_messages_without_a_unique_id_by_their_old_index():
+    old = {"messages": [human("h1", "hi"), ai(None, "a"), human("d", "one"), human("d", "two")]}
+    new = {"messages": [ai(None, "a"), human("h1", "hi"), human("d", "one"), human("d", "two")]}
+    diff = diff_states(old, new)
+    assert brief(diff.entries) == [("changed", "messages[order]")]
+    assert (diff.entries[0].old, diff.entries[0].new) == (["h1", 1, 2, 3], [1, "h1", 2, 3])
+
+
+def test_a_message_list_at_the_root_shows_its_order_entry_as_root():
+    diff = diff_states(
+        [human("h1", "hi"), human("h2", "yo")], [human("h2", "yo"), human("h1", "hi")]
+    )
+    assert brief(diff.entries) == [("changed", "(root)[order]")]
+
+
 # --- text diffs ---------------------------------------------------------------------
 
 
