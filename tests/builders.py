@@ -597,25 +597,98 @@ class BigThreadDb:
     bytes_per_checkpoint: int
 
 
-def _filler_text(size: int) -> str:
-    rng = random.Random(1200)
-    words = ["agent", "token", "state", "graph", "node", "tool", "memory", "retry", "draft"]
-    text = " ".join(rng.choice(words) for _ in range(size // 5 + 1))
+_TURN = ("human", "tool_call", "tool", "answer")
+"""The messages of one agent turn, in order: question, tool call, tool result, answer."""
+
+_TURN_WEIGHTS = {"human": 0.4, "tool_call": 0.4, "tool": 2.0, "answer": 1.2}
+"""Each message's share of the average message size: tool results are the big ones."""
+
+_MESSAGE_BYTES = 800
+"""Typical serialized size of one message, which sets how many messages a state keeps."""
+
+_CORPUS_SLACK = 65_536
+"""Range of random offsets (at a word start) that message texts are sliced from."""
+
+_CORPUS_WORDS = ("agent", "token", "state", "graph", "node", "tool", "memory", "retry", "draft")
+
+
+def _corpus(size: int, rng: random.Random) -> str:
+    """``size`` characters of varied words, to slice message texts from."""
+    text = " ".join(rng.choices(_CORPUS_WORDS, k=size // 5 + 1))
     return text[:size]
 
 
+def _message_windows(checkpoints: int, window: int) -> list[tuple[int, int]]:
+    """``(first, end)`` message indexes of each checkpoint's state: one new message per
+    checkpoint; past ``window`` messages the oldest are trimmed, from a question on when
+    the window holds whole turns (like ``trim_messages(start_on="human")``)."""
+    spans = []
+    for end in range(1, checkpoints + 1):
+        first = max(0, end - window)
+        if window >= len(_TURN):
+            first = -(-first // len(_TURN)) * len(_TURN)
+        spans.append((first, end))
+    return spans
+
+
+def _turn_message(index: int, text: str) -> BaseMessage:
+    """The ``index``-th message of the conversation, as a real LangChain message."""
+    turn, role = divmod(index, len(_TURN))
+    call_id = f"call_{turn:08d}"
+    usage = {"input_tokens": 900 + index, "output_tokens": 60, "total_tokens": 960 + index}
+    if _TURN[role] == "human":
+        return HumanMessage(text, id=f"human-{index:06d}")
+    if _TURN[role] == "tool_call":
+        return AIMessage(
+            text,
+            id=f"run-{index:06d}",
+            tool_calls=[{"name": "search", "args": {"query": f"turn {turn}"}, "id": call_id}],
+            response_metadata={"model_name": "scripted", "finish_reason": "tool_calls"},
+            usage_metadata=usage,
+        )
+    if _TURN[role] == "tool":
+        return ToolMessage(text, id=f"tool-{index:06d}", tool_call_id=call_id, name="search")
+    return AIMessage(
+        text,
+        id=f"run-{index:06d}",
+        response_metadata={"model_name": "scripted", "finish_reason": "stop"},
+        usage_metadata=usage,
+    )
+
+
 def build_big_thread_db(path: Path, checkpoints: int = 1200, total_mb: int = 125) -> BigThreadDb:
-    """One long thread whose checkpoint states add up to about ``total_mb`` MB."""
+    """One long agent conversation whose checkpoint states add up to about ``total_mb`` MB.
+
+    Each checkpoint adds one message (question, tool call, tool result, answer, ...) to
+    ``messages``, written by ``SqliteSaver.put`` as real LangChain message objects, so
+    ``SqliteSaver.list`` pays what it pays on a real agent's thread. Once a state holds
+    about ``bytes_per_checkpoint`` of messages (reached within the first eighth of the
+    thread) the oldest turns are trimmed, as long-running agents do. Message sizes are
+    calibrated so the states total about ``total_mb``.
+    """
     size = total_mb * 1024 * 1024 // checkpoints
-    filler = _filler_text(size)
+    window = max(len(_TURN), min(size // _MESSAGE_BYTES, checkpoints // 8))
+    spans = _message_windows(checkpoints, window)
+    average = total_mb * 1024 * 1024 / sum(end - first for first, end in spans)
     thread_id = "big-thread"
     ids = []
     with _fast_saver(path) as saver:
+        overhead = {
+            kind: len(saver.serde.dumps_typed(_turn_message(role, ""))[1])
+            for role, kind in enumerate(_TURN)
+        }
+        lengths = [max(16, round(average * _TURN_WEIGHTS[kind]) - overhead[kind]) for kind in _TURN]
+        rng = random.Random(1200)
+        corpus = _corpus(max(lengths) + 2 * _CORPUS_SLACK, rng)
+        messages = []
+        for index in range(checkpoints):
+            start = corpus.find(" ", rng.randrange(_CORPUS_SLACK)) + 1
+            length = lengths[index % len(_TURN)]
+            messages.append(_turn_message(index, corpus[start : start + length]))
         config: dict[str, Any] = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
         previous = empty_checkpoint()
-        for step in range(checkpoints):
-            header = f"revision {step}\n"
-            values = {"document": header + filler[len(header) :], "revision": step}
+        for step, (first, end) in enumerate(spans):
+            values = {"messages": messages[first:end]}
             config, previous = _put_step(saver, config, previous, values, step, "loop")
             ids.append(config["configurable"]["checkpoint_id"])
     return BigThreadDb(path, thread_id, tuple(ids), size)
