@@ -17,7 +17,13 @@ from pathlib import Path
 
 import platformdirs
 import pytest
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    ToolMessage,
+)
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
@@ -415,7 +421,7 @@ def test_many_threads_builder_writes_real_checkpoints(tmp_path: Path):
     assert latest.parent_config is not None
 
 
-def test_big_thread_builder_chains_checkpoints_of_the_requested_size(tmp_path: Path):
+def test_big_thread_builder_chains_checkpoints_of_a_growing_conversation(tmp_path: Path):
     built = build_big_thread_db(tmp_path / "big.sqlite", checkpoints=12, total_mb=1)
     with read_saver(built.path) as saver:
         tuples = list(saver.list(thread_config(built.thread_id)))
@@ -427,9 +433,16 @@ def test_big_thread_builder_chains_checkpoints_of_the_requested_size(tmp_path: P
             newer.parent_config["configurable"]["checkpoint_id"]
             == older.config["configurable"]["checkpoint_id"]
         )
-    document = tuples[0].checkpoint["channel_values"]["document"]
-    assert document.startswith("revision 11\n")
-    assert len(document) == built.bytes_per_checkpoint
+    states = [t.checkpoint["channel_values"]["messages"] for t in reversed(tuples)]
+    assert all(isinstance(m, BaseMessage) for messages in states for m in messages)
+    turn = states[3]
+    assert [m.type for m in turn] == ["human", "ai", "tool", "ai"]
+    assert turn[1].tool_calls[0]["id"] == turn[2].tool_call_id
+    for older, newer in itertools.pairwise(states):
+        assert newer[-1].id not in {m.id for m in older}
+    with sqlite3.connect(built.path) as conn:
+        total = conn.execute("SELECT SUM(LENGTH(checkpoint)) FROM checkpoints").fetchone()[0]
+    assert 0.5 * 2**20 < total < 1.5 * 2**20
 
 
 @pytest.mark.skipif(
