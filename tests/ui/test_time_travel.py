@@ -41,6 +41,7 @@ from typing_extensions import TypedDict
 
 from desktop.core.graphs import LoadedGraph
 from desktop.ui.actions import NO_GRAPH_TIP
+from desktop.ui.app import pin_bools_if_emit_drops_them
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import HEAD_RUN_TEXT, MainWindow
 from desktop.ui.models.threads import ThreadListModel
@@ -52,6 +53,12 @@ from tests.ui.test_live_run import stored_keys, timeline_keys
 
 TIMEOUT = 20_000
 DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(autouse=True)
+def bools_survive_emits(qapp) -> None:
+    """Pin ``True``/``False`` as ``run_app`` does: this PySide6 drops a reference per emit."""
+    pin_bools_if_emit_drops_them()
 
 
 # -- graphs and databases --------------------------------------------------------------
