@@ -84,6 +84,13 @@ DEFAULT_SIZE = QSize(1280, 800)
 DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
 _FILE_FILTER = "Checkpoint databases (*.db *.sqlite *.sqlite3 *.db3);;All files (*)"
 HEAD_RUN_TEXT = "Next run continues from the thread's head"
+RUN_NOUNS = {
+    REPLAY: "Replay",
+    RESUME: "Resumed run",
+    CONTINUE: "Continued run",
+    FORK: "Fork",
+}
+"""How the end of a run names what ran (a plain run, or one from a past checkpoint: "Run")."""
 
 
 def checkpoint_label(meta: CheckpointMeta) -> str:
@@ -544,6 +551,7 @@ class MainWindow(QMainWindow):
     def _run_started(self, thread_id: str) -> None:
         self._run_failure = ""
         self._run_pause = ""
+        self._fork_text = ""
         title, status = self._describe_start(self.controller.runs.request, thread_id)
         self.stream_view.begin_run(title)
         self.stream_view.tabs.setCurrentWidget(self.stream_view.output)
@@ -596,8 +604,12 @@ class MainWindow(QMainWindow):
         self._run_pause = summarize(first, 120) if first is not None else ""
 
     def _run_finished(self, thread_id: str, outcome: str) -> None:
+        request = self.controller.runs.request
+        what = RUN_NOUNS.get(request.kind, "Run") if request is not None else "Run"
+        if request is not None and request.kind == FORK and self._fork_text:
+            what = "Run after the fork"
         if outcome == FINISHED:
-            text, tone = f"Run finished on {thread_id}", ""
+            text, tone = f"{what} finished on {thread_id}", ""
         elif outcome == INTERRUPTED:
             asked = f": {self._run_pause}" if self._run_pause else ""
             text, tone = f"Paused at an interrupt, waiting for input{asked}", "interrupt"
@@ -607,10 +619,10 @@ class MainWindow(QMainWindow):
         elif outcome == FORKED:
             text, tone = f"Forked {thread_id}: {self._fork_text}", ""
         elif outcome == STOPPED:
-            text, tone = "Run stopped; the thread keeps every finished step", "stopped"
+            text, tone = f"{what} stopped; the thread keeps every finished step", "stopped"
         else:
             assert outcome == FAILED
-            text, tone = f"Run failed: {self._run_failure or 'unknown error'}", "error"
+            text, tone = f"{what} failed: {self._run_failure or 'unknown error'}", "error"
         self.stream_view.end_run(text, tone)
         self._set_run_status(text, tone)
 

@@ -46,7 +46,7 @@ from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import HEAD_RUN_TEXT, MainWindow
 from desktop.ui.models.threads import ThreadListModel
 from desktop.ui.models.timeline import TimelineModel
-from desktop.ui.run_controller import FINISHED, FORKED, INTERRUPTED, PAUSED
+from desktop.ui.run_controller import FINISHED, FORKED, INTERRUPTED, PAUSED, STOPPED
 from desktop.ui.widgets.timeline_view import HEAD_TAG, NEXT_RUN_TAG, row_tag
 from tests.builders import open_saver, read_saver, thread_config
 from tests.ui.test_live_run import stored_keys, timeline_keys
@@ -331,6 +331,7 @@ def test_fork_from_the_context_menu_and_continue_after_it(
     assert parent_id(final) == checkpoint_id(fork)
     assert window.controller.selected_key == snapshot_key(fork), "the fork stays selected"
     assert "Fork of math from step 2" in window.stream_view.output_text()
+    assert window.run_status_label.text() == "Run after the fork finished on math"
 
 
 # -- replay ----------------------------------------------------------------------------
@@ -368,6 +369,40 @@ def test_replay_from_the_keyboard_reruns_only_later_nodes(
     assert branches[0].parent().data(TimelineModel.KeyRole) == snapshot_key(after_double)
     output = window.stream_view.output_text()
     assert "Replay of math from step 1 · …" in output
+    assert window.run_status_label.text() == "Replay finished on math"
+
+
+def test_stop_a_replay_and_the_thread_offers_continue(
+    qtbot, window: MainWindow, settle, monkeypatch
+) -> None:
+    settle(window.controller.open_demo)
+    monkeypatch.setenv("REWIND_DEMO_TOKEN_DELAY", "0.05")
+    window.controller.graph_options = GraphOptions(graph="demo")
+    settle(window.controller.attach_graph)
+    settle(lambda: window.controller.select_thread("demo-calculator"))
+    activate(qtbot, window)
+    timeline = window.controller.timeline
+    first_step = next(m for m in timeline.by_key.values() if m.step == 0 and not m.checkpoint_ns)
+    click_row(qtbot, window, settle, first_step.key)
+
+    runs = window.controller.runs
+    qtbot.mouseClick(toolbar_button(window, window.time_travel.replay), Qt.MouseButton.LeftButton)
+    assert runs.is_running and window.run_panel.stop_button.isEnabled()
+    assert not window.time_travel.fork.isEnabled(), "one run at a time"
+    qtbot.waitUntil(lambda: window.stream_view.token_count >= 2, timeout=TIMEOUT)
+    stop = window.run_panel.stop_button
+    outcome = wait_run(qtbot, window, lambda: qtbot.mouseClick(stop, Qt.MouseButton.LeftButton))
+
+    assert outcome == STOPPED
+    assert window.run_status_label.text() == "Replay stopped; the thread keeps every finished step"
+    stopped = latest(runs.graph, window.controller.path, "demo-calculator")
+    assert stopped.next == ("agent",)
+    assert window.resume_panel.isVisible() and window.resume_panel.condition == "crashed"
+    assert window.time_travel.resume.isEnabled()
+    assert window.time_travel.resume.text() == "Continue stopped run"
+    threads = window.controller.threads_model
+    row = threads.index(threads.row_of("demo-calculator"), 0)
+    assert row.data(ThreadListModel.RunStateRole) == "unfinished"
 
 
 # -- resume ----------------------------------------------------------------------------
@@ -526,6 +561,7 @@ def test_continue_a_killed_run_in_one_click(
     )
 
     assert outcome == FINISHED
+    assert window.run_status_label.text() == "Continued run finished on crash"
     ran = log.read_text().split()
     assert ran.count("a") == 1 and ran.count("fast") == 1, "finished tasks were not re-run"
     assert ran.count("slow") == 2 and ran.count("end") == 1
