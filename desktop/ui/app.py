@@ -98,14 +98,15 @@ QLabel#nextRunLabel[pinned="true"] {
 }
 QPushButton#backToHead { padding: 3px 10px; }
 QToolButton#breakpointsButton {
-    padding: 3px 10px; border: 1px solid #d0d7de; border-radius: 6px; background: #ffffff;
+    padding: 3px 20px 3px 10px; border: 1px solid #d0d7de; border-radius: 6px;
+    background: #ffffff;
 }
 QToolButton#breakpointsButton:hover { background: #f3f4f6; }
 QToolButton#breakpointsButton:disabled { color: #8c959f; background: #f6f8fa; }
 QToolButton#breakpointsButton[active="true"] {
-    color: #a40e26; border-color: #ff8182; background: #ffebe9; font-weight: 600;
+    color: #a40e26; border-color: #ff8182; background: #ffebe9;
 }
-QToolButton#breakpointsButton::menu-indicator { subcontrol-position: right center; right: 4px; }
+QToolButton#breakpointsButton::menu-indicator { subcontrol-position: right center; right: 6px; }
 QMenu#breakpointsPopup { padding: 0; }
 """
 

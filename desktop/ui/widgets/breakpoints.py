@@ -193,6 +193,7 @@ class BreakpointsButton(QToolButton):
         self.setProperty("active", bool(count))
         self.style().unpolish(self)
         self.style().polish(self)
+        self.updateGeometry()
         self.setEnabled(bool(widget.nodes()))
         self.setToolTip(widget.summary.text())
 
