@@ -3,6 +3,10 @@
 Each one loads the user's graph, attaches Rewind's ``AsyncSqliteSaver`` on the database
 and calls the same :mod:`desktop.core.runner` function the window calls. Streamed parts
 are printed as they arrive, one JSON object per line. No Qt is imported.
+
+A checkpoint is named like ``rewind diff`` names it: its id or a unique prefix, in any
+namespace listed by ``rewind history``; it is looked up read-only first. Only ``run``
+with an input creates a missing database; ``status`` only reads.
 """
 
 from __future__ import annotations
@@ -12,9 +16,14 @@ import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from desktop.core.errors import RewindError
+
+if TYPE_CHECKING:
+    from desktop.core.graphs import LoadedGraph
+    from desktop.core.model import CheckpointMeta
 
 
 def _emit(value: Any) -> None:
@@ -22,14 +31,33 @@ def _emit(value: Any) -> None:
     sys.stdout.flush()
 
 
-def _load(args: argparse.Namespace):
+def _load(args: argparse.Namespace) -> LoadedGraph:
     from desktop.core.graphs import load_graph
 
-    if not args.graph and not args.config:
-        raise RewindError("name the graph to run with --graph SPEC or --config langgraph.json")
-    if args.graph and args.config:
-        raise RewindError("give either --graph or --config, not both")
-    return load_graph(args.graph, config_path=args.config, graph_id=args.graph_id)
+    config = Path(args.config).expanduser() if args.config else None
+    return load_graph(args.graph, config_path=config, graph_id=args.graph_id)
+
+
+def _checkpoint(args: argparse.Namespace, *, runs: bool) -> CheckpointMeta:
+    """The checkpoint ``--checkpoint`` names (id or unique prefix), read-only.
+
+    LangGraph runs a thread only from a root checkpoint: with ``runs``, a subgraph
+    checkpoint is refused, naming the root checkpoint its step ran from.
+    """
+    from desktop.core.inspect import find_checkpoint
+    from desktop.core.sources import open_source
+
+    with open_source(args.path) as source:
+        meta = find_checkpoint(source.history(args.thread), args.checkpoint)
+    if runs and meta.checkpoint_ns:
+        parents = meta.metadata.get("parents")
+        root = parents.get("") if isinstance(parents, dict) else None
+        hint = f"; run from root checkpoint {root} instead" if root else ""
+        raise RewindError(
+            f"Checkpoint {meta.checkpoint_id} is inside subgraph {meta.checkpoint_ns!r}: "
+            f"LangGraph runs a thread only from a root checkpoint{hint}"
+        )
+    return meta
 
 
 def _modes(text: str | None) -> tuple[str, ...]:
@@ -64,15 +92,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     """``rewind run``: a new turn (``--input``), or continue from ``--checkpoint``."""
     from desktop.core.runner import make_input, run
 
-    graph = _load(args)
     graph_input = make_input(args.input, args.input_json)
+    checkpoint = _checkpoint(args, runs=True).checkpoint_id if args.checkpoint else None
+    graph = _load(args)
     return _stream(
         run(
             graph,
             args.path,
             args.thread,
             graph_input,
-            checkpoint_id=args.checkpoint,
+            checkpoint_id=checkpoint,
             stream_modes=_modes(args.stream_mode),
             interrupt_before=_nodes(args.interrupt_before),
             interrupt_after=_nodes(args.interrupt_after),
@@ -84,11 +113,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
     """``rewind replay``: re-run from a past checkpoint as a new branch."""
     from desktop.core.runner import replay
 
+    checkpoint = _checkpoint(args, runs=True).checkpoint_id
     graph = _load(args)
     return _stream(
-        replay(
-            graph, args.path, args.thread, args.checkpoint, stream_modes=_modes(args.stream_mode)
-        )
+        replay(graph, args.path, args.thread, checkpoint, stream_modes=_modes(args.stream_mode))
     )
 
 
@@ -107,15 +135,24 @@ def cmd_fork(args: argparse.Namespace) -> int:
     """``rewind fork``: write a new checkpoint with edited values; runs nothing."""
     from desktop.core.runner import fork
 
-    graph = _load(args)
     try:
         values = json.loads(args.values)
     except json.JSONDecodeError as exc:
         raise RewindError(
             f"--values is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
+    meta = _checkpoint(args, runs=False)
+    graph = _load(args)
     new_id = asyncio.run(
-        fork(graph, args.path, args.thread, args.checkpoint, values, as_node=args.as_node)
+        fork(
+            graph,
+            args.path,
+            args.thread,
+            meta.checkpoint_id,
+            values,
+            as_node=args.as_node,
+            checkpoint_ns=meta.checkpoint_ns,
+        )
     )
     _emit({"checkpoint_id": new_id})
     return 0
@@ -140,7 +177,9 @@ def parse_value(text: str) -> Any:
 
 
 def _common(parser: argparse.ArgumentParser, *, streams: bool = True) -> None:
-    parser.add_argument("path", help="SQLite checkpoint database (created if missing)")
+    parser.add_argument(
+        "path", help="SQLite checkpoint database (only `run --input` creates a missing one)"
+    )
     source = parser.add_argument_group("graph (one of)")
     source.add_argument("--graph", metavar="SPEC", help="package.module:attr, file.py:attr or demo")
     source.add_argument("--config", metavar="FILE", help="langgraph.json of the project")
@@ -162,7 +201,9 @@ def add_run_commands(sub: argparse._SubParsersAction) -> None:
     given.add_argument("--input", metavar="TEXT", help="send TEXT as a user message")
     given.add_argument("--input-json", metavar="JSON", help="send this JSON value as the input")
     run.add_argument(
-        "--checkpoint", metavar="ID", help="start from this checkpoint (no input: continue it)"
+        "--checkpoint",
+        metavar="ID",
+        help="start from this checkpoint, id or unique prefix (no input: continue it)",
     )
     run.add_argument("--interrupt-before", metavar="N1,N2", help="pause before these nodes")
     run.add_argument("--interrupt-after", metavar="N1,N2", help="pause after these nodes")
@@ -170,7 +211,7 @@ def add_run_commands(sub: argparse._SubParsersAction) -> None:
 
     replay = sub.add_parser("replay", help="re-run from a past checkpoint as a new branch")
     _common(replay)
-    replay.add_argument("--checkpoint", required=True, metavar="ID")
+    replay.add_argument("--checkpoint", required=True, metavar="ID", help="id or unique prefix")
     replay.set_defaults(func=cmd_replay)
 
     resume = sub.add_parser(
@@ -187,7 +228,9 @@ def add_run_commands(sub: argparse._SubParsersAction) -> None:
 
     fork = sub.add_parser("fork", help="write a new checkpoint with edited values (runs nothing)")
     _common(fork, streams=False)
-    fork.add_argument("--checkpoint", required=True, metavar="ID")
+    fork.add_argument(
+        "--checkpoint", required=True, metavar="ID", help="id or unique prefix, any namespace"
+    )
     fork.add_argument("--values", required=True, metavar="JSON", help="state update, a JSON object")
     fork.add_argument("--as-node", metavar="NODE", help="apply the update as if NODE returned it")
     fork.set_defaults(func=cmd_fork)

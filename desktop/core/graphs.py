@@ -44,6 +44,7 @@ _DEMO_MODULE = "desktop.core.demo.agent"
 _DEMO_FACTORY = "build_demo_graph"
 _DEFAULT_PREGEL_NAME = "LangGraph"
 _SPEC_FORMS = "package.module:attr, path/to/file.py:attr or demo"
+_LIBRARY_FOLDERS = frozenset({"site-packages", "dist-packages"})
 
 TypeKey = tuple[str, str]
 """A class named as (module, qualified name), the form msgpack allowlists use."""
@@ -55,6 +56,8 @@ class LoadedGraph:
 
     ``graph`` is compiled without Rewind's checkpointer; :meth:`bind` attaches one.
     ``builder`` is kept when the user exported an uncompiled ``StateGraph``.
+    ``project_paths`` is the spec file's folder, the ``langgraph.json`` folder or the
+    top package of a ``package.module`` spec.
     """
 
     graph: Pregel
@@ -63,6 +66,8 @@ class LoadedGraph:
     builder: StateGraph | None = None
     graph_id: str | None = None
     config_path: Path | None = None
+    project_paths: tuple[Path, ...] = ()
+    """Where the user's code lives (folders, or a lone module file): its classes revive."""
 
     @classmethod
     def from_object(cls, obj: Any, *, spec: str, name: str | None = None) -> LoadedGraph:
@@ -92,11 +97,14 @@ class LoadedGraph:
 
     @property
     def msgpack_allowlist(self) -> frozenset[TypeKey]:
-        """Classes named by the state schemas (of the graph and its subgraphs).
+        """Classes a checkpoint of this graph may revive as themselves.
 
-        Checkpoints store pydantic models, dataclasses and enums as records that name
-        their class; only classes listed here (plus LangGraph's own safe types) are
-        revived when Rewind reads the thread back to continue it.
+        Checkpoints store pydantic models, dataclasses, enums and named tuples as records
+        that name their class. Revived are LangGraph's own safe types plus the classes
+        named by the state schemas (of the graph and its subgraphs) and those defined in
+        the user's project modules (:attr:`project_paths`), which nodes may keep anywhere
+        in the state (a ``dict`` or ``Any`` field); classes of installed libraries come
+        back as plain data.
         """
         found: set[TypeKey] = set()
         seen: set[int] = set()
@@ -109,6 +117,7 @@ class LoadedGraph:
                     except Exception:
                         continue
                     _collect_types(hint, found, seen)
+        found.update(_project_types(self.project_paths))
         return frozenset(found)
 
     def bind(self, checkpointer: BaseCheckpointSaver, store: BaseStore | None = None) -> Pregel:
@@ -141,12 +150,16 @@ def load_graph(
     """
     if config_path is not None:
         if spec is not None:
-            raise GraphLoadError("Give either a graph spec or a langgraph.json, not both")
+            raise GraphLoadError(
+                "Give either a graph spec (--graph) or a langgraph.json (--config), not both"
+            )
         return _load_from_config(Path(config_path), graph_id)
     if graph_id is not None:
         raise GraphLoadError("A graph id can only be used with a langgraph.json")
     if not spec or not spec.strip():
-        raise GraphLoadError(f"No graph given: name one as {_SPEC_FORMS}")
+        raise GraphLoadError(
+            f"No graph given: name one as {_SPEC_FORMS} (--graph), or a langgraph.json (--config)"
+        )
     spec = spec.strip()
     if spec == DEMO_SPEC:
         return _load_demo()
@@ -159,19 +172,34 @@ def _load_demo() -> LoadedGraph:
 
 
 def _load_spec(spec: str, *, base_dir: Path) -> LoadedGraph:
-    return LoadedGraph.from_object(_resolve_spec(spec, base_dir=base_dir), spec=spec)
+    value, project = _resolve_spec(spec, base_dir=base_dir)
+    loaded = LoadedGraph.from_object(value, spec=spec)
+    return dataclasses.replace(loaded, project_paths=(project,))
 
 
-def _resolve_spec(spec: str, *, base_dir: Path) -> Any:
+def _resolve_spec(spec: str, *, base_dir: Path) -> tuple[Any, Path]:
+    """The object a spec names and where the user's project lives."""
     location, sep, attr = spec.rpartition(":")
     if not sep or not location or not attr:
         raise GraphLoadError(f"Graph spec {spec!r} must look like {_SPEC_FORMS}")
     if _is_file_location(location):
-        module = _import_file((base_dir / location).resolve())
+        path = (base_dir / location).resolve()
+        module = _import_file(path)
+        project = path.parent
     else:
         _add_sys_path(base_dir)
         module = _import_module(location)
-    return _get_attr(module, location, attr)
+        project = _package_path(sys.modules[location.split(".")[0]])
+    return _get_attr(module, location, attr), project
+
+
+def _package_path(top: types.ModuleType) -> Path:
+    """The folder of a top-level package; for a lone module its folder, or the file itself
+    when that folder holds installed libraries."""
+    file = Path(os.path.abspath(top.__file__ or ""))
+    if hasattr(top, "__path__") or file.parent.name not in _LIBRARY_FOLDERS:
+        return file.parent
+    return file
 
 
 def _is_file_location(location: str) -> bool:
@@ -324,7 +352,13 @@ def _load_from_config(config_path: Path, graph_id: str | None) -> LoadedGraph:
     _add_dependencies(config.get("dependencies", []), base_dir, path)
     _load_env(config.get("env"), base_dir, path)
     loaded = _load_spec(entry, base_dir=base_dir)
-    return dataclasses.replace(loaded, name=graph_id, graph_id=graph_id, config_path=path)
+    return dataclasses.replace(
+        loaded,
+        name=graph_id,
+        graph_id=graph_id,
+        config_path=path,
+        project_paths=(base_dir, *loaded.project_paths),
+    )
 
 
 def _add_dependencies(dependencies: Any, base_dir: Path, config_path: Path) -> None:
@@ -432,3 +466,43 @@ def _field_hints(cls: type) -> dict[str, Any]:
         return typing.get_type_hints(cls, include_extras=True)
     except Exception:
         return dict(getattr(cls, "__annotations__", {}))
+
+
+def _project_types(paths: Iterable[Path]) -> set[TypeKey]:
+    """Pydantic models, dataclasses, enums and named tuples of the user's loaded modules.
+
+    A module is the user's when its file lies under one of ``paths`` and not inside an
+    installed-library folder there (a project's own ``.venv``).
+    """
+    roots = [str(path) for path in paths]
+    found: set[TypeKey] = set()
+    if not roots:
+        return found
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and _is_project_file(os.path.abspath(file), roots):
+            for value in list(vars(module).values()):
+                if isinstance(value, type) and value.__module__ == name and _is_record(value):
+                    found.add((name, value.__qualname__))
+    return found
+
+
+def _is_project_file(file: str, roots: list[str]) -> bool:
+    return any(_is_inside(file, root) for root in roots)
+
+
+def _is_inside(file: str, root: str) -> bool:
+    if file == root:
+        return True
+    prefix = root.rstrip(os.sep) + os.sep
+    inside = Path(file[len(prefix) :]).parts
+    return file.startswith(prefix) and not _LIBRARY_FOLDERS.intersection(inside)
+
+
+def _is_record(cls: type) -> bool:
+    """True for the classes LangGraph stores as records naming their class."""
+    return (
+        issubclass(cls, (BaseModel, enum.Enum))
+        or dataclasses.is_dataclass(cls)
+        or (issubclass(cls, tuple) and hasattr(cls, "_fields"))
+    )

@@ -14,14 +14,16 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
+from urllib.parse import quote
 
 import aiosqlite
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import CheckpointTuple
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.pregel import Pregel
@@ -31,6 +33,10 @@ from langgraph.types import Command, StateSnapshot
 from desktop.core.decode import to_jsonable
 from desktop.core.errors import NotFoundError, RewindError, SourceError
 from desktop.core.graphs import LoadedGraph, TypeKey, error_line
+
+SaverMode = Literal["read", "write", "create"]
+"""How :func:`saver_for` opens a path: read-only, for writing an existing database, or
+for writing one that may not exist yet (a new run)."""
 
 STREAM_MODES: Final = ("values", "updates", "messages", "custom", "checkpoints", "tasks", "debug")
 DEFAULT_MODES: Final = ("messages", "updates", "custom", "tasks", "checkpoints")
@@ -74,15 +80,18 @@ def strict_serializer(allowed_types: Iterable[TypeKey] = ()) -> JsonPlusSerializ
 
 @contextlib.asynccontextmanager
 async def open_saver(
-    db_path: str | Path, *, allowed_types: Iterable[TypeKey] = ()
+    db_path: str | Path, *, allowed_types: Iterable[TypeKey] = (), create: bool = True
 ) -> AsyncIterator[RewindSaver]:
     """Open ``db_path`` for writing: a set-up ``AsyncSqliteSaver`` with its store.
 
     Must be entered inside the running event loop that will use it. Pass
     ``LoadedGraph.msgpack_allowlist`` as ``allowed_types`` so the graph's own state
-    classes revive when a thread is continued.
+    classes revive when a thread is continued. With ``create=False`` a missing file is
+    refused (:class:`SourceError`) instead of created.
     """
     path = Path(db_path)
+    if not create:
+        _require_file(path)
     if not path.parent.is_dir():
         raise SourceError(f"Cannot create {path}: folder {path.parent} does not exist")
     async with contextlib.AsyncExitStack() as stack:
@@ -100,6 +109,43 @@ async def open_saver(
         except sqlite3.DatabaseError as exc:
             raise SourceError(f"{path} is not a usable checkpoint database: {exc}") from exc
         yield saver
+
+
+@contextlib.asynccontextmanager
+async def open_read_saver(
+    db_path: str | Path, *, allowed_types: Iterable[TypeKey] = ()
+) -> AsyncIterator[AsyncSqliteSaver]:
+    """An ``AsyncSqliteSaver`` on a read-only connection to ``db_path``.
+
+    For questions (a thread's status, the node a fork is credited to): the connection
+    is opened with ``mode=ro`` and ``setup()`` never runs, so the file stays byte for
+    byte as it was. A missing file, a file that is not SQLite and a database without
+    checkpoint tables are refused with a one-line :class:`SourceError`.
+    """
+    path = Path(db_path)
+    _require_file(path)
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            conn = await stack.enter_async_context(aiosqlite.connect(uri, uri=True))
+            async with conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'"
+            ) as cursor:
+                has_checkpoints = await cursor.fetchone() is not None
+        except sqlite3.DatabaseError as exc:
+            raise SourceError(f"{path} is not a readable SQLite database ({exc})") from exc
+        if not has_checkpoints:
+            raise SourceError(f"{path} has no LangGraph checkpoint tables")
+        saver = AsyncSqliteSaver(conn, serde=strict_serializer(allowed_types))
+        saver.is_setup = True
+        yield saver
+
+
+def _require_file(path: Path) -> None:
+    if not path.exists():
+        raise SourceError(f"{path}: no such file")
+    if path.is_dir():
+        raise SourceError(f"{path} is a directory, not a checkpoint database file")
 
 
 async def stop_store_batching(store: AsyncSqliteStore) -> None:
@@ -219,7 +265,8 @@ async def run(
     """Run the graph on a thread and stream what happens.
 
     ``target`` is an open saver (from :func:`open_saver`) or a database path, opened
-    for the duration of the run. ``input=None`` continues the thread from its latest
+    for the duration of the run; only a new turn (an input, no ``checkpoint_id``) may
+    create a missing database. ``input=None`` continues the thread from its latest
     checkpoint, or from ``checkpoint_id`` when given (a replay); an input with a
     ``checkpoint_id`` starts a new branch from that checkpoint. A failing graph
     raises :class:`RunError` after everything streamed before the failure.
@@ -227,8 +274,9 @@ async def run(
     modes = _check_modes(stream_modes)
     _check_nodes(graph, interrupt_before, "interrupt_before")
     _check_nodes(graph, interrupt_after, "interrupt_after")
-    async with saver_for(graph, target) as saver:
-        config = _config(thread_id, checkpoint_id)
+    mode: SaverMode = "create" if input is not None and checkpoint_id is None else "write"
+    async with saver_for(graph, target, mode=mode) as saver:
+        config = checkpoint_config(thread_id, checkpoint_id)
         if checkpoint_id is not None:
             await _require_checkpoint(saver, config)
         elif input is None:
@@ -282,7 +330,7 @@ async def resume(
         bound = graph.bind(saver, _store(saver))
         status = await _thread_status(bound, saver, thread_id)
         command = _resume_input(status, value)
-        async for event in _stream(bound, command, _config(thread_id), modes):
+        async for event in _stream(bound, command, checkpoint_config(thread_id), modes):
             yield event
 
 
@@ -306,7 +354,7 @@ async def fork(
             f"Fork values must be a JSON object of state keys, not {type(values).__name__}"
         )
     async with saver_for(graph, target) as saver:
-        config = _config(thread_id, checkpoint_id, checkpoint_ns)
+        config = checkpoint_config(thread_id, checkpoint_id, checkpoint_ns)
         await _require_checkpoint(saver, config)
         if not checkpoint_ns:
             _check_state_keys(graph, values)
@@ -321,41 +369,86 @@ async def fork(
 async def thread_status(
     graph: LoadedGraph, target: AsyncSqliteSaver | str | Path, thread_id: str
 ) -> ThreadStatus:
-    """Next nodes, pending interrupts and failed tasks of a thread's latest checkpoint."""
-    async with saver_for(graph, target) as saver:
+    """Next nodes, pending interrupts and failed tasks of a thread's latest checkpoint.
+
+    A path is opened read-only (:func:`open_read_saver`): asking never changes the file.
+    """
+    async with saver_for(graph, target, mode="read") as saver:
         return await _thread_status(graph.bind(saver, _store(saver)), saver, thread_id)
 
 
 @contextlib.asynccontextmanager
 async def saver_for(
-    graph: LoadedGraph, target: AsyncSqliteSaver | str | Path
+    graph: LoadedGraph, target: AsyncSqliteSaver | str | Path, *, mode: SaverMode = "write"
 ) -> AsyncIterator[AsyncSqliteSaver]:
-    """``target`` itself when it is an open saver, else a saver opened on that path."""
+    """``target`` itself when it is an open saver, else a saver opened on that path.
+
+    ``mode`` says how a path is opened: ``"read"`` read-only (:func:`open_read_saver`),
+    ``"write"`` for writing an existing database, ``"create"`` for writing one that may
+    not exist yet.
+    """
     if isinstance(target, AsyncSqliteSaver):
         yield target
         return
-    async with open_saver(target, allowed_types=graph.msgpack_allowlist) as saver:
+    allowed = graph.msgpack_allowlist
+    if mode == "read":
+        async with open_read_saver(target, allowed_types=allowed) as reader:
+            yield reader
+        return
+    async with open_saver(target, allowed_types=allowed, create=mode == "create") as saver:
         yield saver
+
+
+def checkpoint_config(
+    thread_id: str, checkpoint_id: str | None = None, checkpoint_ns: str = ""
+) -> RunnableConfig:
+    """The config naming a thread, or one of its checkpoints, as langgraph's APIs take it."""
+    configurable: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": checkpoint_ns}
+    if checkpoint_id is not None:
+        configurable["checkpoint_id"] = checkpoint_id
+    return {"configurable": configurable}
+
+
+@contextlib.contextmanager
+def reading_checkpoint(config: RunnableConfig) -> Iterator[None]:
+    """Report a checkpoint langgraph cannot load (tampered blob, broken metadata) as one line.
+
+    Wrap ``aget_tuple`` / ``aget_state`` / ``aget_state_history`` calls: their failures
+    become a :class:`SourceError` naming the checkpoint and the thread.
+    """
+    try:
+        yield
+    except RewindError:
+        raise
+    except Exception as exc:
+        conf = config["configurable"]
+        checkpoint = conf.get("checkpoint_id")
+        which = f"Checkpoint {checkpoint}" if checkpoint else "The latest checkpoint"
+        ns = conf.get("checkpoint_ns")
+        where = f" (namespace {ns!r})" if ns else ""
+        raise SourceError(
+            f"{which} of thread {conf['thread_id']!r}{where} cannot be read: {error_line(exc)}"
+        ) from exc
 
 
 def _store(saver: AsyncSqliteSaver) -> AsyncSqliteStore | None:
     return saver.store if isinstance(saver, RewindSaver) else None
 
 
-def _config(thread_id: str, checkpoint_id: str | None = None, ns: str = "") -> RunnableConfig:
-    configurable: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ns}
-    if checkpoint_id is not None:
-        configurable["checkpoint_id"] = checkpoint_id
-    return {"configurable": configurable}
+async def _get_tuple(saver: AsyncSqliteSaver, config: RunnableConfig) -> CheckpointTuple | None:
+    with reading_checkpoint(config):
+        return await saver.aget_tuple(config)
 
 
-async def _require_thread(saver: AsyncSqliteSaver, thread_id: str) -> None:
-    if await saver.aget_tuple(_config(thread_id)) is None:
+async def _require_thread(saver: AsyncSqliteSaver, thread_id: str) -> CheckpointTuple:
+    latest = await _get_tuple(saver, checkpoint_config(thread_id))
+    if latest is None:
         raise NotFoundError(f"Thread {thread_id!r} has no checkpoints; give an input to start it")
+    return latest
 
 
 async def _require_checkpoint(saver: AsyncSqliteSaver, config: RunnableConfig) -> None:
-    if await saver.aget_tuple(config) is None:
+    if await _get_tuple(saver, config) is None:
         conf = config["configurable"]
         where = f" (namespace {conf['checkpoint_ns']!r})" if conf["checkpoint_ns"] else ""
         raise NotFoundError(
@@ -474,8 +567,9 @@ def _node_path(ns: Sequence[str], name: str) -> str:
 
 
 async def _thread_status(graph: Pregel, saver: AsyncSqliteSaver, thread_id: str) -> ThreadStatus:
-    await _require_thread(saver, thread_id)
-    snapshot = await graph.aget_state(_config(thread_id), subgraphs=True)
+    latest = await _require_thread(saver, thread_id)
+    with reading_checkpoint(latest.config):
+        snapshot = await graph.aget_state(checkpoint_config(thread_id), subgraphs=True)
     interrupts: dict[str, PendingInterrupt] = {}
     errors: list[TaskFailure] = []
     _collect_tasks(snapshot, (), interrupts, errors)

@@ -9,13 +9,16 @@ the way langgraph would:
 - :func:`fork_values_from_edit` turns a state edited as JSON into the smallest update
   that makes the fork's state equal the edit, through the graph's reducers (messages
   replaced by id, removed with ``RemoveMessage``; other reducers bypassed with
-  ``Overwrite``);
+  ``Overwrite``); given the checkpoint's values as langgraph revives them
+  (:func:`live_values`), whatever the user did not touch is written back as it was;
 - :func:`detect_unfinished` and :func:`resume_value_from_inputs` classify a thread and
   build the value that answers its interrupts.
 """
 
 from __future__ import annotations
 
+import collections
+import enum
 import functools
 import json
 from collections.abc import Mapping, Sequence
@@ -43,7 +46,14 @@ from pydantic import ValidationError
 from desktop.core.decode import TYPE_KEY, is_message
 from desktop.core.errors import NotFoundError, RewindError
 from desktop.core.graphs import LoadedGraph, error_line
-from desktop.core.runner import PendingInterrupt, TaskFailure, ThreadStatus, saver_for
+from desktop.core.runner import (
+    PendingInterrupt,
+    TaskFailure,
+    ThreadStatus,
+    checkpoint_config,
+    reading_checkpoint,
+    saver_for,
+)
 
 ChannelKind = Literal["messages", "reducer", "value"]
 """How a state key takes an update: ``add_messages``, another reducer, or plain replace."""
@@ -63,6 +73,9 @@ _MESSAGE_CLASSES: Final[dict[str, type[BaseMessage]]] = {
     "function": FunctionMessage,
 }
 _NOT_WRITABLE_TYPES: Final = frozenset({"bytes", "Send", "Interrupt"})
+_COLLECTIONS: Final = (set, frozenset, collections.deque)
+_MISSING: Final = object()
+"""No counterpart: the key or item is not in the original state / the live values."""
 _CANCELLED: Final = "CancelledError"
 
 
@@ -118,19 +131,36 @@ async def infer_as_node(
     Uses the same rule as ``aupdate_state`` (``Pregel._infer_as_node`` on the stored
     checkpoint's ``versions_seen``), so the default shown is the one langgraph applies.
     """
-    config = {
-        "configurable": {
-            "thread_id": thread_id,
-            "checkpoint_ns": checkpoint_ns,
-            "checkpoint_id": checkpoint_id,
-        }
-    }
+    config = checkpoint_config(thread_id, checkpoint_id, checkpoint_ns)
     pregel = graph_for_namespace(graph, checkpoint_ns)
-    async with saver_for(graph, target) as saver:
-        saved = await saver.aget_tuple(config)
+    async with saver_for(graph, target, mode="read") as saver:
+        with reading_checkpoint(config):
+            saved = await saver.aget_tuple(config)
     if saved is None:
         raise NotFoundError(f"Thread {thread_id!r} has no checkpoint {checkpoint_id!r}")
     return pregel._infer_as_node(saved.checkpoint.get("versions_seen", {}))
+
+
+async def live_values(
+    graph: LoadedGraph,
+    target: AsyncSqliteSaver | str | Path,
+    thread_id: str,
+    checkpoint_id: str,
+    checkpoint_ns: str = "",
+) -> dict[str, Any]:
+    """A checkpoint's state values as langgraph revives them for ``graph`` (read-only).
+
+    The ``live`` argument of :func:`fork_values_from_edit`: the objects the graph's nodes
+    would see (enums, dataclasses, datetimes...), which Rewind's JSON only shows.
+    """
+    config = checkpoint_config(thread_id, checkpoint_id, checkpoint_ns)
+    async with saver_for(graph, target, mode="read") as saver:
+        bound = graph.bind(saver)
+        with reading_checkpoint(config):
+            snapshot = await bound.aget_state(config)
+    if snapshot.metadata is None:
+        raise NotFoundError(f"Thread {thread_id!r} has no checkpoint {checkpoint_id!r}")
+    return dict(snapshot.values)
 
 
 def _is_add_messages(operator: Any) -> bool:
@@ -149,6 +179,8 @@ def fork_values_from_edit(
     original: Mapping[str, Any],
     edited: Any,
     kinds: Mapping[str, ChannelKind] | None = None,
+    *,
+    live: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The state update that turns ``original`` into ``edited`` when applied by the reducers.
 
@@ -161,6 +193,14 @@ def fork_values_from_edit(
     overwrite, so a list reducer does not append the edit to the old list. ``kinds``
     comes from :func:`channel_kinds`; without it a list of messages is recognised by its
     shape and every other key is sent as a plain value.
+
+    ``live`` is the checkpoint's values as langgraph revives them (:func:`live_values`).
+    With it, every part of a changed key whose JSON is unchanged is written back as the
+    live object (an enum stays an enum, a time a time), and a changed
+    ``{"__type__": ...}`` record is rebuilt as its class when langgraph revives that
+    class for the graph; otherwise the edit is refused with a :class:`RewindError`
+    naming the path. Without ``live``, records are written as their plain fields, for
+    the graph's schema to validate.
     """
     if not isinstance(edited, Mapping):
         raise RewindError(
@@ -184,12 +224,15 @@ def fork_values_from_edit(
         if key in original and value == before:
             continue
         kind = kinds[key] if kinds is not None else _shape_kind(before, value)
+        alive = _MISSING if live is None else live.get(key, _MISSING)
         if kind == "messages":
-            messages = _message_update(key, before if isinstance(before, list) else [], value)
+            old = before if isinstance(before, list) else []
+            messages = _message_update(key, old, value, alive)
             if messages:
                 update[key] = messages
             continue
-        plain = _writable(value, key)
+        known = before if key in original else _MISSING
+        plain = _writable(value, key, known, alive, typed=live is not None)
         update[key] = {OVERWRITE_KEY: plain} if kind == "reducer" else plain
     return update
 
@@ -230,8 +273,13 @@ def _shape_kind(before: Any, after: Any) -> ChannelKind:
     return "value"
 
 
-def _message_update(key: str, before: list[Any], after: Any) -> list[BaseMessage]:
-    """What ``add_messages`` needs to turn the ``before`` list into ``after``."""
+def _message_update(
+    key: str, before: list[Any], after: Any, live: Any = _MISSING
+) -> list[BaseMessage]:
+    """What ``add_messages`` needs to turn the ``before`` list into ``after``.
+
+    When the list is rewritten whole, unchanged messages are the ``live`` ones.
+    """
     if not isinstance(after, list):
         raise RewindError(f"{key!r} holds messages: give a JSON list of message objects")
     original = {m["id"]: m for m in before if isinstance(m, Mapping) and m.get("id")}
@@ -258,7 +306,13 @@ def _message_update(key: str, before: list[Any], after: Any) -> list[BaseMessage
     appended_only = all(index > (kept[-1][0] if kept else -1) for index in new)
     all_identified = len(original) == len(before)
     if not (in_order and appended_only and all_identified):
-        rewritten = [_to_message(item, f"{key}[{i}]") for i, item in enumerate(after)]
+        alive = {m.id: m for m in live if isinstance(m, BaseMessage)} if _is_list(live) else {}
+        rewritten = [
+            alive[item.get("id")]
+            if item.get("id") in alive and item == original.get(item.get("id"))
+            else _to_message(item, f"{key}[{i}]")
+            for i, item in enumerate(after)
+        ]
         return [RemoveMessage(id=REMOVE_ALL_MESSAGES), *rewritten]
     update: list[BaseMessage] = [RemoveMessage(id=mid) for mid in original if mid not in seen]
     update += [
@@ -300,28 +354,116 @@ def _problem(exc: Exception) -> str:
     return error_line(exc)
 
 
-def _writable(value: Any, where: str) -> Any:
-    """``value`` as plain data the graph can take: records of classes become their fields.
+def _writable(
+    value: Any, where: str, before: Any = _MISSING, live: Any = _MISSING, *, typed: bool = False
+) -> Any:
+    """``value`` (edited JSON) as data the graph can take, ``before`` being what was shown.
 
-    Rewind shows an instance of a state class as ``{"__type__": name, ...fields}``; the
-    graph's schema validates the fields back into its class. Values Rewind only shows
-    (bytes, ``repr`` of unknown objects) cannot be written back.
+    Rewind shows an instance of a class as ``{"__type__": name, ...fields}``. With
+    ``typed`` (``live`` values known), a part whose JSON is unchanged is the ``live``
+    object itself and a changed record is rebuilt as its class; without, records become
+    their fields, which the graph's schema validates back into its classes. Values
+    Rewind only shows (bytes, ``repr`` of unknown objects) cannot be written back.
     """
+    if live is not _MISSING and value == before and _faithful(before, live):
+        return live
     if isinstance(value, Mapping):
         kind = value.get(TYPE_KEY)
-        if kind is not None:
-            if kind in _NOT_WRITABLE_TYPES or "repr" in value:
-                raise RewindError(
-                    f"{where} holds a {kind} that Rewind can only display; leave it unchanged "
-                    "or replace it with plain JSON"
-                )
-            value = {k: v for k, v in value.items() if k != TYPE_KEY}
-        return {k: _writable(v, f"{where}.{k}") for k, v in value.items()}
+        if kind is not None and (kind in _NOT_WRITABLE_TYPES or "repr" in value):
+            raise RewindError(
+                f"{where} holds a {kind} that Rewind can only display; leave it unchanged "
+                "or replace it with plain JSON"
+            )
+        fields = {
+            k: _writable(v, f"{where}.{k}", _part(before, k), _part(live, k), typed=typed)
+            for k, v in value.items()
+            if k != TYPE_KEY
+        }
+        return _rebuild(str(kind), fields, live, where) if typed and kind is not None else fields
     if isinstance(value, list):
         if value and all(is_message(item) for item in value):
-            return [_to_message(item, f"{where}[{i}]") for i, item in enumerate(value)]
-        return [_writable(item, f"{where}[{i}]") for i, item in enumerate(value)]
+            return [
+                live_item
+                if (live_item := _item(live, i)) is not _MISSING and item == _item(before, i)
+                else _to_message(item, f"{where}[{i}]")
+                for i, item in enumerate(value)
+            ]
+        items = [
+            _writable(item, f"{where}[{i}]", _item(before, i), _item(live, i), typed=typed)
+            for i, item in enumerate(value)
+        ]
+        if typed and isinstance(live, _COLLECTIONS):
+            return _rebuild_collection(type(live), items, where)
+        return items
     return value
+
+
+def _faithful(shown: Any, live: Any) -> bool:
+    """True when every class record in ``shown`` is an instance of that class in ``live``.
+
+    A class langgraph does not revive for the graph is plain data in ``live``: writing
+    that back would silently turn the stored instance into a dict.
+    """
+    if isinstance(shown, Mapping):
+        kind = shown.get(TYPE_KEY)
+        if isinstance(kind, str) and "." in kind and _type_name(live) != kind:
+            return False
+        return all(_faithful(v, _part(live, k)) for k, v in shown.items() if k != TYPE_KEY)
+    if isinstance(shown, list):
+        return all(_faithful(v, _item(live, i)) for i, v in enumerate(shown))
+    return True
+
+
+def _rebuild(kind: str, fields: dict[str, Any], live: Any, where: str) -> Any:
+    """An instance of the class a record names, which langgraph revived at this place."""
+    if _type_name(live) != kind:
+        raise RewindError(
+            f"{where} holds a {kind} that Rewind cannot write back: the graph does not "
+            "revive that class (it is neither in the state schema nor in the project)"
+        )
+    cls = type(live)
+    try:
+        if issubclass(cls, enum.Enum):
+            return cls(fields.get("data"))
+        return cls(**fields)
+    except Exception as exc:
+        raise RewindError(f"{where} is not a valid {kind}: {_problem(exc)}") from exc
+
+
+def _rebuild_collection(cls: type, items: list[Any], where: str) -> Any:
+    try:
+        return cls(items)
+    except TypeError as exc:
+        raise RewindError(f"{where} must hold {cls.__name__} items: {error_line(exc)}") from exc
+
+
+def _type_name(value: Any) -> str | None:
+    """``module.Name`` of a live value's class, as Rewind names records of it."""
+    if value is _MISSING:
+        return None
+    cls = type(value)
+    return f"{cls.__module__}.{cls.__name__}"
+
+
+def _part(container: Any, key: str) -> Any:
+    """``container[key]`` of a mapping, the value of an enum, or a public attribute."""
+    if isinstance(container, Mapping):
+        return container.get(key, _MISSING)
+    if isinstance(container, enum.Enum):
+        return container.value if key == "data" else _MISSING
+    if container is _MISSING or key.startswith("_") or isinstance(container, (str, list)):
+        return _MISSING
+    return getattr(container, key, _MISSING)
+
+
+def _item(container: Any, index: int) -> Any:
+    if _is_list(container) and index < len(container):
+        return container[index]
+    return _MISSING
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple, collections.deque))
 
 
 def _json_kind(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -14,11 +15,22 @@ from contextlib import closing
 from pathlib import Path
 
 from desktop.cli import main
-from tests.builders import open_saver, review_graph, steps_graph, thread_config
+from desktop.core.sources import open_source
+from tests.builders import (
+    BATCH_ERROR,
+    open_saver,
+    read_saver,
+    review_graph,
+    steps_graph,
+    thread_config,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 STEPS_SPEC = f"{DATA / 'builder_graphs.py'}:steps"
 REVIEW_SPEC = f"{DATA / 'builder_graphs.py'}:review"
+NOTES_SPEC = f"{DATA / 'builder_graphs.py'}:notes"
+FANOUT_SPEC = f"{DATA / 'builder_graphs.py'}:fanout"
+BATCH_SPEC = f"{DATA / 'builder_graphs.py'}:batch"
 
 
 def cli(capsys, *args) -> tuple[int, list[dict], str]:
@@ -228,6 +240,13 @@ def test_write_command_errors_are_one_line(capsys, tmp_path):
     db = tmp_path / "e.sqlite"
     code, _, err = cli(capsys, "run", db, "--thread", "t", "--input", "hi")
     assert code == 1 and "--graph" in err and err.count("\n") == 1
+    code, _, err = cli(
+        capsys, "run", db, "--graph", "demo", "--config", "x.json", "--thread", "t", "--input", "hi"
+    )
+    assert code == 1 and err == (
+        "rewind: error: Give either a graph spec (--graph) or a langgraph.json (--config), "
+        "not both\n"
+    )
     code, _, err = cli(capsys, "run", db, "--graph", "nope.module:graph", "--thread", "t")
     assert code == 1 and "nope" in err and "Traceback" not in err
     code, _, err = cli(
@@ -250,3 +269,198 @@ def test_write_command_errors_are_one_line(capsys, tmp_path):
         "[1]",
     )
     assert code == 1 and err.count("\n") == 1
+
+
+def test_only_run_with_an_input_creates_a_missing_database(capsys, tmp_path):
+    db = tmp_path / "missing.sqlite"
+    graph = ("--graph", STEPS_SPEC, "--thread", "t")
+    attempts = [
+        ("status", db, *graph),
+        ("resume", db, *graph),
+        ("run", db, *graph),
+        ("run", db, *graph, "--checkpoint", "1f0"),
+        ("replay", db, *graph, "--checkpoint", "1f0"),
+        ("fork", db, *graph, "--checkpoint", "1f0", "--values", '{"value": 1}'),
+    ]
+    for args in attempts:
+        code, parts, err = cli(capsys, *args)
+        assert (code, parts, err) == (1, [], f"rewind: error: {db}: no such file\n"), args
+        assert list(tmp_path.iterdir()) == [], f"{args[0]} created {list(tmp_path.iterdir())}"
+
+    code, _, err = cli(capsys, "run", db, *graph, "--input-json", '{"value": 1}')
+    assert code == 0, err
+    assert db.exists()
+
+
+def test_status_leaves_the_database_byte_for_byte(capsys, tmp_path, interrupt_db):
+    db = tmp_path / "review.sqlite"
+    shutil.copy(interrupt_db.path, db)
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA journal_mode=DELETE")
+        tables = conn.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall()
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+
+    code, status, err = cli(
+        capsys, "status", db, "--graph", REVIEW_SPEC, "--thread", interrupt_db.thread_id
+    )
+
+    assert code == 0, err
+    assert status[0]["interrupts"][0]["value"] == interrupt_db.interrupt_value
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
+    with closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
+        assert conn.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall() == tables
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+
+
+def test_unreadable_checkpoints_are_one_line_errors(capsys, tmp_path, hostile_db):
+    db = tmp_path / "hostile.sqlite"
+    shutil.copy(hostile_db.path, db)
+    garbage, broken = hostile_db.garbage_checkpoint, hostile_db.bad_metadata_checkpoint
+    at_garbage = ("--graph", NOTES_SPEC, "--thread", garbage.thread_id, "--checkpoint")
+    at_broken = ("--graph", NOTES_SPEC, "--thread", broken.thread_id)
+    prefix = garbage.checkpoint_id[:-4]
+    garbage_line = f"Checkpoint {garbage.checkpoint_id} of thread {garbage.thread_id!r}"
+    attempts = [
+        (("replay", db, *at_garbage, garbage.checkpoint_id), garbage_line),
+        (("run", db, *at_garbage, garbage.checkpoint_id), garbage_line),
+        (("run", db, *at_garbage, prefix, "--input-json", "{}"), garbage_line),
+        (("fork", db, *at_garbage, prefix, "--values", "{}"), garbage_line),
+        (("status", db, *at_broken), "The latest checkpoint"),
+        (("resume", db, *at_broken), "The latest checkpoint"),
+    ]
+    for args, named in attempts:
+        code, parts, err = cli(capsys, *args)
+        assert code == 1 and parts == [], args
+        assert err.startswith(f"rewind: error: {named}") and "cannot be read: " in err, err
+        assert err.count("\n") == 1 and "unexpected" not in err
+    assert not hostile_db.marker.exists()
+
+
+def unique_prefix(checkpoint_id: str, ids: list[str]) -> str:
+    return next(
+        checkpoint_id[:n]
+        for n in range(4, len(checkpoint_id))
+        if sum(other.startswith(checkpoint_id[:n]) for other in ids) == 1
+    )
+
+
+def test_fork_by_prefix_in_a_subgraph_namespace(capsys, tmp_path, fanout_db):
+    db = tmp_path / "fanout.sqlite"
+    shutil.copy(fanout_db.path, db)
+    ns = fanout_db.subgraph_namespaces[0]
+    with open_source(db) as source:
+        history = source.history(fanout_db.thread_id)
+    chosen = next(m for m in history if m.checkpoint_ns == ns and m.writers == ("gather",))
+    prefix = unique_prefix(chosen.checkpoint_id, [m.checkpoint_id for m in history])
+    assert len(prefix) < len(chosen.checkpoint_id)
+
+    code, parts, err = cli(
+        capsys,
+        "fork",
+        db,
+        "--graph",
+        FANOUT_SPEC,
+        "--thread",
+        fanout_db.thread_id,
+        "--checkpoint",
+        prefix,
+        "--values",
+        '{"notes": ["rewritten"]}',
+    )
+
+    assert code == 0, err
+    new_id = parts[0]["checkpoint_id"]
+    with read_saver(db) as saver:
+        forked = saver.get_tuple(
+            {
+                "configurable": {
+                    "thread_id": fanout_db.thread_id,
+                    "checkpoint_ns": ns,
+                    "checkpoint_id": new_id,
+                }
+            }
+        )
+    assert forked.metadata["source"] == "update"
+    assert forked.parent_config["configurable"]["checkpoint_id"] == chosen.checkpoint_id
+    assert forked.checkpoint["channel_values"]["notes"] == ["rewritten"]
+
+
+def test_replay_by_prefix_and_refusal_inside_a_subgraph(capsys, tmp_path, fork_db, fanout_db):
+    db = tmp_path / "replay.sqlite"
+    shutil.copy(fork_db.path, db)
+    with open_source(db) as source:
+        ids = [m.checkpoint_id for m in source.history(fork_db.thread_id)]
+    prefix = unique_prefix(fork_db.replay_from_id, ids)
+    args = ("--graph", STEPS_SPEC, "--thread", fork_db.thread_id, "--stream-mode", "updates")
+    code, parts, err = cli(capsys, "replay", db, *args, "--checkpoint", prefix)
+    assert code == 0, err
+    assert [node for p in parts for node in p["data"]] == ["square"]
+    code, _, err = cli(capsys, "replay", db, *args, "--checkpoint", prefix[:4])
+    assert code == 1 and "is ambiguous" in err
+
+    fanout = tmp_path / "fanout.sqlite"
+    shutil.copy(fanout_db.path, fanout)
+    with open_source(fanout) as source:
+        inner = next(m for m in source.history(fanout_db.thread_id) if m.checkpoint_ns)
+    root = inner.metadata["parents"][""]
+    for command in ("replay", "run"):
+        code, parts, err = cli(
+            capsys,
+            command,
+            fanout,
+            "--graph",
+            FANOUT_SPEC,
+            "--thread",
+            fanout_db.thread_id,
+            "--checkpoint",
+            inner.checkpoint_id,
+        )
+        assert (code, parts) == (1, [])
+        assert err == (
+            f"rewind: error: Checkpoint {inner.checkpoint_id} is inside subgraph "
+            f"{inner.checkpoint_ns!r}: LangGraph runs a thread only from a root checkpoint; "
+            f"run from root checkpoint {root} instead\n"
+        )
+
+
+def test_write_commands_never_import_qt(tmp_path):
+    db = str(tmp_path / "review.sqlite")
+    graph = ["--graph", REVIEW_SPEC, "--thread", "t"]
+    script = (
+        "import io, json, sys\n"
+        "from contextlib import redirect_stdout\n"
+        "from desktop.cli import main\n"
+        f"db, graph = {db!r}, {graph!r}\n"
+        "assert main(['run', db, *graph, '--input-json', '{\"request\": \"x\"}']) == 0\n"
+        "out = io.StringIO()\n"
+        "with redirect_stdout(out):\n"
+        "    assert main(['status', db, *graph]) == 0\n"
+        "checkpoint = json.loads(out.getvalue())['checkpoint_id']\n"
+        "assert main(['fork', db, *graph, '--checkpoint', checkpoint, '--values', '{}']) == 0\n"
+        "assert main(['resume', db, *graph]) == 0\n"
+        "assert main(['resume', db, *graph, '--value', 'ok']) == 0\n"
+        "qt = ('PySide6', 'qasync', 'shiboken6')\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in qt]\n"
+        "assert not loaded, loaded\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    with read_saver(Path(db)) as saver:
+        state = review_graph(saver).get_state(thread_config("t"))
+    assert state.values["draft"].endswith("(ok)")
+
+
+def test_a_failing_graph_prints_one_line_and_exits_1(tmp_path):
+    db = tmp_path / "batch.sqlite"
+    args = ["--graph", BATCH_SPEC, "--thread", "b", "--input-json", '{"items": []}']
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "run", str(db), *args, "--stream-mode", "updates"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr == f"rewind: error: Node 'explode' failed: ValueError: {BATCH_ERROR}\n"
+    assert [list(json.loads(line)["data"]) for line in result.stdout.splitlines()] == [["load"]]

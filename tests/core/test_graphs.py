@@ -104,6 +104,7 @@ def test_module_spec_is_imported_from_cwd(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.chdir(DATA)
     loaded = load_graph("sample_pkg.agent:graph")
     assert loaded.node_names == ("shout",)
+    assert loaded.project_paths == (DATA / "sample_pkg",)
     assert loaded.graph.invoke({"text": "hey"}) == {"text": "HEY"}
 
 
@@ -112,6 +113,43 @@ def test_msgpack_allowlist_names_state_classes() -> None:
     module = loaded.graph.builder.state_schema.__module__
     assert (module, "Note") in loaded.msgpack_allowlist
     assert all(mod != "builtins" for mod, _ in loaded.msgpack_allowlist)
+
+
+def test_msgpack_allowlist_adds_the_classes_of_the_users_modules(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    site = project / ".venv" / "lib" / "python3.12" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "rewind_vendored.py").write_text("import enum\nclass Mode(enum.Enum):\n    FAST = 1\n")
+    (project / "rewind_helpers.py").write_text(
+        "import dataclasses, enum, typing\n"
+        "@dataclasses.dataclass\nclass Box:\n    size: int\n"
+        "class Level(enum.Enum):\n    LOW = 1\n"
+        "class Pair(typing.NamedTuple):\n    a: int\n    b: int\n"
+        "class Plain:\n    pass\n"
+        "from pathlib import Path\n"
+    )
+    (project / "agent.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(site)!r})\n"
+        "import rewind_vendored, rewind_helpers\n"
+        "from typing import Any\n"
+        "from pydantic import BaseModel\n"
+        "from langgraph.graph import START, StateGraph\n"
+        "from typing_extensions import TypedDict\n"
+        "class Settings(BaseModel):\n    debug: bool = False\n"
+        "class State(TypedDict):\n    extras: dict[str, Any]\n"
+        "builder = StateGraph(State)\n"
+        "builder.add_node('n', lambda state: state)\n"
+        "builder.add_edge(START, 'n')\n"
+        "graph = builder.compile()\n"
+    )
+    loaded = load_graph(f"{project / 'agent.py'}:graph")
+    assert loaded.project_paths == (project,)
+    assert loaded.msgpack_allowlist == {
+        ("agent", "Settings"),
+        ("rewind_helpers", "Box"),
+        ("rewind_helpers", "Level"),
+        ("rewind_helpers", "Pair"),
+    }, "neither the project's .venv, nor installed libraries, nor plain classes"
 
 
 def test_langgraph_json_factory_with_config_dependencies_and_env(
@@ -123,6 +161,7 @@ def test_langgraph_json_factory_with_config_dependencies_and_env(
     assert loaded.graph_id == "greeter"
     assert loaded.config_path == PROJECT
     assert loaded.spec == "./src/greeter.py:make_graph"
+    assert loaded.project_paths == (PROJECT.parent, PROJECT.parent / "src")
     assert loaded.node_names == ("greet",)
     assert os.environ["REWIND_SAMPLE_GREETING"] == "Hello there"
     assert os.environ["REWIND_SAMPLE_PUNCTUATION"] == "!"
@@ -193,7 +232,7 @@ def test_from_object_wraps_a_graph_in_memory() -> None:
         ),
         (
             lambda: load_graph(spec("graph"), config_path=PROJECT),
-            "Give either a graph spec or a langgraph.json, not both",
+            "Give either a graph spec (--graph) or a langgraph.json (--config), not both",
         ),
         (
             lambda: load_graph(spec("graph"), graph_id="x"),

@@ -10,11 +10,14 @@ import asyncio
 import json
 import operator
 import os
+import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,12 +39,15 @@ from desktop.core.runner import (
     TaskFailure,
     fork,
     make_input,
+    open_read_saver,
     open_saver,
     replay,
     resume,
     run,
     thread_status,
 )
+from tests.builders import HostileDb, InterruptDb, review_graph
+from tests.builders import notes_graph as hostile_notes_graph
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -544,6 +550,22 @@ def notes_graph() -> LoadedGraph:
     return LoadedGraph.from_object(builder, spec="tests:notes")
 
 
+async def test_project_classes_inside_untyped_state_revive_on_resume(db: Path) -> None:
+    loaded = load_graph(f"{DATA / 'typed_values_graph.py'}:graph")
+    async with open_saver(db, allowed_types=loaded.msgpack_allowlist) as saver:
+        await collect(run(loaded, saver, "t", {}))
+        assert (await thread_status(loaded, saver, "t")).next_nodes == ("ask",)
+        await collect(resume(loaded, saver, "t", "yes"))
+        state = await loaded.bind(saver).aget_state(thread("t"))
+
+    assert state.values["seen"] == [
+        "<Color.BLUE: 'blue'>",
+        "datetime.time(9, 30)",
+        "Spot(name='home', point=Point(x=1, y=2))",
+        "1",
+    ]
+
+
 async def test_state_classes_revive_only_when_the_graph_declares_them(db: Path) -> None:
     loaded = notes_graph()
     assert (__name__, "Note") in loaded.msgpack_allowlist
@@ -561,6 +583,7 @@ async def test_state_classes_revive_only_when_the_graph_declares_them(db: Path) 
 
 async def test_run_argument_errors(db: Path) -> None:
     loaded = chain(Counter())
+    await collect(run(loaded, db, "other", {"log": [], "note": "n"}))
     cases = [
         ({"stream_modes": ["tokens"]}, RewindError, "Unknown stream mode(s) tokens; choose from"),
         ({"interrupt_before": ["zz"]}, RewindError, "interrupt_before: no node named zz; the gr"),
@@ -572,6 +595,92 @@ async def test_run_argument_errors(db: Path) -> None:
         assert message in str(info.value)
     with pytest.raises(NotFoundError, match="Thread 'ghost' has no checkpoints"):
         await thread_status(loaded, db, "ghost")
+
+
+async def test_only_a_new_turn_creates_a_missing_database(db: Path) -> None:
+    loaded = chain(Counter())
+    attempts = [
+        thread_status(loaded, db, "t"),
+        collect(run(loaded, db, "t")),
+        collect(run(loaded, db, "t", {"log": []}, checkpoint_id="c")),
+        collect(replay(loaded, db, "t", "c")),
+        collect(resume(loaded, db, "t")),
+        fork(loaded, db, "t", "c", {"note": "x"}),
+    ]
+    for attempt in attempts:
+        with pytest.raises(SourceError, match=r"rewind\.db: no such file$"):
+            await attempt
+    assert list(db.parent.iterdir()) == []
+
+    await collect(run(loaded, db, "t", {"log": [], "note": "n"}))
+    assert (await thread_status(loaded, db, "t")).next_nodes == ()
+
+
+async def test_thread_status_reads_without_writing(db: Path, interrupt_db: InterruptDb) -> None:
+    shutil.copy(interrupt_db.path, db)
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA journal_mode=DELETE")
+    before = db.read_bytes()
+    loaded = LoadedGraph.from_object(review_graph(None), spec="tests:review")
+
+    status = await thread_status(loaded, db, interrupt_db.thread_id)
+
+    assert [i.value for i in status.interrupts] == [interrupt_db.interrupt_value]
+    assert db.read_bytes() == before
+    assert [p.name for p in db.parent.iterdir()] == ["rewind.db"]
+    async with open_read_saver(db) as saver:
+        assert saver.is_setup
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await saver.conn.execute("CREATE TABLE x (y)")
+
+
+async def test_open_read_saver_refuses_what_it_cannot_read(tmp_path: Path) -> None:
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("this is not sqlite " * 100)
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE recipes (title TEXT)")
+    cases = [
+        (text_file, "is not a readable SQLite database"),
+        (other, "has no LangGraph checkpoint tables"),
+        (tmp_path, "is a directory, not a checkpoint database file"),
+    ]
+    for path, message in cases:
+        with pytest.raises(SourceError, match=message):
+            async with open_read_saver(path):
+                pass
+
+
+async def test_a_checkpoint_langgraph_cannot_decode_is_a_one_line_error(
+    tmp_path: Path, hostile_db: HostileDb
+) -> None:
+    path = tmp_path / "hostile.sqlite"
+    shutil.copy(hostile_db.path, path)
+    loaded = LoadedGraph.from_object(hostile_notes_graph(None), spec="tests:notes")
+    garbage, broken = hostile_db.garbage_checkpoint, hostile_db.bad_metadata_checkpoint
+    garbage_line = (
+        f"Checkpoint {garbage.checkpoint_id} of thread {garbage.thread_id!r} cannot be read: "
+        "ValueError: "
+    )
+    broken_line = (
+        f"The latest checkpoint of thread {broken.thread_id!r} cannot be read: JSONDecodeError: "
+    )
+    attempts = [
+        (collect(replay(loaded, path, garbage.thread_id, garbage.checkpoint_id)), garbage_line),
+        (
+            collect(run(loaded, path, garbage.thread_id, {}, checkpoint_id=garbage.checkpoint_id)),
+            garbage_line,
+        ),
+        (fork(loaded, path, garbage.thread_id, garbage.checkpoint_id, {"count": 0}), garbage_line),
+        (thread_status(loaded, path, broken.thread_id), broken_line),
+        (collect(resume(loaded, path, broken.thread_id)), broken_line),
+    ]
+    for attempt, line in attempts:
+        with pytest.raises(SourceError) as info:
+            await attempt
+        assert str(info.value).startswith(line)
+        assert "\n" not in str(info.value)
+    assert not hostile_db.marker.exists()
 
 
 async def test_open_saver_rejects_what_is_not_a_database(tmp_path: Path) -> None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import datetime
 import json
 import operator
 import shutil
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,12 +26,13 @@ from langgraph.types import interrupt
 from typing_extensions import TypedDict
 
 from desktop.core.errors import NotFoundError, RewindError
-from desktop.core.graphs import LoadedGraph
+from desktop.core.graphs import LoadedGraph, load_graph
 from desktop.core.model import user_channels
 from desktop.core.runner import (
     PendingInterrupt,
     ThreadStatus,
     fork,
+    open_read_saver,
     open_saver,
     resume,
     run,
@@ -42,6 +45,7 @@ from desktop.core.timetravel import (
     fork_target_nodes,
     fork_values_from_edit,
     infer_as_node,
+    live_values,
     resume_value_from_inputs,
     summarize_fork_values,
 )
@@ -57,6 +61,8 @@ from tests.builders import (
     review_graph,
     steps_graph,
 )
+
+TYPED_GRAPH = Path(__file__).resolve().parents[1] / "data" / "typed_values_graph.py"
 
 
 class ChatState(MessagesState):
@@ -215,9 +221,13 @@ async def test_an_inserted_message_rewrites_the_list_in_its_new_order(chat_db: P
     edited["messages"][3], edited["messages"][4] = edited["messages"][4], edited["messages"][3]
 
     update = fork_values_from_edit(original, edited, channel_kinds(graph))
+    live = await live_values(graph, chat_db, "t", head_id)
+    with_live = fork_values_from_edit(original, edited, channel_kinds(graph), live=live)
 
     assert update["messages"][0] == RemoveMessage(id=REMOVE_ALL_MESSAGES)
     assert summarize_fork_values(original, update) == "messages: rewritten (5 messages)"
+    assert with_live == update
+    assert with_live["messages"][1] is live["messages"][0], "untouched: the stored message"
     state, _ = await fork_and_read(graph, chat_db, head_id, update)
     assert contents(state.values["messages"]) == [
         "hello",
@@ -293,6 +303,91 @@ async def test_a_class_record_is_written_back_as_fields(
         final = await graph.bind(saver).aget_state(thread(pydantic_db.thread_id))
     assert final.values["customer"]["name"] == "Grace"
     assert final.values["total"] == 19.0
+
+
+@pytest.fixture
+async def typed_db(tmp_path: Path) -> tuple[LoadedGraph, Path]:
+    """``typed_values_graph`` run to its interrupt on thread ``t``: an enum, a time and a
+    dataclass holding another one sit in the untyped ``extras`` dict."""
+    graph = load_graph(f"{TYPED_GRAPH}:graph")
+    path = tmp_path / "typed.sqlite"
+    await drain(run(graph, path, "t", {}))
+    return graph, path
+
+
+async def test_a_fork_keeps_the_values_the_user_did_not_touch(
+    typed_db: tuple[LoadedGraph, Path],
+) -> None:
+    graph, path = typed_db
+    head_id, original = head_values(path, "t")
+    assert original["extras"]["color"] == {"__type__": "typed_values_graph.Color", "data": "blue"}
+    edited = copy.deepcopy(original)
+    edited["extras"]["k"] = 2
+    edited["extras"]["spot"]["name"] = "office"
+    live = await live_values(graph, path, "t", head_id)
+
+    update = fork_values_from_edit(original, edited, channel_kinds(graph), live=live)
+    new_id = await fork(graph, path, "t", head_id, update)
+
+    models, user = sys.modules["typed_models"], sys.modules["typed_values_graph"]
+    async with open_read_saver(path, allowed_types=graph.msgpack_allowlist) as saver:
+        state = await graph.bind(saver).aget_state(thread("t"))
+    assert state.config["configurable"]["checkpoint_id"] == new_id
+    assert state.values["extras"] == {
+        "color": user.Color.BLUE,
+        "at": datetime.time(9, 30),
+        "spot": models.Spot("office", models.Point(1, 2)),
+        "k": 2,
+    }
+
+    await drain(run(graph, path, "t", None, checkpoint_id=new_id))
+    await drain(resume(graph, path, "t", "yes"))
+    async with open_read_saver(path, allowed_types=graph.msgpack_allowlist) as saver:
+        seen = (await graph.bind(saver).aget_state(thread("t"))).values["seen"]
+    assert seen == [
+        "<Color.BLUE: 'blue'>",
+        "datetime.time(9, 30)",
+        "Spot(name='office', point=Point(x=1, y=2))",
+        "2",
+    ]
+
+
+async def test_a_changed_record_is_rebuilt_as_its_class_or_refused_by_path(
+    typed_db: tuple[LoadedGraph, Path],
+) -> None:
+    graph, path = typed_db
+    head_id, original = head_values(path, "t")
+    live = await live_values(graph, path, "t", head_id)
+    kinds = channel_kinds(graph)
+
+    def edit(change: Any, graph_live: dict[str, Any] = live) -> dict[str, Any]:
+        edited = copy.deepcopy(original)
+        change(edited["extras"])
+        return fork_values_from_edit(original, edited, kinds, live=graph_live)
+
+    user = sys.modules["typed_values_graph"]
+    update = edit(lambda extras: extras["color"].update(data="red"))
+    assert update["extras"]["color"] is user.Color.RED
+    assert update["extras"]["spot"] is live["extras"]["spot"]
+    update = edit(lambda extras: extras["at"].update(minute=45))
+    assert update["extras"]["at"] == datetime.time(9, 45)
+
+    with pytest.raises(RewindError) as info:
+        edit(lambda extras: extras["color"].update(data="purple"))
+    assert str(info.value) == (
+        "extras.color is not a valid typed_values_graph.Color: ValueError: "
+        "'purple' is not a valid Color"
+    )
+    bare = LoadedGraph.from_object(graph.graph, spec="tests:typed")
+    bare_live = await live_values(bare, path, "t", head_id)
+    assert bare_live["extras"]["color"] == "blue", "no project classes: plain data"
+    with pytest.raises(RewindError) as info:
+        edit(lambda extras: extras.update(k=2), bare_live)
+    assert str(info.value).startswith(
+        "extras.color holds a typed_values_graph.Color that Rewind cannot write back"
+    )
+    with pytest.raises(NotFoundError, match="has no checkpoint 'nope'"):
+        await live_values(graph, path, "t", "nope")
 
 
 @pytest.mark.parametrize(
@@ -390,10 +485,12 @@ async def test_infer_as_node_on_a_stored_fork_and_a_subgraph(
     steps = LoadedGraph.from_object(steps_graph(None), spec="tests:steps")
     forks = tmp_path / "fork.sqlite"
     shutil.copy(fork_db.path, forks)
+    before = forks.read_bytes()
     assert await infer_as_node(steps, forks, fork_db.thread_id, fork_db.fork_parent_id) == "double"
     assert await infer_as_node(steps, forks, fork_db.thread_id, fork_db.fork_ids[0]) == "double"
     with pytest.raises(NotFoundError, match="has no checkpoint 'nope'"):
         await infer_as_node(steps, forks, fork_db.thread_id, "nope")
+    assert forks.read_bytes() == before, "a question never writes"
 
     fanout = LoadedGraph.from_object(fanout_graph(None), spec="tests:fanout")
     research = tmp_path / "fanout.sqlite"
