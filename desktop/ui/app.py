@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
 import sys
 from pathlib import Path
-from typing import Final
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
@@ -33,8 +31,6 @@ from desktop.ui.widgets import stylesheet
 
 APP_NAME = "Rewind"
 
-BOOL_PIN: Final = 1 << 40
-"""References added to ``True`` and ``False`` when ``Signal.emit`` is found dropping them."""
 
 _BASE_STYLESHEET = """
 QMainWindow, QWidget#timelinePane, QWidget#threadPane, QWidget#diffPane, QWidget#detailColumn {
@@ -143,34 +139,6 @@ def apply_theme(app: QApplication) -> None:
     app.setStyleSheet(_BASE_STYLESHEET + stylesheet())
 
 
-class _EmitProbe(QObject):
-    fired = Signal()
-
-
-def pin_bools_if_emit_drops_them() -> bool:
-    """Keep ``True``/``False`` alive when this PySide6 drops a reference on every ``emit``.
-
-    PySide6 6.12.0 on Python 3.11 releases one reference to ``True`` per ``Signal.emit``
-    (with or without receivers). A window emits one signal per streamed part, so after
-    some ten thousand emits, or at interpreter exit, Python frees ``True`` and aborts
-    ("bool_dealloc"). Python 3.12+ makes the bools immortal; on older Pythons the same
-    effect is had by giving them a huge reference count, once, and only when a probe
-    emit shows the defect. Returns True when the bools were pinned.
-    """
-    if sys.version_info >= (3, 12):
-        return False
-    if sys.getrefcount(True) > BOOL_PIN:
-        return True
-    probe = _EmitProbe()
-    before = sys.getrefcount(True)
-    probe.fired.emit()
-    if sys.getrefcount(True) >= before:
-        return False
-    for value in (True, False):
-        ctypes.c_ssize_t.from_address(id(value)).value += BOOL_PIN
-    return True
-
-
 def run_app(options: argparse.Namespace) -> int:
     """Open the window for ``options`` (from ``build_gui_parser``) and run until it closes.
 
@@ -179,7 +147,6 @@ def run_app(options: argparse.Namespace) -> int:
     """
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "rewind"])
     assert isinstance(app, QApplication)
-    pin_bools_if_emit_drops_them()
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setOrganizationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)

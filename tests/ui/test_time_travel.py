@@ -24,7 +24,7 @@ from typing import Annotated, Any
 import pytest
 from langgraph.graph import START, StateGraph
 from langgraph.types import interrupt
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -41,7 +41,6 @@ from typing_extensions import TypedDict
 
 from desktop.core.graphs import LoadedGraph
 from desktop.ui.actions import NO_GRAPH_TIP
-from desktop.ui.app import pin_bools_if_emit_drops_them
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import HEAD_RUN_TEXT, MainWindow
 from desktop.ui.models.threads import ThreadListModel
@@ -53,12 +52,6 @@ from tests.ui.test_live_run import stored_keys, timeline_keys
 
 TIMEOUT = 20_000
 DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-@pytest.fixture(autouse=True)
-def bools_survive_emits(qapp) -> None:
-    """Pin ``True``/``False`` as ``run_app`` does: this PySide6 drops a reference per emit."""
-    pin_bools_if_emit_drops_them()
 
 
 # -- graphs and databases --------------------------------------------------------------
@@ -580,17 +573,22 @@ def test_breakpoints_pause_the_next_run_and_continue_resumes(
     open_with_graph(qtbot, window, settle, db, graph)
     button = window.findChild(QToolButton, "breakpointsButton")
     assert button.isEnabled() and button.text() == "Breakpoints"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     popup = button.menu()
-    qtbot.waitUntil(popup.isVisible, timeout=TIMEOUT)
-    before_list = popup.findChild(QListWidget, "breakpointsBefore")
-    assert [before_list.item(r).text() for r in range(before_list.count())] == [
-        "double",
-        "increment",
-        "square",
-    ]
-    before_list.item(2).setCheckState(Qt.CheckState.Checked)
-    popup.close()
+    seen: list[str] = []
+
+    def tick_square_then_close() -> None:
+        # The pop-up runs its own event loop while open: act on it from inside.
+        try:
+            before_list = popup.findChild(QListWidget, "breakpointsBefore")
+            seen.extend(before_list.item(r).text() for r in range(before_list.count()))
+            before_list.item(2).setCheckState(Qt.CheckState.Checked)
+        finally:
+            popup.close()
+
+    QTimer.singleShot(100, tick_square_then_close)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not popup.isVisible(), timeout=TIMEOUT)
+    assert seen == ["double", "increment", "square"]
     assert button.text() == "Breakpoints · 1"
     assert window.breakpoints.interrupt_before() == ["square"]
 
