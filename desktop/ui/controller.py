@@ -124,8 +124,10 @@ class Controller(QObject):
     """The shown thread's :class:`~desktop.core.runner.ThreadStatus`, or None (no graph,
     no thread, or unreadable)."""
 
-    fork_ready = Signal(object, object, object)
-    """``(CheckpointState, LoadedGraph, inferred as-node or None)``: open the fork editor."""
+    fork_ready = Signal(object, object, object, object)
+    """``(CheckpointState, LoadedGraph, inferred as-node or None, live values or None)``:
+    open the fork editor. The live values (as the graph revives them) let the fork keep
+    what the user did not touch exactly as stored."""
 
     continue_point_changed = Signal(object)
     """The :class:`CheckpointMeta` the next run of the shown thread starts from, or None
@@ -738,7 +740,7 @@ class Controller(QObject):
             self.thread_status_changed.emit(status)
 
     async def _prepare_fork(self, meta: CheckpointMeta) -> None:
-        from desktop.core.timetravel import infer_as_node
+        from desktop.core.timetravel import infer_as_node, live_values
 
         graph, path = self.runs.graph, self._path
         if graph is None or path is None:
@@ -748,7 +750,14 @@ class Controller(QObject):
             inferred = await infer_as_node(
                 graph, saver, meta.thread_id, meta.checkpoint_id, meta.checkpoint_ns
             )
-        self.fork_ready.emit(state, graph, inferred)
+            try:
+                live = await live_values(
+                    graph, saver, meta.thread_id, meta.checkpoint_id, meta.checkpoint_ns
+                )
+            except RewindError as error:
+                log.info("forking without live values: %s", error)
+                live = None
+        self.fork_ready.emit(state, graph, inferred, live)
 
     # -- one checkpoint ------------------------------------------------------------------
 

@@ -696,12 +696,16 @@ class MainWindow(QMainWindow):
             self.controller.diff_branch_tips(meta)
 
     def _open_fork_editor(
-        self, state: CheckpointState, graph: LoadedGraph, inferred: str | None
+        self,
+        state: CheckpointState,
+        graph: LoadedGraph,
+        inferred: str | None,
+        live: dict[str, Any] | None,
     ) -> None:
         if self.fork_editor is None:
             self.fork_editor = ForkEditor(self)
             self.fork_editor.fork_requested.connect(self._fork_submitted)
-        self.fork_editor.edit(state, graph, inferred)
+        self.fork_editor.edit(state, graph, inferred, live=live)
         self.fork_editor.show()
         self.fork_editor.raise_()
         self.fork_editor.activateWindow()

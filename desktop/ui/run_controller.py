@@ -34,7 +34,6 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import quote
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
@@ -376,24 +375,17 @@ class RunController(QObject):
 
     @contextlib.asynccontextmanager
     async def read_saver(self, path: str | Path) -> AsyncIterator[AsyncSqliteSaver]:
-        """An ``AsyncSqliteSaver`` on a read-only connection to ``path``, for the attached graph.
+        """A read-only saver on ``path`` for the attached graph (never runs ``setup()``).
 
-        For :func:`desktop.core.runner.thread_status` and
-        :func:`desktop.core.timetravel.infer_as_node`: it never runs ``setup()`` (which
-        writes) and cannot write, so reading a thread's status leaves the file as it was.
+        For :func:`desktop.core.runner.thread_status` and the fork editor's look-ups, so
+        reading a thread's status leaves the file as it was.
         """
-        import aiosqlite
-        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-
-        from desktop.core.runner import strict_serializer
+        from desktop.core.runner import open_read_saver
 
         graph = self._graph
         if graph is None:
             raise RewindError("No graph is attached: attach one to read the thread with it")
-        uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
-        async with aiosqlite.connect(uri, uri=True) as conn:
-            saver = AsyncSqliteSaver(conn, serde=strict_serializer(graph.msgpack_allowlist))
-            saver.is_setup = True
+        async with open_read_saver(path, allowed_types=graph.msgpack_allowlist) as saver:
             yield saver
 
     async def read_status(self, path: str | Path, thread_id: str) -> ThreadStatus | None:

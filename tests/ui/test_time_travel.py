@@ -717,3 +717,33 @@ def test_without_a_graph_time_travel_is_disabled_with_how_to_attach_one(
     assert not window.resume_panel.isVisible()
     assert window.controller.thread_status is None
     assert stored_keys(steps_db.path, "math") == set(timeline_keys(window))
+
+
+def test_a_fork_from_the_window_keeps_values_the_user_did_not_touch(
+    qtbot, window: MainWindow, settle, tmp_path: Path
+) -> None:
+    from desktop.core.graphs import load_graph
+
+    graph = load_graph(f"{DATA / 'typed_values_graph.py'}:graph")
+    db = tmp_path / "typed.sqlite"
+    with open_saver(db) as saver:
+        graph.bind(saver).invoke({}, thread_config("t"))
+    open_with_graph(qtbot, window, settle, db, graph)
+    head_key = snapshot_key(latest(graph, db, "t"))
+    qtbot.waitUntil(lambda: window.controller.selected_key == head_key, timeout=TIMEOUT)
+
+    fork_button = toolbar_button(window, window.time_travel.fork)
+    settle(lambda: qtbot.mouseClick(fork_button, Qt.MouseButton.LeftButton))
+    editor = window.fork_editor
+    qtbot.waitExposed(editor)
+    replace_in_editor(qtbot, window, '"k": 1', '"k": 2')
+    submit = editor.findChild(QPushButton, "forkSubmit")
+    qtbot.waitUntil(submit.isEnabled, timeout=TIMEOUT)
+    outcome = wait_run(qtbot, window, lambda: qtbot.mouseClick(submit, Qt.MouseButton.LeftButton))
+
+    assert outcome == FORKED
+    extras = latest(graph, db, "t").values["extras"]
+    colors = sys.modules["typed_values_graph"].Color
+    assert extras["k"] == 2
+    assert extras["color"] is colors.BLUE, "the untouched enum is written back as itself"
+    assert repr(extras["spot"]) == "Spot(name='home', point=Point(x=1, y=2))"

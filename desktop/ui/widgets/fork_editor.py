@@ -83,6 +83,7 @@ class ForkEditor(QDialog):
         self._state: CheckpointState | None = None
         self._original: dict[str, Any] = {}
         self._kinds: dict[str, ChannelKind] | None = None
+        self._live: dict[str, Any] | None = None
         self._update: dict[str, Any] | None = None
         self._blocked: str | None = None
         self._busy = False
@@ -200,12 +201,23 @@ class ForkEditor(QDialog):
         return self._busy
 
     def edit(
-        self, state: CheckpointState, graph: LoadedGraph, inferred_as_node: str | None
+        self,
+        state: CheckpointState,
+        graph: LoadedGraph,
+        inferred_as_node: str | None,
+        *,
+        live: dict[str, Any] | None = None,
     ) -> None:
-        """Load a checkpoint into the editor; ``inferred_as_node`` is preselected."""
+        """Load a checkpoint into the editor; ``inferred_as_node`` is preselected.
+
+        ``live`` (the values as the graph revives them, from
+        :func:`desktop.core.timetravel.live_values`) lets the fork write back what the
+        user did not touch exactly as stored: enums, dataclasses, datetimes.
+        """
         from desktop.core.timetravel import channel_kinds, fork_target_nodes
 
         self._state = state
+        self._live = live
         self._busy = False
         meta = state.meta
         self._original = user_channels(state.values)
@@ -289,7 +301,9 @@ class ForkEditor(QDialog):
             self._refresh()
             return
         try:
-            update = fork_values_from_edit(self._original, self.editor.value(), self._kinds)
+            update = fork_values_from_edit(
+                self._original, self.editor.value(), self._kinds, live=self._live
+            )
         except RewindError as error:
             self._show_error(str(error))
             self.changes.hide()
