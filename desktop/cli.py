@@ -59,7 +59,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     """``rewind diff PATH --thread ID --checkpoint A [--against B]``: what changed."""
     from desktop.core.diff import diff_states, render_diff_text
-    from desktop.core.inspect import load_diff_pair
+    from desktop.core.lookup import load_diff_pair
     from desktop.core.model import user_channels
 
     with _open(args.path) as source:

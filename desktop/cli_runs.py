@@ -44,7 +44,7 @@ def _checkpoint(args: argparse.Namespace, *, runs: bool) -> CheckpointMeta:
     LangGraph runs a thread only from a root checkpoint: with ``runs``, a subgraph
     checkpoint is refused, naming the root checkpoint its step ran from.
     """
-    from desktop.core.inspect import find_checkpoint
+    from desktop.core.lookup import find_checkpoint
     from desktop.core.sources import open_source
 
     with open_source(args.path) as source:

@@ -35,7 +35,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 from desktop.core.diff import diff_states
 from desktop.core.errors import NotFoundError, RewindError
 from desktop.core.history import ThreadTimeline, build_timeline
-from desktop.core.inspect import find_checkpoint
+from desktop.core.lookup import find_checkpoint
 from desktop.core.model import CheckpointMeta, CheckpointState, ThreadSummary
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel

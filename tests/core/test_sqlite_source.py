@@ -20,7 +20,7 @@ from typing_extensions import TypedDict
 
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.history import build_timeline
-from desktop.core.inspect import find_checkpoint, load_diff_pair
+from desktop.core.lookup import find_checkpoint, load_diff_pair
 from desktop.core.sources import open_source
 from tests.builders import (
     fanout_graph,

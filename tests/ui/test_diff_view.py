@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from desktop.core.diff import diff_states
-from desktop.core.inspect import load_diff_pair
+from desktop.core.lookup import load_diff_pair
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.ui.render import render_diff
 from desktop.ui.widgets.diff_view import DiffView

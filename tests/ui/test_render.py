@@ -12,7 +12,7 @@ from langgraph.graph import START, StateGraph
 from typing_extensions import TypedDict
 
 from desktop.core.diff import diff_states, render_diff_text
-from desktop.core.inspect import find_checkpoint, load_diff_pair
+from desktop.core.lookup import find_checkpoint, load_diff_pair
 from desktop.core.model import CheckpointState
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.ui.render import (
