@@ -542,6 +542,7 @@ class MainWindow(QMainWindow):
             self.run_panel.clear_input()
 
     def _running_changed(self, running: bool) -> None:
+        self._thread_status_changed(self.controller.thread_status)
         self.run_panel.set_running(running)
         self.resume_panel.set_busy(running)
         self.next_run_bar.back_button.setEnabled(not running)
@@ -549,6 +550,8 @@ class MainWindow(QMainWindow):
         self._update_busy()
 
     def _run_started(self, thread_id: str) -> None:
+        self.controller.threads_model.set_running_thread(thread_id)
+        self._thread_status_changed(self.controller.thread_status)
         self._run_failure = ""
         self._run_pause = ""
         self._fork_text = ""
@@ -604,6 +607,7 @@ class MainWindow(QMainWindow):
         self._run_pause = summarize(first, 120) if first is not None else ""
 
     def _run_finished(self, thread_id: str, outcome: str) -> None:
+        self.controller.threads_model.set_running_thread(None)
         request = self.controller.runs.request
         what = RUN_NOUNS.get(request.kind, "Run") if request is not None else "Run"
         if request is not None and request.kind == FORK and self._fork_text:
@@ -657,6 +661,9 @@ class MainWindow(QMainWindow):
         self._retarget_actions(meta or self.controller.selected_meta)
 
     def _thread_status_changed(self, status: ThreadStatus | None) -> None:
+        runs = self.controller.runs
+        if runs.is_running and runs.thread_id == self.controller.thread_id:
+            status = None  # mid-run the stored state looks stopped; it is not
         self.resume_panel.show_status(status)
         self.resume_panel.set_busy(self.controller.runs.is_running)
         self._update_actions()

@@ -308,9 +308,16 @@ def test_stop_cancels_cleanly_and_the_next_run_continues(
     assert not run_panel.run_button.isEnabled() and run_panel.stop_button.isEnabled()
     qtbot.waitUntil(lambda: window.stream_view.token_count >= 3, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: window.run_status_label.text() == "Running · agent", timeout=TIMEOUT)
+    # Mid-run the stored thread looks stopped; the window says it is running.
+    threads = window.controller.threads_model
+    qtbot.waitUntil(lambda: threads.row_of(thread_id) is not None, timeout=TIMEOUT)
+    row = threads.index(threads.row_of(thread_id), 0)
+    assert row.data(ThreadListModel.RunStateRole) == "running"
+    assert not window.resume_panel.isVisible()
     with qtbot.waitSignal(runs.run_finished, timeout=TIMEOUT) as finished:
         qtbot.mouseClick(run_panel.stop_button, Qt.MouseButton.LeftButton)
     assert finished.args == [thread_id, STOPPED]
+    assert row.data(ThreadListModel.RunStateRole) == "unfinished"
     assert not runs.is_running
     assert run_panel.run_button.isEnabled() and not run_panel.stop_button.isEnabled()
     assert "Run stopped" in output_text(window)

@@ -93,6 +93,18 @@ class ThreadListModel(QAbstractListModel):
         self._total = 0
         self._generation = 0
         self._fetching = False
+        self._running: str | None = None
+
+    def set_running_thread(self, thread_id: str | None) -> None:
+        """Mark the thread a run is writing to right now: its stored state looks
+        unfinished mid-run, but it is ``running``, not stopped."""
+        changed = {t for t in (self._running, thread_id) if t is not None}
+        self._running = thread_id
+        for name in changed:
+            row = self._rows.get(name)
+            if row is not None:
+                index = self.index(row, 0)
+                self.dataChanged.emit(index, index, [self.RunStateRole])
 
     @property
     def generation(self) -> int:
@@ -232,7 +244,7 @@ class ThreadListModel(QAbstractListModel):
         if role == self.AbsoluteTimeRole:
             return absolute_time(thread.updated_at)
         if role == self.RunStateRole:
-            return thread.run_state
+            return "running" if thread.thread_id == self._running else thread.run_state
         return None
 
 

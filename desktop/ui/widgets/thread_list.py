@@ -36,6 +36,7 @@ _BADGES = {
     "interrupted": (QColor("#fff8c5"), QColor("#7d4e00"), QColor("#d4a72c")),
     "error": (QColor("#ffebe9"), QColor("#a40e26"), QColor("#ff8182")),
     "unfinished": (QColor("#ddf4ff"), QColor("#0a3069"), QColor("#54aeff")),
+    "running": (QColor("#dafbe1"), QColor("#116329"), QColor("#4ac26b")),
 }
 _PAD_X = 10
 _PAD_Y = 7
@@ -95,8 +96,8 @@ class ThreadItemDelegate(QStyledItemDelegate):
             badges.append("interrupted")
         if index.data(ThreadListModel.HasErrorRole):
             badges.append("error")
-        if index.data(ThreadListModel.RunStateRole) == "unfinished":
-            badges.append("unfinished")
+        if index.data(ThreadListModel.RunStateRole) in ("unfinished", "running"):
+            badges.append(index.data(ThreadListModel.RunStateRole))
         badge_font = _badge_font(option.font)
         badge_metrics = QFontMetrics(badge_font)
         right = inner.right()
