@@ -169,10 +169,19 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def parse_value(text: str) -> Any:
-    """A resume value: JSON when it parses, otherwise the text itself as a string."""
+    """A resume value: JSON when it parses, otherwise the text itself as a string.
+
+    Text that starts like a JSON object, array or string but does not parse is a typo,
+    not an answer: it is refused rather than sent as a string.
+    """
     try:
         return json.loads(text)
-    except json.JSONDecodeError:
+    except json.JSONDecodeError as exc:
+        if text.lstrip().startswith(("{", "[", '"')):
+            raise RewindError(
+                f"--value looks like JSON but is not valid: {exc.msg} "
+                f"(line {exc.lineno}, column {exc.colno}); quote plain text differently"
+            ) from None
         return text
 
 

@@ -188,7 +188,7 @@ class _NamespaceTree:
             pending.extend((item, kid) for kid in kids[1:])
             current = kids[0] if kids else None
         for anchor, kid in pending:
-            branch = TimelineItem("branch", _branch_label(kid))
+            branch = TimelineItem("branch", _branch_label(kid, anchor.meta))
             for child in self._line(kid, on_head_line=False):
                 branch.add(child)
             anchor.add(branch)
@@ -251,9 +251,17 @@ def _checkpoint_label(meta: CheckpointMeta) -> str:
     return f"step {step} · {source}" + (f" · {writers}" if writers else "")
 
 
-def _branch_label(start: CheckpointMeta) -> str:
+def _branch_label(start: CheckpointMeta, parent: CheckpointMeta | None = None) -> str:
+    """``branch (fork) after step 1``: where the branch leaves its parent line, or, for a
+    branch whose parent is not stored, the step it starts at."""
     kind = "fork" if start.source == "update" else (start.source or "branch")
-    return f"branch ({kind}) from step {start.step if start.step is not None else '?'}"
+    if parent is not None:
+        return f"branch ({kind}) after step {_step_text(parent)}"
+    return f"branch ({kind}) starting at step {_step_text(start)}"
+
+
+def _step_text(meta: CheckpointMeta) -> str:
+    return "?" if meta.step is None else str(meta.step)
 
 
 def _subgraph_label(ns: str) -> str:

@@ -14,6 +14,8 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+
 from desktop.cli import main
 from desktop.core.sources import open_source
 from tests.builders import (
@@ -464,3 +466,14 @@ def test_a_failing_graph_prints_one_line_and_exits_1(tmp_path):
     assert result.returncode == 1
     assert result.stderr == f"rewind: error: Node 'explode' failed: ValueError: {BATCH_ERROR}\n"
     assert [list(json.loads(line)["data"]) for line in result.stdout.splitlines()] == [["load"]]
+
+
+def test_resume_value_is_json_or_plain_text_but_never_broken_json():
+    from desktop.cli_runs import parse_value
+    from desktop.core.errors import RewindError
+
+    assert parse_value('{"a": 1}') == {"a": 1}
+    assert parse_value("yes") == "yes"
+    assert parse_value("Team is $29 per seat") == "Team is $29 per seat"
+    with pytest.raises(RewindError, match="looks like JSON"):
+        parse_value("{bad")

@@ -39,6 +39,7 @@ def test_fork_becomes_a_branch_under_its_parent_and_head_follows_newest():
     assert shape(timeline.roots) == ["c1", "c2", "  branch", "    c3", "c4", "c5"]
     branch = timeline.roots[1].children[0]
     assert branch.kind == "branch"
+    assert branch.label == "branch (loop) after step 0"
     assert not branch.children[0].on_head_line
     assert [m.checkpoint_id for m in timeline.branch_tips()] == ["c5", "c3"]
     assert [m.checkpoint_id for m in timeline.lineage(timeline.by_key[("", "c3")])] == [

@@ -162,7 +162,7 @@ def test_timeline_model_shows_branches_and_the_head(qapp, testers, fork_db: Fork
     assert fork.data(TimelineModel.SourceRole) == "update"
     assert fork.siblingAtColumn(0).data() == f"step {fork.data(TimelineModel.StepRole)} · update"
     assert fork.parent().data(TimelineModel.KindRole) == "branch"
-    assert fork.parent().data().startswith("branch (fork) from step")
+    assert fork.parent().data().startswith("branch (fork) after step")
     assert fork.parent().data(Qt.ItemDataRole.FontRole).italic()
     assert not fork.parent().flags() & Qt.ItemFlag.ItemIsSelectable
     assert model.index_for_key(("", fork_db.fork_ids[0])) == fork

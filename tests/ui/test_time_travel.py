@@ -286,7 +286,7 @@ def test_fork_from_the_toolbar_writes_a_new_branch_and_selects_it(
     branches = branch_rows(window)
     assert len(branches) == 1
     assert branches[0].data(TimelineModel.BranchTipRole) == snapshot_key(old_head)
-    assert branches[0].data().startswith("branch (loop) from step 2")
+    assert branches[0].data().startswith("branch (loop) after step 1")
     assert "tip step 3" in branches[0].data()
     assert window.timeline_title.text() == "math · 6 checkpoints · 1 branch"
     assert window.run_status_label.text().startswith("Forked math: new checkpoint …")
