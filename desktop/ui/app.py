@@ -19,7 +19,12 @@ import sys
 from pathlib import Path
 
 import qasync
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import (
+    QCoreApplication,
+    QMessageLogContext,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
@@ -145,6 +150,7 @@ def run_app(options: argparse.Namespace) -> int:
     In screenshot mode the first error is raised as :class:`RewindError` (the CLI prints
     it as one line and exits 1); otherwise errors are shown in the window.
     """
+    qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "rewind"])
     assert isinstance(app, QApplication)
     QCoreApplication.setApplicationName(APP_NAME)
@@ -155,6 +161,17 @@ def run_app(options: argparse.Namespace) -> int:
     if options.screenshot:
         return qasync.run(_screenshot(options))
     return qasync.run(_interactive(options))
+
+
+_QT_NOISE = ("This plugin does not support propagateSizeHints()",)
+"""Qt platform messages that say nothing to a user (the offscreen plugin's size hints)."""
+
+
+def _qt_message(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Qt's own log lines go to stderr as usual, minus the platform plugin's noise."""
+    if message in _QT_NOISE:
+        return
+    sys.stderr.write(message + "\n")
 
 
 def _graph_options(options: argparse.Namespace) -> GraphOptions:
