@@ -157,7 +157,11 @@ class TimelineModel(QAbstractItemModel):
         previous, self._diff_base = self._diff_base, key
         if previous == key:
             return
-        for marked in (previous, key):
+        self._refresh_rows(previous, key)
+
+    def _refresh_rows(self, *keys: tuple[str, str] | None) -> None:
+        """Repaint the shown rows of these checkpoints (a marker moved between them)."""
+        for marked in keys:
             node = self._nodes.get(("checkpoint", *marked)) if marked else None
             if node is not None and self._is_shown(node):
                 self.dataChanged.emit(
@@ -175,13 +179,7 @@ class TimelineModel(QAbstractItemModel):
         previous, self._continue_point = self._continue_point, key
         if previous == key:
             return
-        for marked in (previous, key):
-            node = self._nodes.get(("checkpoint", *marked)) if marked else None
-            if node is not None and self._is_shown(node):
-                self.dataChanged.emit(
-                    self.createIndex(node.row, 0, node),
-                    self.createIndex(node.row, len(COLUMNS) - 1, node),
-                )
+        self._refresh_rows(previous, key)
 
     @property
     def continue_point(self) -> tuple[str, str] | None:
