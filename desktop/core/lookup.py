@@ -24,19 +24,6 @@ def find_checkpoint(history: list[CheckpointMeta], checkpoint_id: str) -> Checkp
     raise NotFoundError(f"checkpoint {checkpoint_id!r} not found in thread {thread!r}")
 
 
-def parent_of(history: list[CheckpointMeta], meta: CheckpointMeta) -> CheckpointMeta | None:
-    """The stored parent of a checkpoint in its own namespace, if any."""
-    if meta.parent_checkpoint_id is None:
-        return None
-    for candidate in history:
-        if (
-            candidate.checkpoint_id == meta.parent_checkpoint_id
-            and candidate.checkpoint_ns == meta.checkpoint_ns
-        ):
-            return candidate
-    return None
-
-
 def load_diff_pair(
     source: SqliteCheckpointSource,
     thread_id: str,
@@ -50,7 +37,11 @@ def load_diff_pair(
     """
     history = source.history(thread_id)
     meta = find_checkpoint(history, checkpoint_id)
-    partner = find_checkpoint(history, against_id) if against_id else parent_of(history, meta)
+    if against_id:
+        partner = find_checkpoint(history, against_id)
+    else:
+        by_key = {m.key: m for m in history}
+        partner = by_key.get((meta.checkpoint_ns, meta.parent_checkpoint_id or ""))
     new = source.load_state(meta)
     old = source.load_state(partner) if partner is not None else None
     return new, old
