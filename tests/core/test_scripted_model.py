@@ -188,3 +188,24 @@ async def test_async_graph_streams_token_by_token():
         )
     ]
     assert tokens[:4] == ["No ", "tools ", "needed ", "here."]
+
+
+def test_langchain_create_agent_runs_the_tools_it_calls():
+    """Tool calls are typed ``tool_call``, which ``create_agent``'s tool node requires."""
+    from langchain.agents import create_agent
+
+    @tool
+    def echo(text: str) -> str:
+        """Repeat the text."""
+        return text.upper()
+
+    model = ScriptedChatModel(
+        responder=[
+            AIMessage("", tool_calls=[{"name": "echo", "args": {"text": "hi"}, "id": None}]),
+            AIMessage("done"),
+        ]
+    )
+    result = create_agent(model, [echo]).invoke({"messages": [HumanMessage("go")]})
+    assert [m.type for m in result["messages"]] == ["human", "ai", "tool", "ai"]
+    assert result["messages"][2].text == "HI"
+    assert result["messages"][1].tool_calls[0]["type"] == "tool_call"

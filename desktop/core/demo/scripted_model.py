@@ -23,7 +23,7 @@ from langchain_core.callbacks import (
 )
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.messages.tool import ToolCall, tool_call_chunk
+from langchain_core.messages.tool import tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
@@ -133,7 +133,7 @@ class ScriptedChatModel(BaseChatModel):
                 f"bound tools are {', '.join(self.tool_names)}"
             )
         tool_calls = [
-            ToolCall(name=c["name"], args=c["args"], id=c["id"] or f"call_{uuid.uuid4().hex[:16]}")
+            tool_call(name=c["name"], args=c["args"], id=c["id"] or f"call_{uuid.uuid4().hex[:16]}")
             for c in reply.tool_calls
         ]
         return reply.model_copy(
