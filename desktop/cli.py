@@ -76,6 +76,19 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_store(args: argparse.Namespace) -> int:
+    """``rewind store PATH [--store PATH]``: every Store item as a JSON array."""
+    from desktop.core.store import all_items, open_store, parse_namespace
+
+    reader = open_store(args.store or args.path)
+    try:
+        items = all_items(reader, parse_namespace(args.namespace), args.filter or "")
+    finally:
+        reader.close()
+    _print_json([item.to_json() for item in items], indent=2)
+    return 0
+
+
 def _add_path(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="SQLite checkpoint database written by SqliteSaver")
 
@@ -119,6 +132,21 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--json", action="store_true", help="print the diff as JSON")
     diff.set_defaults(func=cmd_diff)
 
+    store = sub.add_parser("store", help="list the items of a LangGraph Store as JSON")
+    _add_path(store)
+    store.add_argument(
+        "--store",
+        metavar="PATH|URL",
+        help="read the Store in this database instead of the checkpoint database",
+    )
+    store.add_argument(
+        "--namespace", metavar="A.B", help="only this namespace and the ones under it"
+    )
+    store.add_argument(
+        "--filter", metavar="TEXT", help="only items whose key or value contains TEXT"
+    )
+    store.set_defaults(func=cmd_store)
+
     add_run_commands(sub)
     return parser
 
@@ -129,8 +157,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
         prog="rewind",
         description=(
             "Open the Rewind window. Without PATH, opens the built-in demo database. "
-            "Headless commands: threads, history, export, diff, run, fork, replay, resume, "
-            "status "
+            "Headless commands: threads, history, export, diff, store, run, fork, replay, "
+            "resume, status "
             "(see `rewind COMMAND --help`)."
         ),
     )
@@ -154,6 +182,7 @@ HEADLESS_COMMANDS = (
     "history",
     "export",
     "diff",
+    "store",
     "run",
     "fork",
     "replay",
