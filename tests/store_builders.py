@@ -142,3 +142,27 @@ def sqlite_truth(path: str) -> list[Item]:
     """``search_everything`` on a SQLite Store (opened by LangGraph, setup not run)."""
     with SqliteStore.from_conn_string(path) as store:
         return search_everything(store)
+
+
+def build_postgres_store_db(url: str) -> StoreDb:
+    """A Postgres database holding a ``PostgresSaver``'s checkpoints and a
+    ``PostgresStore`` with a pgvector index (``store_vectors`` rows for ``text`` fields)."""
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from langgraph.store.postgres import PostgresStore
+
+    with (
+        PostgresSaver.from_conn_string(url) as saver,
+        PostgresStore.from_conn_string(url, index=INDEX_CONFIG) as store,
+    ):
+        saver.setup()
+        store.setup()
+        built = fill_store(store, saver)
+    return StoreDb(url, built.memory_thread, built.embedded, built.with_ttl)
+
+
+def postgres_truth(url: str) -> list[Item]:
+    """``search_everything`` on a Postgres Store (setup not run)."""
+    from langgraph.store.postgres import PostgresStore
+
+    with PostgresStore.from_conn_string(url) as store:
+        return search_everything(store)
