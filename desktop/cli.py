@@ -42,10 +42,38 @@ def cmd_threads(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    """``rewind history PATH --thread ID``: one JSON line per checkpoint, newest first."""
+    """``rewind history PATH --thread ID [--follow]``: one JSON line per checkpoint, newest
+    first; with ``--follow``, then one line per new checkpoint as it lands, until Ctrl-C."""
+    if args.follow:
+        return _follow_history(args)
     with _open(args.path) as source:
         for meta in source.history(args.thread):
             _print_json(meta.to_json())
+    return 0
+
+
+def _follow_history(args: argparse.Namespace) -> int:
+    from desktop.core.errors import NotFoundError
+    from desktop.core.watch import follow_thread, open_probe
+
+    with _open(args.path) as source:
+        probe = open_probe(args.path)
+        try:
+            try:
+                metas = source.history(args.thread)
+            except NotFoundError:
+                metas = []
+                sys.stderr.write(f"rewind: waiting for thread {args.thread!r} to appear\n")
+                sys.stderr.flush()
+            for meta in metas:
+                _print_json(meta.to_json())
+            seen = {meta.key for meta in metas}
+            for meta in follow_thread(source, probe, args.thread, seen):
+                _print_json(meta.to_json())
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            probe.close()
     return 0
 
 
@@ -115,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     history = sub.add_parser("history", help="list a thread's checkpoints, one JSON per line")
     _add_path(history)
     _add_thread(history)
+    history.add_argument(
+        "--follow",
+        action="store_true",
+        help="then print each new checkpoint as it lands, until Ctrl-C",
+    )
     history.set_defaults(func=cmd_history)
 
     export = sub.add_parser("export", help="export a thread with decoded state as JSON")
