@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from desktop import __version__
+from desktop.cli_housekeeping import add_housekeeping_commands
 from desktop.cli_runs import add_run_commands
 from desktop.core.errors import RewindError
 
@@ -181,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     store.set_defaults(func=cmd_store)
 
     add_run_commands(sub)
+    add_housekeeping_commands(sub)
     return parser
 
 
@@ -221,6 +223,10 @@ HEADLESS_COMMANDS = (
     "replay",
     "resume",
     "status",
+    "size",
+    "delete",
+    "copy",
+    "prune",
 )
 
 

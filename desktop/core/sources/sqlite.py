@@ -27,6 +27,7 @@ from desktop.core.decode import (
     pending_send_targets,
 )
 from desktop.core.errors import NotFoundError, SourceError
+from desktop.core.housekeeping import RawValue, StoredWrite
 from desktop.core.model import (
     ERROR_CHANNEL,
     INTERRUPT_CHANNEL,
@@ -35,6 +36,7 @@ from desktop.core.model import (
     PendingWrite,
     ThreadSummary,
 )
+from desktop.core.sources.sizes import CheckpointSize, ThreadSize, channel_sizes, merge_sizes
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _REQUIRED_CHECKPOINT_COLUMNS = {
@@ -363,6 +365,83 @@ class SqliteCheckpointSource:
                 value, error = None, f"value could not be decoded: {exc}"
             writes.append(PendingWrite(str(task_id), path or "", str(channel), value, error))
         return writes
+
+    # -- sizes and stored rows (housekeeping) ----------------------------------------------
+
+    def thread_sizes(self, thread_id: str | None = None) -> list[ThreadSize]:
+        """Stored bytes per thread (checkpoint + metadata, writes), all namespaces.
+
+        Lengths come from SQL ``length()``: no value is fetched or decoded.
+        """
+        where, params = ("WHERE thread_id = ?", (thread_id,)) if thread_id else ("", ())
+        with self._cursor() as cur:
+            checkpoints = cur.execute(
+                "SELECT thread_id, COUNT(*), "
+                "SUM(COALESCE(length(checkpoint), 0) + COALESCE(length(metadata), 0)) "
+                f"FROM checkpoints {where} GROUP BY thread_id",
+                params,
+            ).fetchall()
+            writes = (
+                cur.execute(
+                    "SELECT thread_id, SUM(COALESCE(length(value), 0)) "
+                    f"FROM writes {where} GROUP BY thread_id",
+                    params,
+                ).fetchall()
+                if self._has_writes
+                else []
+            )
+        if thread_id and not checkpoints:
+            raise NotFoundError(f"thread {thread_id!r} not found in {self.path}")
+        return merge_sizes(checkpoints, writes)
+
+    def largest_checkpoints(
+        self, limit: int = 50, thread_id: str | None = None
+    ) -> list[CheckpointSize]:
+        """The biggest stored checkpoints (blob plus metadata), largest first."""
+        where, params = ("WHERE thread_id = ?", (thread_id,)) if thread_id else ("", ())
+        with self._cursor() as cur:
+            rows = cur.execute(
+                "SELECT thread_id, checkpoint_ns, checkpoint_id, "
+                "COALESCE(length(checkpoint), 0) + COALESCE(length(metadata), 0) AS size "
+                f"FROM checkpoints {where} ORDER BY size DESC LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+        return [CheckpointSize(str(t), str(ns), str(cid), int(size)) for t, ns, cid, size in rows]
+
+    def channel_sizes(self, meta: CheckpointMeta) -> dict[str, int]:
+        """Bytes each channel takes in one stored checkpoint (nothing is revived)."""
+        with self._cursor() as cur:
+            row = cur.execute(
+                "SELECT type, checkpoint FROM checkpoints "
+                "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+                (meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id),
+            ).fetchone()
+        return channel_sizes(*row) if row else {}
+
+    def stored_writes(self, thread_id: str) -> list[StoredWrite]:
+        """Every write row of a thread with its value as stored, for copies and prunes."""
+        if not self._has_writes:
+            return []
+        task_path = "task_path" if self._has_task_path else "''"
+        with self._cursor() as cur:
+            rows = cur.execute(
+                f"SELECT checkpoint_ns, checkpoint_id, task_id, {task_path}, idx, channel, "
+                "type, value FROM writes WHERE thread_id = ? "
+                "ORDER BY checkpoint_ns, checkpoint_id, task_id, idx",
+                (thread_id,),
+            ).fetchall()
+        return [
+            StoredWrite(
+                str(ns),
+                str(cid),
+                str(task),
+                str(path or ""),
+                int(idx),
+                str(channel),
+                RawValue(str(type_), value),
+            )
+            for ns, cid, task, path, idx, channel, type_, value in rows
+        ]
 
     def export_thread(self, thread_id: str) -> dict[str, Any]:
         """The whole thread as JSON-safe data: every checkpoint with values and writes."""

@@ -1,0 +1,183 @@
+"""Headless housekeeping: ``size`` (read-only), and ``delete``, ``copy``, ``prune``.
+
+The three writing commands change the database only when the user says so:
+``delete`` without ``--yes`` and ``prune`` without ``--apply`` only print what they
+would do. Writes go through LangGraph's own saver (``adelete_thread``, ``aput``,
+``aput_writes``), never hand-written rows. No Qt is imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from desktop.core.errors import RewindError
+
+
+def _emit(value: Any, *, indent: int | None = None) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=indent) + "\n")
+    sys.stdout.flush()
+
+
+def _note(text: str) -> None:
+    sys.stderr.write(f"rewind: {text}\n")
+
+
+def cmd_size(args: argparse.Namespace) -> int:
+    """``rewind size PATH [--thread ID]``: stored bytes per thread, largest first."""
+    from desktop.core.sources import open_source
+    from desktop.core.sources.sizes import size_report
+
+    with open_source(args.path) as source:
+        report = size_report(source.thread_sizes(args.thread))
+        if args.largest:
+            report["largest_checkpoints"] = [
+                item.to_json() for item in source.largest_checkpoints(args.largest, args.thread)
+            ]
+    _emit(report, indent=2)
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    """``rewind delete PATH --thread ID [--yes]``: LangGraph's ``delete_thread``."""
+    from desktop.core.sources import open_source
+
+    with open_source(args.path) as source:
+        (size,) = source.thread_sizes(args.thread)
+    summary = {"thread_id": args.thread, "checkpoints": size.checkpoints, "bytes": size.bytes}
+    if not args.yes:
+        _emit({**summary, "deleted": False})
+        _note(f"nothing deleted: add --yes to delete thread {args.thread!r}")
+        return 0
+    asyncio.run(_delete(args.path, args.thread))
+    _emit({**summary, "deleted": True})
+    return 0
+
+
+async def _delete(path: str, thread_id: str) -> None:
+    from desktop.core.housekeeping_io import writing_saver
+
+    async with writing_saver(path, thread_id) as saver:
+        await saver.adelete_thread(thread_id)
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    """``rewind copy PATH --thread A --to B``: every checkpoint and write of A as B."""
+    from desktop.core.errors import NotFoundError
+    from desktop.core.sources import open_source
+
+    if args.to == args.thread:
+        raise RewindError("--to must name a different thread")
+    with open_source(args.path) as source:
+        source.thread(args.thread)
+        try:
+            source.thread(args.to)
+        except NotFoundError:
+            pass
+        else:
+            raise RewindError(f"thread {args.to!r} already exists; choose a new id for --to")
+        writes = source.stored_writes(args.thread)
+    copied = asyncio.run(_copy(args.path, args.thread, args.to, writes))
+    _emit({"thread_id": args.thread, "to": args.to, "checkpoints": copied, "writes": len(writes)})
+    return 0
+
+
+async def _copy(path: str, thread_id: str, target: str, writes: list[Any]) -> int:
+    from desktop.core.housekeeping import copy_checkpoints
+    from desktop.core.housekeeping_io import writing_saver
+
+    async with writing_saver(path, thread_id, target) as saver:
+        return await copy_checkpoints(saver, thread_id, target, writes)
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    """``rewind prune PATH [--thread ID] --keep N | --before DATE [--apply]``."""
+    from desktop.core.housekeeping import plan_prune
+    from desktop.core.sources import open_source
+
+    before = _parse_date(args.before) if args.before else None
+    with open_source(args.path) as source:
+        thread_ids = [args.thread] if args.thread else [t.thread_id for t in source.list_threads()]
+        plans = []
+        for thread_id in thread_ids:
+            plan = plan_prune(thread_id, source.history(thread_id), keep=args.keep, before=before)
+            writes = source.stored_writes(thread_id) if args.apply and plan.remove else []
+            plans.append((plan, writes))
+    for plan, _ in plans:
+        _emit(plan.to_json())
+    if not args.apply:
+        if any(plan.remove for plan, _ in plans):
+            _note("dry run: nothing removed; add --apply to prune")
+        return 0
+    removed = asyncio.run(_prune(args.path, plans))
+    if removed:
+        from desktop.core.housekeeping_io import reclaim_space
+
+        reclaim_space(args.path)
+    _note(f"pruned {removed} checkpoint(s)")
+    return 0
+
+
+async def _prune(path: str, plans: list[Any]) -> int:
+    from desktop.core.housekeeping import prune_thread
+    from desktop.core.housekeeping_io import writing_saver
+
+    removed = 0
+    for plan, writes in plans:
+        if not plan.remove:
+            continue
+        async with writing_saver(path, plan.thread_id) as saver:
+            await prune_thread(saver, plan, writes)
+        removed += len(plan.remove)
+    return removed
+
+
+def _parse_date(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise RewindError(
+            f"--before {text!r} is not a date; use ISO form, e.g. 2026-11-30 or "
+            "2026-11-30T12:00:00+00:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def add_housekeeping_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``size``, ``delete``, ``copy`` and ``prune`` on the CLI."""
+    size = sub.add_parser("size", help="stored bytes per thread, largest first (read-only)")
+    size.add_argument("path", help="checkpoint database")
+    size.add_argument("--thread", metavar="ID", help="only this thread")
+    size.add_argument(
+        "--largest", type=int, default=0, metavar="N", help="also list the N largest checkpoints"
+    )
+    size.set_defaults(func=cmd_size)
+
+    delete = sub.add_parser("delete", help="delete a thread (only with --yes)")
+    delete.add_argument("path", help="checkpoint database")
+    delete.add_argument("--thread", required=True, metavar="ID", help="thread_id")
+    delete.add_argument("--yes", action="store_true", help="really delete it")
+    delete.set_defaults(func=cmd_delete)
+
+    copy = sub.add_parser("copy", help="copy a thread to a new id, every checkpoint and write")
+    copy.add_argument("path", help="checkpoint database")
+    copy.add_argument("--thread", required=True, metavar="ID", help="thread to copy")
+    copy.add_argument("--to", required=True, metavar="ID", help="new thread id (must not exist)")
+    copy.set_defaults(func=cmd_copy)
+
+    prune = sub.add_parser(
+        "prune", help="drop old checkpoints, keeping each thread's head line (dry run by default)"
+    )
+    prune.add_argument("path", help="checkpoint database")
+    prune.add_argument("--thread", metavar="ID", help="only this thread (default: every thread)")
+    keep = prune.add_mutually_exclusive_group(required=True)
+    keep.add_argument("--keep", type=int, metavar="N", help="keep the head and its N-1 ancestors")
+    keep.add_argument(
+        "--before", metavar="DATE", help="drop head-line checkpoints created before DATE"
+    )
+    prune.add_argument("--apply", action="store_true", help="prune (default: only print)")
+    prune.set_defaults(func=cmd_prune)
