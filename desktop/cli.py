@@ -138,7 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     threads = sub.add_parser("threads", help="list threads as JSON")
     _add_path(threads)
-    threads.add_argument("--filter", metavar="TEXT", help="only thread ids containing TEXT")
+    threads.add_argument(
+        "--filter",
+        metavar="TEXT",
+        help="words the thread id contains, and key=value terms its metadata matches",
+    )
     threads.set_defaults(func=cmd_threads)
 
     history = sub.add_parser("history", help="list a thread's checkpoints, one JSON per line")

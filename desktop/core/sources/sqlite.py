@@ -37,6 +37,7 @@ from desktop.core.model import (
     ThreadSummary,
 )
 from desktop.core.sources.sizes import CheckpointSize, ThreadSize, channel_sizes, merge_sizes
+from desktop.core.thread_filter import parse_thread_filter
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _REQUIRED_CHECKPOINT_COLUMNS = {
@@ -514,11 +515,30 @@ def _probe(conn: sqlite3.Connection) -> sqlite3.Connection:
 
 
 def _thread_filter(text_filter: str) -> tuple[str, tuple[Any, ...]]:
-    text = text_filter.strip()
-    if not text:
+    """SQL for :mod:`desktop.core.thread_filter`'s syntax: id words and ``key=value``."""
+    parsed = parse_thread_filter(text_filter)
+    clauses: list[str] = []
+    params: list[Any] = []
+    if parsed.id_text:
+        escaped = parsed.id_text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append("thread_id LIKE ? ESCAPE '\\'")
+        params.append(f"%{escaped}%")
+    for key, value in parsed.metadata:
+        path = '$."' + key.replace('"', '""') + '"'
+        clauses.append(
+            "thread_id IN (SELECT thread_id FROM checkpoints "
+            "WHERE json_valid(CAST(metadata AS TEXT)) AND "
+            "(CASE json_type(CAST(metadata AS TEXT), ?) "
+            "WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+            "WHEN 'text' THEN json_extract(CAST(metadata AS TEXT), ?) "
+            "WHEN 'integer' THEN CAST(json_extract(CAST(metadata AS TEXT), ?) AS TEXT) "
+            "WHEN 'real' THEN CAST(json_extract(CAST(metadata AS TEXT), ?) AS TEXT) "
+            "END) = ?)"
+        )
+        params.extend([path, path, path, path, value])
+    if not clauses:
         return "", ()
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return "WHERE thread_id LIKE ? ESCAPE '\\'", (f"%{escaped}%",)
+    return "WHERE " + " AND ".join(clauses), tuple(params)
 
 
 def _subgraph_task_names(namespaces: set[str]) -> dict[str, str]:
