@@ -11,11 +11,11 @@ _STYLESHEET = Path("resources") / "style.qss"
 def stylesheet() -> str:
     """The application's Qt stylesheet, or ``""`` when the file is not shipped.
 
-    Looked up next to the package (a source checkout keeps ``resources/`` beside
-    ``desktop/``), inside it (wheel package data) and in a PyInstaller bundle.
+    Looked up inside the package (``desktop/resources/``: a checkout, an installed
+    wheel) and in a PyInstaller bundle.
     """
     package = Path(__file__).resolve().parents[2]
-    candidates = [package.parent / _STYLESHEET, package / _STYLESHEET]
+    candidates = [package / _STYLESHEET]
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         candidates.append(Path(bundle) / _STYLESHEET)
