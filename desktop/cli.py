@@ -44,13 +44,22 @@ def cmd_threads(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """``rewind history PATH --thread ID [--follow]``: one JSON line per checkpoint, newest
-    first; with ``--follow``, then one line per new checkpoint as it lands, until Ctrl-C."""
+    first, with the nodes that wrote it and the tasks of its next step (``get_state().next``);
+    with ``--follow``, then one line per new checkpoint as it lands, until Ctrl-C."""
     if args.follow:
         return _follow_history(args)
     with _open(args.path) as source:
         for meta in source.history(args.thread):
-            _print_json(meta.to_json())
+            _print_json(_history_line(source, meta))
     return 0
+
+
+def _history_line(source: Any, meta: Any) -> dict[str, Any]:
+    """A checkpoint as ``rewind history`` prints it: its record, ``nodes`` and ``next``."""
+    line = meta.to_json()
+    line["nodes"] = list(meta.writers)
+    line["next"] = list(source.progress(meta).next)
+    return line
 
 
 def _follow_history(args: argparse.Namespace) -> int:
@@ -67,10 +76,10 @@ def _follow_history(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"rewind: waiting for thread {args.thread!r} to appear\n")
                 sys.stderr.flush()
             for meta in metas:
-                _print_json(meta.to_json())
+                _print_json(_history_line(source, meta))
             seen = {meta.key for meta in metas}
             for meta in follow_thread(source, probe, args.thread, seen):
-                _print_json(meta.to_json())
+                _print_json(_history_line(source, meta))
         except KeyboardInterrupt:
             return 0
         finally:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from desktop.core.progress import CheckpointProgress, RunStatus
+
 INTERRUPT_CHANNEL = "__interrupt__"
 ERROR_CHANNEL = "__error__"
 _INTERNAL_CHANNELS = frozenset({"__start__", "__pregel_tasks"})
@@ -27,36 +29,58 @@ def user_channels(values: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class ThreadSummary:
-    """One row of the thread list: built from metadata only."""
+    """One row of the thread list: built from metadata and the latest root checkpoint.
+
+    ``progress`` is the step after the latest root checkpoint (what ``get_state`` of
+    the thread says); ``head_source`` / ``head_step`` are that checkpoint's metadata, so
+    a thread whose head is a fork not run yet (``update``) can be told from a run that
+    stopped.
+    """
 
     thread_id: str
     checkpoints: int
     updated_at: datetime | None
     latest_checkpoint_id: str
-    has_interrupt: bool = False
-    has_error: bool = False
-    next_nodes: tuple[str, ...] = ()
-    stopped: bool = False
+    progress: CheckpointProgress = field(default_factory=CheckpointProgress)
+    head_source: str | None = None
+    head_step: int | None = None
 
     @property
-    def run_state(self) -> str:
-        """``interrupted``, ``error``, ``unfinished`` (stopped mid-run: crash, Stop,
-        breakpoint) or ``finished``, judged from the latest root checkpoint.
+    def has_interrupt(self) -> bool:
+        return bool(self.progress.interrupts)
 
-        A run cancelled by Stop leaves a ``CancelledError`` write (``stopped``): that is
-        an unfinished run, not a failure.
-        """
-        if self.has_interrupt:
-            return "interrupted"
-        if self.has_error:
-            return "error"
-        return "unfinished" if self.next_nodes or self.stopped else "finished"
+    @property
+    def has_error(self) -> bool:
+        return bool(self.progress.errors)
+
+    @property
+    def stopped(self) -> bool:
+        """The last run was cancelled (Stop): unfinished, not failed."""
+        return self.progress.stopped
+
+    @property
+    def next_nodes(self) -> tuple[str, ...]:
+        """``get_state(thread).next``: the tasks still to run."""
+        return self.progress.remaining
+
+    @property
+    def forked(self) -> bool:
+        """The head is a fork (``update_state``) that no run has continued yet."""
+        return self.head_source in ("update", "fork")
+
+    @property
+    def run_state(self) -> RunStatus:
+        """``interrupted``, ``error``, ``unfinished`` (tasks left: crash, Stop,
+        breakpoint, or a fork not run yet, see :attr:`forked`) or ``finished``."""
+        return self.progress.status
 
     def to_json(self) -> dict[str, Any]:
         return {
             "thread_id": self.thread_id,
             "checkpoints": self.checkpoints,
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "status": self.run_state,
+            "next": list(self.next_nodes),
         }
 
 
@@ -64,9 +88,11 @@ class ThreadSummary:
 class CheckpointMeta:
     """One checkpoint as the timeline sees it: no blob is decoded to build it.
 
-    ``writers`` are the nodes whose writes produced this checkpoint (the tasks that
-    wrote against its parent). ``metadata_error`` is set when the stored metadata is
-    not valid JSON; the checkpoint is still listed.
+    ``writers`` are the nodes whose writes produced this checkpoint, as LangGraph would
+    name them: for a ``loop`` checkpoint the tasks of its parent's step (``Send`` tasks
+    by target, one entry per task), for an ``update`` the node a Rewind fork was
+    credited to, for ``input`` and ``fork`` none. ``metadata_error`` is set when the
+    stored metadata is not valid JSON; the checkpoint is still listed.
     """
 
     thread_id: str
@@ -129,15 +155,22 @@ class PendingWrite:
 class CheckpointState:
     """A checkpoint with its decoded channel values and pending writes.
 
-    ``values`` is every entry of ``channel_values``, JSON-safe. ``error`` says why the
-    blob could not be decoded; what could be read is still present.
+    ``values`` is every entry of ``channel_values``, JSON-safe. ``progress`` is the
+    step after the checkpoint as ``get_state`` of it reports (next, finished,
+    interrupts, errors). ``error`` says why the blob could not be decoded; what could be
+    read is still present.
     """
 
     meta: CheckpointMeta
     values: dict[str, Any]
     pending_writes: list[PendingWrite] = field(default_factory=list)
-    next_nodes: tuple[str, ...] = ()
+    progress: CheckpointProgress = field(default_factory=CheckpointProgress)
     error: str | None = None
+
+    @property
+    def next_nodes(self) -> tuple[str, ...]:
+        """``get_state(config with this checkpoint).next``: every task of the next step."""
+        return self.progress.next
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

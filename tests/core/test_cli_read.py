@@ -23,7 +23,13 @@ def test_threads_prints_a_json_array(capsys, agent_db):
     assert code == 0, err
     threads = json.loads(out)
     assert {t["thread_id"] for t in threads} == set(agent_db.thread_ids)
-    assert set(threads[0]) == {"thread_id", "checkpoints", "updated_at"}
+    assert set(threads[0]) == {"thread_id", "checkpoints", "updated_at", "status", "next"}
+    with open_saver(agent_db.path) as saver:
+        graph = tool_agent_graph(saver)
+        for entry in threads:
+            snapshot = graph.get_state(thread_config(entry["thread_id"]))
+            assert entry["next"] == list(snapshot.next)
+            assert entry["status"] == ("unfinished" if snapshot.next else "finished")
     assert threads[0]["updated_at"] >= threads[-1]["updated_at"]
 
 
@@ -44,7 +50,16 @@ def test_history_prints_one_object_per_line_newest_first(capsys, agent_db):
         "step",
         "source",
         "created_at",
+        "nodes",
+        "next",
     }
+    by_id = {s.config["configurable"]["checkpoint_id"]: s for s in expected}
+    for line in lines:
+        snapshot = by_id[line["checkpoint_id"]]
+        assert line["next"] == list(snapshot.next)
+        parent = by_id.get(line["parent_checkpoint_id"])
+        ran = [t.name for t in parent.tasks] if parent and line["source"] == "loop" else []
+        assert line["nodes"] == ran
 
 
 def test_history_includes_subgraph_namespaces(capsys, fanout_db):

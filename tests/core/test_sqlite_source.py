@@ -469,5 +469,6 @@ def test_nodes_run_by_send_are_named_like_langgraph_names_them(tmp_path):
     with open_source(path) as source:
         metas = source.history("m")
     after_fan_out = next(m for m in metas if m.step == 2)
-    assert after_fan_out.writers == ("work",)
+    parent = ran[after_fan_out.parent_checkpoint_id]
+    assert after_fan_out.writers == tuple(t.name for t in parent.tasks) == ("work",) * 3
     assert sorted(ran[after_fan_out.checkpoint_id].values["out"]) == [2, 4, 6]

@@ -8,6 +8,7 @@ a checkpoint blob is decoded only when one checkpoint is asked for.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 import uuid
@@ -18,14 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from desktop.core.decode import (
-    DecodeError,
-    checkpoint_next_nodes,
-    decode_metadata,
-    decode_typed,
-    next_nodes_of,
-    pending_send_targets,
-)
+from desktop.core.decode import DecodeError, decode_metadata, decode_typed
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.housekeeping import RawValue, StoredWrite
 from desktop.core.model import (
@@ -35,6 +29,18 @@ from desktop.core.model import (
     CheckpointState,
     PendingWrite,
     ThreadSummary,
+)
+from desktop.core.progress import (
+    CONTROL_WRITES,
+    CheckpointProgress,
+    TaskRef,
+    WriteRecord,
+    call_parent,
+    checkpoint_progress,
+    pull_node,
+    send_index,
+    send_targets,
+    step_writers,
 )
 from desktop.core.sources.sizes import CheckpointSize, ThreadSize, channel_sizes, merge_sizes
 from desktop.core.thread_filter import parse_thread_filter
@@ -50,11 +56,9 @@ _REQUIRED_CHECKPOINT_COLUMNS = {
     "metadata",
 }
 _UUID_EPOCH = datetime(1582, 10, 15, tzinfo=UTC)
-_PULL_PREFIX = "~__pregel_pull, "
-_PUSH_PREFIX = "~__pregel_push"
 _FLAG_CHANNELS = (INTERRUPT_CHANNEL, ERROR_CHANNEL)
-_STOPPED = "stopped"
-_CANCELLATION_ERRORS = ("CancelledError(", "NodeCancelledError(")
+AS_NODE_KEY = "rewind_as_node"
+"""Metadata key of the node a Rewind fork was credited to (LangGraph does not store it)."""
 # Metadata sits after the checkpoint blob in each row, so listing it walks the blob's
 # overflow pages; memory-mapped reads make that walk cheap (the mapping is read-only).
 _MMAP_BYTES = 1 << 30
@@ -79,10 +83,9 @@ def checkpoint_time(checkpoint_id: str) -> datetime | None:
 
 
 def node_of_task_path(task_path: str) -> str | None:
-    """The node a task ran, when its path names it (pull tasks: ``~__pregel_pull, node``)."""
-    if task_path.startswith(_PULL_PREFIX):
-        return task_path[len(_PULL_PREFIX) :].split(",")[0].strip() or None
-    return None
+    """The node a task ran, when its path names it (pull tasks: ``~__pregel_pull, node``;
+    a functional-API ``@task`` call is named by the entrypoint that made it)."""
+    return pull_node(task_path) or call_parent(task_path)
 
 
 class SqliteCheckpointSource:
@@ -205,40 +208,70 @@ class SqliteCheckpointSource:
         newest_id: str,
         latest_root_id: str | None,
     ) -> ThreadSummary:
-        flags: set[str] = set()
-        if self._has_writes and latest_root_id:
-            for channel, type_, blob in cur.execute(
-                "SELECT channel, type, value FROM writes WHERE thread_id = ? "
-                "AND checkpoint_ns = '' AND checkpoint_id = ? AND channel IN (?, ?)",
-                (thread_id, latest_root_id, *_FLAG_CHANNELS),
-            ):
-                stopped = channel == ERROR_CHANNEL and _is_cancellation(type_, blob)
-                flags.add(_STOPPED if stopped else channel)
+        progress, head = CheckpointProgress(), None
+        if latest_root_id:
+            progress = self._progress(cur, thread_id, "", latest_root_id)
+            row = cur.execute(
+                "SELECT checkpoint_ns, checkpoint_id, parent_checkpoint_id, metadata "
+                "FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = '' "
+                "AND checkpoint_id = ?",
+                (thread_id, latest_root_id),
+            ).fetchone()
+            head = _meta(str(thread_id), *row) if row else None
         return ThreadSummary(
             thread_id=str(thread_id),
             checkpoints=int(count),
             updated_at=checkpoint_time(newest_id),
             latest_checkpoint_id=latest_root_id or newest_id,
-            has_interrupt=INTERRUPT_CHANNEL in flags,
-            has_error=ERROR_CHANNEL in flags,
-            stopped=_STOPPED in flags,
-            next_nodes=self._next_nodes(cur, thread_id, latest_root_id),
+            progress=progress,
+            head_source=head.source if head else None,
+            head_step=head.step if head else None,
         )
 
-    def _next_nodes(
-        self, cur: sqlite3.Cursor, thread_id: str, checkpoint_id: str | None
-    ) -> tuple[str, ...]:
-        if not checkpoint_id:
-            return ()
+    def _progress(
+        self, cur: sqlite3.Cursor, thread_id: str, ns: str, checkpoint_id: str
+    ) -> CheckpointProgress:
+        """The step after one checkpoint (``get_state`` of it); empty when unreadable."""
         row = cur.execute(
             "SELECT type, checkpoint FROM checkpoints "
-            "WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ?",
-            (thread_id, checkpoint_id),
+            "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+            (thread_id, ns, checkpoint_id),
         ).fetchone()
         try:
-            return checkpoint_next_nodes(*row) if row else ()
+            checkpoint = decode_typed(*row) if row else None
         except DecodeError:
-            return ()
+            checkpoint = None
+        if not isinstance(checkpoint, dict):
+            return CheckpointProgress()
+        writes = self._write_records(cur, thread_id, ns, checkpoint_id)
+        return checkpoint_progress(checkpoint, writes)
+
+    def _write_records(
+        self, cur: sqlite3.Cursor, thread_id: str, ns: str, checkpoint_id: str
+    ) -> list[WriteRecord]:
+        """The writes saved against one checkpoint; only interrupts and errors are decoded."""
+        if not self._has_writes:
+            return []
+        task_path = "task_path" if self._has_task_path else "''"
+        records = []
+        for task_id, path, channel, type_, blob in cur.execute(
+            f"SELECT task_id, {task_path}, channel, "
+            "CASE WHEN channel IN (?, ?) THEN type END, CASE WHEN channel IN (?, ?) THEN value END "
+            "FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? "
+            "ORDER BY rowid",
+            (*_FLAG_CHANNELS, *_FLAG_CHANNELS, thread_id, ns, checkpoint_id),
+        ).fetchall():
+            try:
+                value = decode_typed(type_, blob) if blob is not None else None
+            except DecodeError:
+                value = None
+            records.append(WriteRecord(str(task_id), str(path or ""), str(channel), value))
+        return records
+
+    def progress(self, meta: CheckpointMeta) -> CheckpointProgress:
+        """What the step after ``meta`` runs and what became of it, as ``get_state`` says."""
+        with self._cursor() as cur:
+            return self._progress(cur, meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id)
 
     # -- history -------------------------------------------------------------------------
 
@@ -252,66 +285,61 @@ class SqliteCheckpointSource:
             ).fetchall()
             if not rows:
                 raise NotFoundError(f"thread {thread_id!r} not found in {self.path}")
-            writers = self._writers_by_checkpoint(cur, thread_id, {row[0] for row in rows})
-        return [
-            _meta(thread_id, ns, cid, parent, raw, writers.get((ns, parent), ()))
-            for ns, cid, parent, raw in rows
-        ]
+            metas = [_meta(thread_id, ns, cid, parent, raw) for ns, cid, parent, raw in rows]
+            loop_parents = {
+                (m.checkpoint_ns, m.parent_checkpoint_id)
+                for m in metas
+                if m.source == "loop" and m.parent_checkpoint_id
+            }
+            writers = self._step_writers(cur, thread_id, loop_parents)
+        return [_with_writers(m, writers) for m in metas]
 
-    def _writers_by_checkpoint(
-        self, cur: sqlite3.Cursor, thread_id: str, namespaces: set[str]
+    def _step_writers(
+        self, cur: sqlite3.Cursor, thread_id: str, parents: set[tuple[str, str | None]]
     ) -> dict[tuple[str, str], tuple[str, ...]]:
-        """Names of the tasks that wrote against each checkpoint, in the order they wrote."""
-        if not self._has_writes:
-            return {}
-        task_path = "task_path" if self._has_task_path else "''"
-        subgraph_tasks = _subgraph_task_names(namespaces)
-        sends: dict[tuple[str, str], list[str]] = {}
-        found: dict[tuple[str, str], list[str]] = {}
-        for ns, cid, task_id, path, channel in cur.execute(
-            f"SELECT checkpoint_ns, checkpoint_id, task_id, {task_path}, MIN(channel) "
-            "FROM writes WHERE thread_id = ? GROUP BY checkpoint_ns, checkpoint_id, task_id "
-            "ORDER BY checkpoint_ns, checkpoint_id, MIN(rowid)",
-            (thread_id,),
-        ):
-            path = str(path or "")
-            name = node_of_task_path(path) or subgraph_tasks.get(task_id)
-            if name is None:
-                if channel == "__resume__" or not path.startswith(_PUSH_PREFIX):
-                    continue
-                name = self._send_target(cur, thread_id, ns, cid, path, sends)
-            names = found.setdefault((ns, cid), [])
-            if name not in names:
-                names.append(name)
-        return {key: tuple(names) for key, names in found.items()}
+        """For each checkpoint in ``parents``, the tasks of its step that finished.
 
-    def _send_target(
-        self,
-        cur: sqlite3.Cursor,
-        thread_id: str,
-        ns: str,
-        checkpoint_id: str,
-        task_path: str,
-        cache: dict[tuple[str, str], list[str]],
-    ) -> str:
-        """The node a ``Send`` task ran: its path's index into the checkpoint's pending
-        ``Send``s. Reads that one checkpoint's blob (once per checkpoint), no more."""
-        key = (ns, checkpoint_id)
-        if key not in cache:
-            row = self._conn.execute(
-                "SELECT type, checkpoint FROM checkpoints "
-                "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
-                (thread_id, ns, checkpoint_id),
-            ).fetchone()
-            try:
-                cache[key] = pending_send_targets(*row) if row else []
-            except DecodeError:
-                cache[key] = []
-        index = task_path.removeprefix(_PUSH_PREFIX).lstrip(", ").split(",")[0].strip()
-        targets = cache[key]
-        if index.isdigit() and int(index) < len(targets):
-            return targets[int(index)]
-        return "send"
+        Pull tasks are named by their path; a ``Send`` task by the target of the pending
+        ``Send`` its path points at (read from that one checkpoint's blob, only then).
+        """
+        if not self._has_writes or not self._has_task_path or not parents:
+            return {}
+        controls = tuple(sorted(CONTROL_WRITES))
+        marks = ", ".join("?" for _ in controls)
+        found: dict[tuple[str, str], list[WriteRecord]] = {}
+        for ns, cid, task_id, path, outputs in cur.execute(
+            "SELECT checkpoint_ns, checkpoint_id, task_id, task_path, "
+            f"SUM(channel NOT IN ({marks})) FROM writes WHERE thread_id = ? "
+            "GROUP BY checkpoint_ns, checkpoint_id, task_id ORDER BY MIN(rowid)",
+            (*controls, thread_id),
+        ):
+            if (ns, cid) in parents and outputs:
+                record = WriteRecord(str(task_id), str(path or ""), "output")
+                found.setdefault((ns, cid), []).append(record)
+        result = {}
+        for (ns, cid), records in found.items():
+            pulls = sorted({n for r in records if (n := pull_node(r.task_path))})
+            tasks = [TaskRef(name) for name in pulls]
+            if any(send_index(r.task_path) is not None for r in records):
+                targets = self._send_targets(cur, thread_id, ns, cid)
+                tasks = [TaskRef(t, i) for i, t in enumerate(targets)] + tasks
+            result[(ns, cid)] = step_writers(tasks, records)
+        return result
+
+    def _send_targets(
+        self, cur: sqlite3.Cursor, thread_id: str, ns: str, checkpoint_id: str
+    ) -> list[str]:
+        row = cur.execute(
+            "SELECT type, checkpoint FROM checkpoints "
+            "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+            (thread_id, ns, checkpoint_id),
+        ).fetchone()
+        try:
+            checkpoint = decode_typed(*row) if row else None
+        except DecodeError:
+            return []
+        values = checkpoint.get("channel_values") if isinstance(checkpoint, dict) else None
+        return send_targets(values) if isinstance(values, dict) else []
 
     # -- one checkpoint ------------------------------------------------------------------
 
@@ -334,7 +362,7 @@ class SqliteCheckpointSource:
             writes = self._pending_writes(cur, meta)
         values: dict[str, Any] = {}
         error = None
-        next_nodes: tuple[str, ...] = ()
+        progress = CheckpointProgress()
         try:
             checkpoint = decode_typed(row[0], row[1])
         except DecodeError as exc:
@@ -342,11 +370,12 @@ class SqliteCheckpointSource:
         else:
             if isinstance(checkpoint, dict) and isinstance(checkpoint.get("channel_values"), dict):
                 values = checkpoint["channel_values"]
-                next_nodes = next_nodes_of(values)
+                records = [WriteRecord(w.task_id, w.task_path, w.channel, w.value) for w in writes]
+                progress = checkpoint_progress(checkpoint, records)
             else:
                 error = "checkpoint blob has no channel_values"
         return CheckpointState(
-            meta=meta, values=values, pending_writes=writes, next_nodes=next_nodes, error=error
+            meta=meta, values=values, pending_writes=writes, progress=progress, error=error
         )
 
     def _pending_writes(self, cur: sqlite3.Cursor, meta: CheckpointMeta) -> list[PendingWrite]:
@@ -452,16 +481,6 @@ class SqliteCheckpointSource:
         }
 
 
-def _is_cancellation(type_: str | None, blob: bytes | None) -> bool:
-    """True for the error LangGraph records when a run is stopped (a cancelled task):
-    the run did not fail, it was interrupted and can be continued."""
-    try:
-        value = decode_typed(type_, blob)
-    except DecodeError:
-        return False
-    return isinstance(value, str) and value.startswith(_CANCELLATION_ERRORS)
-
-
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise SourceError(f"{path}: no such file")
@@ -541,24 +560,12 @@ def _thread_filter(text_filter: str) -> tuple[str, tuple[Any, ...]]:
     return "WHERE " + " AND ".join(clauses), tuple(params)
 
 
-def _subgraph_task_names(namespaces: set[str]) -> dict[str, str]:
-    """Map task ids to node names using subgraph namespaces (``node:task_id``)."""
-    names = {}
-    for ns in namespaces:
-        for part in ns.split("|"):
-            node, _, task_id = part.partition(":")
-            if task_id:
-                names[task_id] = node
-    return names
-
-
 def _meta(
     thread_id: str,
     ns: str,
     checkpoint_id: str,
     parent: str | None,
     raw_metadata: bytes | str | None,
-    writers: tuple[str, ...],
 ) -> CheckpointMeta:
     metadata_error = None
     try:
@@ -576,6 +583,22 @@ def _meta(
         source=source if isinstance(source, str) else None,
         created_at=checkpoint_time(checkpoint_id),
         metadata=metadata,
-        writers=writers,
         metadata_error=metadata_error,
     )
+
+
+def _with_writers(
+    meta: CheckpointMeta, step_writers: dict[tuple[str, str], tuple[str, ...]]
+) -> CheckpointMeta:
+    """``meta`` naming the nodes whose writes produced it, as LangGraph would.
+
+    ``loop``: the tasks of the parent's step that finished; ``update``: the node a
+    Rewind fork was credited to (kept in the metadata); ``input`` and ``fork``: none.
+    """
+    if meta.source == "loop" and meta.parent_checkpoint_id:
+        writers = step_writers.get((meta.checkpoint_ns, meta.parent_checkpoint_id), ())
+    elif meta.source == "update" and isinstance(meta.metadata.get(AS_NODE_KEY), str):
+        writers = (meta.metadata[AS_NODE_KEY],)
+    else:
+        return meta
+    return dataclasses.replace(meta, writers=writers)

@@ -1,0 +1,345 @@
+"""What a checkpoint's step runs and what became of it, read the way LangGraph reads it.
+
+LangGraph decides the tasks of the step after a checkpoint (``StateSnapshot.next`` /
+``.tasks``) from the checkpoint itself: every pending ``Send`` in ``__pregel_tasks`` is a
+task (one per ``Send``, in order), then every node with a trigger channel that is
+available and newer than the version that node last saw (``branch:to:node``, a full
+``join:a+b:node`` barrier, ``__start__`` for the input). The writes saved against the
+checkpoint tell what each task did: a task with an output write finished, one with an
+``__interrupt__`` write and no output waits for an answer, one with an ``__error__``
+write failed (``pregel/_task_status.py``).
+
+Everything here works on decoded data (no graph, no SQL), so the window, the headless
+commands and the graph view share one answer: :func:`checkpoint_progress`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from desktop.core.decode import TYPE_KEY
+
+RunStatus = Literal["finished", "interrupted", "error", "unfinished"]
+"""Where a thread's run stands, judged at its latest root checkpoint."""
+
+START: Final = "__start__"
+TASKS_CHANNEL: Final = "__pregel_tasks"
+PULL_PREFIX: Final = "~__pregel_pull, "
+PUSH_PREFIX: Final = "~__pregel_push, "
+INTERRUPT: Final = "__interrupt__"
+ERROR: Final = "__error__"
+CONTROL_WRITES: Final = frozenset({ERROR, "__error_source_node__", INTERRUPT, "__resume__"})
+"""Writes that say what happened to a task rather than what it produced."""
+NULL_TASK_ID: Final = "00000000-0000-0000-0000-000000000000"
+_NOT_NODES: Final = frozenset({"__input__", INTERRUPT, START})
+_CANCELLATIONS: Final = ("CancelledError(", "NodeCancelledError(")
+
+
+@dataclass(frozen=True, slots=True)
+class WriteRecord:
+    """One saved write against a checkpoint: the task that made it, where, and the value.
+
+    ``value`` only matters for ``__interrupt__`` and ``__error__`` writes (decoded,
+    JSON-safe); other writes may leave it ``None``.
+    """
+
+    task_id: str
+    task_path: str
+    channel: str
+    value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRef:
+    """A task of a checkpoint's step: a pending ``Send`` (``index``) or a triggered node."""
+
+    name: str
+    index: int | None = None
+
+    @property
+    def is_send(self) -> bool:
+        return self.index is not None
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingInterrupt:
+    """An ``interrupt()`` of the step still waiting for its answer."""
+
+    id: str
+    value: Any
+    node: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "value": self.value, "node": self.node}
+
+
+@dataclass(frozen=True, slots=True)
+class FailedTask:
+    """A task of the step that raised; ``cancelled`` when it was only stopped."""
+
+    node: str
+    error: str
+    cancelled: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"node": self.node, "error": self.error}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointProgress:
+    """The step after one checkpoint, as LangGraph reports it.
+
+    ``next`` equals ``get_state(config with this checkpoint_id).next``: every task of
+    the step (``Send`` tasks by target, one entry each, then triggered nodes).
+    ``remaining`` drops the tasks that already finished: it equals
+    ``get_state(thread config).next`` when this checkpoint is the thread's latest.
+    ``finished`` are the tasks with output writes; ``interrupts`` the questions still
+    waiting (one per interrupt id); ``failures`` the tasks that raised.
+    """
+
+    next: tuple[str, ...] = ()
+    remaining: tuple[str, ...] = ()
+    finished: tuple[str, ...] = ()
+    interrupts: tuple[WaitingInterrupt, ...] = ()
+    failures: tuple[FailedTask, ...] = ()
+
+    @property
+    def errors(self) -> tuple[FailedTask, ...]:
+        """Failures that are real errors (a task that was only cancelled is left out)."""
+        return tuple(f for f in self.failures if not f.cancelled)
+
+    @property
+    def stopped(self) -> bool:
+        """A task was cancelled (the user pressed Stop): the run can be continued."""
+        return any(f.cancelled for f in self.failures)
+
+    @property
+    def status(self) -> RunStatus:
+        """``interrupted`` (an ``interrupt()`` waits), ``error`` (a task raised),
+        ``unfinished`` (tasks left: crash, Stop, breakpoint, a fork not run yet) or
+        ``finished``, for a thread whose latest checkpoint this is."""
+        if self.interrupts:
+            return "interrupted"
+        if self.errors:
+            return "error"
+        return "unfinished" if self.remaining else "finished"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "next": list(self.next),
+            "remaining": list(self.remaining),
+            "finished": list(self.finished),
+            "interrupts": [i.to_json() for i in self.interrupts],
+            "errors": [e.to_json() for e in self.errors],
+            "status": self.status,
+        }
+
+
+def checkpoint_progress(
+    checkpoint: Mapping[str, Any],
+    writes: Iterable[WriteRecord] = (),
+    *,
+    node_order: Sequence[str] | None = None,
+) -> CheckpointProgress:
+    """The step after a decoded checkpoint blob and what its saved ``writes`` tell.
+
+    ``checkpoint`` is the decoded blob (``channel_values``, ``channel_versions``,
+    ``versions_seen``), JSON-safe as :func:`desktop.core.decode.decode_typed` gives it.
+    Triggered nodes are listed in ``node_order`` (the graph's node order, as LangGraph
+    lists them) when given, else by name.
+    """
+    writes = list(writes)
+    tasks = step_tasks(checkpoint, writes, node_order=node_order)
+    by_task = _writes_by_step_task(writes, tasks)
+    finished: list[str] = []
+    remaining: list[str] = []
+    waiting: dict[str, WaitingInterrupt] = {}
+    failures: list[FailedTask] = []
+    for task in tasks:
+        own = by_task.get(_task_key(task), [])
+        done = any(w.channel not in CONTROL_WRITES for w in own)
+        (finished if done else remaining).append(task.name)
+        for write in own:
+            if write.channel == ERROR:
+                text = _error_text(write.value)
+                failures.append(FailedTask(task.name, text, text.startswith(_CANCELLATIONS)))
+            elif write.channel == INTERRUPT and not done:
+                for item in _interrupt_items(write.value):
+                    waiting.setdefault(item[0], WaitingInterrupt(item[0], item[1], task.name))
+    return CheckpointProgress(
+        next=tuple(t.name for t in tasks),
+        remaining=tuple(remaining),
+        finished=tuple(finished),
+        interrupts=tuple(waiting.values()),
+        failures=tuple(failures),
+    )
+
+
+def step_tasks(
+    checkpoint: Mapping[str, Any],
+    writes: Sequence[WriteRecord] = (),
+    *,
+    node_order: Sequence[str] | None = None,
+) -> list[TaskRef]:
+    """The tasks of the step after ``checkpoint``: pending ``Send``s, then triggered nodes."""
+    values = checkpoint.get("channel_values")
+    values = values if isinstance(values, Mapping) else {}
+    tasks = [TaskRef(target, i) for i, target in enumerate(send_targets(values))]
+    versions = checkpoint.get("channel_versions")
+    versions = versions if isinstance(versions, Mapping) else {}
+    seen_all = checkpoint.get("versions_seen")
+    seen_all = seen_all if isinstance(seen_all, Mapping) else {}
+    start = start_node(seen_all, writes)
+    triggered: set[str] = set()
+    for channel, value in values.items():
+        node = _trigger_target(str(channel), value, start)
+        if node is None or node in triggered:
+            continue
+        seen = seen_all.get(node)
+        seen_version = seen.get(channel) if isinstance(seen, Mapping) else None
+        if seen_version is None or _newer(versions.get(channel), seen_version):
+            triggered.add(node)
+    order = {name: i for i, name in enumerate(node_order or ())}
+    pulls = sorted(triggered, key=lambda n: (order.get(n, len(order)), n))
+    return tasks + [TaskRef(name) for name in pulls]
+
+
+def send_targets(channel_values: Mapping[str, Any]) -> list[str]:
+    """Target node of each pending ``Send`` of a checkpoint, in order."""
+    sends = channel_values.get(TASKS_CHANNEL)
+    targets = []
+    for send in sends if isinstance(sends, list) else ():
+        node = send.get("node") if isinstance(send, Mapping) else None
+        targets.append(str(node) if node is not None else "")
+    return targets
+
+
+def start_node(versions_seen: Mapping[str, Any], writes: Sequence[WriteRecord] = ()) -> str:
+    """The node LangGraph starts a run with: ``__start__`` for a ``StateGraph``, the
+    entrypoint of a functional-API graph (the node that reads ``__start__`` itself)."""
+    for node, seen in versions_seen.items():
+        if node not in _NOT_NODES and isinstance(seen, Mapping) and START in seen:
+            return str(node)
+    for write in writes:
+        name = pull_node(write.task_path) or call_parent(write.task_path)
+        if name:
+            return name
+    return START
+
+
+def pull_node(task_path: str) -> str | None:
+    """The node of a pull task (``~__pregel_pull, node``), else ``None``."""
+    if task_path.startswith(PULL_PREFIX):
+        return task_path[len(PULL_PREFIX) :].split(",")[0].strip() or None
+    return None
+
+
+def send_index(task_path: str) -> int | None:
+    """The index into the pending ``Send``s of a push task (``~__pregel_push, 2, ...``)."""
+    if not task_path.startswith(PUSH_PREFIX):
+        return None
+    first = task_path[len(PUSH_PREFIX) :].split(",")[0].strip()
+    return int(first) if first.isdigit() else None
+
+
+def call_parent(task_path: str) -> str | None:
+    """For a functional-API ``@task`` call (``~__pregel_push, ~__pregel_pull, main, ...``),
+    the node that made the call; ``None`` for any other task."""
+    if task_path.startswith(PUSH_PREFIX):
+        return pull_node(task_path[len(PUSH_PREFIX) :])
+    return None
+
+
+def step_writers(tasks: Sequence[TaskRef], writes: Iterable[WriteRecord]) -> tuple[str, ...]:
+    """The tasks of a step that finished (an output write), in step order: the nodes
+    that wrote the checkpoint the step ended at."""
+    by_task = _writes_by_step_task(list(writes), tasks)
+    return tuple(
+        task.name
+        for task in tasks
+        if any(w.channel not in CONTROL_WRITES for w in by_task.get(_task_key(task), []))
+    )
+
+
+def _task_key(task: TaskRef) -> tuple[str, int | str]:
+    return ("push", task.index) if task.index is not None else ("pull", task.name)
+
+
+def _writes_by_step_task(
+    writes: Sequence[WriteRecord], tasks: Sequence[TaskRef]
+) -> dict[tuple[str, int | str], list[WriteRecord]]:
+    """Writes grouped by the step task that made them; a functional-API call's writes
+    go with the entrypoint that called it only for interrupts (its own results do not
+    finish the entrypoint)."""
+    pulls = {t.name for t in tasks if t.index is None}
+    grouped: dict[tuple[str, int | str], list[WriteRecord]] = {}
+    for write in writes:
+        if write.task_id == NULL_TASK_ID:
+            continue
+        node = pull_node(write.task_path)
+        index = send_index(write.task_path)
+        caller = call_parent(write.task_path)
+        if node is not None and node in pulls:
+            grouped.setdefault(("pull", node), []).append(write)
+        elif index is not None:
+            grouped.setdefault(("push", index), []).append(write)
+        elif caller in pulls and write.channel == INTERRUPT:
+            grouped.setdefault(("pull", caller), []).append(write)
+    return grouped
+
+
+def _trigger_target(channel: str, value: Any, start: str) -> str | None:
+    """The node an available trigger channel starts, or ``None`` (not a trigger, or a
+    barrier still waiting for some of its nodes)."""
+    if channel == START:
+        return start
+    if channel.startswith("branch:to:"):
+        if _after_finish(value) is False:
+            return None
+        return channel.removeprefix("branch:to:") or None
+    if channel.startswith("join:"):
+        starts, _, node = channel.removeprefix("join:").rpartition(":")
+        seen = value
+        finished = _after_finish(value)
+        if finished is not None:
+            if not finished:
+                return None
+            seen = value[0]
+        if not isinstance(seen, list) or set(map(str, seen)) != set(starts.split("+")):
+            return None
+        return node or None
+    return None
+
+
+def _after_finish(value: Any) -> bool | None:
+    """The ``finished`` flag of a deferred node's channel (stored as ``[value, finished]``)."""
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[1], bool):
+        return value[1]
+    return None
+
+
+def _newer(version: Any, seen: Any) -> bool:
+    try:
+        return version is not None and version > seen
+    except TypeError:
+        return str(version) > str(seen)
+
+
+def _error_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("repr"), str):
+        return value["repr"]
+    return str(value)
+
+
+def _interrupt_items(value: Any) -> list[tuple[str, Any]]:
+    """(id, value) of each ``Interrupt`` in an ``__interrupt__`` write."""
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, Mapping) and item.get(TYPE_KEY) == "Interrupt":
+            out.append((str(item.get("id", "")), item.get("value")))
+    return out

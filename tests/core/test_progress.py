@@ -1,0 +1,193 @@
+"""Who wrote each checkpoint, what runs next and where a run stands (issue 7, section 2).
+
+Every answer is compared with LangGraph's own (``get_state``, ``get_state_history``)
+on the same database, written by real graphs under langgraph's ``SqliteSaver``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from langchain_core.messages import HumanMessage
+from langgraph.types import Command
+
+from desktop.cli import main
+from desktop.core.progress import WriteRecord, checkpoint_progress
+from desktop.core.sources import open_source
+from tests.builders import fanout_graph, open_saver, read_saver, thread_config
+from tests.core.truth_check import assert_thread_matches_langgraph
+from tests.truth_graphs import (
+    functional_graph,
+    hitl_agent,
+    join_graph,
+    nested_graph,
+    react_agent,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_send_fan_out_into_subgraphs_matches_langgraph(fanout_db):
+    with read_saver(fanout_db.path) as saver:
+        graph = fanout_graph(saver)
+        found = assert_thread_matches_langgraph(fanout_db.path, graph, fanout_db.thread_id)
+    assert found["summary"].run_state == "finished"
+    with open_source(fanout_db.path) as source:
+        metas = source.history(fanout_db.thread_id)
+    fanned = next(m for m in metas if m.checkpoint_ns == "" and m.writers.count("research") > 1)
+    assert fanned.writers == ("research",) * len(fanout_db.topics)
+
+
+def test_interrupt_before_a_join_is_unfinished_with_the_join_next(tmp_path):
+    path = tmp_path / "join.sqlite"
+    with open_saver(path) as saver:
+        graph = join_graph(saver)
+        graph.invoke({"items": []}, thread_config("j"))
+        found = assert_thread_matches_langgraph(path, graph, "j")
+        assert graph.get_state(thread_config("j")).next == ("join",)
+    summary = found["summary"]
+    assert (summary.run_state, summary.next_nodes, summary.forked) == (
+        "unfinished",
+        ("join",),
+        False,
+    )
+    with open_source(path) as source:
+        head = source.history("j")[0]
+        assert sorted(head.writers) == ["left", "right"]
+
+
+def test_a_fork_credits_its_node_and_is_not_a_stopped_run(tmp_path):
+    path = tmp_path / "join.sqlite"
+    with open_saver(path) as saver:
+        graph = join_graph(saver)
+        graph.invoke({"items": []}, thread_config("j"))
+        head = graph.get_state(thread_config("j")).config
+        forked = graph.update_state(
+            {**head, "metadata": {"rewind_as_node": "left"}}, {"items": ["x"]}, as_node="left"
+        )
+        plain = graph.update_state(head, {"items": ["y"]}, as_node="right")
+        assert_thread_matches_langgraph(path, graph, "j")
+    with open_source(path) as source:
+        metas = {m.checkpoint_id: m for m in source.history("j")}
+        summary = source.thread("j")
+    assert metas[forked["configurable"]["checkpoint_id"]].writers == ("left",)
+    assert metas[plain["configurable"]["checkpoint_id"]].writers == ()
+    assert (summary.head_source, summary.forked, summary.run_state) == (
+        "update",
+        True,
+        "unfinished",
+    )
+
+
+def test_functional_api_names_the_entrypoint_and_one_interrupt(tmp_path):
+    path = tmp_path / "func.sqlite"
+    with open_saver(path) as saver:
+        graph = functional_graph(saver)
+        graph.invoke({"n": 3}, thread_config("f"))
+        found = assert_thread_matches_langgraph(path, graph, "f")
+        assert found["summary"].run_state == "interrupted"
+        assert len(found["summary"].progress.interrupts) == len(found["live"].interrupts) == 1
+        assert found["summary"].progress.interrupts[0].node == "main"
+        graph.invoke(Command(resume="yes"), thread_config("f"))
+        found = assert_thread_matches_langgraph(path, graph, "f")
+    assert found["summary"].run_state == "finished"
+    with open_source(path) as source:
+        head = source.history("f")[0]
+    assert head.writers == ("main",)
+
+
+def test_functional_api_task_killed_mid_run_is_unfinished(tmp_path):
+    path = tmp_path / "killed.sqlite"
+    script = (
+        "import sys, sqlite3\n"
+        "from langgraph.checkpoint.sqlite import SqliteSaver\n"
+        "from tests.truth_graphs import functional_graph\n"
+        f"saver = SqliteSaver(sqlite3.connect({str(path)!r}, check_same_thread=False))\n"
+        "graph = functional_graph(saver)\n"
+        "graph.invoke({'n': 2, 'slow': True, 'ask': False},"
+        " {'configurable': {'thread_id': 'k'}}, durability='sync')\n"
+    )
+    env = {**os.environ, "REWIND_TEST_KILL_IN_TASK": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, timeout=120
+    )
+    assert done.returncode == -9, done.stderr.decode()
+    with read_saver(path) as saver:
+        graph = functional_graph(saver)
+        found = assert_thread_matches_langgraph(path, graph, "k")
+    assert found["live"].next == ("main",)
+    assert (found["summary"].run_state, found["summary"].next_nodes) == ("unfinished", ("main",))
+
+
+def test_nested_subgraphs_with_their_own_checkpointer_over_two_turns(tmp_path):
+    path = tmp_path / "nested.sqlite"
+    with open_saver(path) as saver:
+        graph = nested_graph(saver)
+        graph.invoke({"log": []}, thread_config("n"))
+        graph.invoke({"log": ["again"]}, thread_config("n"))
+        found = assert_thread_matches_langgraph(path, graph, "n")
+    assert found["summary"].run_state == "finished"
+
+
+def test_react_agent_paused_before_tools_and_create_agent_hitl(tmp_path):
+    path = tmp_path / "agents.sqlite"
+    with open_saver(path) as saver:
+        react = react_agent(saver)
+        react.invoke({"messages": [HumanMessage("Lyon?")]}, thread_config("react"))
+        found = assert_thread_matches_langgraph(path, react, "react")
+        assert (found["summary"].run_state, found["summary"].next_nodes) == (
+            "unfinished",
+            ("tools",),
+        )
+        react.invoke(None, thread_config("react"))
+        assert assert_thread_matches_langgraph(path, react, "react")["live"].next == ()
+
+        agent = hitl_agent(saver)
+        agent.invoke({"messages": [HumanMessage("Lyon?")]}, thread_config("hitl"))
+        found = assert_thread_matches_langgraph(path, agent, "hitl")
+        assert found["summary"].run_state == "interrupted"
+        decision = {"decisions": [{"type": "approve"}]}
+        agent.invoke(Command(resume=decision), thread_config("hitl"))
+        found = assert_thread_matches_langgraph(path, agent, "hitl")
+    assert found["summary"].run_state == "finished"
+
+
+def test_history_cli_prints_nodes_and_next_like_langgraph(tmp_path, capsys):
+    path = tmp_path / "join.sqlite"
+    with open_saver(path) as saver:
+        graph = join_graph(saver)
+        graph.invoke({"items": []}, thread_config("j"))
+        history = {
+            s.config["configurable"]["checkpoint_id"]: s
+            for s in graph.get_state_history(thread_config("j"))
+        }
+    assert main(["history", str(path), "--thread", "j"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # Without a graph, triggered nodes are listed by name (LangGraph: in graph order).
+    assert [sorted(line["next"]) for line in lines] == [
+        sorted(history[line["checkpoint_id"]].next) for line in lines
+    ]
+    assert [line["source"] for line in lines] == ["loop", "loop", "input"]
+    assert sorted(lines[0]["nodes"]) == ["left", "right"]
+    assert lines[1]["nodes"] == ["__start__"] and lines[2]["nodes"] == []
+    assert main(["threads", str(path)]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert (entry["status"], entry["next"]) == ("unfinished", ["join"])
+
+
+def test_triggered_nodes_follow_the_graphs_order_when_given():
+    checkpoint = {
+        "channel_values": {"branch:to:b": None, "branch:to:a": None},
+        "channel_versions": {"branch:to:a": "2", "branch:to:b": "2"},
+        "versions_seen": {"a": {"branch:to:a": "1"}},
+    }
+    assert checkpoint_progress(checkpoint).next == ("a", "b")
+    assert checkpoint_progress(checkpoint, node_order=["b", "a"]).next == ("b", "a")
+    done = [WriteRecord("t1", "~__pregel_pull, a", "x")]
+    assert checkpoint_progress(checkpoint, done).remaining == ("b",)
+    seen = {**checkpoint, "versions_seen": {"a": {"branch:to:a": "2"}}}
+    assert checkpoint_progress(seen).next == ("b",)
