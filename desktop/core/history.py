@@ -8,8 +8,9 @@ The timeline shows:
 - *branches*: where a checkpoint has several children (a fork made with ``update_state``,
   a replay), each child not on the line starts a branch nested under that checkpoint;
   a branch follows its newest tip and may branch again;
-- *subgraphs*: checkpoints of a non-empty ``checkpoint_ns`` nest, as a group per
-  namespace, under the parent-graph checkpoint that was current when they ran.
+- *subgraphs*: checkpoints of a non-empty ``checkpoint_ns`` nest, as a group, under the
+  parent-graph checkpoint each one names in its ``metadata.parents`` (per checkpoint: a
+  namespace kept across turns is split into one group per turn).
 """
 
 from __future__ import annotations
@@ -97,21 +98,20 @@ def build_timeline(thread_id: str, checkpoints: Iterable[CheckpointMeta]) -> Thr
     for meta in by_key.values():
         by_ns[meta.checkpoint_ns].append(meta)
     items_by_key: dict[tuple[str, str], TimelineItem] = {}
-    builders = {ns: _NamespaceTree(ns, metas, items_by_key) for ns, metas in by_ns.items()}
-
-    root_tree = builders.get("")
+    root_tree = _NamespaceTree("", by_ns[""], items_by_key) if "" in by_ns else None
     head = root_tree.head if root_tree else None
     roots = root_tree.build(mark_head=True) if root_tree else []
 
-    for ns in sorted(n for n in builders if n):
-        group = TimelineItem("subgraph", _subgraph_label(ns))
-        for item in builders[ns].build(mark_head=False):
-            group.add(item)
-        anchor = _subgraph_anchor(ns, builders[ns].metas, items_by_key)
-        if anchor is None:
-            roots.append(group)
-        else:
-            _insert_group(anchor, group)
+    for ns in sorted(n for n in by_ns if n):
+        for anchor_id, metas in _runs_by_anchor(ns, by_ns[ns]):
+            group = TimelineItem("subgraph", _subgraph_label(ns))
+            for item in _NamespaceTree(ns, metas, items_by_key).build(mark_head=False):
+                group.add(item)
+            anchor = items_by_key.get((_parent_ns(ns), anchor_id)) if anchor_id else None
+            if anchor is None:
+                roots.append(group)
+            else:
+                _insert_group(anchor, group)
     return ThreadTimeline(thread_id, roots, head, by_key, items_by_key)
 
 
@@ -221,20 +221,22 @@ def _acyclic_parents(metas: list[CheckpointMeta]) -> dict[str, str | None]:
     return parents
 
 
-def _subgraph_anchor(
-    ns: str,
-    metas: list[CheckpointMeta],
-    items_by_key: dict[tuple[str, str], TimelineItem],
-) -> TimelineItem | None:
-    """The parent-namespace checkpoint current when this subgraph ran."""
-    parent_ns = ns.rpartition("|")[0] if "|" in ns else ""
-    for meta in metas:
+def _parent_ns(ns: str) -> str:
+    return ns.rpartition("|")[0] if "|" in ns else ""
+
+
+def _runs_by_anchor(ns: str, metas: list[CheckpointMeta]) -> list[tuple[str | None, list]]:
+    """A subgraph namespace's checkpoints split by the parent checkpoint each one names in
+    its own ``metadata.parents``: a subgraph compiled with ``checkpointer=True`` keeps one
+    namespace across turns, and each turn's checkpoints belong under that turn's step.
+    Oldest run first; checkpoints naming no parent form one run of their own."""
+    parent_ns = _parent_ns(ns)
+    runs: dict[str | None, list[CheckpointMeta]] = {}
+    for meta in sorted(metas, key=lambda m: m.checkpoint_id):
         parents = meta.metadata.get("parents")
-        if isinstance(parents, dict) and isinstance(parents.get(parent_ns), str):
-            item = items_by_key.get((parent_ns, parents[parent_ns]))
-            if item is not None:
-                return item
-    return None
+        anchor = parents.get(parent_ns) if isinstance(parents, dict) else None
+        runs.setdefault(anchor if isinstance(anchor, str) else None, []).append(meta)
+    return list(runs.items())
 
 
 def _insert_group(anchor: TimelineItem, group: TimelineItem) -> None:
