@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from desktop import __version__
+from desktop.cli_graph import add_graph_command
 from desktop.cli_housekeeping import add_housekeeping_commands
 from desktop.cli_runs import add_run_commands
 from desktop.core.errors import RewindError
@@ -196,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_run_commands(sub)
     add_housekeeping_commands(sub)
+    add_graph_command(sub)
     return parser
 
 
@@ -206,7 +208,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
         description=(
             "Open the Rewind window. Without PATH, opens the built-in demo database. "
             "Headless commands: threads, history, export, diff, store, run, fork, replay, "
-            "resume, status "
+            "resume, status, graph "
             "(see `rewind COMMAND --help`)."
         ),
     )
@@ -240,6 +242,7 @@ HEADLESS_COMMANDS = (
     "delete",
     "copy",
     "prune",
+    "graph",
 )
 
 

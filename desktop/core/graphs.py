@@ -68,6 +68,8 @@ class LoadedGraph:
     config_path: Path | None = None
     project_paths: tuple[Path, ...] = ()
     """Where the user's code lives (folders, or a lone module file): its classes revive."""
+    warnings: tuple[str, ...] = ()
+    """Problems that did not stop the load (a langgraph.json ``env`` file that is missing)."""
 
     @classmethod
     def from_object(cls, obj: Any, *, spec: str, name: str | None = None) -> LoadedGraph:
@@ -315,7 +317,54 @@ def _await(awaitable: Any) -> Any:
 
 
 def _load_from_config(config_path: Path, graph_id: str | None) -> LoadedGraph:
-    path = config_path.resolve()
+    path, config = _read_config(config_path)
+    graphs = config.get("graphs")
+    if not isinstance(graphs, dict) or not graphs:
+        raise GraphLoadError(f'{path} has no "graphs" mapping of graph ids to specs')
+    if graph_id is None:
+        if len(graphs) > 1:
+            raise GraphLoadError(
+                f"{path} defines several graphs; choose one with --graph-id: {', '.join(graphs)}"
+            )
+        graph_id = next(iter(graphs))
+    elif graph_id not in graphs:
+        raise GraphLoadError(
+            f"{path} has no graph {graph_id!r}; its graphs are: {', '.join(graphs)}"
+        )
+    entry = graphs[graph_id]
+    if isinstance(entry, Mapping):
+        entry = entry.get("path")
+    if not isinstance(entry, str):
+        raise GraphLoadError(f'{path}: graph {graph_id!r} must be a "path/to/file.py:attr" string')
+    base_dir = path.parent
+    _add_dependencies(config.get("dependencies", []), base_dir, path)
+    warnings = _load_env(config.get("env"), base_dir, path)
+    loaded = _load_spec(entry, base_dir=base_dir)
+    return dataclasses.replace(
+        loaded,
+        name=graph_id,
+        graph_id=graph_id,
+        config_path=path,
+        project_paths=(base_dir, *loaded.project_paths),
+        warnings=warnings,
+    )
+
+
+def config_graph_ids(config_path: Path) -> list[str]:
+    """The graph ids a ``langgraph.json`` defines, in its order (for a picker).
+
+    Raises :class:`GraphLoadError` when the file is unreadable or has no graphs.
+    """
+    path, config = _read_config(config_path)
+    graphs = config.get("graphs")
+    if not isinstance(graphs, dict) or not graphs:
+        raise GraphLoadError(f'{path} has no "graphs" mapping of graph ids to specs')
+    return [str(graph_id) for graph_id in graphs]
+
+
+def _read_config(config_path: Path) -> tuple[Path, dict[str, Any]]:
+    """The resolved path of a ``langgraph.json`` (or of its folder) and its JSON object."""
+    path = Path(config_path).resolve()
     if path.is_dir():
         path = path / "langgraph.json"
     if not path.is_file():
@@ -330,35 +379,7 @@ def _load_from_config(config_path: Path, graph_id: str | None) -> LoadedGraph:
         ) from exc
     if not isinstance(config, dict):
         raise GraphLoadError(f"{path} must contain a JSON object")
-    graphs = config.get("graphs")
-    if not isinstance(graphs, dict) or not graphs:
-        raise GraphLoadError(f'{path} has no "graphs" mapping of graph ids to specs')
-    if graph_id is None:
-        if len(graphs) > 1:
-            raise GraphLoadError(
-                f"{path} defines several graphs; choose one of: {', '.join(graphs)}"
-            )
-        graph_id = next(iter(graphs))
-    elif graph_id not in graphs:
-        raise GraphLoadError(
-            f"{path} has no graph {graph_id!r}; its graphs are: {', '.join(graphs)}"
-        )
-    entry = graphs[graph_id]
-    if isinstance(entry, Mapping):
-        entry = entry.get("path")
-    if not isinstance(entry, str):
-        raise GraphLoadError(f'{path}: graph {graph_id!r} must be a "path/to/file.py:attr" string')
-    base_dir = path.parent
-    _add_dependencies(config.get("dependencies", []), base_dir, path)
-    _load_env(config.get("env"), base_dir, path)
-    loaded = _load_spec(entry, base_dir=base_dir)
-    return dataclasses.replace(
-        loaded,
-        name=graph_id,
-        graph_id=graph_id,
-        config_path=path,
-        project_paths=(base_dir, *loaded.project_paths),
-    )
+    return path, config
 
 
 def _add_dependencies(dependencies: Any, base_dir: Path, config_path: Path) -> None:
@@ -372,13 +393,15 @@ def _add_dependencies(dependencies: Any, base_dir: Path, config_path: Path) -> N
                 _add_sys_path(folder)
 
 
-def _load_env(env: Any, base_dir: Path, config_path: Path) -> None:
+def _load_env(env: Any, base_dir: Path, config_path: Path) -> tuple[str, ...]:
+    """Load ``env`` into ``os.environ``. A missing ``.env`` file is a warning (returned as
+    one line), not a failure: the graph may well import without it."""
     if env is None:
-        return
+        return ()
     if isinstance(env, str):
         env_path = (base_dir / env).resolve()
         if not env_path.is_file():
-            raise GraphLoadError(f"{config_path}: env file not found: {env_path}")
+            return (f"{config_path}: env file not found: {env_path} (loaded without it)",)
         values = _parse_dotenv(env_path.read_text(encoding="utf-8"))
     elif isinstance(env, dict):
         values = {str(key): str(value) for key, value in env.items()}
@@ -386,6 +409,7 @@ def _load_env(env: Any, base_dir: Path, config_path: Path) -> None:
         raise GraphLoadError(f'{config_path}: "env" must be a path to a .env file or an object')
     for key, value in values.items():
         os.environ.setdefault(key, value)
+    return ()
 
 
 def _parse_dotenv(text: str) -> dict[str, str]:

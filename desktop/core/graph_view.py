@@ -1,0 +1,479 @@
+"""The graph as a picture: nodes, edges and what each node did at one checkpoint.
+
+:func:`picture_of` reads an attached graph the way LangGraph draws it
+(``get_graph(xray=True)``: subgraph nodes expanded in place, ids like
+``researcher:gather``); :func:`infer_picture` rebuilds a picture from a thread's
+history when no graph is attached (the nodes seen and the transitions between steps).
+:func:`node_states` tells each node's state at a checkpoint, from the same facts
+LangGraph's ``StateSnapshot`` reports: the tasks that wrote it, ``next``, pending
+interrupts and failed tasks. Qt-free: the window, ``rewind graph`` and its ``--png``
+all draw from here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Literal
+
+from desktop.core.errors import RewindError
+from desktop.core.model import CheckpointMeta, CheckpointState
+
+START: Final = "__start__"
+END: Final = "__end__"
+SEPARATOR: Final = ":"
+"""Joins a subgraph node's name and an inner node's name in xray ids (as LangGraph does)."""
+
+IDLE: Final = "idle"
+WROTE: Final = "wrote"
+NEXT: Final = "next"
+INTERRUPTED: Final = "interrupted"
+ERROR: Final = "error"
+STATE_ORDER: Final = (ERROR, INTERRUPTED, NEXT, WROTE, IDLE)
+"""Node states, strongest first: a node that is both next and wrote shows ``next``."""
+
+NodeKind = Literal["start", "end", "node"]
+_PULL_PREFIX: Final = "~__pregel_pull, "
+_PUSH_PREFIX: Final = "~__pregel_push"
+_CONTROL_CHANNELS: Final = frozenset({"__error__", "__interrupt__", "__resume__", "__no_writes__"})
+_CANCELLED: Final = ("CancelledError", "asyncio.CancelledError")
+_NO_WRITERS_SOURCES: Final = frozenset({"input", "fork"})
+
+
+@dataclass(frozen=True, slots=True)
+class GraphNode:
+    """A node of the picture; ``id`` is LangGraph's xray id (``sub:inner`` inside subgraphs)."""
+
+    id: str
+    name: str
+    kind: NodeKind = "node"
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The subgraph nodes this node sits in, outermost first (empty at the top level)."""
+        return tuple(self.id.split(SEPARATOR)[:-1])
+
+
+@dataclass(frozen=True, slots=True)
+class GraphEdge:
+    """An edge; ``conditional`` edges come from a router, ``label`` is LangGraph's edge data."""
+
+    source: str
+    target: str
+    conditional: bool = False
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class GraphPicture:
+    """What is drawn: nodes and edges, and whether they were inferred from history.
+
+    ``collapsed`` names the subgraph nodes drawn as one box (their inner nodes folded in).
+    """
+
+    nodes: tuple[GraphNode, ...]
+    edges: tuple[GraphEdge, ...]
+    inferred: bool = False
+    collapsed: frozenset[str] = frozenset()
+    _index: dict[str, GraphNode] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({node.id: node for node in self.nodes})
+
+    def node(self, node_id: str) -> GraphNode | None:
+        """The node with this id, if drawn."""
+        return self._index.get(node_id)
+
+    @property
+    def subgraphs(self) -> tuple[str, ...]:
+        """Ids of the subgraph nodes that have inner nodes in the full picture, outermost
+        first; a collapsed one is drawn as a node, an expanded one as a frame."""
+        found: dict[str, None] = {}
+        for node in self.nodes:
+            for depth in range(1, len(node.path) + 1):
+                found.setdefault(SEPARATOR.join(node.path[:depth]))
+        found.update(dict.fromkeys(sorted(self.collapsed)))
+        return tuple(sorted(found, key=lambda sid: (sid.count(SEPARATOR), sid)))
+
+    @property
+    def top_level_nodes(self) -> tuple[str, ...]:
+        """Ids of the nodes of the graph itself (no subgraph inner node, no start/end)."""
+        names = dict.fromkeys(node.path[0] if node.path else node.id for node in self.nodes)
+        return tuple(n for n in names if n not in (START, END))
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """A node's state at a checkpoint and, for ``error``, the failure text."""
+
+    state: str = IDLE
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckpointActivity:
+    """What the nodes of one graph level did at a checkpoint, in LangGraph's terms.
+
+    ``namespace`` is the checkpoint's ``checkpoint_ns`` (``""`` for the root graph);
+    names are node names of that level. ``errors`` maps a failed node to its error text.
+    """
+
+    namespace: str = ""
+    wrote: tuple[str, ...] = ()
+    next: tuple[str, ...] = ()
+    interrupted: tuple[str, ...] = ()
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+
+# -- the picture of an attached graph --------------------------------------------------
+
+
+def picture_of(graph: Any, *, xray: bool = True) -> GraphPicture:
+    """The picture of a compiled graph: ``graph.get_graph(xray=xray)``, ids as there.
+
+    Raises :class:`RewindError` when LangGraph cannot draw the graph.
+    """
+    try:
+        drawable = graph.get_graph(xray=xray)
+    except Exception as exc:
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        raise RewindError(f"LangGraph cannot draw this graph: {text}") from exc
+    nodes = tuple(
+        GraphNode(id=str(node.id), name=str(node.name), kind=_kind(str(node.id)))
+        for node in drawable.nodes.values()
+    )
+    edges = tuple(
+        GraphEdge(
+            source=str(edge.source),
+            target=str(edge.target),
+            conditional=bool(edge.conditional),
+            label=None if edge.data is None else str(edge.data),
+        )
+        for edge in drawable.edges
+    )
+    return GraphPicture(nodes=nodes, edges=edges)
+
+
+def _kind(node_id: str) -> NodeKind:
+    if node_id == START:
+        return "start"
+    if node_id == END:
+        return "end"
+    return "node"
+
+
+def collapse(picture: GraphPicture, subgraphs: Iterable[str]) -> GraphPicture:
+    """The picture with these subgraph nodes folded: one node stands for all its inner
+    nodes, edges to and from them attach to it, edges inside it disappear."""
+    folded = {sid for sid in subgraphs if sid in picture.subgraphs}
+    if not folded:
+        return picture
+
+    def owner(node_id: str) -> str:
+        parts = node_id.split(SEPARATOR)
+        for depth in range(1, len(parts)):
+            prefix = SEPARATOR.join(parts[:depth])
+            if prefix in folded:
+                return prefix
+        return node_id
+
+    nodes: dict[str, GraphNode] = {}
+    for node in picture.nodes:
+        top = owner(node.id)
+        if top == node.id:
+            nodes[node.id] = node
+        elif top not in nodes:
+            nodes[top] = GraphNode(id=top, name=top.rsplit(SEPARATOR, 1)[-1])
+    edges: dict[tuple[str, str], GraphEdge] = {}
+    for edge in picture.edges:
+        source, target = owner(edge.source), owner(edge.target)
+        if source == target:
+            continue
+        known = edges.get((source, target))
+        if known is None:
+            edges[(source, target)] = replace(edge, source=source, target=target)
+        else:
+            edges[(source, target)] = replace(
+                known,
+                conditional=known.conditional or edge.conditional,
+                label=known.label or edge.label,
+            )
+    return GraphPicture(
+        nodes=tuple(nodes.values()),
+        edges=tuple(edges.values()),
+        inferred=picture.inferred,
+        collapsed=frozenset(folded) | picture.collapsed,
+    )
+
+
+# -- a picture inferred from history ---------------------------------------------------
+
+
+def writers_of(meta: CheckpointMeta) -> tuple[str, ...]:
+    """The nodes whose writes produced ``meta``: none for ``input`` and ``fork``
+    checkpoints, else the tasks that wrote against its parent (``__start__`` for step 0)."""
+    if meta.source in _NO_WRITERS_SOURCES:
+        return ()
+    return meta.writers
+
+
+def infer_picture(
+    history: Sequence[CheckpointMeta],
+    finished: Iterable[str] = (),
+    head: CheckpointActivity | None = None,
+    head_meta: CheckpointMeta | None = None,
+) -> GraphPicture:
+    """The graph a thread's history shows: every node that wrote a checkpoint and an edge
+    for each transition from one step's writers to the next step's.
+
+    Subgraph checkpoints (``checkpoint_ns``) add their inner nodes under the subgraph
+    node, joined like LangGraph's xray picture. ``finished`` names root checkpoints
+    that end a run (nothing next): their writers get an edge to ``__end__``. ``head``
+    (the activity at root checkpoint ``head_meta``) adds the nodes still to run or
+    that failed there, reached from its writers.
+    """
+    by_key = {meta.key: meta for meta in history}
+    levels: dict[str, _Level] = defaultdict(_Level)
+    if head is not None and head_meta is not None and not head.namespace:
+        pending = [*head.next, *head.interrupted, *head.errors]
+        levels[""].nodes.update(dict.fromkeys(n for n in pending if n != START))
+        for source in writers_of(head_meta):
+            for target in pending:
+                if target != START:
+                    levels[""].edges.setdefault((source, target))
+    for meta in history:
+        level = levels[xray_prefix(meta.checkpoint_ns)]
+        writers = writers_of(meta)
+        level.nodes.update(dict.fromkeys(writers))
+        parent = by_key.get((meta.checkpoint_ns, meta.parent_checkpoint_id or ""))
+        before = writers_of(parent) if parent is not None else ()
+        for source in before:
+            for target in writers:
+                level.edges.setdefault((source, target))
+        if not writers:
+            continue
+        level.last.update(dict.fromkeys(writers))
+        if meta.checkpoint_ns == "" and meta.checkpoint_id in set(finished):
+            level.nodes.setdefault(END)
+            for source in writers:
+                level.edges.setdefault((source, END))
+    root = levels.pop("", _Level())
+    nodes = {START: None, **root.nodes} if root.nodes else dict(root.nodes)
+    edges = dict(root.edges)
+    for prefix in sorted(levels, key=lambda p: -p.count(SEPARATOR)):
+        _expand_level(prefix, levels[prefix], nodes, edges, levels)
+    order = [n for n in nodes if n not in (START, END)]
+    ids = ([START] if START in nodes else []) + order + ([END] if END in nodes else [])
+    return GraphPicture(
+        nodes=tuple(GraphNode(id=n, name=n.rsplit(SEPARATOR, 1)[-1], kind=_kind(n)) for n in ids),
+        edges=tuple(GraphEdge(source=s, target=t) for s, t in edges),
+        inferred=True,
+    )
+
+
+@dataclass
+class _Level:
+    """Nodes and transitions seen in one namespace level of a thread."""
+
+    nodes: dict[str, None] = field(default_factory=dict)
+    edges: dict[tuple[str, str], None] = field(default_factory=dict)
+    last: dict[str, None] = field(default_factory=dict)
+
+
+def _expand_level(
+    prefix: str,
+    level: _Level,
+    nodes: dict[str, None],
+    edges: dict[tuple[str, str], None],
+    levels: Mapping[str, _Level],
+) -> None:
+    """Replace the subgraph node ``prefix`` by its inner nodes, as xray does: edges into
+    it go to the nodes its ``__start__`` led to, edges out of it leave from its sinks."""
+    sub = prefix.rstrip(SEPARATOR)
+    parent_prefix = sub.rsplit(SEPARATOR, 1)[0] + SEPARATOR if SEPARATOR in sub else ""
+    holder = levels.get(parent_prefix) if parent_prefix else None
+    container_nodes = holder.nodes if holder is not None else nodes
+    container_edges = holder.edges if holder is not None else edges
+    local = sub.rsplit(SEPARATOR, 1)[-1] if parent_prefix else sub
+    inner = [n for n in level.nodes if n != START]
+    if not inner:
+        return
+    entries = [t for s, t in level.edges if s == START] or inner[:1]
+    has_out = {s for s, _ in level.edges}
+    exits = [n for n in inner if n not in has_out] or inner[-1:]
+    renamed = {n: prefix + n for n in inner}
+    position = list(container_nodes).index(local) if local in container_nodes else None
+    items = list(container_nodes)
+    if position is not None:
+        items[position : position + 1] = list(renamed.values())
+    else:
+        items.extend(renamed.values())
+    container_nodes.clear()
+    container_nodes.update(dict.fromkeys(items))
+    rewired: dict[tuple[str, str], None] = {}
+    for source, target in container_edges:
+        sources = [renamed[n] for n in exits] if source == local else [source]
+        targets = [renamed[n] for n in entries] if target == local else [target]
+        for s in sources:
+            for t in targets:
+                rewired.setdefault((s, t))
+    for source, target in level.edges:
+        if source != START:
+            rewired.setdefault((renamed[source], renamed[target]))
+    container_edges.clear()
+    container_edges.update(rewired)
+
+
+def xray_prefix(checkpoint_ns: str) -> str:
+    """``researcher:1a2b|inner:3c4d`` -> ``researcher:inner:``: where a namespace's nodes
+    sit in an xray picture (``""`` for the root graph)."""
+    if not checkpoint_ns:
+        return ""
+    names = [part.split(SEPARATOR, 1)[0] for part in checkpoint_ns.split("|") if part]
+    return "".join(name + SEPARATOR for name in names)
+
+
+def running_node_id(namespace: Sequence[str], name: str) -> str:
+    """The xray id of a task named ``name`` streaming from subgraph ``namespace``."""
+    return xray_prefix("|".join(namespace)) + name
+
+
+# -- node states -----------------------------------------------------------------------
+
+
+def checkpoint_activity(state: CheckpointState) -> CheckpointActivity:
+    """What the nodes did at ``state``'s checkpoint: who wrote it, what runs next, which
+    task waits on an unanswered interrupt and which one failed (a task stopped by the
+    user is not a failure: it is still next)."""
+    tasks: dict[str, _Task] = {}
+    for write in state.pending_writes:
+        task = tasks.setdefault(write.task_id, _Task(path=write.task_path))
+        if write.channel == "__interrupt__":
+            task.interrupted = True
+        elif write.channel == "__error__":
+            text = _error_text(write.value)
+            if not text.startswith(_CANCELLED):
+                task.error = text
+        elif write.channel not in _CONTROL_CHANNELS:
+            task.finished = True
+    interrupted: list[str] = []
+    errors: dict[str, str] = {}
+    for task_id, task in tasks.items():
+        name = _task_name(task_id, task.path, state)
+        if name is None:
+            continue
+        if task.error is not None:
+            errors.setdefault(name, task.error)
+        elif task.interrupted and not task.finished and name not in interrupted:
+            interrupted.append(name)
+    upcoming = tuple(state.next_nodes)
+    if START in state.values and START not in upcoming:
+        upcoming = (START, *upcoming)
+    return CheckpointActivity(
+        namespace=state.meta.checkpoint_ns,
+        wrote=writers_of(state.meta),
+        next=upcoming,
+        interrupted=tuple(interrupted),
+        errors=errors,
+    )
+
+
+@dataclass
+class _Task:
+    path: str
+    interrupted: bool = False
+    finished: bool = False
+    error: str | None = None
+
+
+def _error_text(value: Any) -> str:
+    if isinstance(value, Mapping) and "message" in value:
+        return str(value["message"])
+    return value if isinstance(value, str) else str(value)
+
+
+def _task_name(task_id: str, path: str, state: CheckpointState) -> str | None:
+    """The node a task ran: from its pull path, or the ``Send`` its push path points at."""
+    if path.startswith(_PULL_PREFIX):
+        return path[len(_PULL_PREFIX) :].split(",")[0].strip() or None
+    if path.startswith(_PUSH_PREFIX):
+        index = path.removeprefix(_PUSH_PREFIX).lstrip(", ").split(",")[0].strip()
+        sends = state.values.get("__pregel_tasks")
+        if index.isdigit() and isinstance(sends, list) and int(index) < len(sends):
+            send = sends[int(index)]
+            if isinstance(send, Mapping) and send.get("node"):
+                return str(send["node"])
+    return None
+
+
+def node_states(picture: GraphPicture, activity: CheckpointActivity | None) -> dict[str, NodeState]:
+    """Each drawn node's state; every node is ``idle`` without a checkpoint.
+
+    Names of ``activity`` are matched at its namespace's level; a node inside a
+    subgraph takes the state of the subgraph node it sits in (at that level), and a
+    collapsed subgraph node its own. ``__end__`` is always idle.
+    """
+    if activity is None:
+        return {node.id: NodeState() for node in picture.nodes}
+    prefix = xray_prefix(activity.namespace)
+    by_name: dict[str, NodeState] = {}
+    for name in activity.wrote:
+        by_name[name] = NodeState(WROTE)
+    for name in activity.next:
+        by_name[name] = NodeState(NEXT)
+    for name in activity.interrupted:
+        by_name[name] = NodeState(INTERRUPTED)
+    for name, text in activity.errors.items():
+        by_name[name] = NodeState(ERROR, text)
+    states: dict[str, NodeState] = {}
+    for node in picture.nodes:
+        states[node.id] = NodeState()
+        if node.kind == "end" or not node.id.startswith(prefix):
+            continue
+        local = node.id[len(prefix) :].split(SEPARATOR, 1)[0]
+        if local in by_name:
+            states[node.id] = by_name[local]
+    return states
+
+
+def graph_json(
+    picture: GraphPicture, states: Mapping[str, NodeState] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The shape ``rewind graph`` prints: nodes with kind, state and error; edges."""
+    states = states or {}
+    return {
+        "nodes": [
+            {
+                "id": node.id,
+                "name": node.name,
+                "kind": node.kind,
+                "state": states.get(node.id, NodeState()).state,
+                "error": states.get(node.id, NodeState()).error,
+            }
+            for node in picture.nodes
+        ],
+        "edges": [
+            {
+                "source": edge.source,
+                "target": edge.target,
+                "conditional": edge.conditional,
+                "label": edge.label,
+            }
+            for edge in picture.edges
+        ],
+    }
+
+
+def checkpoints_written_by(history: Iterable[CheckpointMeta], node_id: str) -> list[CheckpointMeta]:
+    """The checkpoints a node wrote, oldest first: those of its graph level (an inner
+    node's subgraph namespace) whose writers name it."""
+    parts = node_id.split(SEPARATOR)
+    found = []
+    for meta in history:
+        prefix = xray_prefix(meta.checkpoint_ns)
+        level = prefix.rstrip(SEPARATOR).split(SEPARATOR) if prefix else []
+        writers = writers_of(meta)
+        if level == parts[:-1] and parts[-1] in writers:
+            found.append(meta)
+    return sorted(found, key=lambda m: m.checkpoint_id)
