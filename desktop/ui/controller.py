@@ -761,6 +761,10 @@ class Controller(QObject):
 
     # -- one checkpoint ------------------------------------------------------------------
 
+    def checkpoint_state(self, meta: CheckpointMeta) -> asyncio.Future[CheckpointState]:
+        """The decoded checkpoint, from the cache the state and diff views share."""
+        return self._load_state(meta)
+
     def _load_state(self, meta: CheckpointMeta) -> asyncio.Future[CheckpointState]:
         """The decoded checkpoint, shared by the state and diff tasks and cached per thread.
 

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.actions import TimeTravelActions
 from desktop.ui.controller import Controller
+from desktop.ui.graph_menu import install_graph
 from desktop.ui.models.timeline import SHORT_ID_CHARS
 from desktop.ui.render import RenderedDiff, RenderedState
 from desktop.ui.run_controller import (
@@ -68,6 +69,7 @@ from desktop.ui.widgets.breakpoints import BreakpointsButton
 from desktop.ui.widgets.busy import BusyIndicator
 from desktop.ui.widgets.diff_view import DiffView
 from desktop.ui.widgets.fork_editor import ForkEditor
+from desktop.ui.widgets.graph_view import GraphPane
 from desktop.ui.widgets.resume_panel import ResumePanel
 from desktop.ui.widgets.run_panel import NO_GRAPH_HINT, RunPanel
 from desktop.ui.widgets.state_view import StateView
@@ -184,6 +186,7 @@ class MainWindow(QMainWindow):
         self.time_travel = TimeTravelActions(self)
         self.fork_editor: ForkEditor | None = None
         self.busy = BusyIndicator(self)
+        self.graph_pane = GraphPane(self)
         self._run_failure = ""
         self._run_pause = ""
         self._fork_text = ""
@@ -193,6 +196,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._bind()
+        self.graph = install_graph(self)
         self._splitters_restored = False
         if settings is not None:
             settings.restore_window(self)
@@ -224,16 +228,25 @@ class MainWindow(QMainWindow):
         run_layout.addWidget(self.next_run_bar)
         run_layout.addWidget(self.run_panel)
 
+        self.graph_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.graph_splitter.setObjectName("graphSplitter")
+        self.graph_splitter.addWidget(timeline_pane)
+        self.graph_splitter.addWidget(self.graph_pane)
+        self.graph_splitter.setChildrenCollapsible(False)
+        self.graph_splitter.setStretchFactor(0, 3)
+        self.graph_splitter.setStretchFactor(1, 2)
+        self.graph_splitter.setSizes([320, 220])
+
         self.run_splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.run_splitter.setObjectName("runSplitter")
-        self.run_splitter.addWidget(timeline_pane)
+        self.run_splitter.addWidget(self.graph_splitter)
         self.run_splitter.addWidget(self.stream_view)
         self.run_splitter.addWidget(run_area)
         self.run_splitter.setChildrenCollapsible(False)
         self.run_splitter.setStretchFactor(0, 3)
         self.run_splitter.setStretchFactor(1, 2)
         self.run_splitter.setStretchFactor(2, 0)
-        self.run_splitter.setSizes([300, 330, 150])
+        self.run_splitter.setSizes([420, 210, 150])
 
         self.diff_base_label = QLabel(self)
         self.diff_base_label.setObjectName("diffBaseLabel")
@@ -298,6 +311,7 @@ class MainWindow(QMainWindow):
             "main": self.main_splitter,
             "detail": self.detail_splitter,
             "run": self.run_splitter,
+            "graph": self.graph_splitter,
         }
 
     def _build_toolbar(self) -> None:

@@ -212,10 +212,16 @@ class GraphScene(QGraphicsScene):
         self._click_timer.timeout.connect(self._emit_click)
         self.setBackgroundBrush(QColor("#ffffff"))
 
-    def show_picture(self, picture: GraphPicture) -> None:
-        """Lay out and draw ``picture`` (every node idle, nothing running)."""
+    def clear_picture(self) -> None:
+        """Draw nothing."""
         self.clear()
         self.nodes = {}
+        self.picture = None
+        self.layout = None
+
+    def show_picture(self, picture: GraphPicture) -> None:
+        """Lay out and draw ``picture`` (every node idle, nothing running)."""
+        self.clear_picture()
         self.picture = picture
         self.layout = layout_picture(picture, self._node_size)
         for sub, box in self.layout.frames.items():

@@ -1,0 +1,1 @@
+"""Controllers of the window's features beyond reading and running (the Graph pane...)."""

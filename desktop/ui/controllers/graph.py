@@ -1,0 +1,376 @@
+"""The Graph pane's brain: which picture to draw, node states, live runs, breakpoints, filter.
+
+:class:`GraphController` binds a :class:`~desktop.ui.widgets.graph_view.GraphPane` to
+the window's :class:`~desktop.ui.controller.Controller`:
+
+- the attached graph is drawn as LangGraph draws it (``get_graph(xray=True)``); without
+  one, the selected thread's history is drawn, labelled "inferred from history";
+- the selected checkpoint colours the nodes (:func:`~desktop.core.graph_view.node_states`);
+- during a run, the nodes of the tasks streaming now are highlighted, inside subgraphs too;
+- clicking a node of the graph toggles a breakpoint before it (Shift: after it) in the
+  same :class:`~desktop.ui.widgets.breakpoints.BreakpointsWidget` the run panel uses;
+- double-clicking a node filters the timeline to the checkpoints it wrote (F3 / Shift+F3
+  step through them, Esc or ✕ shows everything again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QModelIndex, QObject
+
+from desktop.core.errors import RewindError
+from desktop.core.graph_view import (
+    SEPARATOR,
+    CheckpointActivity,
+    GraphPicture,
+    checkpoint_activity,
+    checkpoints_written_by,
+    collapse,
+    infer_picture,
+    node_states,
+    picture_of,
+    running_node_id,
+)
+
+if TYPE_CHECKING:
+    from desktop.core.graphs import LoadedGraph
+    from desktop.core.model import CheckpointMeta
+    from desktop.core.runner import StreamEvent
+    from desktop.ui.controller import Controller
+    from desktop.ui.widgets.breakpoints import BreakpointsWidget
+    from desktop.ui.widgets.graph_view import GraphPane
+    from desktop.ui.widgets.timeline_view import TimelineView
+
+log = logging.getLogger(__name__)
+INFERRED_SUFFIX = "inferred from history"
+
+
+class GraphController(QObject):
+    """Keeps the Graph pane in step with the graph, the selection, runs and breakpoints."""
+
+    def __init__(
+        self,
+        controller: Controller,
+        pane: GraphPane,
+        breakpoints: BreakpointsWidget,
+        timeline_view: TimelineView,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.pane = pane
+        self.breakpoints = breakpoints
+        self.timeline_view = timeline_view
+        self.full_picture: GraphPicture | None = None
+        self.picture: GraphPicture | None = None
+        self.collapsed: set[str] = set()
+        self.activity: CheckpointActivity | None = None
+        self.running_tasks: dict[str, str] = {}
+        self.filter_node: str | None = None
+        self.filter_matches: list[CheckpointMeta] = []
+        self._inferred_for: tuple[str, int] | None = None
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        scene = pane.scene
+        scene.node_clicked.connect(self.toggle_breakpoint)
+        scene.node_double_clicked.connect(self.filter_timeline)
+        scene.subgraph_toggled.connect(self.toggle_subgraph)
+        pane.filter_step.connect(self.step_filter)
+        pane.filter_cleared.connect(self.clear_filter)
+        breakpoints.changed.connect(self._show_breakpoints)
+        runs = controller.runs
+        runs.graph_changed.connect(self._graph_changed)
+        runs.event_received.connect(self._event)
+        runs.running_changed.connect(self._running_changed)
+        controller.checkpoint_selected.connect(self._checkpoint_selected)
+        controller.thread_selected.connect(self._thread_selected)
+        controller.timeline_grown.connect(self._timeline_grown)
+        controller.database_opened.connect(lambda _path: self._reset_for_database())
+        model = controller.timeline_model
+        model.modelReset.connect(self._reapply_filter)
+        model.rowsInserted.connect(self._rows_inserted)
+
+    # -- the picture ---------------------------------------------------------------------
+
+    @property
+    def graph(self) -> LoadedGraph | None:
+        """The attached graph, if any."""
+        return self.controller.runs.graph
+
+    def _graph_changed(self, graph: LoadedGraph | None) -> None:
+        self.collapsed.clear()
+        self._inferred_for = None
+        if graph is None:
+            self.full_picture = None
+            self._show_inferred()
+            return
+        try:
+            self.full_picture = picture_of(graph.graph)
+        except RewindError as error:
+            self.full_picture = None
+            self.picture = None
+            self.pane.set_title(f"Graph: {graph.name} · cannot be drawn", str(error))
+            self.pane.scene.clear_picture()
+            return
+        self.pane.set_title(f"Graph: {graph.name}", f"{graph.name} · {graph.spec}")
+        self._draw(fit=True)
+
+    def _reset_for_database(self) -> None:
+        self.clear_filter()
+        self.activity = None
+        self._inferred_for = None
+        if self.graph is None:
+            self.full_picture = None
+            self.picture = None
+            self.pane.scene.clear_picture()
+            self.pane.set_title("No graph: select a thread to see the graph inferred from it")
+        else:
+            self._apply_states()
+
+    def _draw(self, *, fit: bool = False) -> None:
+        if self.full_picture is None:
+            return
+        self.picture = collapse(self.full_picture, self.collapsed)
+        self.pane.scene.show_picture(self.picture)
+        self._show_breakpoints()
+        self._apply_states()
+        self._show_running()
+        if fit or self.pane.view.auto_fit:
+            self.pane.view.fit()
+
+    def toggle_subgraph(self, subgraph: str) -> None:
+        """Fold an expanded subgraph into one node, or unfold a folded one."""
+        if subgraph in self.collapsed:
+            self.collapsed.discard(subgraph)
+        else:
+            self.collapsed.add(subgraph)
+        self._draw()
+
+    def _thread_selected(self, _thread_id: str) -> None:
+        if self.graph is None:
+            self._show_inferred()
+
+    def _timeline_grown(self, _thread_id: str) -> None:
+        if self.graph is None:
+            self._show_inferred()
+        self._reapply_filter()
+
+    def _show_inferred(self) -> None:
+        """Draw the shown thread's history (no graph attached)."""
+        timeline = self.controller.timeline
+        thread_id = self.controller.thread_id
+        if timeline is None or thread_id is None or timeline.head is None:
+            self.full_picture = None
+            self.picture = None
+            self.pane.scene.clear_picture()
+            self.pane.set_title("No graph: select a thread to see the graph inferred from it")
+            return
+        marker = (thread_id, timeline.checkpoint_count)
+        if marker == self._inferred_for:
+            return
+        self._inferred_for = marker
+        self._run("infer", self._infer(timeline.head, list(timeline.by_key.values()), thread_id))
+
+    async def _infer(
+        self, head: CheckpointMeta, history: list[CheckpointMeta], thread: str
+    ) -> None:
+        state = await self.controller.checkpoint_state(head)
+        activity = checkpoint_activity(state)
+        ended = not (activity.next or activity.interrupted or activity.errors)
+        picture = infer_picture(history, [head.checkpoint_id] if ended else [], activity, head)
+        if self.graph is not None:
+            return
+        self.full_picture = picture
+        self.pane.set_title(
+            f"{thread} · {INFERRED_SUFFIX}",
+            "No graph is attached: nodes seen in this thread and the steps between them. "
+            "Attach the graph (Graph > Attach graph…) to see every node and edge.",
+        )
+        self._draw(fit=True)
+
+    # -- node states ---------------------------------------------------------------------
+
+    def _checkpoint_selected(self, key: tuple[str, str] | None) -> None:
+        timeline = self.controller.timeline
+        meta = timeline.by_key.get(key) if key is not None and timeline is not None else None
+        if meta is None:
+            self.activity = None
+            self._apply_states()
+            return
+        self._run("states", self._load_activity(meta))
+
+    async def _load_activity(self, meta: CheckpointMeta) -> None:
+        state = await self.controller.checkpoint_state(meta)
+        self.activity = checkpoint_activity(state)
+        self._apply_states()
+
+    def _apply_states(self) -> None:
+        if self.picture is not None:
+            self.pane.scene.set_states(node_states(self.picture, self.activity))
+
+    # -- live runs -----------------------------------------------------------------------
+
+    def _event(self, event: StreamEvent) -> None:
+        data = event.data
+        if event.type != "tasks" or not isinstance(data, dict) or "id" not in data:
+            return
+        task_id = str(data["id"])
+        if "input" in data:
+            self.running_tasks[task_id] = running_node_id(event.ns, str(data.get("name", "")))
+        else:
+            self.running_tasks.pop(task_id, None)
+        self._show_running()
+
+    def _running_changed(self, running: bool) -> None:
+        if not running:
+            self.running_tasks.clear()
+            self._show_running()
+
+    def running_nodes(self) -> set[str]:
+        """Ids of the drawn nodes running now (a folded subgraph stands for its nodes)."""
+        if self.picture is None:
+            return set()
+        shown: set[str] = set()
+        for node_id in self.running_tasks.values():
+            parts = node_id.split(SEPARATOR)
+            for depth in range(len(parts), 0, -1):
+                candidate = SEPARATOR.join(parts[:depth])
+                if self.picture.node(candidate) is not None:
+                    shown.add(candidate)
+                    break
+        return shown
+
+    def _show_running(self) -> None:
+        self.pane.scene.set_running(self.running_nodes())
+
+    # -- breakpoints ---------------------------------------------------------------------
+
+    def toggle_breakpoint(self, node_id: str, after: bool = False) -> None:
+        """Toggle pausing before (``after``: after) a node of the attached graph."""
+        if node_id not in self.breakpoints.nodes():
+            return
+        before, later = (
+            set(self.breakpoints.interrupt_before()),
+            set(self.breakpoints.interrupt_after()),
+        )
+        chosen = later if after else before
+        chosen.symmetric_difference_update({node_id})
+        self.breakpoints.set_breakpoints(sorted(before), sorted(later))
+
+    def _show_breakpoints(self) -> None:
+        self.pane.scene.set_breakpoints(
+            set(self.breakpoints.interrupt_before()),
+            set(self.breakpoints.interrupt_after()),
+            set(self.breakpoints.nodes()),
+        )
+
+    # -- the node filter -----------------------------------------------------------------
+
+    def filter_timeline(self, node_id: str) -> None:
+        """Show only the checkpoints ``node_id`` wrote and select the first of them."""
+        node = self.picture.node(node_id) if self.picture is not None else None
+        timeline = self.controller.timeline
+        if node is None or node.kind == "end" or timeline is None:
+            return
+        self.filter_node = node_id
+        self._reapply_filter()
+        if self.filter_matches:
+            self._select(self.filter_matches[0])
+
+    def step_filter(self, step: int) -> None:
+        """Select the next (+1) or previous (-1) checkpoint of the filtered node."""
+        if not self.filter_matches:
+            return
+        keys = [meta.key for meta in self.filter_matches]
+        selected = self.controller.selected_key
+        if selected in keys:
+            index = (keys.index(selected) + step) % len(keys)
+        else:
+            index = 0 if step > 0 else len(keys) - 1
+        self._select(self.filter_matches[index])
+
+    def clear_filter(self) -> None:
+        """Show every checkpoint again."""
+        if self.filter_node is None:
+            return
+        self.filter_node = None
+        self.filter_matches = []
+        self._set_hidden(QModelIndex(), keep=None)
+        self.pane.hide_filter()
+        key = self.controller.selected_key
+        if key is not None:
+            self.timeline_view.show_key(key)
+
+    def _select(self, meta: CheckpointMeta) -> None:
+        self.controller.select_checkpoint(meta.key)
+        self.timeline_view.show_key(meta.key)
+        self._describe_filter()
+
+    def _reapply_filter(self, *_args: Any) -> None:
+        timeline = self.controller.timeline
+        if self.filter_node is None:
+            return
+        if timeline is None:
+            self.clear_filter()
+            return
+        self.filter_matches = checkpoints_written_by(timeline.by_key.values(), self.filter_node)
+        keep = {meta.key for meta in self.filter_matches}
+        self._set_hidden(QModelIndex(), keep=keep)
+        self._describe_filter()
+
+    def _rows_inserted(self, parent: QModelIndex, _first: int, _last: int) -> None:
+        if self.filter_node is not None:
+            self._reapply_filter()
+
+    def _set_hidden(self, parent: QModelIndex, keep: set[tuple[str, str]] | None) -> bool:
+        """Hide checkpoint rows not in ``keep`` (None: show all); True if any row stays."""
+        model = self.controller.timeline_model
+        view = self.timeline_view
+        any_shown = False
+        for row in range(model.rowCount(parent)):
+            index = model.index(row, 0, parent)
+            key = model.key_at(index)
+            children = model.rowCount(index) > 0
+            shown_child = self._set_hidden(index, keep) if children else False
+            shown = keep is None or (key is not None and key in keep) or shown_child
+            view.setRowHidden(row, parent, not shown)
+            if keep is not None and shown_child:
+                view.expand(index)
+            any_shown = any_shown or shown
+        return any_shown
+
+    def _describe_filter(self) -> None:
+        if self.filter_node is None:
+            return
+        count = len(self.filter_matches)
+        keys = [meta.key for meta in self.filter_matches]
+        selected = self.controller.selected_key
+        where = f"{keys.index(selected) + 1} of {count}" if selected in keys else f"{count}"
+        noun = "checkpoint" if count == 1 else "checkpoints"
+        text = (
+            f"{self.filter_node} wrote {where} {noun}"
+            if count
+            else f"{self.filter_node} wrote no checkpoint in this thread"
+        )
+        self.pane.show_filter(text)
+
+    # -- tasks ---------------------------------------------------------------------------
+
+    def _run(self, kind: str, coro: Any) -> None:
+        previous = self._tasks.get(kind)
+        if previous is not None and not previous.done():
+            previous.cancel()
+        task = asyncio.get_running_loop().create_task(self._guard(coro))
+        self._tasks[kind] = task
+
+    async def _guard(self, coro: Any) -> None:
+        try:
+            await coro
+        except asyncio.CancelledError:
+            raise
+        except RewindError as error:
+            log.info("graph pane: %s", error)
+        except Exception:
+            log.exception("graph pane update failed")
