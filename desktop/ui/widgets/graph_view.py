@@ -117,11 +117,14 @@ class GraphPane(QWidget):
         for button in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
             header.addWidget(button)
 
-        legend = QHBoxLayout()
+        self.legend = QWidget(self)
+        self.legend.setObjectName("graphLegend")
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        legend = QHBoxLayout(self.legend)
         legend.setContentsMargins(6, 0, 6, 0)
         legend.setSpacing(8)
         for state, word in (*LEGEND, (RUNNING, "running")):
-            legend.addWidget(_swatch(state, word, self))
+            legend.addWidget(_swatch(state, word, self.legend))
         legend.addStretch(1)
 
         self.filter_bar = QWidget(self)
@@ -148,7 +151,7 @@ class GraphPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addLayout(header)
-        layout.addLayout(legend)
+        layout.addWidget(self.legend)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.view, 1)
 
