@@ -13,10 +13,12 @@ When nothing changed it costs one tiny query and reads no table:
   caller re-reads what it shows (a thread's history is an index range scan).
 
 Probes never write, never take a lock a writer waits for, and close their connection.
+They are thread-safe: :meth:`ChangeProbe.close` waits for a poll running in a worker.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -73,6 +75,7 @@ class SqliteProbe:
 
         _check_file(path)
         self.path = path
+        self._lock = threading.Lock()
         self._conn = _connect_read_only(path)
         try:
             self._version = self._data_version()
@@ -84,10 +87,15 @@ class SqliteProbe:
 
     def close(self) -> None:
         """Release the connection."""
-        self._conn.close()
+        with self._lock:
+            self._conn.close()
 
     def poll(self) -> Changes | None:
         """None while nothing was committed; else which threads got new rows."""
+        with self._lock:
+            return self._poll()
+
+    def _poll(self) -> Changes | None:
         import sqlite3
 
         try:
@@ -143,6 +151,7 @@ class PostgresProbe:
         except psycopg.Error as exc:
             detail = " ".join(str(exc).split())
             raise SourceError(f"cannot connect to {self.location}: {detail}") from None
+        self._lock = threading.Lock()
         try:
             self._mark = self._snapshot()
         except BaseException:
@@ -151,15 +160,17 @@ class PostgresProbe:
 
     def close(self) -> None:
         """Close the connection."""
-        self._conn.close()
+        with self._lock:
+            self._conn.close()
 
     def poll(self) -> Changes | None:
         """None while no writing transaction started or ended since the last poll."""
-        mark = self._snapshot()
-        if mark == self._mark:
-            return None
-        self._mark = mark
-        return Changes(None)
+        with self._lock:
+            mark = self._snapshot()
+            if mark == self._mark:
+                return None
+            self._mark = mark
+            return Changes(None)
 
     def _snapshot(self) -> str:
         import psycopg

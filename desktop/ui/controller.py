@@ -38,6 +38,7 @@ from desktop.core.history import ThreadTimeline, build_timeline
 from desktop.core.lookup import find_checkpoint
 from desktop.core.model import CheckpointMeta, CheckpointState, ThreadSummary
 from desktop.core.sources.sqlite import SqliteCheckpointSource
+from desktop.ui.controllers.watch import LiveWatch
 from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel
 from desktop.ui.models.timeline import SHORT_ID_CHARS, TimelineModel
 from desktop.ui.render import RenderedDiff, RenderedState, render_diff, render_state
@@ -167,6 +168,7 @@ class Controller(QObject):
         self._select_when_listed: CheckpointKey | None = None
         self.runs.forked.connect(self._forked)
         self.runs.graph_changed.connect(lambda _graph: self.refresh_status())
+        self.watch = LiveWatch(self)
 
     # -- what is open --------------------------------------------------------------------
 
@@ -437,6 +439,7 @@ class Controller(QObject):
 
     async def shutdown(self) -> None:
         """Stop the run, cancel every intent and close the database (the window is going away)."""
+        self.watch.stop()
         await self.runs.shutdown()
         for task in [*self._tasks.values(), *self._background, *self._states.values()]:
             task.cancel()
@@ -718,6 +721,22 @@ class Controller(QObject):
             head = self.timeline.head if self.timeline is not None else None
             if head is not None:
                 self.select_checkpoint(head.key)
+
+    def apply_external(self, summary: ThreadSummary, metas: list[CheckpointMeta] | None) -> None:
+        """Show what another process wrote to a thread (live watch): the list gains or
+        re-sorts it, the shown timeline gains ``metas``' new checkpoints, and a selection
+        sitting on the head follows the new head; other selections stay put."""
+        timeline = self.timeline
+        head = timeline.head if timeline is not None else None
+        at_head = head is not None and self._selected == head.key
+        self._apply_live(summary, metas)
+        if self._thread_id is None and self._loading_thread is None:
+            self._load_thread(summary.thread_id, None)
+            return
+        timeline = self.timeline
+        shown = summary.thread_id == self._thread_id
+        if shown and at_head and timeline is not None and timeline.head is not None:
+            self.select_checkpoint(timeline.head.key)
 
     # -- time travel ---------------------------------------------------------------------
 

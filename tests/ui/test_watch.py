@@ -1,0 +1,107 @@
+"""Live watch in the window: a real second process writes checkpoints through
+LangGraph's ``SqliteSaver`` while the window is open; the list and the open timeline
+show them, checked against LangGraph's own history, and the user's selection and
+scroll are kept unless the head was selected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QListView, QTreeView
+
+from desktop.ui.main_window import MainWindow
+from tests.core.test_watch import TURN_CHECKPOINTS, truth_ids
+from tests.live import LiveWriter
+from tests.ui.test_window import checkpoint_row, click_row, open_db
+
+WAIT_MS = 15_000
+
+
+@pytest.fixture
+def watched(qtbot, window: MainWindow, settle, tmp_path: Path):
+    """The window on a file that another process keeps writing to (thread ``t1``)."""
+    path = tmp_path / "watched.sqlite"
+    with LiveWriter(path) as writer:
+        writer.turn("t1")
+        open_db(qtbot, window, settle, path)
+        qtbot.waitUntil(lambda: window.controller.watch.is_watching, timeout=WAIT_MS)
+        yield path, writer
+
+
+def timeline_ids(window: MainWindow) -> list[str]:
+    timeline = window.controller.timeline
+    assert timeline is not None
+    return sorted((m.checkpoint_id for m in timeline.by_key.values()), reverse=True)
+
+
+def listed(window: MainWindow) -> list[str]:
+    model = window.controller.threads_model
+    return [model.thread_at(row).thread_id for row in range(model.loaded)]
+
+
+def test_new_threads_appear_in_the_list_newest_first(qtbot, window: MainWindow, watched):
+    _path, writer = watched
+    assert listed(window) == ["t1"]
+    writer.turn("t2")
+    qtbot.waitUntil(lambda: listed(window) == ["t2", "t1"], timeout=WAIT_MS)
+    writer.turn("t1")
+    qtbot.waitUntil(lambda: listed(window) == ["t1", "t2"], timeout=WAIT_MS)
+    model = window.controller.threads_model
+    assert model.thread_at(0).checkpoints == 2 * TURN_CHECKPOINTS
+    assert window.thread_count_label.text() == "2 threads"
+    assert window.controller.thread_id == "t1", "the shown thread did not change"
+
+
+def test_selection_on_the_head_follows_new_checkpoints(qtbot, window: MainWindow, watched):
+    path, writer = watched
+    controller = window.controller
+    assert controller.selected_key == controller.timeline.head.key
+    writer.turn("t1")
+    qtbot.waitUntil(lambda: len(timeline_ids(window)) == 2 * TURN_CHECKPOINTS, timeout=WAIT_MS)
+    assert timeline_ids(window) == truth_ids(path, "t1")
+    qtbot.waitUntil(
+        lambda: controller.selected_key == ("", truth_ids(path, "t1")[0]), timeout=WAIT_MS
+    )
+    view = window.findChild(QTreeView, "timeline")
+    assert view.currentIndex().data() is not None
+    assert view.visualRect(view.currentIndex()).intersects(view.viewport().rect())
+
+
+def test_selection_elsewhere_and_scroll_stay_put(qtbot, window: MainWindow, settle, watched):
+    path, writer = watched
+    controller = window.controller
+    view = window.findChild(QTreeView, "timeline")
+    oldest = truth_ids(path, "t1")[-1]
+    settle(lambda: click_row(qtbot, view, checkpoint_row(view, oldest)))
+    assert controller.selected_key == ("", oldest)
+    scroll = view.verticalScrollBar().value()
+    writer.turn("t1")
+    writer.turn("t2")
+    qtbot.waitUntil(lambda: len(timeline_ids(window)) == 2 * TURN_CHECKPOINTS, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "t2" in listed(window), timeout=WAIT_MS)
+    assert timeline_ids(window) == truth_ids(path, "t1")
+    assert controller.selected_key == ("", oldest)
+    assert view.currentIndex().data(view.model().CheckpointIdRole) == oldest
+    assert view.verticalScrollBar().value() == scroll
+    threads = window.findChild(QListView, "threadList")
+    assert threads.currentIndex().data() == "t1"
+    assert controller.thread_id == "t1"
+
+
+def test_an_empty_database_shows_the_first_thread_written(
+    qtbot, window: MainWindow, settle, tmp_path: Path
+):
+    path = tmp_path / "empty-at-first.sqlite"
+    with LiveWriter(path) as writer:
+        open_db(qtbot, window, settle, path)
+        qtbot.waitUntil(lambda: window.controller.watch.is_watching, timeout=WAIT_MS)
+        writer.turn("first")
+        qtbot.waitUntil(lambda: window.controller.thread_id == "first", timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: (
+                window.controller.timeline is not None
+                and timeline_ids(window) == truth_ids(path, "first")
+            ),
+            timeout=WAIT_MS,
+        )
