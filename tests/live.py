@@ -4,6 +4,7 @@ another process's output line by line with a timeout."""
 from __future__ import annotations
 
 import queue
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -12,6 +13,22 @@ from typing import IO
 
 WRITER = Path(__file__).parent / "data" / "live_writer.py"
 LINE_TIMEOUT = 30.0
+TURN_CHECKPOINTS = 3
+"""Checkpoints one turn of the writer's graph saves."""
+
+
+def truth_ids(path: Path, thread_id: str) -> list[str]:
+    """LangGraph's own history of a thread in a SQLite file, newest first (read-only)."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        saver = SqliteSaver(conn)
+        saver.is_setup = True
+        config = {"configurable": {"thread_id": thread_id}}
+        return [t.config["configurable"]["checkpoint_id"] for t in saver.list(config)]
+    finally:
+        conn.close()
 
 
 class LineReader:

@@ -13,24 +13,7 @@ import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from desktop.core.watch import Changes, open_probe
-from tests.live import LineReader, LiveWriter
-
-TURN_CHECKPOINTS = 3
-
-
-def truth_ids(path: Path, thread_id: str) -> list[str]:
-    """LangGraph's own history of the thread, newest first."""
-    uri = f"{path.resolve().as_uri()}?mode=ro"
-    import sqlite3
-
-    conn = sqlite3.connect(uri, uri=True)
-    try:
-        saver = SqliteSaver(conn)
-        saver.is_setup = True
-        config = {"configurable": {"thread_id": thread_id}}
-        return [t.config["configurable"]["checkpoint_id"] for t in saver.list(config)]
-    finally:
-        conn.close()
+from tests.live import TURN_CHECKPOINTS, LineReader, LiveWriter, truth_ids
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ import pytest
 from PySide6.QtWidgets import QListView, QTreeView
 
 from desktop.ui.main_window import MainWindow
-from tests.core.test_watch import TURN_CHECKPOINTS, truth_ids
-from tests.live import LiveWriter
+from tests.live import TURN_CHECKPOINTS, LiveWriter, truth_ids
 from tests.ui.test_window import checkpoint_row, click_row, open_db
 
 WAIT_MS = 15_000
