@@ -220,6 +220,11 @@ def build_gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help="langgraph.json to load the graph from")
     parser.add_argument("--graph-id", metavar="NAME", help="graph id in langgraph.json")
     parser.add_argument(
+        "--store",
+        metavar="PATH|URL",
+        help="show the Store in this database instead of the checkpoint database's",
+    )
+    parser.add_argument(
         "--screenshot",
         metavar="PNG",
         help="render the window once everything selected has loaded, save it and exit",

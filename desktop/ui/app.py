@@ -186,6 +186,7 @@ def _graph_options(options: argparse.Namespace) -> GraphOptions:
 def _open(controller: Controller, options: argparse.Namespace) -> None:
     """Start loading the graph and opening what the command line names (default: the demo)."""
     controller.attach_graph()
+    controller.store.set_store_location(getattr(options, "store", None))
     if options.path:
         controller.open_database(
             options.path, thread_id=options.thread, checkpoint_id=options.checkpoint

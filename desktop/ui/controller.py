@@ -38,6 +38,7 @@ from desktop.core.history import ThreadTimeline, build_timeline
 from desktop.core.lookup import find_checkpoint
 from desktop.core.model import CheckpointMeta, CheckpointState, ThreadSummary
 from desktop.core.sources.sqlite import SqliteCheckpointSource
+from desktop.ui.controllers.store import StoreController
 from desktop.ui.controllers.watch import LiveWatch
 from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel
 from desktop.ui.models.timeline import SHORT_ID_CHARS, TimelineModel
@@ -169,6 +170,7 @@ class Controller(QObject):
         self.runs.forked.connect(self._forked)
         self.runs.graph_changed.connect(lambda _graph: self.refresh_status())
         self.watch = LiveWatch(self)
+        self.store = StoreController(self)
 
     # -- what is open --------------------------------------------------------------------
 
@@ -440,6 +442,7 @@ class Controller(QObject):
     async def shutdown(self) -> None:
         """Stop the run, cancel every intent and close the database (the window is going away)."""
         self.watch.stop()
+        await self.store.shutdown()
         await self.runs.shutdown()
         for task in [*self._tasks.values(), *self._background, *self._states.values()]:
             task.cancel()

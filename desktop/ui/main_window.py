@@ -73,6 +73,7 @@ from desktop.ui.widgets.graph_view import GraphPane
 from desktop.ui.widgets.resume_panel import ResumePanel
 from desktop.ui.widgets.run_panel import NO_GRAPH_HINT, RunPanel
 from desktop.ui.widgets.state_view import StateView
+from desktop.ui.widgets.store_view import install_store_view
 from desktop.ui.widgets.stream_view import StreamView, summarize
 from desktop.ui.widgets.thread_list import ThreadListPane
 from desktop.ui.widgets.timeline_view import TimelineView
@@ -194,6 +195,7 @@ class MainWindow(QMainWindow):
         self._build_central()
         self._build_toolbar()
         self._build_menus()
+        self.store_view = install_store_view(self)
         self._build_status_bar()
         self._bind()
         self.graph = install_graph(self)
