@@ -263,6 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_gui_parser().parse_args(args_list)
 
     def launch(options: argparse.Namespace) -> int:
+        from desktop.ui.platform_check import platform_problem
+
+        problem = platform_problem()
+        if problem is not None:
+            raise RewindError(problem)
         from desktop.ui.app import run_app
 
         return run_app(options)
