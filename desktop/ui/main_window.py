@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -67,7 +66,9 @@ from desktop.ui.run_controller import (
 from desktop.ui.settings import RewindSettings
 from desktop.ui.widgets.breakpoints import BreakpointsButton
 from desktop.ui.widgets.busy import BusyIndicator
+from desktop.ui.widgets.compare_picker import ComparePicker
 from desktop.ui.widgets.diff_view import DiffView
+from desktop.ui.widgets.elided_label import ElidedLabel
 from desktop.ui.widgets.fork_editor import ForkEditor
 from desktop.ui.widgets.graph_view import GraphPane
 from desktop.ui.widgets.resume_panel import ResumePanel
@@ -109,11 +110,9 @@ class NextRunBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("nextRunBar")
-        self.label = QLabel(HEAD_RUN_TEXT, self)
+        self.label = ElidedLabel(HEAD_RUN_TEXT, self)
         self.label.setObjectName("nextRunLabel")
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
-        self.label.setMinimumWidth(1)
         self.back_button = QPushButton("Back to head", self)
         self.back_button.setObjectName("backToHead")
         self.back_button.setToolTip("Forget the chosen checkpoint: the next run continues the head")
@@ -132,11 +131,12 @@ class NextRunBar(QWidget):
         """Show ``meta`` as where the next run starts (None: the head)."""
         pinned = meta is not None
         if meta is None:
-            self.label.setText(HEAD_RUN_TEXT)
-            self.label.setToolTip("Runs from the run panel continue the thread where it is")
+            self.label.set_full_text(
+                HEAD_RUN_TEXT, "Runs from the run panel continue the thread where it is"
+            )
         else:
-            self.label.setText(f"Next run from {checkpoint_label(meta)}")
-            self.label.setToolTip(
+            self.label.set_full_text(
+                f"Next run from {checkpoint_label(meta)}",
                 f"The next run starts a new branch at checkpoint {meta.checkpoint_id}: "
                 "Run with an input sends it from there, an empty input runs on from there"
             )
@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         self.breakpoints = self.next_run_bar.breakpoints_button.breakpoints
         self.time_travel = TimeTravelActions(self)
         self.fork_editor: ForkEditor | None = None
+        self.compare_picker: ComparePicker | None = None
         self.busy = BusyIndicator(self)
         self.graph_pane = GraphPane(self)
         self._run_failure = ""
@@ -208,10 +209,11 @@ class MainWindow(QMainWindow):
     def _build_central(self) -> None:
         self.banner = QLabel(self)
         self.banner.setObjectName("messageBanner")
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
         self.banner.setWordWrap(True)
         self.banner.hide()
 
-        self.timeline_title = QLabel("No thread selected", self)
+        self.timeline_title = ElidedLabel("No thread selected", self)
         self.timeline_title.setObjectName("timelineTitle")
         self.timeline_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         timeline_pane = QWidget(self)
@@ -250,7 +252,7 @@ class MainWindow(QMainWindow):
         self.run_splitter.setStretchFactor(2, 0)
         self.run_splitter.setSizes([420, 210, 150])
 
-        self.diff_base_label = QLabel(self)
+        self.diff_base_label = ElidedLabel("", self)
         self.diff_base_label.setObjectName("diffBaseLabel")
         self.diff_base_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reset_base_button = QPushButton("Reset to parent", self)
@@ -365,19 +367,20 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.setObjectName("statusBar")
         bar.setSizeGripEnabled(False)
-        self.path_label = QLabel("No database open", self)
+        self.path_label = ElidedLabel("No database open", self, mode=Qt.TextElideMode.ElideMiddle)
         self.path_label.setObjectName("statusPath")
         self.thread_count_label = QLabel(self)
         self.thread_count_label.setObjectName("statusThreads")
-        self.checkpoint_label = QLabel(self)
+        self.checkpoint_label = ElidedLabel("", self, mode=Qt.TextElideMode.ElideMiddle)
         self.checkpoint_label.setObjectName("statusCheckpoint")
         self.checkpoint_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.checkpoint_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.run_status_label = QLabel(self)
+        self.run_status_label = ElidedLabel("", self)
         self.run_status_label.setObjectName("runStatus")
-        self.graph_status_label = QLabel("No graph · inspection only", self)
+        self.graph_status_label = ElidedLabel(
+            "No graph · inspection only", self, tooltip=NO_GRAPH_HINT
+        )
         self.graph_status_label.setObjectName("statusGraph")
-        self.graph_status_label.setToolTip(NO_GRAPH_HINT)
         bar.addWidget(self.busy)
         bar.addWidget(self.path_label, 1)
         bar.addPermanentWidget(self.run_status_label)
@@ -391,6 +394,7 @@ class MainWindow(QMainWindow):
         self.thread_pane.thread_chosen.connect(controller.select_thread)
         self.timeline_view.checkpoint_chosen.connect(controller.select_checkpoint)
         self.timeline_view.compare_requested.connect(controller.set_diff_base)
+        self.timeline_view.compare_picker_requested.connect(self.show_compare_picker)
         self.reset_base_button.clicked.connect(lambda: controller.set_diff_base(None))
 
         controller.database_opened.connect(self._database_opened)
@@ -448,7 +452,6 @@ class MainWindow(QMainWindow):
         name = Path(path).name
         self.setWindowTitle(f"{name} — Rewind")
         self.path_label.setText(path)
-        self.path_label.setToolTip(path)
         self.timeline_title.setText("No thread selected")
         self.checkpoint_label.clear()
         self.state_view.clear("Select a checkpoint to see its state")
@@ -522,29 +525,27 @@ class MainWindow(QMainWindow):
 
     def _graph_loading(self, named: str) -> None:
         self.run_panel.set_graph(None, f"Loading graph {named}…", f"Loading {named}")
-        self.graph_status_label.setText("Loading graph…")
-        self.graph_status_label.setToolTip(named)
+        self.graph_status_label.set_full_text("Loading graph…", named)
 
     def _graph_changed(self, graph: LoadedGraph | None) -> None:
         self.next_run_bar.breakpoints_button.set_nodes(graph.node_names if graph else ())
         self._update_actions()
         if graph is None:
             self.run_panel.set_graph(None)
-            self.graph_status_label.setText("No graph · inspection only")
-            self.graph_status_label.setToolTip(NO_GRAPH_HINT)
+            self.graph_status_label.set_full_text("No graph · inspection only", NO_GRAPH_HINT)
             return
         description = describe_graph(graph)
         nodes = ", ".join(graph.node_names)
         self.run_panel.set_graph(graph.name, description, f"{description}\nNodes: {nodes}")
-        self.graph_status_label.setText(short_graph_label(graph))
-        self.graph_status_label.setToolTip(f"{description}\nNodes: {nodes}")
+        self.graph_status_label.set_full_text(
+            short_graph_label(graph), f"{description}\nNodes: {nodes}"
+        )
 
     def _graph_failed(self, message: str) -> None:
         self.run_panel.set_graph(
             None, "Graph failed to load · inspection only", f"{message}\n\n{NO_GRAPH_HINT}"
         )
-        self.graph_status_label.setText("Graph failed to load")
-        self.graph_status_label.setToolTip(message)
+        self.graph_status_label.set_full_text("Graph failed to load", message)
 
     def _run_requested(self, thread_id: str, value: Any, values: bool) -> None:
         self.controller.start_run(
@@ -647,8 +648,7 @@ class MainWindow(QMainWindow):
         self._set_run_status(text, tone)
 
     def _set_run_status(self, text: str, tone: str = "") -> None:
-        self.run_status_label.setText(summarize(text, 90))
-        self.run_status_label.setToolTip(text)
+        self.run_status_label.setText(text)
         self.run_status_label.setProperty("tone", tone)
         self.run_status_label.style().unpolish(self.run_status_label)
         self.run_status_label.style().polish(self.run_status_label)
@@ -765,6 +765,19 @@ class MainWindow(QMainWindow):
         else:
             self._run_refused(message)
         self._run_failure = message
+
+    def show_compare_picker(self) -> None:
+        """"Compare with…": pick the checkpoint the selection is diffed against."""
+        selected, timeline = self.controller.selected_meta, self.controller.timeline
+        if selected is None or timeline is None:
+            return
+        if self.compare_picker is None:
+            self.compare_picker = ComparePicker(self)
+            self.compare_picker.chosen.connect(self.controller.set_diff_base)
+        self.compare_picker.offer(selected, timeline.by_key.values())
+        self.compare_picker.show()
+        self.compare_picker.raise_()
+        self.compare_picker.activateWindow()
 
     def show_notice(self, message: str) -> None:
         """Show ``message`` in the banner above the panes; an empty message hides it."""

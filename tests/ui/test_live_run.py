@@ -129,7 +129,7 @@ def click_run(qtbot, window: MainWindow) -> tuple[str, str]:
         qtbot.mouseClick(panel(window).run_button, Qt.MouseButton.LeftButton)
     thread_id, outcome = finished.args
     if outcome == FAILED:
-        return thread_id, f"{outcome}: {window.run_status_label.toolTip()}"
+        return thread_id, f"{outcome}: {window.run_status_label.text()}"
     return thread_id, outcome
 
 
@@ -464,7 +464,7 @@ def test_a_node_that_raises_shows_the_error(
     wait_for_timeline(qtbot, window, db, thread_id)
 
     message = "Node 'explode' failed: ValueError: cannot split 3 items into 0 batches"
-    assert window.run_status_label.toolTip() == f"Run failed: {message}"
+    assert window.run_status_label.text() == f"Run failed: {message}"
     assert window.run_status_label.property("tone") == "error"
     assert not run_panel.error_label.isVisible(), "a graph failure is not an input mistake"
     assert f"Run failed: {message}" in output_text(window)

@@ -2,10 +2,13 @@
 
 Moving the current row (mouse, Up/Down, Home/End) reports the checkpoint as chosen;
 Left/Right collapse and expand branch and subgraph groups. The thread's head carries a
-``HEAD`` tag and the checkpoint the next run starts from a ``NEXT RUN`` tag. The context
-menu sets the clicked checkpoint as the one the selection is diffed against, and holds
-the time-travel actions (:meth:`TimelineView.add_menu_actions`); while it is open they
-act on the clicked row (:attr:`TimelineView.menu_target_changed`).
+``HEAD`` tag and the checkpoint the next run starts from a ``NEXT RUN`` tag. Comparing any
+two checkpoints: a right click never moves the selection, so the context menu's
+"Compare with selected checkpoint" diffs the selection against the clicked row; a
+Ctrl+click on a second row does the same without a menu; "Compare with…" picks the base
+from a list. The menu also holds the time-travel actions
+(:meth:`TimelineView.add_menu_actions`); while it is open they act on the clicked row
+(:attr:`TimelineView.menu_target_changed`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from PySide6.QtGui import (
     QFontMetrics,
     QGuiApplication,
     QKeyEvent,
+    QMouseEvent,
     QPainter,
     QPen,
 )
@@ -122,6 +126,9 @@ class TimelineView(QTreeView):
     compare_requested = Signal(object)
     """Diff the selection against this checkpoint (namespace, id)."""
 
+    compare_picker_requested = Signal()
+    """The user asked to pick, from a list, the checkpoint the selection is diffed against."""
+
     menu_target_changed = Signal(object)
     """The context menu opened on this checkpoint (namespace, id); None once it closed.
 
@@ -169,6 +176,13 @@ class TimelineView(QTreeView):
         self.menu.setToolTipsVisible(True)
         self.compare_action = self.menu.addAction("Compare with selected checkpoint")
         self.compare_action.setObjectName("compareWithSelected")
+        self.compare_action.setToolTip(
+            "Diff the selected checkpoint against this one (or Ctrl+click a row)"
+        )
+        self.compare_pick_action = self.menu.addAction("Compare with…")
+        self.compare_pick_action.setObjectName("compareWithPicker")
+        self.compare_pick_action.setToolTip("Pick the checkpoint the selection is diffed against")
+        self.compare_pick_action.triggered.connect(self.compare_picker_requested)
         self.copy_id_action = self.menu.addAction("Copy checkpoint id")
         self.copy_id_action.setObjectName("copyCheckpointId")
         self._menu_key: CheckpointKey | None = None
@@ -211,6 +225,22 @@ class TimelineView(QTreeView):
             self._enter(self.currentIndex().siblingAtColumn(0))
         else:
             super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A right click leaves the selection alone (it is what the menu compares with);
+        Ctrl+click on another checkpoint diffs the selection against it."""
+        if event.button() == Qt.MouseButton.RightButton:
+            event.accept()
+            return
+        ctrl = event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        if event.button() == Qt.MouseButton.LeftButton and ctrl:
+            key = self._model.key_at(self.indexAt(event.position().toPoint()))
+            current = self._model.key_at(self.currentIndex())
+            if key is not None and current is not None and key != current:
+                self.compare_requested.emit(key)
+            event.accept()
+            return
+        super().mousePressEvent(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         index = self.indexAt(event.pos())

@@ -1,0 +1,136 @@
+"""A one-line plain-text label that never widens its window: long text is elided with
+``…`` to the width it is given, and the full text is its tooltip.
+
+Text from a database (thread ids, node names, metadata) goes in these labels: it is
+always shown as plain text (``Qt.PlainText``), never interpreted as markup, and at most
+:data:`MAX_SHOWN_CHARS` of it is ever laid out, so a 2,000-character id costs nothing.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+MAX_SHOWN_CHARS = 400
+"""Longer text is cut (in the middle) before Qt measures it; the tooltip keeps it all,
+up to :data:`MAX_TOOLTIP_CHARS`."""
+MAX_TOOLTIP_CHARS = 4000
+
+
+def cut_middle(text: str, limit: int) -> str:
+    """``text`` with its middle replaced by ``…`` when it is longer than ``limit``."""
+    if len(text) <= limit:
+        return text
+    keep = max(1, limit - 1)
+    head = (keep + 1) // 2
+    return f"{text[:head]}…{text[len(text) - (keep - head) :]}"
+
+
+def plain_tooltip(text: str) -> str:
+    """``text`` as a tooltip that shows it verbatim: Qt guesses whether a tooltip is rich
+    text, so database text is escaped and wrapped (a thread id ``<img ...>`` stays text)."""
+    if not text:
+        return ""
+    body = escape(cut_middle(text, MAX_TOOLTIP_CHARS)).replace("\n", "<br>")
+    return f"<p style='white-space:pre-wrap'>{body}</p>"
+
+
+def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A ``QLabel`` that shows ``text`` as plain text whatever it looks like."""
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    return label
+
+
+class ElidedLabel(QLabel):
+    """Plain-text, single-line label eliding to its width (``mode``: where the ``…`` goes).
+
+    :meth:`full_text` is the text as set; :meth:`is_elided` says whether all of it shows.
+    The minimum width is small, so layouts shrink it instead of growing the window; the
+    size hint asks for the whole text (capped), so it shows in full where there is room.
+    """
+
+    def __init__(
+        self,
+        text: str = "",
+        parent: QWidget | None = None,
+        *,
+        mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight,
+        tooltip: str | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(False)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self._mode = mode
+        self._full = ""
+        self._extra_tooltip: str | None = None
+        self.set_full_text(text, tooltip)
+
+    def set_full_text(self, text: str, tooltip: str | None = None) -> None:
+        """Show ``text`` (elided as needed); ``tooltip`` replaces the default full text."""
+        self._full = text
+        self._extra_tooltip = tooltip
+        self.updateGeometry()
+        self._refresh()
+
+    def setText(self, text: str) -> None:
+        """Like :meth:`set_full_text` with the default tooltip (keeps QLabel's API)."""
+        self.set_full_text(text)
+
+    def text(self) -> str:
+        """The whole text, as given (:meth:`shown_text` is what fits)."""
+        return self._full
+
+    def full_text(self) -> str:
+        """The whole text, as given."""
+        return self._full
+
+    def shown_text(self) -> str:
+        """The text on screen, elided to the label's width."""
+        return super().text()
+
+    def is_elided(self) -> bool:
+        """Whether the label shows less than its whole text."""
+        return super().text() != self._full
+
+    def clear(self) -> None:
+        """Show nothing."""
+        self.set_full_text("")
+
+    def set_elide_mode(self, mode: Qt.TextElideMode) -> None:
+        """Where the ``…`` goes (e.g. the middle for ids)."""
+        self._mode = mode
+        self._refresh()
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        shown = cut_middle(self._full, MAX_SHOWN_CHARS)
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(shown) + margins.left() + margins.right()
+        return QSize(width + 2 * self.margin() + 2, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        height = super().minimumSizeHint().height()
+        return QSize(self.fontMetrics().horizontalAdvance("…") * 3, height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        shown = cut_middle(self._full, MAX_SHOWN_CHARS)
+        margins = self.contentsMargins()
+        room = self.width() - margins.left() - margins.right() - 2 * self.margin()
+        metrics = self.fontMetrics()
+        if metrics.horizontalAdvance(shown) > room:
+            shown = metrics.elidedText(shown, self._mode, max(room, 0))
+        super().setText(shown)
+        tip = self._extra_tooltip
+        if tip is None:
+            tip = self._full if shown != self._full else ""
+        self.setToolTip(plain_tooltip(tip))
