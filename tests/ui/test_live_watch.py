@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QListView, QTreeView
 
 from desktop.ui.main_window import MainWindow
@@ -104,3 +105,35 @@ def test_an_empty_database_shows_the_first_thread_written(
             ),
             timeout=WAIT_MS,
         )
+
+
+def test_a_thread_list_scrolled_down_keeps_its_rows_in_place(
+    qtbot, window: MainWindow, settle, tmp_path: Path
+):
+    path = tmp_path / "many.sqlite"
+    with LiveWriter(path) as writer:
+        for n in range(40):
+            writer.turn(f"thread-{n:02d}")
+        open_db(qtbot, window, settle, path)
+        qtbot.waitUntil(lambda: window.controller.watch.is_watching, timeout=WAIT_MS)
+        view = window.findChild(QListView, "threadList")
+        view.setFocus()
+        for _ in range(2):
+            qtbot.keyClick(view, Qt.Key.Key_PageDown)
+        qtbot.waitUntil(lambda: not window.controller.is_busy, timeout=WAIT_MS)
+        bar = view.verticalScrollBar()
+        assert 0 < bar.value() < bar.maximum(), "scrolled into the middle of the list"
+        top = view.indexAt(QPoint(1, 1))
+        before = (top.data(), view.visualRect(top).top())
+        chosen = window.controller.thread_id
+        writer.turn("brand-new")
+        writer.turn("thread-00")
+        qtbot.waitUntil(lambda: listed(window)[:2] == ["thread-00", "brand-new"], timeout=WAIT_MS)
+        top = view.indexAt(QPoint(1, 1))
+        assert (top.data(), view.visualRect(top).top()) == before
+        assert window.controller.thread_id == chosen
+        assert view.currentIndex().data() == chosen
+        view.scrollToTop()
+        writer.turn("newest")
+        qtbot.waitUntil(lambda: listed(window)[0] == "newest", timeout=WAIT_MS)
+        assert view.indexAt(QPoint(1, 1)).data() == "newest", "at the top, new threads show"

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.models.threads import ThreadListModel
+from desktop.ui.widgets.scroll_anchor import ScrollAnchor
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -179,6 +180,7 @@ class ThreadListPane(QWidget):
         self.list_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list_view.selectionModel().currentChanged.connect(self._current_changed)
+        self.scroll_anchor = ScrollAnchor(self.list_view)
         model.modelReset.connect(self._update_count)
         model.rowsInserted.connect(self._update_count)
 
