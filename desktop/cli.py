@@ -1,7 +1,8 @@
 """Command line: headless subcommands, or the window.
 
-``rewind`` alone opens the built-in demo; ``rewind PATH.db`` opens a database in the
-window; ``rewind threads|history|export|diff ...`` print JSON and never import Qt.
+``rewind`` alone opens the built-in demo; ``rewind PATH.db`` (or a ``postgresql://``
+URL) opens a database in the window; ``rewind threads|history|export|diff ...`` print
+JSON and never import Qt.
 Every failure the user can fix is one line on stderr and a non-zero exit.
 """
 
@@ -25,9 +26,13 @@ DEBUG_ENV = "REWIND_DEBUG"
 
 
 def _open(path: str):
+    """The source at ``path`` (file or URL); its note, if any, goes to stderr."""
     from desktop.core.sources import open_source
 
-    return open_source(path)
+    source = open_source(path)
+    if source.note:
+        sys.stderr.write(f"rewind: note: {source.note}\n")
+    return source
 
 
 def _print_json(value: Any, *, indent: int | None = None) -> None:
@@ -129,7 +134,10 @@ def cmd_store(args: argparse.Namespace) -> int:
 
 
 def _add_path(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="SQLite checkpoint database written by SqliteSaver")
+    parser.add_argument(
+        "path",
+        help="checkpoint database: a SqliteSaver file or a postgresql:// URL (PostgresSaver)",
+    )
 
 
 def _add_thread(parser: argparse.ArgumentParser) -> None:
@@ -213,7 +221,9 @@ def build_gui_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"rewind {__version__}")
-    parser.add_argument("path", nargs="?", help="SQLite checkpoint database to open")
+    parser.add_argument(
+        "path", nargs="?", help="checkpoint database to open: SQLite file or postgresql:// URL"
+    )
     parser.add_argument("--thread", metavar="ID", help="select this thread")
     parser.add_argument("--checkpoint", metavar="ID", help="select this checkpoint")
     parser.add_argument("--graph", metavar="SPEC", help="module:attr, file.py:attr or demo")

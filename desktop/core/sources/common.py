@@ -1,0 +1,86 @@
+"""What every checkpoint source shares: the protocol and how a row becomes a record.
+
+The SQL differs per backend (``sqlite.py``, ``postgres.py``); the records they return,
+and how a checkpoint's metadata becomes a :class:`CheckpointMeta`, do not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Protocol
+
+from desktop.core.decode import DecodeError, decode_metadata
+from desktop.core.model import CheckpointMeta, CheckpointState, ThreadSummary
+from desktop.core.progress import CheckpointProgress
+from desktop.core.sources.sqlite import AS_NODE_KEY, checkpoint_time
+
+
+class CheckpointSource(Protocol):
+    """A checkpoint database opened strictly for reading (SQLite file or Postgres URL).
+
+    Safe to share between threads. Listings come from metadata only; ``load_state``
+    decodes one checkpoint with Rewind's own decoder. ``location`` is what the user
+    named (a path, or a URL without its password); ``note`` is a one-line remark about
+    the database (a shallow saver keeps no history), or ``None``.
+    """
+
+    location: str
+    note: str | None
+
+    def close(self) -> None: ...
+    def __enter__(self) -> CheckpointSource: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def count_threads(self, text_filter: str = "") -> int: ...
+    def list_threads(
+        self, text_filter: str = "", *, offset: int = 0, limit: int | None = None
+    ) -> list[ThreadSummary]: ...
+    def thread(self, thread_id: str) -> ThreadSummary: ...
+    def history(self, thread_id: str) -> list[CheckpointMeta]: ...
+    def progress(self, meta: CheckpointMeta) -> CheckpointProgress: ...
+    def load_state(self, meta: CheckpointMeta) -> CheckpointState: ...
+    def export_thread(self, thread_id: str) -> dict[str, Any]: ...
+
+
+def checkpoint_meta(
+    thread_id: str,
+    ns: str,
+    checkpoint_id: str,
+    parent: str | None,
+    raw_metadata: bytes | str | None,
+) -> CheckpointMeta:
+    """A timeline record from one checkpoint row's columns (metadata as JSON text)."""
+    metadata_error = None
+    try:
+        metadata = decode_metadata(raw_metadata)
+    except DecodeError as exc:
+        metadata, metadata_error = {}, str(exc)
+    step = metadata.get("step")
+    source = metadata.get("source")
+    return CheckpointMeta(
+        thread_id=thread_id,
+        checkpoint_ns=ns,
+        checkpoint_id=checkpoint_id,
+        parent_checkpoint_id=parent or None,
+        step=step if isinstance(step, int) and not isinstance(step, bool) else None,
+        source=source if isinstance(source, str) else None,
+        created_at=checkpoint_time(checkpoint_id),
+        metadata=metadata,
+        metadata_error=metadata_error,
+    )
+
+
+def with_writers(
+    meta: CheckpointMeta, step_writers: dict[tuple[str, str], tuple[str, ...]]
+) -> CheckpointMeta:
+    """``meta`` naming the nodes whose writes produced it, as LangGraph would.
+
+    ``loop``: the tasks of the parent's step that finished; ``update``: the node a
+    Rewind fork was credited to (kept in the metadata); ``input`` and ``fork``: none.
+    """
+    if meta.source == "loop" and meta.parent_checkpoint_id:
+        writers = step_writers.get((meta.checkpoint_ns, meta.parent_checkpoint_id), ())
+    elif meta.source == "update" and isinstance(meta.metadata.get(AS_NODE_KEY), str):
+        writers = (meta.metadata[AS_NODE_KEY],)
+    else:
+        return meta
+    return dataclasses.replace(meta, writers=writers)

@@ -1,0 +1,511 @@
+"""Read-only access to a database written by LangGraph's ``PostgresSaver``.
+
+Plain SQL in read-only transactions (:mod:`pg_connect`): no DDL, never
+``PostgresSaver.setup()``, and nothing but ``SELECT`` on ``checkpoints``,
+``checkpoint_blobs`` and ``checkpoint_writes`` is needed. The saver classes are never
+imported (they pull in LangGraph; reading needs only psycopg). Listings come from the
+``checkpoints`` columns and metadata only. One checkpoint's values are assembled the
+way ``PostgresSaver`` stores them: primitives inline in the ``checkpoint`` JSONB, every
+other value in ``checkpoint_blobs`` under the channel's version, each decoded by
+Rewind's own decoder. A ``ShallowPostgresSaver`` database (one checkpoint per thread
+and namespace, no ``checkpoint_id`` column) is read as what it is, with a note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from desktop.core.decode import DecodeError, decode_typed
+from desktop.core.errors import NotFoundError, SourceError
+from desktop.core.model import (
+    ERROR_CHANNEL,
+    INTERRUPT_CHANNEL,
+    CheckpointMeta,
+    CheckpointState,
+    PendingWrite,
+    ThreadSummary,
+)
+from desktop.core.progress import (
+    CONTROL_WRITES,
+    START,
+    TASKS_CHANNEL,
+    CheckpointProgress,
+    TaskRef,
+    WriteRecord,
+    checkpoint_progress,
+    pull_node,
+    send_index,
+    send_targets,
+    step_writers,
+)
+from desktop.core.sources.common import checkpoint_meta, with_writers
+from desktop.core.sources.pg_connect import ReadOnlyConnection
+from desktop.core.sources.sqlite import checkpoint_time
+from desktop.core.thread_filter import parse_thread_filter
+
+SHALLOW_NOTE = (
+    "shallow saver (ShallowPostgresSaver): only the latest checkpoint of each thread is "
+    "kept; time travel needs the history PostgresSaver keeps"
+)
+_FLAG_CHANNELS = [INTERRUPT_CHANNEL, ERROR_CHANNEL]
+_EMPTY_BLOB = "empty"
+# The channels that decide which tasks a checkpoint's step runs (progress.step_tasks):
+# only these values are read for a thread's status; the others stay undecoded.
+_TRIGGERS_SQL = (
+    "(k = '__start__' OR k = '__pregel_tasks' OR k LIKE 'branch:to:%%' OR k LIKE 'join:%%')"
+)
+
+
+@dataclass(frozen=True)
+class _Schema:
+    """How this database's tables name things: full or shallow saver, optional parts."""
+
+    shallow: bool
+    has_writes: bool
+    has_task_path: bool
+
+    @property
+    def cid(self) -> str:
+        """SQL for a checkpoint row's id (shallow rows keep it only in the JSONB)."""
+        return self.cid_of("")
+
+    def cid_of(self, alias: str) -> str:
+        """:attr:`cid` for the ``checkpoints`` table named ``alias`` in a join."""
+        prefix = f"{alias}." if alias else ""
+        return f"({prefix}checkpoint ->> 'id')" if self.shallow else f"{prefix}checkpoint_id"
+
+    @property
+    def parent(self) -> str:
+        return "NULL::text" if self.shallow else "parent_checkpoint_id"
+
+    @property
+    def blob_version(self) -> str:
+        """Join condition on a blob's version (shallow blobs keep only the latest)."""
+        return "" if self.shallow else "AND bl.version = v.value"
+
+    @property
+    def task_path(self) -> str:
+        return "task_path" if self.has_task_path else "''"
+
+
+class PostgresCheckpointSource:
+    """A LangGraph Postgres checkpoint database opened strictly for reading.
+
+    Safe to share between threads (one connection, reads serialised by a lock).
+    ``location`` is the URL without its password; ``note`` is set for a shallow saver.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._db = ReadOnlyConnection(url)
+        self.location = self._db.location
+        try:
+            self._schema = self._check_schema()
+        except SourceError:
+            self._db.close()
+            raise
+        self.note: str | None = SHALLOW_NOTE if self._schema.shallow else None
+
+    def close(self) -> None:
+        """Release the connection; the source must not be used afterwards."""
+        self._db.close()
+
+    def __enter__(self) -> PostgresCheckpointSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_schema(self) -> _Schema:
+        with self._db.read() as cur:
+            cur.execute(
+                "SELECT c.relname, a.attname FROM pg_catalog.pg_class c "
+                "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
+                "WHERE c.oid IN (to_regclass('checkpoints'), to_regclass('checkpoint_blobs'), "
+                "to_regclass('checkpoint_writes')) AND a.attnum > 0 AND NOT a.attisdropped"
+            )
+            columns: dict[str, set[str]] = {}
+            for table, column in cur.fetchall():
+                columns.setdefault(table, set()).add(column)
+        checkpoints = columns.get("checkpoints")
+        if not checkpoints:
+            raise SourceError(
+                f"{self.location} has no LangGraph checkpoint tables "
+                "(expected a 'checkpoints' table written by PostgresSaver)"
+            )
+        missing = {"thread_id", "checkpoint_ns", "checkpoint", "metadata"} - checkpoints
+        if "checkpoint_blobs" not in columns:
+            missing.add("(table checkpoint_blobs)")
+        if missing:
+            raise SourceError(
+                f"{self.location}: table 'checkpoints' lacks {', '.join(sorted(missing))}; "
+                "not a PostgresSaver database"
+            )
+        writes = columns.get("checkpoint_writes", set())
+        return _Schema(
+            shallow="checkpoint_id" not in checkpoints,
+            has_writes=bool(writes),
+            has_task_path="task_path" in writes,
+        )
+
+    # -- threads -------------------------------------------------------------------------
+
+    def count_threads(self, text_filter: str = "") -> int:
+        """How many threads match the filter (a case-insensitive substring of the id)."""
+        where, params = _thread_filter(text_filter)
+        with self._db.read() as cur:
+            cur.execute(
+                f"SELECT count(*) FROM (SELECT thread_id FROM checkpoints {where} "
+                "GROUP BY thread_id) AS threads",
+                params,
+            )
+            return int(cur.fetchone()[0])
+
+    def list_threads(
+        self, text_filter: str = "", *, offset: int = 0, limit: int | None = None
+    ) -> list[ThreadSummary]:
+        """Threads newest first, with checkpoint count, last update and status flags."""
+        where, params = _thread_filter(text_filter)
+        cid = self._schema.cid
+        query = (
+            f'SELECT thread_id, count(*), max({cid} COLLATE "C") AS newest, '
+            f"max({cid} COLLATE \"C\") FILTER (WHERE checkpoint_ns = '') "
+            f"FROM checkpoints {where} GROUP BY thread_id "
+            'ORDER BY newest DESC, thread_id COLLATE "C"'
+        )
+        if limit is not None:
+            query += " LIMIT %s"
+            params = (*params, limit)
+        if offset:
+            query += " OFFSET %s"
+            params = (*params, offset)
+        with self._db.read() as cur:
+            cur.execute(query, params)
+            return self._summaries(cur, cur.fetchall())
+
+    def thread(self, thread_id: str) -> ThreadSummary:
+        """One thread's summary; :class:`NotFoundError` when the id is unknown."""
+        cid = self._schema.cid
+        with self._db.read() as cur:
+            cur.execute(
+                f'SELECT thread_id, count(*), max({cid} COLLATE "C"), '
+                f"max({cid} COLLATE \"C\") FILTER (WHERE checkpoint_ns = '') "
+                "FROM checkpoints WHERE thread_id = %s GROUP BY thread_id",
+                (thread_id,),
+            )
+            rows = cur.fetchall()
+            if not rows:
+                raise NotFoundError(f"thread {thread_id!r} not found in {self.location}")
+            return self._summaries(cur, rows)[0]
+
+    def _summaries(self, cur: psycopg.Cursor[Any], rows: list[tuple]) -> list[ThreadSummary]:
+        """Summaries of a page of threads; the heads' status is read in three batched
+        queries (checkpoints, trigger-channel blobs, writes), not one per thread."""
+        heads = [(str(tid), latest) for tid, _count, _newest, latest in rows if latest]
+        steps = self._steps(cur, "", heads, only_triggers=True)
+        summaries = []
+        for tid, count, newest, latest in rows:
+            progress, head = steps.get((str(tid), latest), (CheckpointProgress(), None))
+            summaries.append(
+                ThreadSummary(
+                    thread_id=str(tid),
+                    checkpoints=int(count),
+                    updated_at=checkpoint_time(newest),
+                    latest_checkpoint_id=latest or newest,
+                    progress=progress,
+                    head_source=head.source if head else None,
+                    head_step=head.step if head else None,
+                )
+            )
+        return summaries
+
+    def progress(self, meta: CheckpointMeta) -> CheckpointProgress:
+        """What the step after ``meta`` runs and what became of it, as ``get_state`` says."""
+        key = (meta.thread_id, meta.checkpoint_id)
+        with self._db.read() as cur:
+            steps = self._steps(cur, meta.checkpoint_ns, [key], only_triggers=True)
+        return steps.get(key, (CheckpointProgress(), None))[0]
+
+    def _steps(
+        self,
+        cur: psycopg.Cursor[Any],
+        ns: str,
+        keys: list[tuple[str, str]],
+        *,
+        only_triggers: bool,
+    ) -> dict[tuple[str, str], tuple[CheckpointProgress, CheckpointMeta | None]]:
+        """The step after each ``(thread_id, checkpoint_id)`` in namespace ``ns``, with the
+        checkpoint's metadata record. Only trigger channels are decoded."""
+        if not keys:
+            return {}
+        schema, wanted = self._schema, set(keys)
+        threads, ids = [t for t, _ in keys], [c for _, c in keys]
+        cur.execute(
+            f"SELECT thread_id, {schema.cid}, {schema.parent}, metadata::text, "
+            "checkpoint - 'channel_values', "
+            "(SELECT jsonb_object_agg(k, v) FROM jsonb_each(CASE jsonb_typeof("
+            "checkpoint -> 'channel_values') WHEN 'object' THEN checkpoint -> 'channel_values' "
+            f"ELSE '{{}}'::jsonb END) AS e(k, v) WHERE {_TRIGGERS_SQL}) "
+            f"FROM checkpoints WHERE checkpoint_ns = %s AND thread_id = ANY(%s) "
+            f"AND {schema.cid} = ANY(%s)",
+            (ns, threads, ids),
+        )
+        checkpoints: dict[tuple[str, str], dict[str, Any]] = {}
+        metas: dict[tuple[str, str], CheckpointMeta] = {}
+        for tid, cid, parent, raw_meta, rest, inline in cur.fetchall():
+            if (tid, cid) not in wanted or not isinstance(rest, dict):
+                continue
+            checkpoints[(tid, cid)] = {**rest, "channel_values": dict(inline or {})}
+            metas[(tid, cid)] = checkpoint_meta(tid, ns, cid, parent, raw_meta)
+        for tid, cid, channel, type_, blob in self._trigger_blobs(cur, ns, threads, ids):
+            values = checkpoints.get((tid, cid), {}).get("channel_values")
+            if values is None or type_ == _EMPTY_BLOB:
+                continue
+            try:
+                values[channel] = True if channel == START else decode_typed(type_, blob)
+            except DecodeError:
+                values.pop(channel, None)
+        writes = self._write_records(cur, ns, threads, ids)
+        return {
+            key: (checkpoint_progress(checkpoint, writes.get(key, [])), metas[key])
+            for key, checkpoint in checkpoints.items()
+        }
+
+    def _trigger_blobs(
+        self, cur: psycopg.Cursor[Any], ns: str, threads: list[str], ids: list[str]
+    ) -> list[tuple[str, str, str, str, bytes | None]]:
+        """Blob values of the trigger channels of some checkpoints (the input on
+        ``__start__`` is only marked present, never fetched)."""
+        schema = self._schema
+        cur.execute(
+            f"SELECT c.thread_id, {schema.cid_of('c')}, "
+            "bl.channel, bl.type, CASE WHEN bl.channel = '__start__' THEN NULL ELSE bl.blob END "
+            "FROM checkpoints c CROSS JOIN LATERAL jsonb_each_text(CASE jsonb_typeof("
+            "c.checkpoint -> 'channel_versions') WHEN 'object' THEN "
+            "c.checkpoint -> 'channel_versions' ELSE '{}'::jsonb END) AS v(k, value) "
+            "JOIN checkpoint_blobs bl ON bl.thread_id = c.thread_id "
+            f"AND bl.checkpoint_ns = c.checkpoint_ns AND bl.channel = v.k {schema.blob_version} "
+            f"WHERE c.checkpoint_ns = %s AND c.thread_id = ANY(%s) "
+            f"AND {schema.cid_of('c')} = ANY(%s) "
+            f"AND {_TRIGGERS_SQL}",
+            (ns, threads, ids),
+        )
+        return cur.fetchall()
+
+    def _write_records(
+        self, cur: psycopg.Cursor[Any], ns: str, threads: list[str], ids: list[str]
+    ) -> dict[tuple[str, str], list[WriteRecord]]:
+        """The writes saved against some checkpoints; only interrupts and errors decoded."""
+        if not self._schema.has_writes:
+            return {}
+        cur.execute(
+            f"SELECT thread_id, checkpoint_id, task_id, {self._schema.task_path}, channel, "
+            "CASE WHEN channel = ANY(%s) THEN type END, "
+            "CASE WHEN channel = ANY(%s) THEN blob END FROM checkpoint_writes "
+            "WHERE checkpoint_ns = %s AND thread_id = ANY(%s) AND checkpoint_id = ANY(%s)",
+            (_FLAG_CHANNELS, _FLAG_CHANNELS, ns, threads, ids),
+        )
+        found: dict[tuple[str, str], list[WriteRecord]] = {}
+        for tid, cid, task_id, path, channel, type_, blob in sorted(
+            cur.fetchall(), key=lambda r: (r[3], r[2])
+        ):
+            try:
+                value = decode_typed(type_, blob) if blob is not None else None
+            except DecodeError:
+                value = None
+            record = WriteRecord(str(task_id), str(path or ""), str(channel), value)
+            found.setdefault((tid, cid), []).append(record)
+        return found
+
+    # -- history -------------------------------------------------------------------------
+
+    def history(self, thread_id: str) -> list[CheckpointMeta]:
+        """Every checkpoint of a thread in every namespace, newest first, from metadata only."""
+        schema = self._schema
+        with self._db.read() as cur:
+            cur.execute(
+                f"SELECT checkpoint_ns, {schema.cid}, {schema.parent}, metadata::text "
+                "FROM checkpoints WHERE thread_id = %s",
+                (thread_id,),
+            )
+            rows = [row for row in cur.fetchall() if row[1] is not None]
+            if not rows:
+                raise NotFoundError(f"thread {thread_id!r} not found in {self.location}")
+            rows.sort(key=lambda row: row[0])
+            rows.sort(key=lambda row: row[1], reverse=True)
+            metas = [checkpoint_meta(thread_id, *row) for row in rows]
+            loop_parents = {
+                (m.checkpoint_ns, m.parent_checkpoint_id)
+                for m in metas
+                if m.source == "loop" and m.parent_checkpoint_id
+            }
+            writers = self._step_writers(cur, thread_id, loop_parents)
+        return [with_writers(m, writers) for m in metas]
+
+    def _step_writers(
+        self, cur: psycopg.Cursor[Any], thread_id: str, parents: set[tuple[str, str | None]]
+    ) -> dict[tuple[str, str], tuple[str, ...]]:
+        """For each checkpoint in ``parents``, the tasks of its step that finished.
+
+        Pull tasks are named by their path; a ``Send`` task by the target of the pending
+        ``Send`` its path points at (that one blob is read, only then).
+        """
+        if not self._schema.has_writes or not self._schema.has_task_path or not parents:
+            return {}
+        cur.execute(
+            "SELECT checkpoint_ns, checkpoint_id, task_id, task_path, "
+            "count(*) FILTER (WHERE channel <> ALL(%s)) FROM checkpoint_writes "
+            "WHERE thread_id = %s GROUP BY 1, 2, 3, 4",
+            (sorted(CONTROL_WRITES), thread_id),
+        )
+        found: dict[tuple[str, str], list[WriteRecord]] = {}
+        for ns, cid, task_id, path, outputs in sorted(cur.fetchall()):
+            if (ns, cid) in parents and outputs:
+                record = WriteRecord(str(task_id), str(path or ""), "output")
+                found.setdefault((ns, cid), []).append(record)
+        result = {}
+        for (ns, cid), records in found.items():
+            pulls = sorted({n for r in records if (n := pull_node(r.task_path))})
+            tasks = [TaskRef(name) for name in pulls]
+            if any(send_index(r.task_path) is not None for r in records):
+                targets = self._send_targets(cur, thread_id, ns, cid)
+                tasks = [TaskRef(t, i) for i, t in enumerate(targets)] + tasks
+            result[(ns, cid)] = step_writers(tasks, records)
+        return result
+
+    def _send_targets(
+        self, cur: psycopg.Cursor[Any], thread_id: str, ns: str, checkpoint_id: str
+    ) -> list[str]:
+        """Target nodes of one checkpoint's pending ``Send``s, in order."""
+        found = self._blobs(cur, thread_id, ns, checkpoint_id, channel=TASKS_CHANNEL)
+        if not found or found[0][1] == _EMPTY_BLOB:
+            return []
+        try:
+            sends = decode_typed(found[0][1], found[0][2])
+        except DecodeError:
+            return []
+        return send_targets({TASKS_CHANNEL: sends})
+
+    # -- one checkpoint ------------------------------------------------------------------
+
+    def load_state(self, meta: CheckpointMeta) -> CheckpointState:
+        """Decode one checkpoint's channel values and pending writes, never raising on bad data.
+
+        Inline primitives and blob values are merged as ``PostgresSaver`` merges them; a
+        blob that fails to decode is left out and named in ``error``, its neighbours
+        still shown.
+        """
+        thread_id, ns, cid = meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id
+        with self._db.read() as cur:
+            cur.execute(
+                "SELECT checkpoint - 'channel_values', checkpoint -> 'channel_values' "
+                f"FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = %s "
+                f"AND {self._schema.cid} = %s",
+                (thread_id, ns, cid),
+            )
+            row = cur.fetchone()
+            if row is None:
+                raise NotFoundError(f"checkpoint {cid!r} not found in thread {thread_id!r}")
+            blobs = self._blobs(cur, thread_id, ns, cid)
+            writes = self._pending_writes(cur, meta)
+        rest, inline = row
+        values: dict[str, Any] = dict(inline) if isinstance(inline, dict) else {}
+        errors = []
+        if not isinstance(inline, dict) and not self._schema.shallow:
+            # ShallowPostgresSaver keeps every value in checkpoint_blobs; PostgresSaver
+            # always writes the inline part, even when it is empty.
+            errors.append("checkpoint has no channel_values")
+        for channel, type_, blob in blobs:
+            if type_ == _EMPTY_BLOB:
+                continue
+            try:
+                values[channel] = decode_typed(type_, blob)
+            except DecodeError as exc:
+                values.pop(channel, None)
+                errors.append(f"{channel}: value could not be decoded: {exc}")
+        values = dict(sorted(values.items()))
+        progress = CheckpointProgress()
+        if isinstance(rest, dict):
+            records = [WriteRecord(w.task_id, w.task_path, w.channel, w.value) for w in writes]
+            progress = checkpoint_progress({**rest, "channel_values": values}, records)
+        return CheckpointState(
+            meta=meta,
+            values=values,
+            pending_writes=writes,
+            progress=progress,
+            error="; ".join(errors) or None,
+        )
+
+    def _blobs(
+        self,
+        cur: psycopg.Cursor[Any],
+        thread_id: str,
+        ns: str,
+        checkpoint_id: str,
+        *,
+        channel: str | None = None,
+    ) -> list[tuple[str, str, bytes | None]]:
+        """The blob rows a checkpoint's ``channel_versions`` point at (one channel, or all)."""
+        schema = self._schema
+        only = "AND v.key = %s " if channel else ""
+        cur.execute(
+            "SELECT bl.channel, bl.type, bl.blob FROM checkpoints c "
+            "CROSS JOIN LATERAL jsonb_each_text(CASE jsonb_typeof(c.checkpoint -> "
+            "'channel_versions') WHEN 'object' THEN c.checkpoint -> 'channel_versions' "
+            "ELSE '{}'::jsonb END) AS v "
+            "JOIN checkpoint_blobs bl ON bl.thread_id = c.thread_id "
+            f"AND bl.checkpoint_ns = c.checkpoint_ns AND bl.channel = v.key {schema.blob_version} "
+            f"WHERE c.thread_id = %s AND c.checkpoint_ns = %s AND {schema.cid} = %s {only}"
+            'ORDER BY bl.channel COLLATE "C"',
+            (thread_id, ns, checkpoint_id, *((channel,) if channel else ())),
+        )
+        return cur.fetchall()
+
+    def _pending_writes(self, cur: psycopg.Cursor[Any], meta: CheckpointMeta) -> list[PendingWrite]:
+        if not self._schema.has_writes:
+            return []
+        cur.execute(
+            f"SELECT task_id, {self._schema.task_path}, channel, type, blob "
+            "FROM checkpoint_writes WHERE thread_id = %s AND checkpoint_ns = %s "
+            'AND checkpoint_id = %s ORDER BY task_id COLLATE "C", idx',
+            (meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id),
+        )
+        writes = []
+        for task_id, path, channel, type_, blob in cur.fetchall():
+            try:
+                value, error = decode_typed(type_, blob), None
+            except DecodeError as exc:
+                value, error = None, f"value could not be decoded: {exc}"
+            writes.append(PendingWrite(str(task_id), path or "", str(channel), value, error))
+        return writes
+
+    def export_thread(self, thread_id: str) -> dict[str, Any]:
+        """The whole thread as JSON-safe data: every checkpoint with values and writes."""
+        return {
+            "thread_id": thread_id,
+            "checkpoints": [self.load_state(meta).to_json() for meta in self.history(thread_id)],
+        }
+
+
+def _thread_filter(text_filter: str) -> tuple[str, tuple[Any, ...]]:
+    """SQL for :mod:`desktop.core.thread_filter`'s syntax: id words and ``key=value``
+    terms matching a metadata string, number or boolean by its text."""
+    parsed = parse_thread_filter(text_filter)
+    clauses: list[str] = []
+    params: list[Any] = []
+    if parsed.id_text:
+        escaped = parsed.id_text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append("thread_id ILIKE %s ESCAPE '\\'")
+        params.append(f"%{escaped}%")
+    for key, value in parsed.metadata:
+        clauses.append(
+            "thread_id IN (SELECT thread_id FROM checkpoints WHERE "
+            "jsonb_typeof(metadata -> %s) IN ('string', 'number', 'boolean') "
+            "AND metadata ->> %s = %s)"
+        )
+        params.extend([key, key, value])
+    if not clauses:
+        return "", ()
+    return "WHERE " + " AND ".join(clauses), tuple(params)
