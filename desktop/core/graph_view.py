@@ -34,11 +34,6 @@ STATE_ORDER: Final = (ERROR, INTERRUPTED, NEXT, WROTE, IDLE)
 """Node states, strongest first: a node that is both next and wrote shows ``next``."""
 
 NodeKind = Literal["start", "end", "node"]
-_PULL_PREFIX: Final = "~__pregel_pull, "
-_PUSH_PREFIX: Final = "~__pregel_push"
-_CONTROL_CHANNELS: Final = frozenset({"__error__", "__interrupt__", "__resume__", "__no_writes__"})
-_CANCELLED: Final = ("CancelledError", "asyncio.CancelledError")
-_NO_WRITERS_SOURCES: Final = frozenset({"input", "fork"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,14 +205,6 @@ def collapse(picture: GraphPicture, subgraphs: Iterable[str]) -> GraphPicture:
 # -- a picture inferred from history ---------------------------------------------------
 
 
-def writers_of(meta: CheckpointMeta) -> tuple[str, ...]:
-    """The nodes whose writes produced ``meta``: none for ``input`` and ``fork``
-    checkpoints, else the tasks that wrote against its parent (``__start__`` for step 0)."""
-    if meta.source in _NO_WRITERS_SOURCES:
-        return ()
-    return meta.writers
-
-
 def infer_picture(
     history: Sequence[CheckpointMeta],
     finished: Iterable[str] = (),
@@ -238,22 +225,21 @@ def infer_picture(
     if head is not None and head_meta is not None and not head.namespace:
         pending = [*head.next, *head.interrupted, *head.errors]
         levels[""].nodes.update(dict.fromkeys(n for n in pending if n != START))
-        for source in writers_of(head_meta):
+        for source in head_meta.writers:
             for target in pending:
                 if target != START:
                     levels[""].edges.setdefault((source, target))
     for meta in history:
         level = levels[xray_prefix(meta.checkpoint_ns)]
-        writers = writers_of(meta)
+        writers = meta.writers
         level.nodes.update(dict.fromkeys(writers))
         parent = by_key.get((meta.checkpoint_ns, meta.parent_checkpoint_id or ""))
-        before = writers_of(parent) if parent is not None else ()
+        before = parent.writers if parent is not None else ()
         for source in before:
             for target in writers:
                 level.edges.setdefault((source, target))
         if not writers:
             continue
-        level.last.update(dict.fromkeys(writers))
         if meta.checkpoint_ns == "" and meta.checkpoint_id in set(finished):
             level.nodes.setdefault(END)
             for source in writers:
@@ -278,7 +264,6 @@ class _Level:
 
     nodes: dict[str, None] = field(default_factory=dict)
     edges: dict[tuple[str, str], None] = field(default_factory=dict)
-    last: dict[str, None] = field(default_factory=dict)
 
 
 def _expand_level(
@@ -343,68 +328,17 @@ def running_node_id(namespace: Sequence[str], name: str) -> str:
 
 
 def checkpoint_activity(state: CheckpointState) -> CheckpointActivity:
-    """What the nodes did at ``state``'s checkpoint: who wrote it, what runs next, which
-    task waits on an unanswered interrupt and which one failed (a task stopped by the
-    user is not a failure: it is still next)."""
-    tasks: dict[str, _Task] = {}
-    for write in state.pending_writes:
-        task = tasks.setdefault(write.task_id, _Task(path=write.task_path))
-        if write.channel == "__interrupt__":
-            task.interrupted = True
-        elif write.channel == "__error__":
-            text = _error_text(write.value)
-            if not text.startswith(_CANCELLED):
-                task.error = text
-        elif write.channel not in _CONTROL_CHANNELS:
-            task.finished = True
-    interrupted: list[str] = []
-    errors: dict[str, str] = {}
-    for task_id, task in tasks.items():
-        name = _task_name(task_id, task.path, state)
-        if name is None:
-            continue
-        if task.error is not None:
-            errors.setdefault(name, task.error)
-        elif task.interrupted and not task.finished and name not in interrupted:
-            interrupted.append(name)
-    upcoming = tuple(state.next_nodes)
-    if START in state.values and START not in upcoming:
-        upcoming = (START, *upcoming)
+    """What the nodes did at ``state``'s checkpoint, from the shared reading of LangGraph's
+    step (:mod:`desktop.core.progress`): who wrote it, ``next``, which task waits on an
+    unanswered interrupt and which failed (a task stopped by the user is not a failure)."""
+    progress = state.progress
     return CheckpointActivity(
         namespace=state.meta.checkpoint_ns,
-        wrote=writers_of(state.meta),
-        next=upcoming,
-        interrupted=tuple(interrupted),
-        errors=errors,
+        wrote=state.meta.writers,
+        next=progress.next,
+        interrupted=tuple(dict.fromkeys(item.node for item in progress.interrupts)),
+        errors={failure.node: failure.error for failure in reversed(progress.errors)},
     )
-
-
-@dataclass
-class _Task:
-    path: str
-    interrupted: bool = False
-    finished: bool = False
-    error: str | None = None
-
-
-def _error_text(value: Any) -> str:
-    if isinstance(value, Mapping) and "message" in value:
-        return str(value["message"])
-    return value if isinstance(value, str) else str(value)
-
-
-def _task_name(task_id: str, path: str, state: CheckpointState) -> str | None:
-    """The node a task ran: from its pull path, or the ``Send`` its push path points at."""
-    if path.startswith(_PULL_PREFIX):
-        return path[len(_PULL_PREFIX) :].split(",")[0].strip() or None
-    if path.startswith(_PUSH_PREFIX):
-        index = path.removeprefix(_PUSH_PREFIX).lstrip(", ").split(",")[0].strip()
-        sends = state.values.get("__pregel_tasks")
-        if index.isdigit() and isinstance(sends, list) and int(index) < len(sends):
-            send = sends[int(index)]
-            if isinstance(send, Mapping) and send.get("node"):
-                return str(send["node"])
-    return None
 
 
 def node_states(picture: GraphPicture, activity: CheckpointActivity | None) -> dict[str, NodeState]:
@@ -473,7 +407,7 @@ def checkpoints_written_by(history: Iterable[CheckpointMeta], node_id: str) -> l
     for meta in history:
         prefix = xray_prefix(meta.checkpoint_ns)
         level = prefix.rstrip(SEPARATOR).split(SEPARATOR) if prefix else []
-        writers = writers_of(meta)
+        writers = meta.writers
         if level == parts[:-1] and parts[-1] in writers:
             found.append(meta)
     return sorted(found, key=lambda m: m.checkpoint_id)
