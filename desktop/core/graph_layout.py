@@ -20,7 +20,7 @@ from desktop.core.graph_view import SEPARATOR, GraphPicture
 Point = tuple[float, float]
 
 X_SPACE = 36.0
-Y_SPACE = 48.0
+Y_SPACE = 32.0
 PART_GAP = 60.0
 FRAME_MARGIN = 14.0
 FRAME_TITLE = 20.0

@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
         self.graph_splitter.setChildrenCollapsible(False)
         self.graph_splitter.setStretchFactor(0, 3)
         self.graph_splitter.setStretchFactor(1, 2)
-        self.graph_splitter.setSizes([320, 220])
+        self.graph_splitter.setSizes([300, 240])
 
         self.run_splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.run_splitter.setObjectName("runSplitter")
@@ -250,7 +250,7 @@ class MainWindow(QMainWindow):
         self.run_splitter.setStretchFactor(0, 3)
         self.run_splitter.setStretchFactor(1, 2)
         self.run_splitter.setStretchFactor(2, 0)
-        self.run_splitter.setSizes([420, 210, 150])
+        self.run_splitter.setSizes([440, 190, 150])
 
         self.diff_base_label = ElidedLabel("", self)
         self.diff_base_label.setObjectName("diffBaseLabel")

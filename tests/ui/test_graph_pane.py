@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.core.graph_view import (
     INTERRUPTED,
@@ -26,7 +27,7 @@ from desktop.core.graphs import load_graph
 from desktop.core.sources import open_source
 from desktop.ui.main_window import MainWindow
 from desktop.ui.run_controller import PAUSED
-from desktop.ui.widgets.graph_scene import NodeItem
+from desktop.ui.widgets.graph_scene import FrameTitle, NodeItem
 from tests.builders import read_saver, thread_config
 from tests.graph_builders import FAILING_SPEC, PIPELINE_SPEC, PipelineDb, build_pipeline_db
 from tests.ui.test_live_run import click_run, open_demo, panel, type_input
@@ -178,9 +179,27 @@ def test_live_run_highlights_running_nodes_inside_subgraphs(
     click_run(qtbot, window)
     assert {"agent", "tools", "researcher:gather", "researcher:write_note", "approve"} <= seen
     assert not any(item.running for item in window.graph_pane.scene.nodes.values())
-    features.view.toggle_subgraph("researcher")
-    assert "researcher" in window.graph_pane.scene.nodes
+    scene = window.graph_pane.scene
+    title = next(item for item in scene.items() if isinstance(item, FrameTitle))
+    view = window.graph_pane.view
+    view.fit()
+    point = view.mapFromScene(title.sceneBoundingRect().center())
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(lambda: "researcher" in window.graph_pane.scene.nodes, timeout=TIMEOUT)
     assert "researcher:gather" not in window.graph_pane.scene.nodes
+    where = node_point(window, "researcher")
+    QApplication.sendEvent(
+        view.viewport(),
+        QContextMenuEvent(QContextMenuEvent.Reason.Mouse, where, view.mapToGlobal(where)),
+    )
+    menu = features.view.menu
+    qtbot.waitUntil(menu.isVisible, timeout=TIMEOUT)
+    texts = [action.text() for action in menu.actions()]
+    assert texts[:2] == ["Pause before this node", "Pause after this node"]
+    unfold = next(action for action in menu.actions() if action.text() == "Unfold subgraph")
+    unfold.trigger()
+    menu.close()
+    assert "researcher:gather" in window.graph_pane.scene.nodes
 
 
 def test_double_click_filters_the_timeline_to_a_nodes_checkpoints(

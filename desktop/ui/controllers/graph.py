@@ -19,7 +19,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, QObject
+from PySide6.QtCore import QModelIndex, QObject, QPoint
+from PySide6.QtWidgets import QMenu
 
 from desktop.core.errors import RewindError
 from desktop.core.graph_view import (
@@ -77,6 +78,9 @@ class GraphController(QObject):
         scene.node_clicked.connect(self.toggle_breakpoint)
         scene.node_double_clicked.connect(self.filter_timeline)
         scene.subgraph_toggled.connect(self.toggle_subgraph)
+        scene.node_menu_requested.connect(self._node_menu)
+        self.menu = QMenu(pane)
+        self.menu.setObjectName("graphNodeMenu")
         pane.filter_step.connect(self.step_filter)
         pane.filter_cleared.connect(self.clear_filter)
         breakpoints.changed.connect(self._show_breakpoints)
@@ -147,6 +151,39 @@ class GraphController(QObject):
         else:
             self.collapsed.add(subgraph)
         self._draw()
+
+    def node_menu_actions(self, node_id: str) -> list[tuple[str, Any]]:
+        """What the right-click menu of a node offers: (text, callable) pairs."""
+        actions: list[tuple[str, Any]] = []
+        if node_id in self.breakpoints.nodes():
+            before = node_id in self.breakpoints.interrupt_before()
+            after = node_id in self.breakpoints.interrupt_after()
+            actions.append(
+                (
+                    ("Remove pause before" if before else "Pause before this node"),
+                    lambda: self.toggle_breakpoint(node_id),
+                ),
+            )
+            actions.append(
+                (
+                    ("Remove pause after" if after else "Pause after this node"),
+                    lambda: self.toggle_breakpoint(node_id, after=True),
+                ),
+            )
+        if self.picture is not None and node_id in self.picture.collapsed:
+            actions.append(("Unfold subgraph", lambda: self.toggle_subgraph(node_id)))
+        parts = node_id.split(SEPARATOR)
+        for depth in range(len(parts) - 1, 0, -1):
+            sub = SEPARATOR.join(parts[:depth])
+            actions.append((f"Fold subgraph {sub}", lambda sub=sub: self.toggle_subgraph(sub)))
+        actions.append(("Show the checkpoints it wrote", lambda: self.filter_timeline(node_id)))
+        return actions
+
+    def _node_menu(self, node_id: str, where: QPoint) -> None:
+        self.menu.clear()
+        for text, callback in self.node_menu_actions(node_id):
+            self.menu.addAction(text).triggered.connect(callback)
+        self.menu.popup(where)
 
     def _thread_selected(self, _thread_id: str) -> None:
         if self.graph is None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QGraphicsObject,
     QGraphicsPathItem,
     QGraphicsScene,
+    QGraphicsSceneContextMenuEvent,
     QGraphicsSceneMouseEvent,
     QGraphicsSimpleTextItem,
     QStyleOptionGraphicsItem,
@@ -71,7 +72,7 @@ STATE_WORDS: Final[dict[str, str]] = {
 BREAKPOINT_COLOR: Final = "#cf222e"
 EDGE_COLOR: Final = "#57606a"
 FRAME_COLOR: Final = "#d0d7de"
-NODE_HEIGHT: Final = 34.0
+NODE_HEIGHT: Final = 30.0
 NODE_PADDING: Final = 16.0
 END_NODES: Final = ("__start__", "__end__")
 
@@ -167,6 +168,12 @@ class NodeItem(QGraphicsObject):
             scene.node_double_pressed(self.node_id)
         event.accept()
 
+    def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:
+        scene = self.scene()
+        if isinstance(scene, GraphScene):
+            scene.node_menu_requested.emit(self.node_id, event.screenPos())
+        event.accept()
+
 
 class FrameTitle(QGraphicsSimpleTextItem):
     """A subgraph frame's title; clicking it folds the subgraph into one node."""
@@ -197,6 +204,9 @@ class GraphScene(QGraphicsScene):
 
     subgraph_toggled = Signal(str)
     """Fold or unfold this subgraph node."""
+
+    node_menu_requested = Signal(str, object)
+    """``(node id, global QPoint)``: the user right-clicked a node."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

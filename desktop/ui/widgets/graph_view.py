@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Final
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QPainter, QResizeEvent, QShortcut, QWheelEvent
+from PySide6.QtGui import QKeySequence, QPainter, QResizeEvent, QShortcut, QWheelEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsView,
@@ -101,7 +101,6 @@ class GraphPane(QWidget):
         self.title = QLabel(NO_GRAPH_TEXT, self)
         self.title.setObjectName("graphTitle")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setWordWrap(True)
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.fit_button = self._button("Fit", "graphFit", "Show the whole graph")
         self.zoom_in_button = self._button("+", "graphZoomIn", "Zoom in (mouse wheel)")
@@ -110,22 +109,24 @@ class GraphPane(QWidget):
         self.zoom_in_button.clicked.connect(lambda: self.view.zoom(ZOOM_STEP))
         self.zoom_out_button.clicked.connect(lambda: self.view.zoom(1 / ZOOM_STEP))
 
+        self.legend = QLabel(_legend_html(), self)
+        self.legend.setObjectName("graphLegend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.legend.setToolTip(
+            "Node colours: what each node did at the selected checkpoint; purple while it runs."
+        )
+
+        self.legend.setWordWrap(True)
         header = QHBoxLayout()
         header.setContentsMargins(6, 8, 6, 0)
-        header.setSpacing(4)
+        header.setSpacing(2)
         header.addWidget(self.title, 1)
         for button in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
             header.addWidget(button)
-
-        self.legend = QWidget(self)
-        self.legend.setObjectName("graphLegend")
-        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        legend = QHBoxLayout(self.legend)
-        legend.setContentsMargins(6, 0, 6, 0)
-        legend.setSpacing(8)
-        for state, word in (*LEGEND, (RUNNING, "running")):
-            legend.addWidget(_swatch(state, word, self.legend))
-        legend.addStretch(1)
+        controls = QHBoxLayout()
+        controls.setContentsMargins(6, 0, 6, 0)
+        controls.addWidget(self.legend, 1)
 
         self.filter_bar = QWidget(self)
         self.filter_bar.setObjectName("nodeFilterBar")
@@ -151,7 +152,7 @@ class GraphPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addLayout(header)
-        layout.addWidget(self.legend)
+        layout.addLayout(controls)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.view, 1)
 
@@ -197,12 +198,10 @@ class GraphPane(QWidget):
         return button
 
 
-def _swatch(state: str, word: str, parent: QWidget) -> QLabel:
-    fill, border = STATE_COLORS[state]
-    label = QLabel(word, parent)
-    label.setObjectName(f"legend_{state}")
-    label.setStyleSheet(
-        f"QLabel {{ background: {fill}; border: 2px solid {border}; border-radius: 4px;"
-        f" padding: 0 4px; color: {QColor('#1f2328').name()}; }}"
-    )
-    return label
+def _legend_html() -> str:
+    """Coloured squares naming the node states (fixed text, never from a database)."""
+    parts = [
+        f"<span style='color:{STATE_COLORS[state][1]}'>■</span>&nbsp;{word}"
+        for state, word in (*LEGEND, (RUNNING, "running"))
+    ]
+    return "<small>" + " &nbsp;".join(parts) + "</small>"
