@@ -100,6 +100,10 @@ def test_attached_graph_is_drawn_as_get_graph_xray(
     assert window.graph_pane.title.text() == "Graph: pipeline"
     assert "pipeline" in panel(window).graph_label.text()
     assert window.graph_pane.view.auto_fit
+    qtbot.mouseClick(window.graph_pane.window_button, Qt.MouseButton.LeftButton)
+    popped = window.graph_pane.graph_window
+    assert popped is not None and popped.isVisible() and popped.windowTitle() == "Graph: pipeline"
+    assert popped.view.scene() is scene
 
 
 def test_node_colours_follow_the_selected_checkpoint(

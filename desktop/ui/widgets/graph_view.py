@@ -15,6 +15,7 @@ from typing import Final
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QPainter, QResizeEvent, QShortcut, QWheelEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QFrame,
     QGraphicsView,
     QHBoxLayout,
@@ -113,20 +114,32 @@ class GraphPane(QWidget):
         self.legend.setObjectName("graphLegend")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.legend.setContentsMargins(6, 0, 6, 0)
         self.legend.setToolTip(
             "Node colours: what each node did at the selected checkpoint; purple while it runs."
         )
 
         self.legend.setWordWrap(True)
+        self.title.setWordWrap(True)
+        self.window_button = self._button(
+            "Window", "graphWindowButton", "Open the graph in its own window"
+        )
+        self.window_button.clicked.connect(self.open_window)
+        self.graph_window: QDialog | None = None
         header = QHBoxLayout()
         header.setContentsMargins(6, 8, 6, 0)
-        header.setSpacing(2)
         header.addWidget(self.title, 1)
-        for button in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
-            header.addWidget(button)
         controls = QHBoxLayout()
         controls.setContentsMargins(6, 0, 6, 0)
-        controls.addWidget(self.legend, 1)
+        controls.setSpacing(2)
+        for button in (
+            self.zoom_out_button,
+            self.zoom_in_button,
+            self.fit_button,
+            self.window_button,
+        ):
+            controls.addWidget(button)
+        controls.addStretch(1)
 
         self.filter_bar = QWidget(self)
         self.filter_bar.setObjectName("nodeFilterBar")
@@ -153,8 +166,31 @@ class GraphPane(QWidget):
         layout.setSpacing(4)
         layout.addLayout(header)
         layout.addLayout(controls)
+        layout.addWidget(self.legend)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.view, 1)
+
+    def open_window(self) -> None:
+        """Show the same picture in a separate, resizable window (a second view of the
+        scene: states, clicks and live highlighting work there too)."""
+        if self.graph_window is None:
+            window = QDialog(self, Qt.WindowType.Window)
+            window.setObjectName("graphWindow")
+            window.resize(720, 820)
+            view = GraphView(self.scene, window)
+            fit = QToolButton(window)
+            fit.setText("Fit")
+            fit.clicked.connect(view.fit)
+            layout = QVBoxLayout(window)
+            layout.setContentsMargins(4, 4, 4, 4)
+            layout.addWidget(fit, 0, Qt.AlignmentFlag.AlignRight)
+            layout.addWidget(view, 1)
+            window.view = view  # type: ignore[attr-defined]
+            self.graph_window = window
+        self.graph_window.setWindowTitle(self.title.text())
+        self.graph_window.show()
+        self.graph_window.raise_()
+        self.graph_window.view.fit()  # type: ignore[attr-defined]
 
     def set_title(self, text: str, tooltip: str = "") -> None:
         """Say what is drawn (plain text)."""
