@@ -21,7 +21,7 @@ import enum
 import json
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime, time, timedelta
 from pathlib import PurePath
 from typing import Any
@@ -350,3 +350,23 @@ def _short_repr(value: Any, limit: int = 200) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
+
+
+def decode_checkpoint_channels(
+    type_: str | None, blob: bytes | None, channels: Collection[str]
+) -> dict[str, Any]:
+    """The entries of ``channels`` a stored checkpoint's ``channel_values`` holds, JSON-safe
+    (a ``_DeltaSnapshot`` gives its value); nothing else is converted.
+
+    Raises :class:`DecodeError` when the blob is unreadable.
+    """
+    if type_ not in ("msgpack", "json") or blob is None:
+        return {}
+    try:
+        raw = _unpack(type_, blob)
+        values = raw.get("channel_values") if isinstance(raw, dict) else None
+        if not isinstance(values, dict):
+            return {}
+        return {ch: jsonable_data(values[ch]) for ch in channels if ch in values}
+    except _BAD_DATA_ERRORS as exc:
+        raise DecodeError(f"invalid {type_} ({_first_line(exc)})") from None

@@ -155,10 +155,11 @@ class PendingWrite:
 class CheckpointState:
     """A checkpoint with its decoded channel values and pending writes.
 
-    ``values`` is every entry of ``channel_values``, JSON-safe. ``progress`` is the
-    step after the checkpoint as ``get_state`` of it reports (next, finished,
-    interrupts, errors). ``error`` says why the blob could not be decoded; what could be
-    read is still present.
+    ``values`` is every entry of ``channel_values``, JSON-safe, with each delta channel
+    rebuilt (``reconstructed`` names those; ``unfolded`` the ones whose reducer Rewind
+    cannot know, shown as seed plus writes). ``progress`` is the step after the
+    checkpoint as ``get_state`` of it reports (next, finished, interrupts, errors).
+    ``error`` says why the blob could not be decoded; what could be read is still present.
     """
 
     meta: CheckpointMeta
@@ -166,6 +167,8 @@ class CheckpointState:
     pending_writes: list[PendingWrite] = field(default_factory=list)
     progress: CheckpointProgress = field(default_factory=CheckpointProgress)
     error: str | None = None
+    reconstructed: tuple[str, ...] = ()
+    unfolded: tuple[str, ...] = ()
 
     @property
     def next_nodes(self) -> tuple[str, ...]:
@@ -181,6 +184,7 @@ class CheckpointState:
             "metadata": self.meta.metadata,
             "values": self.values,
             "pending_writes": [w.to_json() for w in self.pending_writes],
+            "reconstructed": list(self.reconstructed),
         }
         errors = [e for e in (self.meta.metadata_error, self.error) if e]
         if errors:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from desktop.core.decode import DecodeError, decode_metadata, decode_typed
+from desktop.core.delta import DeltaRebuilder, DeltaWrite, channels_to_rebuild
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.housekeeping import RawValue, StoredWrite
 from desktop.core.model import (
@@ -43,6 +44,7 @@ from desktop.core.progress import (
     step_writers,
 )
 from desktop.core.sources.sizes import CheckpointSize, ThreadSize, channel_sizes, merge_sizes
+from desktop.core.sources.sqlite_delta import SqliteDeltaRows
 from desktop.core.thread_filter import parse_thread_filter
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -107,6 +109,7 @@ class SqliteCheckpointSource:
         except SourceError:
             self._conn.close()
             raise
+        self.delta = DeltaRebuilder(SqliteDeltaRows(self._cursor, self._has_task_path))
 
     def close(self) -> None:
         """Release the connection; the source must not be used afterwards."""
@@ -365,6 +368,8 @@ class SqliteCheckpointSource:
         values: dict[str, Any] = {}
         error = None
         progress = CheckpointProgress()
+        reconstructed: tuple[str, ...] = ()
+        unfolded: tuple[str, ...] = ()
         try:
             checkpoint = decode_typed(row[0], row[1])
         except DecodeError as exc:
@@ -374,10 +379,32 @@ class SqliteCheckpointSource:
                 values = checkpoint["channel_values"]
                 records = [WriteRecord(w.task_id, w.task_path, w.channel, w.value) for w in writes]
                 progress = checkpoint_progress(checkpoint, records)
+                versions = checkpoint.get("channel_versions")
+                rebuild, never = channels_to_rebuild(
+                    meta.metadata, values, versions if isinstance(versions, dict) else {}
+                )
+                if rebuild or never:
+                    rebuilt = self.delta.rebuild(
+                        meta.thread_id,
+                        meta.checkpoint_ns,
+                        meta.checkpoint_id,
+                        values=values,
+                        rebuild=rebuild,
+                        never_written=never,
+                        own_writes=_delta_writes(meta.checkpoint_id, writes),
+                    )
+                    values, reconstructed = rebuilt.values, rebuilt.reconstructed
+                    unfolded = rebuilt.unfolded
             else:
                 error = "checkpoint blob has no channel_values"
         return CheckpointState(
-            meta=meta, values=values, pending_writes=writes, progress=progress, error=error
+            meta=meta,
+            values=values,
+            pending_writes=writes,
+            progress=progress,
+            error=error,
+            reconstructed=reconstructed,
+            unfolded=unfolded,
         )
 
     def _pending_writes(self, cur: sqlite3.Cursor, meta: CheckpointMeta) -> list[PendingWrite]:
@@ -481,6 +508,14 @@ class SqliteCheckpointSource:
             "thread_id": thread_id,
             "checkpoints": [self.load_state(meta).to_json() for meta in self.history(thread_id)],
         }
+
+
+def _delta_writes(checkpoint_id: str, writes: list[PendingWrite]) -> list[DeltaWrite]:
+    """A checkpoint's pending writes as :mod:`desktop.core.delta` rows (stored order)."""
+    return [
+        DeltaWrite(checkpoint_id, w.task_id, w.task_path, i, w.channel, w.value, w.error)
+        for i, w in enumerate(writes)
+    ]
 
 
 def _check_file(path: Path) -> None:

@@ -1,0 +1,447 @@
+"""The true value of LangGraph ``DeltaChannel``s, rebuilt from plain decoded rows.
+
+A ``DeltaChannel`` (langgraph 1.2+; deepagents keeps ``messages`` and ``files`` in
+one) stores no value in most checkpoints. LangGraph rebuilds it on read
+(``BaseCheckpointSaver.get_delta_channel_history``): walk the target checkpoint's
+parent chain, starting at its parent, to the nearest ancestor whose
+``channel_values`` holds the channel (a ``_DeltaSnapshot`` or a plain value: the
+*seed*), collect every write for the channel stored on the walked checkpoints (the
+seed's own included), oldest checkpoint first and, within one checkpoint, by
+``writes_sort_key`` ``(task_path, task_id, idx)``, and fold them into the seed with the
+channel's reducer. ``get_state`` then applies the target's own ``NULL_TASK_ID`` writes.
+This module does the same on rows any source supplies; it never touches a database.
+
+API (source-independent; values are Rewind's JSON-safe decoded shapes):
+
+- :class:`DeltaWrite`, :class:`AncestorRow`: the rows a source supplies.
+- :class:`DeltaRows`: what a source implements, ``ancestors(...)`` (nearest first,
+  lazily; the walk stops reading as soon as every channel has its seed) and
+  ``writes(...)`` (the writes of some checkpoints to some channels, any order).
+- :func:`channels_to_rebuild`: which channels of a checkpoint need the walk, read
+  from the checkpoint's metadata (``counters_since_delta_snapshot`` names every delta
+  channel), ``channel_versions`` and ``channel_values``; or from the graph's own
+  channel names when one is attached.
+- :class:`DeltaRebuilder`: one per source; ``rebuild(...)`` returns a checkpoint's
+  values with its delta channels rebuilt and the names of the channels it rebuilt. It
+  keeps a small cache of histories, so reading a checkpoint and then its parent or
+  child walks only the checkpoints between them.
+- :func:`fold`: seed + ordered writes -> value, with the built-in reducers
+  (``add_messages`` semantics for messages; dict merge where ``None`` deletes a key,
+  deepagents ``files``). A channel whose reducer Rewind cannot know becomes
+  ``{"__delta__": {"seed": ..., "writes": [...]}}`` (:data:`UNFOLDED_KEY`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from desktop.core.decode import TYPE_KEY, is_message, message_data
+
+COUNTERS_KEY = "counters_since_delta_snapshot"
+"""Checkpoint metadata naming every delta channel with its counters since a snapshot."""
+UNFOLDED_KEY = "__delta__"
+"""Shown in place of a delta channel whose reducer Rewind cannot know."""
+NULL_TASK_ID = "00000000-0000-0000-0000-000000000000"
+"""Writes under this task id are applied to the checkpoint they are stored on."""
+REMOVE_ALL_MESSAGES = "__remove_all__"
+OVERWRITE_KEY = "__overwrite__"
+_OVERWRITE_TYPE = "langgraph.types.Overwrite"
+_MESSAGE_ROLES = {
+    "user": "human",
+    "human": "human",
+    "assistant": "ai",
+    "ai": "ai",
+    "tool": "tool",
+    "system": "system",
+    "function": "function",
+}
+_FILES_CHANNEL = "files"
+_MESSAGES_CHANNEL = "messages"
+
+ReducerKind = Literal["messages", "dict_merge", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaWrite:
+    """One write a task saved against a checkpoint, its value decoded (JSON-safe)."""
+
+    checkpoint_id: str
+    task_id: str
+    task_path: str
+    idx: int
+    channel: str
+    value: Any
+    error: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, str, int]:
+        """LangGraph's ``writes_sort_key``: the order live execution applied them in."""
+        return (self.task_path, self.task_id, self.idx)
+
+
+@dataclass(frozen=True, slots=True)
+class AncestorRow:
+    """One checkpoint on the walk: its id and the requested channels it stores."""
+
+    checkpoint_id: str
+    stored: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaHistory:
+    """A delta channel's value at a checkpoint, unfolded: seed (``None``: start empty)
+    plus the on-path writes, oldest first."""
+
+    seed: Any
+    writes: tuple[DeltaWrite, ...]
+
+
+class DeltaRows(Protocol):
+    """The rows a checkpoint source supplies for rebuilding delta channels."""
+
+    def ancestors(
+        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, channels: Collection[str]
+    ) -> Iterator[AncestorRow]:
+        """The parent of ``checkpoint_id``, then its parent..., each with the entries of
+        ``channels`` its ``channel_values`` holds (decoded). Consumed lazily."""
+        ...
+
+    def writes(
+        self,
+        thread_id: str,
+        checkpoint_ns: str,
+        checkpoint_ids: Sequence[str],
+        channels: Collection[str],
+    ) -> list[DeltaWrite]:
+        """Every write to ``channels`` stored on ``checkpoint_ids`` (any order)."""
+        ...
+
+
+def channels_to_rebuild(
+    metadata: Mapping[str, Any],
+    channel_values: Mapping[str, Any],
+    channel_versions: Mapping[str, Any],
+    delta_channels: Collection[str] | None = None,
+) -> tuple[list[str], list[str]]:
+    """``(rebuild, never_written)``: delta channels this checkpoint does not store.
+
+    ``rebuild`` have a version (they were written on this branch) and need the walk;
+    ``never_written`` have none, so LangGraph shows them empty. ``delta_channels`` are
+    the graph's own delta channels when one is attached; without it, the checkpoint's
+    ``counters_since_delta_snapshot`` metadata names them.
+    """
+    if delta_channels is None:
+        counters = metadata.get(COUNTERS_KEY)
+        delta_channels = list(counters) if isinstance(counters, Mapping) else []
+    missing = [str(ch) for ch in delta_channels if ch not in channel_values]
+    rebuild = [ch for ch in missing if ch in channel_versions]
+    never = [ch for ch in missing if ch not in channel_versions]
+    return rebuild, never
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuilt:
+    """A checkpoint's values with its delta channels rebuilt."""
+
+    values: dict[str, Any]
+    reconstructed: tuple[str, ...]
+    unfolded: tuple[str, ...]
+
+
+class DeltaRebuilder:
+    """Rebuilds delta channels for one source, caching recent histories.
+
+    Thread-safe; ``cache_size`` histories (one per checkpoint) are kept.
+    """
+
+    def __init__(self, rows: DeltaRows, cache_size: int = 256) -> None:
+        self._rows = rows
+        self._cache: OrderedDict[tuple[str, str, str], dict[str, DeltaHistory]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget cached histories (the database changed under the source)."""
+        with self._lock:
+            self._cache.clear()
+
+    def rebuild(
+        self,
+        thread_id: str,
+        checkpoint_ns: str,
+        checkpoint_id: str,
+        *,
+        values: Mapping[str, Any],
+        rebuild: Sequence[str],
+        never_written: Sequence[str] = (),
+        own_writes: Iterable[DeltaWrite] = (),
+    ) -> Rebuilt:
+        """``values`` with ``rebuild`` channels folded from their history and
+        ``never_written`` channels empty; ``own_writes`` are the checkpoint's pending
+        writes, of which the ``NULL_TASK_ID`` ones apply to it (as ``get_state`` does)."""
+        out = dict(values)
+        histories = self.histories(thread_id, checkpoint_ns, checkpoint_id, rebuild)
+        null_writes = [w for w in own_writes if w.task_id == NULL_TASK_ID]
+        unfolded = []
+        for ch in rebuild:
+            history = histories[ch]
+            extra = tuple(w for w in null_writes if w.channel == ch)
+            if extra:
+                history = DeltaHistory(history.seed, history.writes + extra)
+            value, kind = fold(ch, history)
+            out[ch] = value
+            if kind == "unknown":
+                unfolded.append(ch)
+        for ch in never_written:
+            extra = tuple(w for w in null_writes if w.channel == ch)
+            value, kind = fold(ch, DeltaHistory(None, extra))
+            out[ch] = value
+            if kind == "unknown":
+                unfolded.append(ch)
+        return Rebuilt(out, tuple([*rebuild, *never_written]), tuple(unfolded))
+
+    def histories(
+        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, channels: Sequence[str]
+    ) -> dict[str, DeltaHistory]:
+        """Each channel's seed and on-path writes at ``checkpoint_id`` (before its own
+        pending writes), as ``get_delta_channel_history`` returns them."""
+        if not channels:
+            return {}
+        key = (thread_id, checkpoint_ns, checkpoint_id)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None and all(ch in cached for ch in channels):
+                self._cache.move_to_end(key)
+                return {ch: cached[ch] for ch in channels}
+        found = self._walk(thread_id, checkpoint_ns, checkpoint_id, channels)
+        with self._lock:
+            entry = self._cache.setdefault(key, {})
+            entry.update(found)
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return found
+
+    def _cached(self, thread_id: str, ns: str, checkpoint_id: str) -> dict[str, DeltaHistory]:
+        with self._lock:
+            return dict(self._cache.get((thread_id, ns, checkpoint_id), {}))
+
+    def _walk(
+        self, thread_id: str, ns: str, checkpoint_id: str, channels: Sequence[str]
+    ) -> dict[str, DeltaHistory]:
+        chains: dict[str, list[str]] = {ch: [] for ch in channels}
+        bases: dict[str, DeltaHistory] = {}
+        active = set(channels)
+        seen = {checkpoint_id}
+        rows = self._rows.ancestors(thread_id, ns, checkpoint_id, channels)
+        try:
+            for row in rows:
+                if row.checkpoint_id in seen:
+                    break
+                seen.add(row.checkpoint_id)
+                cached = self._cached(thread_id, ns, row.checkpoint_id)
+                for ch in list(active):
+                    if ch in cached:
+                        # The value at this ancestor is known: the walk only needs the
+                        # writes stored on it, which produced its child's value.
+                        bases[ch] = cached[ch]
+                        chains[ch].append(row.checkpoint_id)
+                        active.discard(ch)
+                    else:
+                        chains[ch].append(row.checkpoint_id)
+                        if ch in row.stored:
+                            bases[ch] = DeltaHistory(row.stored[ch], ())
+                            active.discard(ch)
+                if not active:
+                    break
+        finally:
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
+        wanted = sorted({cid for chain in chains.values() for cid in chain})
+        by_checkpoint: dict[tuple[str, str], list[DeltaWrite]] = {}
+        if wanted:
+            for write in self._rows.writes(thread_id, ns, wanted, channels):
+                by_checkpoint.setdefault((write.channel, write.checkpoint_id), []).append(write)
+        out = {}
+        for ch in channels:
+            base = bases.get(ch, DeltaHistory(None, ()))
+            ordered: list[DeltaWrite] = list(base.writes)
+            for cid in reversed(chains[ch]):
+                ordered.extend(sorted(by_checkpoint.get((ch, cid), ()), key=_sort_key))
+            out[ch] = DeltaHistory(base.seed, tuple(ordered))
+        return out
+
+
+def _sort_key(write: DeltaWrite) -> tuple[str, str, int]:
+    return write.sort_key
+
+
+# -- folding ------------------------------------------------------------------------------
+
+
+def fold(channel: str, history: DeltaHistory) -> tuple[Any, ReducerKind]:
+    """The value of ``channel`` after its writes, with the built-in reducer its data fits.
+
+    Returns the value and the reducer used; ``"unknown"`` gives the unfolded form
+    ``{"__delta__": {"seed": ..., "writes": [...]}}``.
+    """
+    values = [w.value for w in history.writes if w.error is None]
+    seed, writes = _after_overwrite(history.seed, values)
+    kind = reducer_for(channel, seed, writes)
+    if kind == "messages":
+        return fold_messages(seed, writes), kind
+    if kind == "dict_merge":
+        return fold_dict_merge(seed, writes), kind
+    return {UNFOLDED_KEY: {"seed": seed, "writes": writes}}, kind
+
+
+def reducer_for(channel: str, seed: Any, writes: Sequence[Any]) -> ReducerKind:
+    """Which built-in reducer the stored data fits, without the graph.
+
+    Messages: every write is a message or a list of messages (or what
+    ``convert_to_messages`` accepts), and the seed a list of messages. Dict merge: the
+    channel is deepagents' ``files`` (or its values look like deepagents ``FileData``)
+    and every write is a dict. Anything else is unknown.
+    """
+    if seed is not None and not isinstance(seed, (list, dict)):
+        return "unknown"
+    samples = [w for w in writes if w not in ([], {})]
+    if isinstance(seed, list) or seed is None:
+        seed_ok = seed is None or all(is_message(m) for m in seed)
+        fits = seed_ok and all(_is_message_write(w) for w in samples)
+        typed = bool(seed) or any(_has_message(w) for w in samples)
+        if fits and (typed or channel == _MESSAGES_CHANNEL):
+            return "messages"
+    if (seed is None or isinstance(seed, dict)) and all(isinstance(w, dict) for w in samples):
+        dicts = [seed or {}, *samples]
+        file_like = all(
+            _is_file_data(v) for d in dicts for v in d.values() if v is not None
+        ) and any(d for d in dicts)
+        if channel == _FILES_CHANNEL or file_like:
+            return "dict_merge"
+    return "unknown"
+
+
+def fold_messages(seed: Any, writes: Sequence[Any]) -> list[Any]:
+    """``add_messages`` semantics as LangGraph's delta reducers apply them: a message
+    whose id is already present replaces it in place, ``RemoveMessage`` deletes by id,
+    ``REMOVE_ALL_MESSAGES`` drops everything before it, a message without id appends."""
+    flat: list[Any] = []
+    for write in writes:
+        if isinstance(write, list) and not _is_role_pair(write):
+            flat.extend(_as_message(item) for item in write)
+        else:
+            flat.append(_as_message(write))
+    state = [_as_message(m) for m in seed or []]
+    for i in range(len(flat) - 1, -1, -1):
+        if _is_remove(flat[i]) and flat[i].get("id") == REMOVE_ALL_MESSAGES:
+            state, flat = [], flat[i + 1 :]
+            break
+    result: list[Any] = list(state)
+    index = {m["id"]: i for i, m in enumerate(state) if m.get("id") is not None}
+    for message in flat:
+        mid = message.get("id")
+        if mid is None:
+            result.append(message)
+        elif _is_remove(message):
+            if mid in index:
+                result[index.pop(mid)] = None
+        elif mid in index:
+            result[index[mid]] = message
+        else:
+            index[mid] = len(result)
+            result.append(message)
+    return [m for m in result if m is not None]
+
+
+def fold_dict_merge(seed: Any, writes: Sequence[Any]) -> dict[str, Any]:
+    """Merge dicts in order; a key written as ``None`` is deleted (deepagents ``files``)."""
+    result = dict(seed) if isinstance(seed, dict) else {}
+    for write in writes:
+        for key, value in write.items():
+            if value is None:
+                result.pop(key, None)
+            else:
+                result[key] = value
+    return result
+
+
+def _after_overwrite(seed: Any, values: list[Any]) -> tuple[Any, list[Any]]:
+    """``DeltaChannel.replay_writes``: the last ``Overwrite`` becomes the base and only
+    the writes after it are folded."""
+    for i in range(len(values) - 1, -1, -1):
+        found, value = _overwrite_value(values[i])
+        if found:
+            return value, values[i + 1 :]
+    return seed, values
+
+
+def _overwrite_value(value: Any) -> tuple[bool, Any]:
+    if isinstance(value, dict):
+        if value.get(TYPE_KEY) == _OVERWRITE_TYPE:
+            return True, value.get("value")
+        if len(value) == 1 and OVERWRITE_KEY in value:
+            return True, value[OVERWRITE_KEY]
+        if value.get("type") == OVERWRITE_KEY and "value" in value:
+            return True, value["value"]
+    return False, None
+
+
+def _is_message_write(write: Any) -> bool:
+    if isinstance(write, list) and not _is_role_pair(write):
+        return all(_is_message_like(item) for item in write)
+    return _is_message_like(write)
+
+
+def _has_message(write: Any) -> bool:
+    """A stored message record (not just a string or a role pair that could be one)."""
+    if isinstance(write, list):
+        return any(is_message(item) for item in write)
+    return is_message(write)
+
+
+def _is_message_like(value: Any) -> bool:
+    if isinstance(value, str) or _is_role_pair(value) or is_message(value):
+        return True
+    return isinstance(value, dict) and (value.get("role") in _MESSAGE_ROLES and "content" in value)
+
+
+def _is_role_pair(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and value[0] in _MESSAGE_ROLES
+        and isinstance(value[1], str)
+    )
+
+
+def _as_message(value: Any) -> dict[str, Any]:
+    """The JSON shape of what ``convert_to_messages`` makes of a message-like value."""
+    if is_message(value):
+        return value
+    if isinstance(value, str):
+        return {"type": "human", "id": None, "content": value}
+    if _is_role_pair(value):
+        return {"type": _MESSAGE_ROLES[value[0]], "id": None, "content": value[1]}
+    if isinstance(value, dict) and value.get("role") in _MESSAGE_ROLES:
+        fields = {k: v for k, v in value.items() if k != "role"}
+        return message_data(fields, _MESSAGE_ROLES[value["role"]])
+    return {"type": "human", "id": None, "content": value}
+
+
+def _is_remove(message: Mapping[str, Any]) -> bool:
+    return message.get("type") == "remove"
+
+
+def _is_file_data(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and "content" in value
+        and ("modified_at" in value or "created_at" in value)
+    )

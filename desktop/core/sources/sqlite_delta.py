@@ -1,0 +1,91 @@
+"""The rows :mod:`desktop.core.delta` needs, read from a ``SqliteSaver`` database.
+
+Plain read-only SQL: the ancestor walk follows ``parent_checkpoint_id`` (a recursive
+query, as ``SqliteSaver.get_delta_channel_history`` does), read in growing pages so
+no lock is held between them; only the requested channels of each blob are
+converted; writes of the walked checkpoints come in one query per page of ids.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import AbstractContextManager
+
+from desktop.core.decode import DecodeError, decode_checkpoint_channels, decode_typed
+from desktop.core.delta import AncestorRow, DeltaWrite
+
+CursorFactory = Callable[[], AbstractContextManager[sqlite3.Cursor]]
+
+_ANCESTORS_SQL = (
+    "WITH RECURSIVE ancestors(n, checkpoint_id, parent_checkpoint_id) AS ("
+    "SELECT 0, checkpoint_id, parent_checkpoint_id FROM checkpoints "
+    "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? "
+    "UNION ALL "
+    "SELECT a.n + 1, c.checkpoint_id, c.parent_checkpoint_id "
+    "FROM ancestors a CROSS JOIN checkpoints c ON c.checkpoint_id = a.parent_checkpoint_id "
+    "WHERE c.thread_id = ? AND c.checkpoint_ns = ? AND a.n < ?"
+    ") "
+    "SELECT a.checkpoint_id, a.parent_checkpoint_id, c.type, c.checkpoint "
+    "FROM ancestors a CROSS JOIN checkpoints c ON c.checkpoint_id = a.checkpoint_id "
+    "AND c.thread_id = ? AND c.checkpoint_ns = ? WHERE a.n > 0 ORDER BY a.n"
+)
+_FIRST_PAGE = 8
+_MAX_PAGE = 256
+_IDS_PER_QUERY = 400
+
+
+class SqliteDeltaRows:
+    """:class:`desktop.core.delta.DeltaRows` over a read-only SQLite connection."""
+
+    def __init__(self, cursor: CursorFactory, has_task_path: bool) -> None:
+        self._cursor = cursor
+        self._task_path = "task_path" if has_task_path else "''"
+
+    def ancestors(
+        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, channels: Collection[str]
+    ) -> Iterator[AncestorRow]:
+        """Parent first, then its parent...; a blob that cannot be decoded stores nothing."""
+        start, page = checkpoint_id, _FIRST_PAGE
+        while True:
+            params = (thread_id, checkpoint_ns, start, thread_id, checkpoint_ns, page)
+            with self._cursor() as cur:
+                rows = cur.execute(_ANCESTORS_SQL, (*params, thread_id, checkpoint_ns)).fetchall()
+            for cid, _parent, type_, blob in rows:
+                try:
+                    stored = decode_checkpoint_channels(type_, blob, channels)
+                except DecodeError:
+                    stored = {}
+                yield AncestorRow(str(cid), stored)
+            if len(rows) < page or not rows[-1][1]:
+                return
+            start, page = str(rows[-1][0]), min(page * 2, _MAX_PAGE)
+
+    def writes(
+        self,
+        thread_id: str,
+        checkpoint_ns: str,
+        checkpoint_ids: Sequence[str],
+        channels: Collection[str],
+    ) -> list[DeltaWrite]:
+        """Every write to ``channels`` on ``checkpoint_ids``, each value decoded on its own."""
+        names = list(channels)
+        out: list[DeltaWrite] = []
+        for start in range(0, len(checkpoint_ids), _IDS_PER_QUERY):
+            ids = list(checkpoint_ids[start : start + _IDS_PER_QUERY])
+            query = (
+                f"SELECT checkpoint_id, task_id, {self._task_path}, idx, channel, type, value "
+                "FROM writes WHERE thread_id = ? AND checkpoint_ns = ? "
+                f"AND checkpoint_id IN ({','.join('?' * len(ids))}) "
+                f"AND channel IN ({','.join('?' * len(names))})"
+            )
+            with self._cursor() as cur:
+                rows = cur.execute(query, (thread_id, checkpoint_ns, *ids, *names)).fetchall()
+            for cid, task_id, path, idx, channel, type_, blob in rows:
+                try:
+                    value, error = decode_typed(type_, blob), None
+                except DecodeError as exc:
+                    value, error = None, f"value could not be decoded: {exc}"
+                cid, task_id, path = str(cid), str(task_id), str(path or "")
+                out.append(DeltaWrite(cid, task_id, path, int(idx), str(channel), value, error))
+        return out
