@@ -94,9 +94,25 @@ def _follow_history(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """``rewind export PATH --thread ID``: the thread with decoded values and writes."""
+    """``rewind export PATH --thread ID [--graph SPEC]``: the thread with decoded values and
+    writes; with a graph, its delta channels are folded by the graph's own reducers."""
+    if not (args.graph or args.config):
+        with _open(args.path) as source:
+            _print_json(source.export_thread(args.thread), indent=2)
+        return 0
+    import asyncio
+    from pathlib import Path
+
+    from desktop.core.delta_graph import fold_with_graph
+    from desktop.core.graphs import load_graph
+
+    config = Path(args.config).expanduser() if args.config else None
+    graph = load_graph(args.graph, config_path=config, graph_id=args.graph_id)
     with _open(args.path) as source:
-        _print_json(source.export_thread(args.thread), indent=2)
+        states = [source.load_state(meta) for meta in source.history(args.thread)]
+    states = asyncio.run(fold_with_graph(graph, args.path, states))
+    thread = {"thread_id": args.thread, "checkpoints": [s.to_json() for s in states]}
+    _print_json(thread, indent=2)
     return 0
 
 
@@ -176,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="export a thread with decoded state as JSON")
     _add_path(export)
     _add_thread(export)
+    export.add_argument(
+        "--graph", metavar="SPEC", help="fold delta channels with this graph's own reducers"
+    )
+    export.add_argument("--config", metavar="FILE", help="langgraph.json to load the graph from")
+    export.add_argument("--graph-id", metavar="NAME", help="graph id in langgraph.json")
     export.set_defaults(func=cmd_export)
 
     diff = sub.add_parser("diff", help="what changed between two checkpoints")
