@@ -199,6 +199,10 @@ def _ext_hook(code: int, data: bytes) -> Any:
     return _Foreign(module, name, payload)
 
 
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+"""Leaves that are already JSON-safe: copied without a call (big states are mostly these)."""
+
+
 def jsonable_data(value: Any) -> Any:
     """Convert decoded msgpack data (with foreign records) into JSON-safe values."""
     if value is None or isinstance(value, (bool, int, str)):
@@ -208,9 +212,12 @@ def jsonable_data(value: Any) -> Any:
     if isinstance(value, _Foreign):
         return _foreign_data(value)
     if isinstance(value, Mapping):
-        return {_key(k): jsonable_data(v) for k, v in value.items()}
+        return {
+            k if type(k) is str else _key(k): v if type(v) in _PLAIN_TYPES else jsonable_data(v)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
-        return [jsonable_data(v) for v in value]
+        return [v if type(v) in _PLAIN_TYPES else jsonable_data(v) for v in value]
     if isinstance(value, (bytes, bytearray, memoryview)):
         return _bytes_data(bytes(value))
     return {TYPE_KEY: type(value).__name__, "repr": repr(value)}

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -85,10 +85,14 @@ class DeltaWrite:
 
 @dataclass(frozen=True, slots=True)
 class AncestorRow:
-    """One checkpoint on the walk: its id and the requested channels it stores."""
+    """One checkpoint on the walk: its id, its metadata, and ``load(channels)``, which
+    returns the entries of ``channels`` its ``channel_values`` holds, decoded. ``load``
+    is called only when a channel may be stored there (its metadata counters do not
+    name the channel), so a source can leave the blob undecoded until then."""
 
     checkpoint_id: str
-    stored: Mapping[str, Any]
+    metadata: Mapping[str, Any]
+    load: Callable[[Collection[str]], Mapping[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +110,8 @@ class DeltaRows(Protocol):
     def ancestors(
         self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, channels: Collection[str]
     ) -> Iterator[AncestorRow]:
-        """The parent of ``checkpoint_id``, then its parent..., each with the entries of
-        ``channels`` its ``channel_values`` holds (decoded). Consumed lazily."""
+        """The parent of ``checkpoint_id``, then its parent... Consumed lazily: the walk
+        stops reading once every channel has its seed."""
         ...
 
     def writes(
@@ -158,7 +162,7 @@ class DeltaRebuilder:
     Thread-safe; ``cache_size`` histories (one per checkpoint) are kept.
     """
 
-    def __init__(self, rows: DeltaRows, cache_size: int = 256) -> None:
+    def __init__(self, rows: DeltaRows, cache_size: int = 2048) -> None:
         self._rows = rows
         self._cache: OrderedDict[tuple[str, str, str], dict[str, DeltaHistory]] = OrderedDict()
         self._cache_size = cache_size
@@ -230,6 +234,17 @@ class DeltaRebuilder:
         with self._lock:
             return dict(self._cache.get((thread_id, ns, checkpoint_id), {}))
 
+    def _remember(
+        self, thread_id: str, ns: str, found: Mapping[str, dict[str, DeltaHistory]]
+    ) -> None:
+        with self._lock:
+            for checkpoint_id, histories in found.items():
+                entry = self._cache.setdefault((thread_id, ns, checkpoint_id), {})
+                for ch, history in histories.items():
+                    entry.setdefault(ch, history)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
     def _walk(
         self, thread_id: str, ns: str, checkpoint_id: str, channels: Sequence[str]
     ) -> dict[str, DeltaHistory]:
@@ -244,18 +259,18 @@ class DeltaRebuilder:
                     break
                 seen.add(row.checkpoint_id)
                 cached = self._cached(thread_id, ns, row.checkpoint_id)
-                for ch in list(active):
+                for ch in active:
+                    chains[ch].append(row.checkpoint_id)
                     if ch in cached:
-                        # The value at this ancestor is known: the walk only needs the
-                        # writes stored on it, which produced its child's value.
+                        # The value here is known: only the writes stored on this
+                        # checkpoint (which made its child) are still needed.
                         bases[ch] = cached[ch]
-                        chains[ch].append(row.checkpoint_id)
-                        active.discard(ch)
-                    else:
-                        chains[ch].append(row.checkpoint_id)
-                        if ch in row.stored:
-                            bases[ch] = DeltaHistory(row.stored[ch], ())
-                            active.discard(ch)
+                candidates = [ch for ch in active if ch not in bases and _may_store(row, ch)]
+                stored = row.load(candidates) if candidates else {}
+                for ch in candidates:
+                    if ch in stored:
+                        bases[ch] = DeltaHistory(stored[ch], ())
+                active = {ch for ch in active if ch not in bases}
                 if not active:
                     break
         finally:
@@ -268,13 +283,23 @@ class DeltaRebuilder:
             for write in self._rows.writes(thread_id, ns, wanted, channels):
                 by_checkpoint.setdefault((write.channel, write.checkpoint_id), []).append(write)
         out = {}
+        on_the_way: dict[str, dict[str, DeltaHistory]] = {}
         for ch in channels:
             base = bases.get(ch, DeltaHistory(None, ()))
             ordered: list[DeltaWrite] = list(base.writes)
             for cid in reversed(chains[ch]):
+                on_the_way.setdefault(cid, {})[ch] = DeltaHistory(base.seed, tuple(ordered))
                 ordered.extend(sorted(by_checkpoint.get((ch, cid), ()), key=_sort_key))
             out[ch] = DeltaHistory(base.seed, tuple(ordered))
+        self._remember(thread_id, ns, on_the_way)
         return out
+
+
+def _may_store(row: AncestorRow, channel: str) -> bool:
+    """False when the checkpoint's metadata counters name the channel: LangGraph resets
+    a channel's counters when it stores a snapshot, so a named channel is not stored."""
+    counters = row.metadata.get(COUNTERS_KEY)
+    return not (isinstance(counters, Mapping) and channel in counters)
 
 
 def _sort_key(write: DeltaWrite) -> tuple[str, str, int]:

@@ -1,9 +1,10 @@
 """The rows :mod:`desktop.core.delta` needs, read from a ``SqliteSaver`` database.
 
 Plain read-only SQL: the ancestor walk follows ``parent_checkpoint_id`` (a recursive
-query, as ``SqliteSaver.get_delta_channel_history`` does), read in growing pages so
-no lock is held between them; only the requested channels of each blob are
-converted; writes of the walked checkpoints come in one query per page of ids.
+query, as ``SqliteSaver.get_delta_channel_history`` does) reading ids and metadata in
+growing pages, so no lock is held between them; a blob is read and decoded (only the
+requested channels) when the walk asks for a seed there; writes of the walked
+checkpoints come in one query per page of ids.
 """
 
 from __future__ import annotations
@@ -11,8 +12,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
+from typing import Any
 
-from desktop.core.decode import DecodeError, decode_checkpoint_channels, decode_typed
+from desktop.core.decode import (
+    DecodeError,
+    decode_checkpoint_channels,
+    decode_metadata,
+    decode_typed,
+)
 from desktop.core.delta import AncestorRow, DeltaWrite
 
 CursorFactory = Callable[[], AbstractContextManager[sqlite3.Cursor]]
@@ -26,13 +33,24 @@ _ANCESTORS_SQL = (
     "FROM ancestors a CROSS JOIN checkpoints c ON c.checkpoint_id = a.parent_checkpoint_id "
     "WHERE c.thread_id = ? AND c.checkpoint_ns = ? AND a.n < ?"
     ") "
-    "SELECT a.checkpoint_id, a.parent_checkpoint_id, c.type, c.checkpoint "
+    "SELECT a.checkpoint_id, a.parent_checkpoint_id, c.metadata "
     "FROM ancestors a CROSS JOIN checkpoints c ON c.checkpoint_id = a.checkpoint_id "
     "AND c.thread_id = ? AND c.checkpoint_ns = ? WHERE a.n > 0 ORDER BY a.n"
+)
+_BLOB_SQL = (
+    "SELECT type, checkpoint FROM checkpoints "
+    "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"
 )
 _FIRST_PAGE = 8
 _MAX_PAGE = 256
 _IDS_PER_QUERY = 400
+
+
+def _metadata(raw: bytes | str | None) -> dict[str, Any]:
+    try:
+        return decode_metadata(raw)
+    except DecodeError:
+        return {}
 
 
 class SqliteDeltaRows:
@@ -51,15 +69,28 @@ class SqliteDeltaRows:
             params = (thread_id, checkpoint_ns, start, thread_id, checkpoint_ns, page)
             with self._cursor() as cur:
                 rows = cur.execute(_ANCESTORS_SQL, (*params, thread_id, checkpoint_ns)).fetchall()
-            for cid, _parent, type_, blob in rows:
-                try:
-                    stored = decode_checkpoint_channels(type_, blob, channels)
-                except DecodeError:
-                    stored = {}
-                yield AncestorRow(str(cid), stored)
+            for cid, _parent, metadata in rows:
+                load = self._loader(thread_id, checkpoint_ns, str(cid))
+                yield AncestorRow(str(cid), _metadata(metadata), load)
             if len(rows) < page or not rows[-1][1]:
                 return
             start, page = str(rows[-1][0]), min(page * 2, _MAX_PAGE)
+
+    def _loader(
+        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str
+    ) -> Callable[[Collection[str]], dict[str, Any]]:
+        """Read and decode the blob's ``channel_values`` entries only when asked; an
+        unreadable blob stores nothing."""
+
+        def load(channels: Collection[str]) -> dict[str, Any]:
+            with self._cursor() as cur:
+                row = cur.execute(_BLOB_SQL, (thread_id, checkpoint_ns, checkpoint_id)).fetchone()
+            try:
+                return decode_checkpoint_channels(row[0], row[1], channels) if row else {}
+            except DecodeError:
+                return {}
+
+        return load
 
     def writes(
         self,
