@@ -168,9 +168,14 @@ class Controller(QObject):
         self._continue_point_used = False
         self._select_when_listed: CheckpointKey | None = None
         self.runs.forked.connect(self._forked)
-        self.runs.graph_changed.connect(lambda _graph: self.refresh_status())
+        self.runs.graph_changed.connect(self._graph_changed)
         self.watch = LiveWatch(self)
         self.store = StoreController(self)
+
+    def _graph_changed(self, _graph: object) -> None:
+        # Delta channels are folded by the attached graph's reducers: re-read states.
+        self._states.clear()
+        self.refresh_status()
 
     # -- what is open --------------------------------------------------------------------
 
@@ -797,9 +802,7 @@ class Controller(QObject):
             source = self._source
             if source is None:
                 raise RewindError("no database is open")
-            task = asyncio.get_running_loop().create_task(
-                asyncio.to_thread(source.load_state, meta)
-            )
+            task = asyncio.get_running_loop().create_task(self._read_state(source, meta))
             task.add_done_callback(_mark_retrieved)
             self._states[meta.key] = task
             while len(self._states) > STATE_CACHE_SIZE:
@@ -807,6 +810,24 @@ class Controller(QObject):
         else:
             self._states.move_to_end(meta.key)
         return asyncio.shield(task)
+
+    async def _read_state(
+        self, source: SqliteCheckpointSource, meta: CheckpointMeta
+    ) -> CheckpointState:
+        """Decode in a worker thread; with a graph attached, its own reducers fold the
+        delta channels (read through LangGraph on a read-only saver)."""
+        state = await asyncio.to_thread(source.load_state, meta)
+        graph, path = self.runs.graph, self._path
+        if graph is None or path is None or not (state.reconstructed or state.unfolded):
+            return state
+        from desktop.core.delta_graph import fold_with_graph
+
+        try:
+            async with self.runs.read_saver(path) as saver:
+                (state,) = await fold_with_graph(graph, saver, [state])
+        except Exception as error:
+            log.info("delta channels folded without the graph: %s", error)
+        return state
 
     async def _show_state(self, meta: CheckpointMeta) -> None:
         state = await self._load_state(meta)

@@ -276,6 +276,8 @@ def _header_html(
     extra = _extra_metadata(meta.metadata)
     if extra:
         parts.append(f'<span style="color:{_DIM};">metadata {_mono(_cap_text(extra, 300))}</span>')
+    if note := _delta_note(state):
+        parts.append(f'<span style="color:{_MUTED};">{_escape(note)}</span>')
     for write in interrupts:
         node = _node_name(write)
         asked = _escape(_interrupt_excerpt(write.value))
@@ -300,6 +302,18 @@ def _interrupt_excerpt(value: Any) -> str:
 
 def _when(meta: CheckpointMeta) -> str:
     return meta.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _delta_note(state: CheckpointState) -> str:
+    """Which delta channels were rebuilt, and which could not be folded (reducer unknown)."""
+    notes = []
+    if state.reconstructed:
+        notes.append("Rebuilt from delta writes: " + ", ".join(state.reconstructed))
+    if state.unfolded:
+        notes.append(
+            "reducer unknown, shown as seed + ordered writes: " + ", ".join(state.unfolded)
+        )
+    return "; ".join(notes)
 
 
 def _extra_metadata(metadata: dict[str, Any]) -> str:
@@ -566,6 +580,8 @@ def _state_plain_text(
     extra = _extra_metadata(meta.metadata)
     if extra:
         lines.append(f"Metadata: {extra}")
+    if note := _delta_note(state):
+        lines.append(note)
     lines.extend(f"ERROR: {error}" for error in errors)
     lines += ["", "== State =="]
     lines.append(json.dumps(state.values, indent=2, ensure_ascii=False))
