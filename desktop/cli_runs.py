@@ -6,7 +6,9 @@ are printed as they arrive, one JSON object per line. No Qt is imported.
 
 A checkpoint is named like ``rewind diff`` names it: its id or a unique prefix, in any
 namespace listed by ``rewind history``; it is looked up read-only first. Only ``run``
-with an input creates a missing database; ``status`` only reads.
+with an input creates a missing database; ``status`` only reads. While ``run``,
+``replay`` and ``resume`` load and run the graph, its own output goes to stderr and
+Ctrl-C stops at once (:mod:`desktop.cli_stream`).
 """
 
 from __future__ import annotations
@@ -15,20 +17,23 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
+from desktop.cli_stream import graph_output_to_stderr, run_streaming
 from desktop.core.errors import RewindError
 
 if TYPE_CHECKING:
     from desktop.core.graphs import LoadedGraph
     from desktop.core.model import CheckpointMeta
+    from desktop.core.running import RunningNodes
 
 
-def _emit(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+def _emit(value: Any, out: TextIO | None = None) -> None:
+    stream = out or sys.stdout
+    stream.write(json.dumps(value, ensure_ascii=False) + "\n")
+    stream.flush()
 
 
 def _load(args: argparse.Namespace) -> LoadedGraph:
@@ -74,29 +79,39 @@ def _nodes(text: str | None) -> list[str] | None:
     return [node.strip() for node in text.split(",") if node.strip()]
 
 
-async def _print_stream(events: AsyncIterator[Any]) -> int:
+async def _print_stream(events: AsyncIterator[Any], out: TextIO) -> int:
     """Print every event; close the run cleanly even when stdout goes away mid-stream."""
     try:
         async for event in events:
-            _emit(event.to_json())
+            _emit(event.to_json(), out)
     finally:
         await events.aclose()
     return 0
 
 
-def _stream(events: AsyncIterator[Any]) -> int:
-    return asyncio.run(_print_stream(events))
+def _stream(
+    args: argparse.Namespace, start: Callable[[LoadedGraph, RunningNodes], AsyncIterator[Any]]
+) -> int:
+    """Load the graph and stream ``start(graph, running)`` with the graph's output on
+    stderr and Rewind's Ctrl-C (:func:`desktop.cli_stream.run_streaming`)."""
+    from desktop.core.running import RunningNodes
+
+    with graph_output_to_stderr() as out:
+        graph = _load(args)
+        running = RunningNodes(graph.graph)
+        return run_streaming(_print_stream(start(graph, running), out), running)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``rewind run``: a new turn (``--input``), or continue from ``--checkpoint``."""
-    from desktop.core.runner import make_input, run
+    from desktop.core.runner import check_recursion_limit, make_input, run
 
     graph_input = make_input(args.input, args.input_json)
+    check_recursion_limit(args.recursion_limit)
     checkpoint = _checkpoint(args, runs=True).checkpoint_id if args.checkpoint else None
-    graph = _load(args)
     return _stream(
-        run(
+        args,
+        lambda graph, running: run(
             graph,
             args.path,
             args.thread,
@@ -105,29 +120,50 @@ def cmd_run(args: argparse.Namespace) -> int:
             stream_modes=_modes(args.stream_mode),
             interrupt_before=_nodes(args.interrupt_before),
             interrupt_after=_nodes(args.interrupt_after),
-        )
+            recursion_limit=args.recursion_limit,
+            init=args.init,
+            running=running,
+        ),
     )
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """``rewind replay``: re-run from a past checkpoint as a new branch."""
-    from desktop.core.runner import replay
+    from desktop.core.runner import check_recursion_limit, replay
 
+    check_recursion_limit(args.recursion_limit)
     checkpoint = _checkpoint(args, runs=True).checkpoint_id
-    graph = _load(args)
     return _stream(
-        replay(graph, args.path, args.thread, checkpoint, stream_modes=_modes(args.stream_mode))
+        args,
+        lambda graph, running: replay(
+            graph,
+            args.path,
+            args.thread,
+            checkpoint,
+            stream_modes=_modes(args.stream_mode),
+            recursion_limit=args.recursion_limit,
+            running=running,
+        ),
     )
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     """``rewind resume``: answer pending interrupts, or continue a run that stopped."""
-    from desktop.core.runner import NO_VALUE, resume
+    from desktop.core.runner import NO_VALUE, check_recursion_limit, resume
 
-    graph = _load(args)
+    check_recursion_limit(args.recursion_limit)
     value = NO_VALUE if args.value is None else parse_value(args.value)
     return _stream(
-        resume(graph, args.path, args.thread, value, stream_modes=_modes(args.stream_mode))
+        args,
+        lambda graph, running: resume(
+            graph,
+            args.path,
+            args.thread,
+            value,
+            stream_modes=_modes(args.stream_mode),
+            recursion_limit=args.recursion_limit,
+            running=running,
+        ),
     )
 
 
@@ -142,19 +178,20 @@ def cmd_fork(args: argparse.Namespace) -> int:
             f"--values is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
     meta = _checkpoint(args, runs=False)
-    graph = _load(args)
-    new_id = asyncio.run(
-        fork(
-            graph,
-            args.path,
-            args.thread,
-            meta.checkpoint_id,
-            values,
-            as_node=args.as_node,
-            checkpoint_ns=meta.checkpoint_ns,
+    with graph_output_to_stderr() as out:
+        graph = _load(args)
+        new_id = asyncio.run(
+            fork(
+                graph,
+                args.path,
+                args.thread,
+                meta.checkpoint_id,
+                values,
+                as_node=args.as_node,
+                checkpoint_ns=meta.checkpoint_ns,
+            )
         )
-    )
-    _emit({"checkpoint_id": new_id})
+        _emit({"checkpoint_id": new_id}, out)
     return 0
 
 
@@ -162,9 +199,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     """``rewind status``: what a thread waits for (interrupts, unfinished run, errors)."""
     from desktop.core.runner import thread_status
 
-    graph = _load(args)
-    status = asyncio.run(thread_status(graph, args.path, args.thread))
-    _emit(status.to_json())
+    with graph_output_to_stderr() as out:
+        graph = _load(args)
+        status = asyncio.run(thread_status(graph, args.path, args.thread))
+        _emit(status.to_json(), out)
     return 0
 
 
@@ -200,6 +238,22 @@ def _common(parser: argparse.ArgumentParser, *, streams: bool = True) -> None:
             metavar="M1,M2",
             help="stream modes (default messages,updates,custom,tasks,checkpoints)",
         )
+        parser.add_argument(
+            "--recursion-limit",
+            type=_positive_int,
+            metavar="N",
+            help="stop the run after N steps (LangGraph's default: 25)",
+        )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def add_run_commands(sub: argparse._SubParsersAction) -> None:
@@ -216,6 +270,11 @@ def add_run_commands(sub: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--interrupt-before", metavar="N1,N2", help="pause before these nodes")
     run.add_argument("--interrupt-after", metavar="N1,N2", help="pause after these nodes")
+    run.add_argument(
+        "--init",
+        action="store_true",
+        help="add the checkpoint tables to an existing SQLite file that has other tables",
+    )
     run.set_defaults(func=cmd_run)
 
     replay = sub.add_parser("replay", help="re-run from a past checkpoint as a new branch")

@@ -86,7 +86,7 @@ class LoadedGraph:
         if not isinstance(value, Pregel):
             raise GraphLoadError(
                 f"{spec} is not a LangGraph graph but {type(value).__name__!r} (expected a "
-                "compiled graph, a StateGraph, or a function returning one)"
+                "compiled graph, a StateGraph, or a Python function returning one)"
             )
         attr = spec.rsplit(":", 1)[-1]
         display = name or (value.name if value.name != _DEFAULT_PREGEL_NAME else attr)
@@ -198,7 +198,7 @@ def _resolve_spec(spec: str, *, base_dir: Path) -> tuple[Any, Path]:
 def _package_path(top: types.ModuleType) -> Path:
     """The folder of a top-level package; for a lone module its folder, or the file itself
     when that folder holds installed libraries."""
-    file = Path(os.path.abspath(top.__file__ or ""))
+    file = Path(os.path.abspath(getattr(top, "__file__", None) or ""))
     if hasattr(top, "__path__") or file.parent.name not in _LIBRARY_FOLDERS:
         return file.parent
     return file
@@ -269,7 +269,11 @@ def _graph_like_names(module: types.ModuleType) -> list[str]:
 
 
 def _is_factory(obj: Any) -> bool:
-    return callable(obj) and not isinstance(obj, (type, Pregel, StateGraph))
+    """True for a function written in Python (``def``, ``async def``, a lambda, or such a
+    method): the only callables Rewind calls as graph factories. Builtins (``os:system``,
+    ``sys:exit``), classes and other callable objects are never called."""
+    function = obj.__func__ if inspect.ismethod(obj) else obj
+    return inspect.isfunction(function)
 
 
 def _call_factory(factory: Callable[..., Any], spec: str) -> Any:
@@ -294,7 +298,7 @@ def _call_factory(factory: Callable[..., Any], spec: str) -> Any:
             value = _await(value)
     except GraphLoadError:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise GraphLoadError(f"Graph factory {spec} failed: {error_line(exc)}") from exc
     return value
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,9 +25,11 @@ from urllib.parse import quote
 import aiosqlite
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
+from langgraph._internal._typing import MISSING
 from langgraph.checkpoint.base import CheckpointTuple
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.errors import GraphRecursionError
 from langgraph.pregel import Pregel
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 from langgraph.types import Command, StateSnapshot
@@ -33,6 +37,8 @@ from langgraph.types import Command, StateSnapshot
 from desktop.core.decode import to_jsonable
 from desktop.core.errors import NotFoundError, RewindError, SourceError
 from desktop.core.graphs import LoadedGraph, TypeKey, error_line
+from desktop.core.locks import database_identity, thread_lock
+from desktop.core.running import RunningNodes
 
 SaverMode = Literal["read", "write", "create"]
 """How :func:`saver_for` opens a path: read-only, for writing an existing database, or
@@ -40,6 +46,8 @@ for writing one that may not exist yet (a new run)."""
 
 STREAM_MODES: Final = ("values", "updates", "messages", "custom", "checkpoints", "tasks", "debug")
 DEFAULT_MODES: Final = ("messages", "updates", "custom", "tasks", "checkpoints")
+DEFAULT_RECURSION_LIMIT: Final = 25
+"""LangGraph's own default number of steps a run may take."""
 
 
 class _NoValue:
@@ -51,6 +59,9 @@ class _NoValue:
 
 NO_VALUE: Final = _NoValue()
 """``resume`` without a value: continue an unfinished run instead of answering an interrupt."""
+
+_INTERRUPT_ID = re.compile(r"[0-9a-f]{32}")
+"""How LangGraph tells a mapping of interrupt ids to values from a plain resume value."""
 
 
 class RunError(RewindError):
@@ -65,9 +76,11 @@ class RewindSaver(AsyncSqliteSaver):
     """An ``AsyncSqliteSaver`` that also carries the ``AsyncSqliteStore`` on the same file.
 
     Graphs that use a store (long-term memory) get it when they run under Rewind.
+    ``path`` is the database file, whose thread locks the write path takes.
     """
 
     store: AsyncSqliteStore | None = None
+    path: Path | None = None
 
 
 def strict_serializer(allowed_types: Iterable[TypeKey] = ()) -> JsonPlusSerializer:
@@ -80,20 +93,28 @@ def strict_serializer(allowed_types: Iterable[TypeKey] = ()) -> JsonPlusSerializ
 
 @contextlib.asynccontextmanager
 async def open_saver(
-    db_path: str | Path, *, allowed_types: Iterable[TypeKey] = (), create: bool = True
+    db_path: str | Path,
+    *,
+    allowed_types: Iterable[TypeKey] = (),
+    create: bool = True,
+    init: bool = False,
 ) -> AsyncIterator[RewindSaver]:
     """Open ``db_path`` for writing: a set-up ``AsyncSqliteSaver`` with its store.
 
     Must be entered inside the running event loop that will use it. Pass
     ``LoadedGraph.msgpack_allowlist`` as ``allowed_types`` so the graph's own state
     classes revive when a thread is continued. With ``create=False`` a missing file is
-    refused (:class:`SourceError`) instead of created.
+    refused (:class:`SourceError`) instead of created. An existing SQLite database that
+    holds other tables but not the saver's is refused unless ``init`` is true: setting
+    it up would add tables and switch the file to WAL.
     """
     path = Path(db_path)
     if not create:
         _require_file(path)
     if not path.parent.is_dir():
         raise SourceError(f"Cannot create {path}: folder {path.parent} does not exist")
+    if not init:
+        await asyncio.to_thread(require_checkpoint_tables, path)
     async with contextlib.AsyncExitStack() as stack:
         try:
             conn = await stack.enter_async_context(aiosqlite.connect(path))
@@ -101,6 +122,7 @@ async def open_saver(
                 aiosqlite.connect(path, isolation_level=None)
             )
             saver = RewindSaver(conn, serde=strict_serializer(allowed_types))
+            saver.path = path.resolve()
             saver.store = AsyncSqliteStore(store_conn)
             stack.push_async_callback(stop_store_batching, saver.store)
             stack.push_async_callback(settle_saver_writes, saver)
@@ -139,6 +161,33 @@ async def open_read_saver(
         saver = AsyncSqliteSaver(conn, serde=strict_serializer(allowed_types))
         saver.is_setup = True
         yield saver
+
+
+SAVER_TABLES: Final = frozenset({"checkpoints", "writes"})
+
+
+def require_checkpoint_tables(path: Path) -> None:
+    """Refuse to write into an existing SQLite database that is not a checkpoint database.
+
+    A missing or empty file, and a database with no tables, are fine (the saver sets
+    them up); a database with tables of its own but none of the saver's is refused
+    with a one-line :class:`SourceError`. Reads with ``mode=ro``: nothing is changed.
+    """
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+            names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
+    except sqlite3.DatabaseError as exc:
+        raise SourceError(f"{path} is not a usable checkpoint database: {exc}") from exc
+    tables = [name for name in names if not name.startswith("sqlite_")]
+    if tables and not SAVER_TABLES.intersection(tables):
+        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        raise SourceError(
+            f"{path} is not a LangGraph checkpoint database (its tables: {shown}); "
+            "use --init to add the checkpoint tables to it anyway"
+        )
 
 
 def _require_file(path: Path) -> None:
@@ -261,35 +310,49 @@ async def run(
     stream_modes: Sequence[str] = DEFAULT_MODES,
     interrupt_before: Sequence[str] | None = None,
     interrupt_after: Sequence[str] | None = None,
+    recursion_limit: int | None = None,
+    init: bool = False,
+    running: RunningNodes | None = None,
+    action: str = "run",
 ) -> AsyncIterator[StreamEvent]:
     """Run the graph on a thread and stream what happens.
 
     ``target`` is an open saver (from :func:`open_saver`) or a database path, opened
     for the duration of the run; only a new turn (an input, no ``checkpoint_id``) may
-    create a missing database. ``input=None`` continues the thread from its latest
+    create a missing database, and only with ``init`` may a path name a SQLite file
+    with other tables. ``input=None`` continues the thread from its latest
     checkpoint, or from ``checkpoint_id`` when given (a replay); an input with a
-    ``checkpoint_id`` starts a new branch from that checkpoint. A failing graph
-    raises :class:`RunError` after everything streamed before the failure.
+    ``checkpoint_id`` starts a new branch from that checkpoint. The thread's write
+    lock is held throughout (:func:`writing_thread`). ``recursion_limit`` caps the
+    steps (LangGraph's default is 25). A failing graph raises :class:`RunError` after
+    everything streamed before the failure. ``running`` is kept up to date with the
+    nodes running now.
     """
     modes = _check_modes(stream_modes)
+    limit = check_recursion_limit(recursion_limit)
     _check_nodes(graph, interrupt_before, "interrupt_before")
     _check_nodes(graph, interrupt_after, "interrupt_after")
     mode: SaverMode = "create" if input is not None and checkpoint_id is None else "write"
-    async with saver_for(graph, target, mode=mode) as saver:
-        config = checkpoint_config(thread_id, checkpoint_id)
-        if checkpoint_id is not None:
-            await _require_checkpoint(saver, config)
-        elif input is None:
-            await _require_thread(saver, thread_id)
-        async for event in _stream(
-            graph.bind(saver, _store(saver)),
-            input,
-            config,
-            modes,
-            interrupt_before=interrupt_before,
-            interrupt_after=interrupt_after,
-        ):
-            yield event
+    config = checkpoint_config(thread_id, checkpoint_id)
+    async with writing_thread(target, thread_id, action):
+        if input is not None:
+            await check_input(graph, target, config, input)
+        async with saver_for(graph, target, mode=mode, init=init) as saver:
+            if checkpoint_id is not None:
+                await _require_checkpoint(saver, config)
+            elif input is None:
+                await _require_thread(saver, thread_id)
+            async for event in _stream(
+                graph.bind(saver, _store(saver)),
+                input,
+                config,
+                modes,
+                interrupt_before=interrupt_before,
+                interrupt_after=interrupt_after,
+                recursion_limit=limit,
+                running=running,
+            ):
+                yield event
 
 
 async def replay(
@@ -299,13 +362,23 @@ async def replay(
     checkpoint_id: str,
     *,
     stream_modes: Sequence[str] = DEFAULT_MODES,
+    recursion_limit: int | None = None,
+    running: RunningNodes | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Run again from a past checkpoint; the nodes before it are not re-executed.
 
     LangGraph writes the replayed steps as a new branch after that checkpoint.
     """
     async for event in run(
-        graph, target, thread_id, None, checkpoint_id=checkpoint_id, stream_modes=stream_modes
+        graph,
+        target,
+        thread_id,
+        None,
+        checkpoint_id=checkpoint_id,
+        stream_modes=stream_modes,
+        recursion_limit=recursion_limit,
+        running=running,
+        action="replay",
     ):
         yield event
 
@@ -317,6 +390,9 @@ async def resume(
     value: Any = NO_VALUE,
     *,
     stream_modes: Sequence[str] = DEFAULT_MODES,
+    answers: Sequence[str] | None = None,
+    recursion_limit: int | None = None,
+    running: RunningNodes | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Resume a thread: answer its interrupt(s) with ``value``, or continue a stopped run.
 
@@ -324,13 +400,26 @@ async def resume(
     value. Without a value, a run that stopped mid-way (crash, cancel, error,
     static interrupt) continues from its latest checkpoint; finished tasks of that
     step are not run again.
+
+    Just before it starts, with the thread's write lock held, the resume checks that
+    the interrupts it answers (``answers``: the ids the caller saw, and the ids a
+    mapping ``value`` is keyed by) are still pending on the thread's head; an
+    interrupt another run answered meanwhile is refused with one line.
     """
     modes = _check_modes(stream_modes)
-    async with saver_for(graph, target) as saver:
+    limit = check_recursion_limit(recursion_limit)
+    async with writing_thread(target, thread_id, "resume"), saver_for(graph, target) as saver:
         bound = graph.bind(saver, _store(saver))
         status = await _thread_status(bound, saver, thread_id)
-        command = _resume_input(status, value)
-        async for event in _stream(bound, command, checkpoint_config(thread_id), modes):
+        command = _resume_input(status, value, answers)
+        async for event in _stream(
+            bound,
+            command,
+            checkpoint_config(thread_id),
+            modes,
+            recursion_limit=limit,
+            running=running,
+        ):
             yield event
 
 
@@ -353,7 +442,7 @@ async def fork(
         raise RewindError(
             f"Fork values must be a JSON object of state keys, not {type(values).__name__}"
         )
-    async with saver_for(graph, target) as saver:
+    async with writing_thread(target, thread_id, "fork"), saver_for(graph, target) as saver:
         config = checkpoint_config(thread_id, checkpoint_id, checkpoint_ns)
         await _require_checkpoint(saver, config)
         if not checkpoint_ns:
@@ -379,13 +468,17 @@ async def thread_status(
 
 @contextlib.asynccontextmanager
 async def saver_for(
-    graph: LoadedGraph, target: AsyncSqliteSaver | str | Path, *, mode: SaverMode = "write"
+    graph: LoadedGraph,
+    target: AsyncSqliteSaver | str | Path,
+    *,
+    mode: SaverMode = "write",
+    init: bool = False,
 ) -> AsyncIterator[AsyncSqliteSaver]:
     """``target`` itself when it is an open saver, else a saver opened on that path.
 
     ``mode`` says how a path is opened: ``"read"`` read-only (:func:`open_read_saver`),
     ``"write"`` for writing an existing database, ``"create"`` for writing one that may
-    not exist yet.
+    not exist yet; ``init`` lets a writer set up a SQLite file that holds other tables.
     """
     if isinstance(target, AsyncSqliteSaver):
         yield target
@@ -395,8 +488,41 @@ async def saver_for(
         async with open_read_saver(target, allowed_types=allowed) as reader:
             yield reader
         return
-    async with open_saver(target, allowed_types=allowed, create=mode == "create") as saver:
+    async with open_saver(
+        target, allowed_types=allowed, create=mode == "create", init=init
+    ) as saver:
         yield saver
+
+
+@contextlib.asynccontextmanager
+async def writing_thread(
+    target: AsyncSqliteSaver | str | Path, thread_id: str, action: str = "run"
+) -> AsyncIterator[None]:
+    """Hold ``thread_id``'s write lock in ``target``'s database (:mod:`desktop.core.locks`).
+
+    Taken before a path is opened, so a refused run (another Rewind process is writing
+    the thread) writes nothing to the database.
+    """
+    with thread_lock(await _database_of(target), thread_id, action=action):
+        yield
+
+
+async def _database_of(target: AsyncSqliteSaver | str | Path) -> str:
+    if not isinstance(target, AsyncSqliteSaver):
+        return database_identity(target)
+    if isinstance(target, RewindSaver) and target.path is not None:
+        return database_identity(target.path)
+    async with target.conn.execute("PRAGMA database_list") as cursor:
+        files = {row[1]: row[2] for row in await cursor.fetchall()}
+    file = files.get("main") or ""
+    return database_identity(file) if file else f"memory:{id(target.conn)}:{os.getpid()}"
+
+
+def check_recursion_limit(limit: int | None) -> int | None:
+    """``limit`` when it is a usable recursion limit (a positive number of steps)."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise RewindError(f"The recursion limit must be a whole number of steps >= 1, not {limit}")
+    return limit
 
 
 def checkpoint_config(
@@ -456,6 +582,62 @@ async def _require_checkpoint(saver: AsyncSqliteSaver, config: RunnableConfig) -
         )
 
 
+async def check_input(
+    graph: LoadedGraph,
+    target: AsyncSqliteSaver | str | Path,
+    config: RunnableConfig,
+    input: Any,
+) -> None:
+    """Refuse an input the graph would reject, before anything is written.
+
+    LangGraph saves the input as the thread's first checkpoint of the turn and applies
+    it to the state only in the next step, so an input its reducers reject (a message
+    without ``content``) would leave a checkpoint that ``status`` and ``resume`` cannot
+    read. Each state key of ``input`` is applied here to a copy of its channel as
+    stored at the checkpoint the run starts from (read-only), through the graph's own
+    reducer. A database that does not exist yet is not created for the check.
+    """
+    if not isinstance(input, Mapping):
+        return
+    stored = await _stored_values(graph, target, config)
+    for key, value in input.items():
+        channel = graph.graph.channels.get(key) if isinstance(key, str) else None
+        if channel is None or key.startswith("__"):
+            continue
+        try:
+            channel.from_checkpoint(stored.get(key, MISSING)).update([value])
+        except Exception as exc:
+            raise RewindError(
+                f"Input refused, nothing was written: state key {key!r} does not accept it "
+                f"({error_line(exc)})"
+            ) from exc
+
+
+async def _stored_values(
+    graph: LoadedGraph, target: AsyncSqliteSaver | str | Path, config: RunnableConfig
+) -> Mapping[str, Any]:
+    """The channel values a run on ``config`` starts from; empty for a new thread or file."""
+    if isinstance(target, AsyncSqliteSaver):
+        saved = await _get_tuple(target, config)
+    else:
+        path = Path(target)
+        if not path.is_file() or not await asyncio.to_thread(_has_checkpoint_table, path):
+            return {}
+        async with open_read_saver(path, allowed_types=graph.msgpack_allowlist) as reader:
+            saved = await _get_tuple(reader, config)
+    return saved.checkpoint["channel_values"] if saved is not None else {}
+
+
+def _has_checkpoint_table(path: Path) -> bool:
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+            query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'"
+            return conn.execute(query).fetchone() is not None
+    except sqlite3.DatabaseError:
+        return False
+
+
 def _check_modes(stream_modes: Sequence[str]) -> tuple[str, ...]:
     unknown = [mode for mode in stream_modes if mode not in STREAM_MODES]
     if unknown:
@@ -491,6 +673,8 @@ async def _stream(
     *,
     interrupt_before: Sequence[str] | None = None,
     interrupt_after: Sequence[str] | None = None,
+    recursion_limit: int | None = None,
+    running: RunningNodes | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Stream a run, turning a graph failure into a one-line :class:`RunError`.
 
@@ -500,6 +684,8 @@ async def _stream(
     """
     requested = set(modes)
     failed: str | None = None
+    if recursion_limit is not None:
+        config = {**config, "recursion_limit": recursion_limit}
     try:
         async for part in graph.astream(
             input,
@@ -511,14 +697,23 @@ async def _stream(
             interrupt_before=interrupt_before,
             interrupt_after=interrupt_after,
         ):
-            if part["type"] == "tasks" and failed is None and part["data"].get("error"):
-                failed = _node_path(part["ns"], part["data"]["name"])
+            if part["type"] == "tasks":
+                if running is not None:
+                    running.update(part["ns"], part["data"])
+                if failed is None and part["data"].get("error"):
+                    failed = _node_path(part["ns"], part["data"]["name"])
             if part["type"] in requested:
                 yield _event(part)
     except asyncio.CancelledError:
         if isinstance(graph.checkpointer, AsyncSqliteSaver):
             await settle_saver_writes(graph.checkpointer)
         raise
+    except GraphRecursionError as exc:
+        limit = config.get("recursion_limit", DEFAULT_RECURSION_LIMIT)
+        raise RunError(
+            f"Run stopped at the recursion limit ({limit} steps) before reaching its end; "
+            "raise the limit (--recursion-limit) if the graph needs more steps"
+        ) from exc
     except Exception as exc:
         where = f"Node {failed!r} failed" if failed else "Run failed"
         raise RunError(f"{where}: {error_line(exc)}", node=failed) from exc
@@ -562,6 +757,10 @@ def _event(part: Mapping[str, Any]) -> StreamEvent:
     return StreamEvent(type=kind, ns=ns, data=to_jsonable(data))
 
 
+def _is_interrupt_id(key: Any) -> bool:
+    return isinstance(key, str) and _INTERRUPT_ID.fullmatch(key) is not None
+
+
 def _node_path(ns: Sequence[str], name: str) -> str:
     return "/".join([*(part.split(":", 1)[0] for part in ns), name])
 
@@ -601,10 +800,26 @@ def _collect_tasks(
             _collect_tasks(task.state, (*path, task.name), interrupts, errors)
 
 
-def _resume_input(status: ThreadStatus, value: Any) -> Command | None:
+def _resume_input(
+    status: ThreadStatus, value: Any, answers: Sequence[str] | None = None
+) -> Command | None:
     thread = status.thread_id
+    ids = [item.id for item in status.interrupts]
+    answered = list(answers or ())
+    if isinstance(value, Mapping) and value and all(_is_interrupt_id(k) for k in value):
+        answered += [k for k in value if k not in answered]
+    gone = [i for i in answered if i not in ids]
+    if gone:
+        now = (
+            f"it now waits at {', '.join(ids)}"
+            if ids
+            else f"its head is now {status.checkpoint_id}"
+        )
+        raise RewindError(
+            f"Interrupt {', '.join(gone)} of thread {thread!r} is no longer pending "
+            f"(another run answered it); {now}"
+        )
     if status.interrupts:
-        ids = [item.id for item in status.interrupts]
         if value is NO_VALUE:
             raise RewindError(
                 f"Thread {thread!r} is waiting at interrupt(s) {', '.join(ids)}; "

@@ -29,6 +29,7 @@ from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from desktop.core.errors import RewindError
+from desktop.core.executor import DaemonExecutor
 from desktop.ui.controller import Controller, GraphOptions
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings import RewindSettings
@@ -195,7 +196,14 @@ def _open(controller: Controller, options: argparse.Namespace) -> None:
         controller.open_demo(thread_id=options.thread, checkpoint_id=options.checkpoint)
 
 
+def _use_daemon_executor() -> None:
+    """Run blocking work (and the graph's synchronous nodes) on daemon threads, so a node
+    still blocked when the window closes never keeps the process alive."""
+    asyncio.get_running_loop().set_default_executor(DaemonExecutor())
+
+
 async def _interactive(options: argparse.Namespace) -> int:
+    _use_daemon_executor()
     controller = Controller(_graph_options(options))
     window = MainWindow(controller, RewindSettings())
     closed = asyncio.Event()
@@ -208,6 +216,7 @@ async def _interactive(options: argparse.Namespace) -> int:
 
 
 async def _screenshot(options: argparse.Namespace) -> int:
+    _use_daemon_executor()
     controller = Controller(_graph_options(options))
     window = MainWindow(controller, None, error_dialogs=False)
     errors: list[str] = []

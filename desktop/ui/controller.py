@@ -302,8 +302,12 @@ class Controller(QObject):
     def resume(self, thread_id: str, value: object = CONTINUE_RUN, *, values: bool = False) -> None:
         """Answer ``thread_id``'s interrupts with ``value``, or continue its stopped run."""
         path = self._writable_path()
-        if path is not None:
-            self.runs.start_resume(path, thread_id, value, values=values)
+        if path is None:
+            return
+        status = self._status
+        shown = status is not None and status.thread_id == thread_id
+        answers = [item.id for item in status.interrupts] if shown and status else None
+        self.runs.start_resume(path, thread_id, value, values=values, answers=answers)
 
     def request_fork(self, meta: CheckpointMeta) -> None:
         """Read ``meta``'s state and the node langgraph would credit an update to, then

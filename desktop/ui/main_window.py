@@ -421,6 +421,8 @@ class MainWindow(QMainWindow):
         runs = controller.runs
         self.run_panel.run_requested.connect(self._run_requested)
         self.run_panel.stop_requested.connect(runs.stop)
+        self.run_panel.recursion_limit_changed.connect(runs.set_recursion_limit)
+        runs.stopping.connect(self._stopping)
         runs.graph_loading.connect(self._graph_loading)
         runs.graph_changed.connect(self._graph_changed)
         runs.graph_failed.connect(self._graph_failed)
@@ -606,6 +608,10 @@ class MainWindow(QMainWindow):
     def _node_changed(self, nodes: str) -> None:
         if self.controller.runs.is_running:
             self._set_run_status(f"Running · {nodes}" if nodes else "Running…")
+
+    def _stopping(self, waiting_for: str) -> None:
+        """After Stop, while a synchronous node has not returned yet: say so, honestly."""
+        self._set_run_status(f"Stopping: waiting for {waiting_for}", "stopped")
 
     def _run_failed(self, message: str, _node: str) -> None:
         self._run_failure = message

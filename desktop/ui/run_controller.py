@@ -20,6 +20,17 @@ the cancellation with a write it schedules *after* the stream has ended. On a sa
 closed right away, that write would die half-way and leave its transaction, and the
 database's write lock, behind; on the open saver it simply completes.
 
+Stop is honest about synchronous nodes: LangGraph runs a plain ``def`` node in a worker
+thread, which no cancel can interrupt. After Stop, while such a node is still running,
+:attr:`RunController.stopping` says so ("Stopping: waiting for node X (synchronous)")
+and the run ends (``stopped``) only once the thread has returned. Quitting
+(:meth:`RunController.shutdown`) does not wait for it: on the window's loop the default
+executor (:class:`desktop.core.executor.DaemonExecutor`) runs such nodes on daemon
+threads, which never keep the process alive.
+
+Every run holds its thread's write lock (:mod:`desktop.core.locks`), so a thread that
+another Rewind process is writing is refused with one line, like a headless run.
+
 The core runner is imported lazily (it pulls in LangGraph), so opening the window for
 inspection stays fast; loading a graph imports it in a worker thread.
 """
@@ -44,6 +55,7 @@ if TYPE_CHECKING:
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     from desktop.core.graphs import LoadedGraph, TypeKey
+    from desktop.core.running import RunningNodes
     from desktop.core.runner import RewindSaver, StreamEvent, ThreadStatus
 
 log = logging.getLogger(__name__)
@@ -185,6 +197,9 @@ class RunController(QObject):
     run_finished = Signal(str, str)
     """``(thread_id, outcome)``: finished, interrupted, paused, stopped, failed or forked."""
 
+    stopping = Signal(str)
+    """After Stop, what the run still waits for, e.g. ``node slow (synchronous)``."""
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._graph: LoadedGraph | None = None
@@ -195,6 +210,9 @@ class RunController(QObject):
         self._saver: RewindSaver | None = None
         self._saver_stack: contextlib.AsyncExitStack | None = None
         self._saver_key: tuple[Path, frozenset[TypeKey]] | None = None
+        self._progress: RunningNodes | None = None
+        self._quitting = False
+        self._recursion_limit: int | None = None
 
     @property
     def graph(self) -> LoadedGraph | None:
@@ -220,6 +238,15 @@ class RunController(QObject):
     def request(self) -> RunRequest | None:
         """What the current run, or else the last one, was asked to do."""
         return self._request
+
+    @property
+    def recursion_limit(self) -> int | None:
+        """The step limit of the next runs (None: LangGraph's default, 25)."""
+        return self._recursion_limit
+
+    def set_recursion_limit(self, limit: int | None) -> None:
+        """Cap the steps of the next runs, replays and resumes (None: LangGraph's default)."""
+        self._recursion_limit = limit
 
     # -- the graph -----------------------------------------------------------------------
 
@@ -276,8 +303,11 @@ class RunController(QObject):
                 stream_modes=modes,
                 interrupt_before=interrupt_before or None,
                 interrupt_after=interrupt_after or None,
+                recursion_limit=limit,
+                running=self._progress,
             )
 
+        limit = self._recursion_limit
         return self._launch(RunRequest(RUN, thread_id, Path(path), checkpoint_id), events)
 
     def start_replay(
@@ -293,7 +323,17 @@ class RunController(QObject):
         def events(graph: LoadedGraph, saver: RewindSaver) -> AsyncIterator[StreamEvent]:
             from desktop.core.runner import replay
 
-            return replay(graph, saver, thread_id, checkpoint_id, stream_modes=modes)
+            return replay(
+                graph,
+                saver,
+                thread_id,
+                checkpoint_id,
+                stream_modes=modes,
+                recursion_limit=limit,
+                running=self._progress,
+            )
+
+        limit = self._recursion_limit
 
         return self._launch(RunRequest(REPLAY, thread_id, Path(path), checkpoint_id), events)
 
@@ -304,17 +344,32 @@ class RunController(QObject):
         value: Any = CONTINUE_RUN,
         *,
         values: bool = False,
+        answers: Sequence[str] | None = None,
     ) -> bool:
         """Resume ``thread_id`` (``runner.resume``): answer its interrupts with ``value``, or,
-        without one, continue its stopped run from the latest checkpoint."""
+        without one, continue its stopped run from the latest checkpoint.
+
+        ``answers`` are the ids of the interrupts the user answered (as shown); the
+        resume is refused when another run answered one of them meanwhile.
+        """
         continuing = _is_continue(value)
         modes = _modes(values)
+        limit = self._recursion_limit
 
         def events(graph: LoadedGraph, saver: RewindSaver) -> AsyncIterator[StreamEvent]:
             from desktop.core.runner import NO_VALUE, resume
 
             answer = NO_VALUE if continuing else value
-            return resume(graph, saver, thread_id, answer, stream_modes=modes)
+            return resume(
+                graph,
+                saver,
+                thread_id,
+                answer,
+                stream_modes=modes,
+                answers=None if continuing else answers,
+                recursion_limit=limit,
+                running=self._progress,
+            )
 
         kind = CONTINUE if continuing else RESUME
         return self._launch(RunRequest(kind, thread_id, Path(path)), events)
@@ -363,8 +418,12 @@ class RunController(QObject):
                 stream_modes=modes,
                 interrupt_before=interrupt_before or None,
                 interrupt_after=interrupt_after or None,
+                recursion_limit=limit,
+                running=self._progress,
             ):
                 yield event
+
+        limit = self._recursion_limit
 
         return self._launch(
             request,
@@ -411,7 +470,12 @@ class RunController(QObject):
             self._task.cancel()
 
     async def shutdown(self) -> None:
-        """Stop the run, if any, and close the write connection."""
+        """Stop the run, if any, and close the write connection.
+
+        Does not wait for a synchronous node still running in its thread: quitting
+        abandons it (it runs again when the thread is resumed).
+        """
+        self._quitting = True
         task = self._task
         if task is not None and not task.done():
             task.cancel()
@@ -470,8 +534,11 @@ class RunController(QObject):
         if self.is_running:
             refuse.emit("A run is already going; stop it first")
             return False
+        from desktop.core.running import RunningNodes
+
         self._request = request
         self._running_nodes.clear()
+        self._progress = RunningNodes(self._graph.graph)
         self._active = True
         self._task = asyncio.get_running_loop().create_task(
             self._run(self._graph, request, events, refuse, done),
@@ -489,6 +556,7 @@ class RunController(QObject):
         refuse: SignalInstance,
         done: str,
     ) -> None:
+        from desktop.core.executor import run_scope
         from desktop.core.runner import RunError
 
         thread_id = request.thread_id
@@ -496,12 +564,14 @@ class RunController(QObject):
         interrupts: dict[str, Any] = {}
         paused = False
         try:
-            saver = await self._open_saver(request.path, graph)
-            async for event in events(graph, saver):
-                paused = self._dispatch(thread_id, event, interrupts) or paused
+            with run_scope() as threads:
+                saver = await self._open_saver(request.path, graph)
+                async for event in events(graph, saver):
+                    paused = self._dispatch(thread_id, event, interrupts) or paused
             outcome = INTERRUPTED if interrupts else PAUSED if paused else done
         except asyncio.CancelledError:
             outcome = STOPPED
+            await self._wait_for_threads(threads.pending())
             raise
         except RunError as error:
             self.run_failed.emit(str(error), error.node or "")
@@ -519,6 +589,17 @@ class RunController(QObject):
                 self.interrupted.emit(thread_id, list(interrupts.values()))
             self.running_changed.emit(False)
             self.run_finished.emit(thread_id, outcome)
+
+    async def _wait_for_threads(self, pending: list[Any]) -> None:
+        """After Stop, wait until the synchronous nodes left running have returned,
+        saying so (:attr:`stopping`); not when quitting, nor after a second cancel."""
+        if not pending or self._quitting:
+            return
+        progress = self._progress
+        waiting = (progress.describe() if progress is not None else "") or "a synchronous node"
+        self.stopping.emit(waiting)
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait([asyncio.wrap_future(future) for future in pending])
 
     def _dispatch(self, thread_id: str, event: StreamEvent, interrupts: dict[str, Any]) -> bool:
         """Emit the signals ``event`` stands for; True when the run paused at a breakpoint

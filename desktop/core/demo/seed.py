@@ -7,23 +7,21 @@ would write it.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 from langgraph.types import Command
 
+from desktop.core.datadir import data_dir
 from desktop.core.demo.agent import build_demo_graph
 from desktop.core.errors import RewindError
 from desktop.core.runner import stop_store_batching
 
-DATA_DIR_ENV = "REWIND_DATA_DIR"
 DEMO_DB_NAME = "demo.sqlite"
 
 
@@ -55,8 +53,7 @@ DEMO_THREADS: dict[str, tuple[DemoTurn, ...]] = {
 
 def default_demo_path() -> Path:
     """Where the demo database lives: ``$REWIND_DATA_DIR`` or the user's data dir."""
-    base = os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir("Rewind")
-    return Path(base) / DEMO_DB_NAME
+    return data_dir() / DEMO_DB_NAME
 
 
 def _existing_threads(path: Path) -> list[str]:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +35,9 @@ NO_GRAPH_HINT = (
 )
 TEXT_PLACEHOLDER = "Message to send as the user…  (Ctrl+Enter runs; empty continues the thread)"
 JSON_PLACEHOLDER = 'Graph input as JSON, e.g. {"messages": [{"role": "user", "content": "hi"}]}'
+DEFAULT_RECURSION_LIMIT = 25
+"""LangGraph's own default step limit, the spin box's starting value."""
+MAX_RECURSION_LIMIT = 1_000_000
 
 
 def default_thread_id(graph_name: str, now: datetime | None = None) -> str:
@@ -62,6 +66,9 @@ class RunPanel(QWidget):
 
     stop_requested = Signal()
     """The user asked to stop the current run."""
+
+    recursion_limit_changed = Signal(int)
+    """The step limit (LangGraph's ``recursion_limit``) of the next runs changed."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,8 +106,22 @@ class RunPanel(QWidget):
         self.values_toggle = QCheckBox("Values", self)
         self.values_toggle.setObjectName("valuesToggle")
         self.values_toggle.setToolTip("Also stream the full state after every step (Values tab)")
+        self.limit_label = QLabel("Step limit", self)
+        self.limit_label.setObjectName("recursionLimitLabel")
+        self.limit_spin = QSpinBox(self)
+        self.limit_spin.setObjectName("recursionLimit")
+        self.limit_spin.setRange(1, MAX_RECURSION_LIMIT)
+        self.limit_spin.setValue(DEFAULT_RECURSION_LIMIT)
+        self.limit_spin.setToolTip(
+            "Recursion limit: a run, replay or resume stops after this many steps "
+            f"(LangGraph's default is {DEFAULT_RECURSION_LIMIT}; --recursion-limit headless)"
+        )
+        self.limit_label.setToolTip(self.limit_spin.toolTip())
+        self.limit_label.setBuddy(self.limit_spin)
+        self.limit_spin.valueChanged.connect(self.recursion_limit_changed)
         self.error_label = QLabel(self)
         self.error_label.setObjectName("runInputError")
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         self.stop_button = QPushButton("Stop", self)
@@ -124,6 +145,8 @@ class RunPanel(QWidget):
         bottom.setSpacing(10)
         bottom.addWidget(self.json_toggle)
         bottom.addWidget(self.values_toggle)
+        bottom.addWidget(self.limit_label)
+        bottom.addWidget(self.limit_spin)
         bottom.addWidget(self.error_label, 1)
         bottom.addStretch(0)
         bottom.addWidget(self.stop_button)
@@ -143,6 +166,11 @@ class RunPanel(QWidget):
     def graph_name(self) -> str | None:
         """Name of the attached graph, or None when running is not possible."""
         return self._graph_name
+
+    @property
+    def recursion_limit(self) -> int:
+        """The step limit the next runs get."""
+        return self.limit_spin.value()
 
     @property
     def thread_id(self) -> str:
@@ -232,7 +260,7 @@ class RunPanel(QWidget):
 
     def _refresh(self) -> None:
         attached = self._graph_name is not None
-        for widget in (self.input, self.json_toggle, self.values_toggle):
+        for widget in (self.input, self.json_toggle, self.values_toggle, self.limit_spin):
             widget.setEnabled(attached)
         for widget in (self.thread_edit, self.new_thread_button):
             widget.setEnabled(attached and not self._running)
