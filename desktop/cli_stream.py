@@ -102,8 +102,13 @@ class _Stop:
                     sys.stderr.flush()
 
     def exit_now(self) -> None:
-        """Leave at once: the cancelled run did not wind down in time (or a second Ctrl-C)."""
+        """Leave at once, without waiting for the abandoned node's thread or for the
+        interpreter's clean-up (the run was cancelled and its connections closed, or it
+        did not wind down in time, or Ctrl-C came twice)."""
         self.say()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
         os._exit(EXIT_INTERRUPTED)
 
 
@@ -129,8 +134,7 @@ def run_streaming(main: Coroutine[Any, Any, int], running: RunningNodes) -> int:
             signal.signal(signal.SIGINT, previous)
         _close(loop)
     if stop.requested:
-        stop.say()
-        return EXIT_INTERRUPTED
+        stop.exit_now()
     return task.result()
 
 
