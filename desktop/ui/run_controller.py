@@ -55,8 +55,8 @@ if TYPE_CHECKING:
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     from desktop.core.graphs import LoadedGraph, TypeKey
-    from desktop.core.running import RunningNodes
     from desktop.core.runner import RewindSaver, StreamEvent, ThreadStatus
+    from desktop.core.running import RunningNodes
 
 log = logging.getLogger(__name__)
 
