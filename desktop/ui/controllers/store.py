@@ -208,13 +208,12 @@ class StoreController(QObject):
             return
         self.items_model.reset(first, total)
         self.count_changed.emit(total)
-        self.value_cleared.emit(
-            "No items match the search"
-            if not first and text.strip()
-            else "No items in this namespace"
-            if not first
-            else "Select an item to see its value"
-        )
+        if first:
+            self.value_cleared.emit("Select an item to see its value")
+        elif text.strip():
+            self.value_cleared.emit("No items match the search")
+        else:
+            self.value_cleared.emit("No items in this namespace")
 
     def _fetch_page(self, generation: int, offset: int) -> None:
         if self._reader is not None:
