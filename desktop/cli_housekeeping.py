@@ -61,7 +61,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 async def _delete(path: str, thread_id: str) -> None:
     from desktop.core.housekeeping_io import writing_saver
 
-    async with writing_saver(path, thread_id) as saver:
+    async with writing_saver(path, thread_id, action="delete") as saver:
         await saver.adelete_thread(thread_id)
 
 
@@ -90,7 +90,7 @@ async def _copy(path: str, thread_id: str, target: str, writes: list[Any]) -> in
     from desktop.core.housekeeping import copy_checkpoints
     from desktop.core.housekeeping_io import writing_saver
 
-    async with writing_saver(path, thread_id, target) as saver:
+    async with writing_saver(path, thread_id, target, action="copy") as saver:
         return await copy_checkpoints(saver, thread_id, target, writes)
 
 
@@ -130,7 +130,7 @@ async def _prune(path: str, plans: list[Any]) -> int:
     for plan, writes in plans:
         if not plan.remove:
             continue
-        async with writing_saver(path, plan.thread_id) as saver:
+        async with writing_saver(path, plan.thread_id, action="prune") as saver:
             await prune_thread(saver, plan, writes)
         removed += len(plan.remove)
     return removed

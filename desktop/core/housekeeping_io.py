@@ -13,17 +13,30 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from desktop.core.errors import SourceError
 from desktop.core.housekeeping import RawSerde
+from desktop.core.locks import database_identity, thread_lock
 
 
 @contextlib.asynccontextmanager
-async def writing_saver(path: str, *thread_ids: str) -> AsyncIterator[Any]:
+async def writing_saver(path: str, *thread_ids: str, action: str) -> AsyncIterator[Any]:
     """LangGraph's async saver on ``path`` with a :class:`RawSerde`: values pass through.
 
-    ``thread_ids`` are the threads the caller will change.
+    ``thread_ids`` are the threads the caller will change: each one's write lock is held
+    throughout, so a thread another Rewind is running is refused before anything is
+    written (:class:`~desktop.core.locks.ThreadBusyError`).
     """
     db = Path(path).expanduser()
     if not db.is_file():
         raise SourceError(f"{db}: no such file")
+    identity = database_identity(db)
+    with contextlib.ExitStack() as locks:
+        for thread_id in thread_ids:
+            locks.enter_context(thread_lock(identity, thread_id, action=action))
+        async with _saver(db) as saver:
+            yield saver
+
+
+@contextlib.asynccontextmanager
+async def _saver(db: Path) -> AsyncIterator[Any]:
     try:
         async with aiosqlite.connect(db) as conn:
             saver = AsyncSqliteSaver(conn, serde=RawSerde())

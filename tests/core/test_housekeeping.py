@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -329,3 +332,45 @@ def test_prune_before_a_date_and_bad_dates(capsys, fork_db, tmp_path):
 def test_prune_refuses_to_keep_nothing(capsys, fork_db, keep):
     code, _, err = run_cli(capsys, "prune", fork_db.path, f"--keep={keep}")
     assert code == 1 and "at least 1" in err
+
+
+# -- one writer per thread ----------------------------------------------------------------
+
+HOLD = """
+import sys
+from desktop.core.locks import database_identity, thread_lock
+with thread_lock(database_identity(sys.argv[1]), sys.argv[2]):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("delete", "--thread", "agent-math", "--yes"),
+        ("copy", "--thread", "agent-math", "--to", "fresh"),
+        ("prune", "--thread", "agent-math", "--keep", "1", "--apply"),
+    ],
+)
+def test_housekeeping_never_touches_a_thread_another_rewind_runs(
+    capsys, agent_db, tmp_path, command
+):
+    db = copy_db(agent_db.path, tmp_path)
+    before = digest(db)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db), "agent-math"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path.cwd())},
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        code, _, err = run_cli(capsys, command[0], db, *command[1:])
+    finally:
+        holder.communicate("", timeout=30)
+    assert code == 1
+    assert err.count("\n") == 1
+    assert f"thread agent-math is being run by another Rewind (pid {holder.pid})" in err
+    assert digest(db) == before
