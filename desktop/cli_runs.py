@@ -40,7 +40,10 @@ def _load(args: argparse.Namespace) -> LoadedGraph:
     from desktop.core.graphs import load_graph
 
     config = Path(args.config).expanduser() if args.config else None
-    return load_graph(args.graph, config_path=config, graph_id=args.graph_id)
+    loaded = load_graph(args.graph, config_path=config, graph_id=args.graph_id)
+    for warning in loaded.warnings:
+        sys.stderr.write(f"rewind: warning: {warning}\n")
+    return loaded
 
 
 def _checkpoint(args: argparse.Namespace, *, runs: bool) -> CheckpointMeta:

@@ -138,7 +138,7 @@ class NextRunBar(QWidget):
             self.label.set_full_text(
                 f"Next run from {checkpoint_label(meta)}",
                 f"The next run starts a new branch at checkpoint {meta.checkpoint_id}: "
-                "Run with an input sends it from there, an empty input runs on from there"
+                "Run with an input sends it from there, an empty input runs on from there",
             )
         self.label.setProperty("pinned", pinned)
         self.label.style().unpolish(self.label)
@@ -773,7 +773,7 @@ class MainWindow(QMainWindow):
         self._run_failure = message
 
     def show_compare_picker(self) -> None:
-        """"Compare with…": pick the checkpoint the selection is diffed against."""
+        """ "Compare with…": pick the checkpoint the selection is diffed against."""
         selected, timeline = self.controller.selected_meta, self.controller.timeline
         if selected is None or timeline is None:
             return

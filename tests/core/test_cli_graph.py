@@ -117,3 +117,13 @@ def test_json_path_never_imports_qt(pipeline_db: PipelineDb) -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_missing_env_file_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "echo.py").write_text((PROJECT.parent / "src" / "echo.py").read_text())
+    config = tmp_path / "langgraph.json"
+    config.write_text('{"graphs": {"echo": "./echo.py:graph"}, "env": ".env"}')
+    result = rewind("--config", config)
+    assert result.returncode == 0
+    assert [n["id"] for n in json.loads(result.stdout)["nodes"]] == ["__start__", "echo", "__end__"]
+    assert result.stderr.startswith("rewind: warning: ") and "env file not found" in result.stderr

@@ -25,6 +25,7 @@ from desktop.core.graph_view import (
 )
 from desktop.core.graphs import load_graph
 from desktop.core.sources import open_source
+from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
 from desktop.ui.run_controller import PAUSED
 from desktop.ui.widgets.graph_scene import FrameTitle, NodeItem
@@ -333,3 +334,21 @@ def test_langgraph_json_with_two_graphs_asks_which(
     assert window.controller.runs.graph.name == "echo"
     assert "env file not found" in window.banner.text()
     assert list(window.graph_pane.scene.nodes) == ["__start__", "echo", "__end__"]
+
+
+def test_command_line_langgraph_json_with_two_graphs_opens_the_picker(
+    qtbot, window: MainWindow, settle, pipeline_db: PipelineDb
+) -> None:
+    open_db(settle, window, pipeline_db.path, pipeline_db.thread_id)
+    window.controller.graph_options = GraphOptions(config=str(PROJECT))
+    window.controller.attach_graph()
+    dialog = window.graph.dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=TIMEOUT)
+    assert dialog.spec_edit.text() == str(PROJECT)
+    assert [dialog.picker.itemText(i) for i in range(dialog.picker.count())] == ["greeter", "echo"]
+    dialog.picker.setCurrentText("greeter")
+    with qtbot.waitSignal(window.controller.runs.graph_changed, timeout=TIMEOUT):
+        qtbot.mouseClick(dialog.attach_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.controller.runs.graph is not None, timeout=TIMEOUT)
+    assert window.controller.runs.graph.name == "greeter"
+    assert "greeter" in panel(window).graph_label.text()

@@ -74,6 +74,7 @@ class GraphAttachController(QObject):
         self.owner: Path | None = None
         self._claim_next = claim_first_database
         self._task: asyncio.Task[None] | None = None
+        self._warned: LoadedGraph | None = None
         self.attach_action = QAction("&Attach graph…", self)
         self.attach_action.setObjectName("attachGraphAction")
         self.reload_action = QAction("&Reload graph", self)
@@ -149,7 +150,6 @@ class GraphAttachController(QObject):
         self.owner = self.controller.path
         self._remember(self.owner, graph)
         self.controller.runs.set_graph(graph)
-        self.message.emit("; ".join(graph.warnings))
 
     async def _reload(self, old: LoadedGraph) -> None:
         try:
@@ -163,7 +163,6 @@ class GraphAttachController(QObject):
             return
         self._task = None
         self.controller.runs.set_graph(graph)
-        self.message.emit("; ".join(graph.warnings))
 
     def _failed(self, message: str, previous: LoadedGraph | None) -> None:
         self._task = None
@@ -176,6 +175,9 @@ class GraphAttachController(QObject):
     def _graph_changed(self, graph: LoadedGraph | None) -> None:
         if graph is not None and self.owner is None and not self._claim_next:
             self.owner = self.controller.path
+        if graph is not None and graph.warnings and graph is not self._warned:
+            self._warned = graph
+            self.message.emit("; ".join(graph.warnings))
         self._update_actions()
 
     def _database_opened(self, path: str) -> None:
@@ -187,7 +189,9 @@ class GraphAttachController(QObject):
                 self._remember(opened, self.graph)
             return
         graph = self.graph
-        if graph is not None and self.owner == opened:
+        if graph is not None and self.owner in (opened, None):
+            self.owner = opened
+            self._remember(opened, graph)
             return
         if graph is not None:
             self.controller.runs.set_graph(None)

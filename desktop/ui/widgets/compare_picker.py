@@ -1,4 +1,4 @@
-""""Compare with…": pick, from a filterable list of the thread's checkpoints, the one the
+""" "Compare with…": pick, from a filterable list of the thread's checkpoints, the one the
 selected checkpoint is diffed against.
 
 Rows read ``step 3 · loop · agent · …1a2b3c4d`` (plus the subgraph namespace), oldest
