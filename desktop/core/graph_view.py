@@ -220,15 +220,10 @@ def infer_picture(
     (the activity at root checkpoint ``head_meta``) adds the nodes still to run or
     that failed there, reached from its writers.
     """
+    history = sorted(history, key=lambda meta: meta.checkpoint_id)
+    ended = set(finished)
     by_key = {meta.key: meta for meta in history}
     levels: dict[str, _Level] = defaultdict(_Level)
-    if head is not None and head_meta is not None and not head.namespace:
-        pending = [*head.next, *head.interrupted, *head.errors]
-        levels[""].nodes.update(dict.fromkeys(n for n in pending if n != START))
-        for source in head_meta.writers:
-            for target in pending:
-                if target != START:
-                    levels[""].edges.setdefault((source, target))
     for meta in history:
         level = levels[xray_prefix(meta.checkpoint_ns)]
         writers = meta.writers
@@ -240,10 +235,17 @@ def infer_picture(
                 level.edges.setdefault((source, target))
         if not writers:
             continue
-        if meta.checkpoint_ns == "" and meta.checkpoint_id in set(finished):
+        if meta.checkpoint_ns == "" and meta.checkpoint_id in ended:
             level.nodes.setdefault(END)
             for source in writers:
                 level.edges.setdefault((source, END))
+    if head is not None and head_meta is not None and not head.namespace:
+        pending = [*head.next, *head.interrupted, *head.errors]
+        levels[""].nodes.update(dict.fromkeys(n for n in pending if n != START))
+        for source in head_meta.writers:
+            for target in pending:
+                if target != START:
+                    levels[""].edges.setdefault((source, target))
     root = levels.pop("", _Level())
     nodes = {START: None, **root.nodes} if root.nodes else dict(root.nodes)
     edges = dict(root.edges)
