@@ -34,7 +34,7 @@ from desktop.core.graph_view import (
 from desktop.core.graphs import GraphLoadError, config_graph_ids, load_graph
 from desktop.core.sources import open_source
 from tests.builders import thread_config
-from tests.graph_builders import PipelineDb, build_pipeline_db
+from tests.graph_builders import PIPELINE_SPEC, PipelineDb, build_pipeline_db
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 GRAPHS = DATA / "graph_view_graphs.py"
@@ -249,3 +249,16 @@ def test_reload_picks_up_edits_and_a_failure_keeps_the_old_graph(tmp_path: Path)
         reload_graph(second)
     assert sys.modules["reload_helper_mod"].NAME == "second"
     assert "desktop.core.graph_view" in sys.modules
+
+
+def test_states_at_a_subgraph_checkpoint_light_its_inner_nodes(pipeline_db: PipelineDb) -> None:
+    """A checkpoint of the ``research`` subgraph: its own nodes at their xray ids."""
+    loaded = load_graph(PIPELINE_SPEC)
+    picture = picture_of(loaded.graph)
+    with open_source(pipeline_db.path) as source:
+        history = source.history(pipeline_db.waiting_thread)
+        inner = next(m for m in history if m.checkpoint_ns and m.step == 1)
+        shown = node_states(picture, checkpoint_activity(source.load_state(inner)))
+    assert shown["research:search"].state == WROTE
+    assert shown["research:summarize"].state == NEXT
+    assert {shown[i].state for i in ("plan", "review", "publish", END)} == {IDLE}
