@@ -212,6 +212,7 @@ class RunController(QObject):
         self._saver_key: tuple[Path, frozenset[TypeKey]] | None = None
         self._progress: RunningNodes | None = None
         self._quitting = False
+        self._stopping = False
         self._recursion_limit: int | None = None
 
     @property
@@ -465,8 +466,12 @@ class RunController(QObject):
             return None
 
     def stop(self) -> None:
-        """Cancel the current run; :attr:`run_finished` reports ``stopped`` when it ends."""
-        if self._task is not None and not self._task.done():
+        """Cancel the current run; :attr:`run_finished` reports ``stopped`` when it ends.
+
+        While a stopped run waits for a synchronous node (:attr:`stopping`), asking again
+        changes nothing: the run has not stopped until the node returned.
+        """
+        if self._task is not None and not self._task.done() and not self._stopping:
             self._task.cancel()
 
     async def shutdown(self) -> None:
@@ -597,9 +602,13 @@ class RunController(QObject):
             return
         progress = self._progress
         waiting = (progress.describe() if progress is not None else "") or "a synchronous node"
+        self._stopping = True
         self.stopping.emit(waiting)
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait([asyncio.wrap_future(future) for future in pending])
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait([asyncio.wrap_future(future) for future in pending])
+        finally:
+            self._stopping = False
 
     def _dispatch(self, thread_id: str, event: StreamEvent, interrupts: dict[str, Any]) -> bool:
         """Emit the signals ``event`` stands for; True when the run paused at a breakpoint

@@ -172,7 +172,8 @@ def test_stop_on_a_synchronous_node_waits_honestly_and_quitting_does_not(
     assert not run_panel.run_button.isEnabled()
     assert "slow-end" not in trace.read_text()
     with qtbot.waitSignal(runs.run_finished, timeout=TIMEOUT) as finished:
-        pass
+        qtbot.mouseClick(run_panel.stop_button, Qt.MouseButton.LeftButton)
+        assert runs.is_running, "a second Stop does not pretend the node stopped"
     assert finished.args == ["t", STOPPED]
     assert "slow-end" in trace.read_text(), "stopped is said only once the node returned"
     assert window.run_status_label.text().startswith("Run stopped")
@@ -188,3 +189,48 @@ def test_stop_on_a_synchronous_node_waits_honestly_and_quitting_does_not(
     done = daemon_executor.create_task(window.controller.shutdown())
     qtbot.waitUntil(done.done, timeout=10_000)
     assert trace.read_text().count("slow-end") == 1
+
+
+def test_a_late_answer_to_an_interrupt_another_rewind_answered_is_refused(
+    qtbot,
+    window: MainWindow,
+    settle,
+    tmp_path,
+    isolated_imports,  # noqa: F811
+) -> None:
+    db = tmp_path / "approval.sqlite"
+    trace = tmp_path / "trace.txt"
+    cli_env = {**os.environ, "REWIND_TEST_SLEEP": "0", "REWIND_TEST_TRACE": str(trace)}
+    command = [sys.executable, "-m", "desktop"]
+    where = [str(db), "--graph", f"{GRAPHS}:approval", "--thread", "t"]
+    subprocess.run(
+        [*command, "run", *where, "--input-json", '{"log": []}'],
+        cwd=ROOT,
+        env=cli_env,
+        check=True,
+        capture_output=True,
+    )
+    settle(lambda: window.controller.open_database(db, thread_id="t"))
+    attach(settle, window.controller, GraphOptions(graph=f"{GRAPHS}:approval"))
+    resume_panel = window.resume_panel
+    qtbot.waitUntil(lambda: len(resume_panel.cards) == 1, timeout=TIMEOUT)
+    (card,) = resume_panel.cards
+    pending = window.controller.thread_status.interrupts[0].id
+
+    # another Rewind answers it while the window still shows it
+    subprocess.run(
+        [*command, "resume", *where, "--value", "yes"],
+        cwd=ROOT,
+        env=cli_env,
+        check=True,
+        capture_output=True,
+    )
+    card.value_edit.setPlainText("no")
+    with qtbot.waitSignal(window.controller.runs.run_finished, timeout=TIMEOUT) as finished:
+        qtbot.mouseClick(resume_panel.resume_button, Qt.MouseButton.LeftButton)
+    assert finished.args == ["t", FAILED]
+    refusal = panel(window).error_label.text()
+    assert refusal.startswith(f"Interrupt {pending} of thread 't' is no longer pending"), refusal
+    assert [t for t in trace.read_text().splitlines() if t.startswith("approve:")] == [
+        "approve:yes"
+    ]
