@@ -40,8 +40,9 @@ POSTGRES_POLL_SECONDS = 0.2
 class Changes:
     """Something was committed since the last poll.
 
-    ``threads`` names the threads with new checkpoints or writes, or is None when the
-    backend cannot tell (or rows went away): re-read what is shown.
+    ``threads`` names the threads with new checkpoints or writes (empty when the
+    commit touched neither, e.g. a Store write), or is None when the backend cannot tell
+    (or rows went away): re-read what is shown.
     """
 
     threads: frozenset[str] | None
@@ -118,7 +119,7 @@ class SqliteProbe:
             self._marks = marks
         except sqlite3.DatabaseError as exc:
             raise SourceError(f"{self.path}: cannot watch the database ({exc})") from None
-        return Changes(frozenset(threads)) if threads else None
+        return Changes(frozenset(threads))
 
     def _data_version(self) -> int:
         return int(self._conn.execute("PRAGMA data_version").fetchone()[0])

@@ -4,6 +4,8 @@ LangGraph's own ``store.search`` on the same database (SQLite and PostgreSQL).""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QTableView, QTextBrowser, QTreeView
 
 from desktop.ui.main_window import MainWindow
-from desktop.ui.models.store import KEY, KIND, NamespaceTreeModel
+from desktop.ui.models.store import KEY, KIND, NamespaceTreeModel, StoreItemsModel
 from tests.store_builders import (
     BULK_ITEMS,
     BULK_NAMESPACE,
@@ -213,3 +215,39 @@ def test_postgres_store_with_embeddings_next_to_a_sqlite_checkpoint_file(
         "settings@alice": "",
     }
     assert NamespaceTreeModel.PrefixRole
+
+
+PUT_SCRIPT = """
+import sys
+from langgraph.store.sqlite import SqliteStore
+with SqliteStore.from_conn_string(sys.argv[1]) as store:
+    store.put(("users", "carol"), "profile", {"text": "Carol joined"})
+    store.put(("users", "alice"), "profile", {"text": "Alice likes sailing now", "age": 42})
+"""
+
+
+def test_the_store_view_follows_another_process_writing_to_the_store(
+    qtbot, window: MainWindow, settle, store_db, tmp_path
+):
+    path = tmp_path / "live-store.sqlite"
+    shutil.copy(store_db.location, path)
+    open_db(qtbot, window, settle, path)
+    qtbot.waitUntil(lambda: window.controller.watch.is_watching, timeout=WAIT_MS)
+    show_store(qtbot, window)
+    wait_listing(qtbot, window, ALL_ITEMS)
+    tree = window.findChild(QTreeView, "storeNamespaces")
+    click_row(qtbot, tree, namespace_node(window, "users"))
+    wait_listing(qtbot, window, 3)
+    table = window.findChild(QTableView, "storeItems")
+    model = window.controller.store.items_model
+    click_row(qtbot, table, model.index(model.row_of(("users", "alice"), "profile"), KEY))
+    value = window.findChild(QTextBrowser, "storeValue")
+    qtbot.waitUntil(lambda: "Alice likes hiking" in value.toPlainText(), timeout=WAIT_MS)
+    subprocess.run([sys.executable, "-c", PUT_SCRIPT, str(path)], check=True, timeout=120)
+    wait_listing(qtbot, window, 4)
+    qtbot.waitUntil(lambda: "Alice likes sailing now" in value.toPlainText(), timeout=WAIT_MS)
+    assert table.currentIndex().data(StoreItemsModel.ItemRole).key == "profile"
+    assert table.currentIndex().data(StoreItemsModel.ItemRole).namespace == ("users", "alice")
+    top = tree.model().index(0, 0)
+    assert top.data() == f"All namespaces  ({ALL_ITEMS + 1})"
+    assert tree.currentIndex().data(NamespaceTreeModel.PrefixRole) == ("users",)

@@ -29,12 +29,18 @@ log = logging.getLogger(__name__)
 SEARCH_DEBOUNCE_SECONDS = 0.2
 """Typing in the search box re-queries once the user pauses this long."""
 
+LIVE_SETTLE_SECONDS = 0.3
+"""Commits seen by the live watch within this window are read back together."""
+
 
 class StoreController(QObject):
     """Owns the open Store reader, the namespace and item models, and their loads."""
 
     opened = Signal(str)
     """A Store is open (its location, without any password)."""
+
+    namespaces_changed = Signal()
+    """The namespace tree was rebuilt (another process wrote to the Store)."""
 
     unavailable = Signal(str)
     """No Store can be shown; the one-line reason."""
@@ -63,6 +69,7 @@ class StoreController(QObject):
         self._text = ""
         self._tasks: dict[str, asyncio.Task[None]] = {}
         controller.database_opened.connect(lambda _path: self._database_changed())
+        controller.watch.committed.connect(self._committed)
 
     @property
     def reader(self) -> StoreReader | None:
@@ -167,7 +174,35 @@ class StoreController(QObject):
             detail = " ".join(str(error).split()) or type(error).__name__
             self.unavailable.emit(f"Unexpected error: {detail}")
 
+    def _committed(self) -> None:
+        """The live watch saw a commit to the open database: if that is where the shown
+        Store lives, read it back soon (commits meanwhile are read together)."""
+        if not self._active or self._reader is None or self._override is not None:
+            return
+        task = self._tasks.get("live")
+        if task is None or task.done():
+            self._start("live", self._reload())
+
     # -- loads ---------------------------------------------------------------------------
+
+    async def _reload(self) -> None:
+        """Re-read the namespaces and the rows on screen; show them only if they changed."""
+        await asyncio.sleep(LIVE_SETTLE_SECONDS)
+        reader = self._reader
+        if reader is None or "list" in self._tasks or "page" in self._tasks:
+            return
+        prefix, text = self._prefix, self._text
+        rows = max(PAGE_SIZE, self.items_model.loaded)
+        namespaces, total, items = await asyncio.to_thread(_snapshot, reader, prefix, text, rows)
+        if reader is not self._reader or (prefix, text) != (self._prefix, self._text):
+            return
+        if namespaces != self.namespaces_model.namespaces:
+            self.namespaces_model.set_namespaces(namespaces)
+            self.namespaces_changed.emit()
+        shown = [self.items_model.item_at(row) for row in range(self.items_model.loaded)]
+        if items != shown or total != self.items_model.total:
+            self.items_model.reset(items, total)
+            self.count_changed.emit(total)
 
     async def _open(self, location: str) -> None:
         for kind in ("list", "page", "value"):
@@ -239,6 +274,17 @@ def _first_page(
 ) -> tuple[int, list[StoreItem]]:
     """Count and first page of a listing (worker thread)."""
     return reader.count_items(prefix, text), reader.items(prefix, text, limit=PAGE_SIZE)
+
+
+def _snapshot(
+    reader: StoreReader, prefix: tuple[str, ...], text: str, rows: int
+) -> tuple[list[NamespaceCount], int, list[StoreItem]]:
+    """Namespaces, count and the first ``rows`` items of a listing (worker thread)."""
+    return (
+        reader.namespaces(),
+        reader.count_items(prefix, text),
+        reader.items(prefix, text, limit=rows),
+    )
 
 
 def _has_prefix(namespaces: list[NamespaceCount], prefix: tuple[str, ...]) -> bool:

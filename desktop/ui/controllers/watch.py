@@ -40,6 +40,9 @@ class LiveWatch(QObject):
     watching_changed = Signal(bool)
     """True while the open database is being watched."""
 
+    committed = Signal()
+    """Something was committed to the open database (checkpoints, writes, the Store...)."""
+
     applied = Signal()
     """Changes from another process were read back and shown."""
 
@@ -88,6 +91,7 @@ class LiveWatch(QObject):
                 await asyncio.sleep(probe.interval)
                 changes = await asyncio.to_thread(probe.poll)
                 if changes is not None:
+                    self.committed.emit()
                     await self._apply(changes)
         except RewindError as error:
             log.info("live watch stopped for %s: %s", location, error)
@@ -103,6 +107,8 @@ class LiveWatch(QObject):
         running = controller.runs.thread_id if controller.runs.is_running else None
         shown = controller.thread_id
         threads = changes.threads
+        if threads is not None and not threads:
+            return
         if threads is None or len(threads) > MAX_NAMED_THREADS:
             known = {
                 thread.thread_id: thread

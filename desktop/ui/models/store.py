@@ -45,12 +45,14 @@ class NamespaceTreeModel(QStandardItemModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._nodes: dict[tuple[str, ...], QStandardItem] = {}
+        self.namespaces: list[NamespaceCount] = []
         self.set_namespaces([])
 
     def set_namespaces(self, namespaces: list[NamespaceCount]) -> None:
         """Rebuild the tree from the namespaces that hold items."""
         self.clear()
         self._nodes = {}
+        self.namespaces = list(namespaces)
         counts: dict[tuple[str, ...], int] = {(): 0}
         for entry in namespaces:
             for depth in range(len(entry.namespace) + 1):

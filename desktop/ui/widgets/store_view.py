@@ -56,6 +56,7 @@ class StoreView(QWidget):
         self.setObjectName("storeView")
         self.store = store
         self.dock: QDockWidget | None = None
+        self._kept: tuple[tuple[str, ...], str, int] | None = None
         self.location_label = _plain_label("storeLocation", self)
         self.count_label = _plain_label("storeCount", self)
         self.message = _plain_label("storeMessage", self)
@@ -136,6 +137,9 @@ class StoreView(QWidget):
         store.count_changed.connect(self._count_changed)
         store.value_ready.connect(self._value_ready)
         store.value_cleared.connect(self.show_value_message)
+        store.namespaces_changed.connect(self._show_namespaces)
+        store.items_model.modelAboutToBeReset.connect(self._remember_item)
+        store.items_model.modelReset.connect(self._restore_item)
 
     def show_value_message(self, message: str) -> None:
         """Empty the value pane, saying why."""
@@ -176,6 +180,26 @@ class StoreView(QWidget):
         indexes = selected.indexes()
         index: QModelIndex | None = indexes[0] if indexes else None
         self.store.select_item(index.data(StoreItemsModel.ItemRole) if index else None)
+
+    def _remember_item(self) -> None:
+        """Before the listing is replaced: the chosen item and the scroll position."""
+        index = self.items.currentIndex()
+        item = index.data(StoreItemsModel.ItemRole) if index.isValid() else None
+        scroll = self.items.verticalScrollBar().value()
+        self._kept = (item.namespace, item.key, scroll) if item is not None else None
+
+    def _restore_item(self) -> None:
+        """A refreshed listing that still holds the chosen item keeps it chosen, in place
+        (its value is read again: another process may have changed it)."""
+        kept, self._kept = self._kept, None
+        if kept is None:
+            return
+        namespace, key, scroll = kept
+        row = self.store.items_model.row_of(namespace, key)
+        if row is None:
+            return
+        self.items.selectRow(row)
+        self.items.verticalScrollBar().setValue(scroll)
 
     def _value_ready(self, title: str, html: str) -> None:
         self.value_title.setText(title)
