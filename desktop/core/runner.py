@@ -25,7 +25,6 @@ from urllib.parse import quote
 import aiosqlite
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
-from langgraph._internal._typing import MISSING
 from langgraph.checkpoint.base import CheckpointTuple
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
@@ -34,6 +33,7 @@ from langgraph.pregel import Pregel
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 from langgraph.types import Command, StateSnapshot
 
+from desktop.core import inputs
 from desktop.core.decode import to_jsonable
 from desktop.core.errors import NotFoundError, RewindError, SourceError
 from desktop.core.graphs import LoadedGraph, TypeKey, error_line
@@ -588,29 +588,11 @@ async def check_input(
     config: RunnableConfig,
     input: Any,
 ) -> None:
-    """Refuse an input the graph would reject, before anything is written.
-
-    LangGraph saves the input as the thread's first checkpoint of the turn and applies
-    it to the state only in the next step, so an input its reducers reject (a message
-    without ``content``) would leave a checkpoint that ``status`` and ``resume`` cannot
-    read. Each state key of ``input`` is applied here to a copy of its channel as
-    stored at the checkpoint the run starts from (read-only), through the graph's own
-    reducer. A database that does not exist yet is not created for the check.
-    """
-    if not isinstance(input, Mapping):
-        return
-    stored = await _stored_values(graph, target, config)
-    for key, value in input.items():
-        channel = graph.graph.channels.get(key) if isinstance(key, str) else None
-        if channel is None or key.startswith("__"):
-            continue
-        try:
-            channel.from_checkpoint(stored.get(key, MISSING)).update([value])
-        except Exception as exc:
-            raise RewindError(
-                f"Input refused, nothing was written: state key {key!r} does not accept it "
-                f"({error_line(exc)})"
-            ) from exc
+    """Refuse an input the graph would reject, before anything is written
+    (:func:`desktop.core.inputs.check_input` on the state the run starts from, read
+    with a read-only connection; a database that does not exist yet is not created for the check)."""
+    if isinstance(input, Mapping):
+        inputs.check_input(graph.graph, await _stored_values(graph, target, config), input)
 
 
 async def _stored_values(

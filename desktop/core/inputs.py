@@ -1,0 +1,58 @@
+"""Check a run's input the way the graph will take it, before anything is written.
+
+LangGraph saves the input as the thread's first checkpoint of the turn and applies it
+to the state only in the next step: an input a reducer rejects (a message without
+``content``), or one that does not fit a pydantic state, would leave a checkpoint that
+``status`` and ``resume`` cannot read. :func:`check_input` applies the input here first,
+with the graph's own reducers and schema, to the state the run starts from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from langgraph._internal._typing import MISSING
+from langgraph.pregel import Pregel
+from pydantic import BaseModel, ValidationError
+
+from desktop.core.errors import RewindError
+from desktop.core.graphs import error_line
+
+_REFUSED = "Input refused, nothing was written"
+
+
+def check_input(graph: Pregel, stored: Mapping[str, Any], input: Any) -> None:
+    """Raise :class:`RewindError` (one line) when ``graph`` would reject ``input``.
+
+    ``stored`` holds the channel values of the checkpoint the run starts from (empty
+    for a new thread). Each state key of ``input`` is applied to a copy of its channel
+    through the graph's reducer; with a pydantic state, the resulting state must also
+    validate against the state model, as each node's input will.
+    """
+    if not isinstance(input, Mapping):
+        return
+    merged = {k: v for k, v in stored.items() if isinstance(k, str) and not k.startswith("__")}
+    for key, value in input.items():
+        channel = graph.channels.get(key) if isinstance(key, str) else None
+        if channel is None or key.startswith("__"):
+            continue
+        probe = channel.from_checkpoint(stored.get(key, MISSING))
+        try:
+            probe.update([value])
+            merged[key] = probe.get()
+        except Exception as exc:
+            raise RewindError(
+                f"{_REFUSED}: state key {key!r} does not accept it ({error_line(exc)})"
+            ) from exc
+    schema = getattr(getattr(graph, "builder", None), "state_schema", None)
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        try:
+            schema.model_validate(merged)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ())) or "state"
+            raise RewindError(
+                f"{_REFUSED}: it does not fit {schema.__name__} "
+                f"({exc.error_count()} error(s); {where}: {first.get('msg', '')})"
+            ) from None
