@@ -126,6 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             recursion_limit=args.recursion_limit,
             init=args.init,
             running=running,
+            durability=args.durability,
         ),
     )
 
@@ -146,6 +147,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             stream_modes=_modes(args.stream_mode),
             recursion_limit=args.recursion_limit,
             running=running,
+            durability=args.durability,
         ),
     )
 
@@ -166,12 +168,18 @@ def cmd_resume(args: argparse.Namespace) -> int:
             stream_modes=_modes(args.stream_mode),
             recursion_limit=args.recursion_limit,
             running=running,
+            durability=args.durability,
         ),
     )
 
 
 def cmd_fork(args: argparse.Namespace) -> int:
-    """``rewind fork``: write a new checkpoint with edited values; runs nothing."""
+    """``rewind fork``: write a new checkpoint with edited values; runs nothing.
+
+    ``--values`` takes the forms ``rewind export`` prints; they become the live types
+    found at the checkpoint through the same conversion as the window's fork editor.
+    """
+    from desktop.core.forking import fork_live, update_from_values
     from desktop.core.runner import fork
 
     try:
@@ -183,18 +191,23 @@ def cmd_fork(args: argparse.Namespace) -> int:
     meta = _checkpoint(args, runs=False)
     with graph_output_to_stderr() as out:
         graph = _load(args)
-        new_id = asyncio.run(
-            fork(
+
+        async def write() -> str:
+            live = await fork_live(
+                graph, args.path, args.thread, meta.checkpoint_id, meta.checkpoint_ns
+            )
+            update = update_from_values(graph, values, live, meta.checkpoint_ns)
+            return await fork(
                 graph,
                 args.path,
                 args.thread,
                 meta.checkpoint_id,
-                values,
+                update,
                 as_node=args.as_node,
                 checkpoint_ns=meta.checkpoint_ns,
             )
-        )
-        _emit({"checkpoint_id": new_id}, out)
+
+        _emit({"checkpoint_id": asyncio.run(write())}, out)
     return 0
 
 
@@ -246,6 +259,11 @@ def _common(parser: argparse.ArgumentParser, *, streams: bool = True) -> None:
             type=_positive_int,
             metavar="N",
             help="stop the run after N steps (LangGraph's default: 25)",
+        )
+        parser.add_argument(
+            "--durability",
+            choices=("sync", "async", "exit"),
+            help="when LangGraph saves checkpoints (default: LangGraph's default, async)",
         )
 
 
@@ -302,7 +320,13 @@ def add_run_commands(sub: argparse._SubParsersAction) -> None:
     fork.add_argument(
         "--checkpoint", required=True, metavar="ID", help="id or unique prefix, any namespace"
     )
-    fork.add_argument("--values", required=True, metavar="JSON", help="state update, a JSON object")
+    fork.add_argument(
+        "--values",
+        required=True,
+        metavar="JSON",
+        help="state update, a JSON object in the forms `rewind export` prints "
+        "(a functional-API graph: its new return value)",
+    )
     fork.add_argument("--as-node", metavar="NODE", help="apply the update as if NODE returned it")
     fork.set_defaults(func=cmd_fork)
 

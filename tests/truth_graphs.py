@@ -24,6 +24,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.func import entrypoint, task
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.store.base import BaseStore
 from langgraph.store.memory import InMemoryStore
 from langgraph.types import interrupt
 from pydantic import BaseModel
@@ -221,7 +222,7 @@ inner_call_app = inner_call_graph()
 OWN_STORE = InMemoryStore()
 
 
-def _remember(state: CountState, *, store: Any) -> dict[str, Any]:
+def _remember(state: CountState, *, store: BaseStore) -> dict[str, Any]:
     store.put(("memories",), "last", {"count": state.get("count", 0)})
     found = store.search(("memories",))
     return {"notes": [f"store {type(store).__name__} holds {len(found)}"]}
@@ -304,3 +305,46 @@ def steps_app_factory() -> CompiledStateGraph:
 
 
 steps_app = steps_app_factory()
+
+
+# --- trustcall's extractor inside a node (an inner graph without a checkpointer) ------
+
+
+class Person(BaseModel):
+    """What the extractor pulls out of a sentence."""
+
+    name: str
+    age: int
+
+
+def _extraction_reply(messages: list[BaseMessage]) -> AIMessage:
+    return AIMessage(
+        "",
+        tool_calls=[
+            {"name": "Person", "args": {"name": "Ada", "age": 36}, "id": "x1", "type": "tool_call"}
+        ],
+    )
+
+
+def _extractor_graph() -> CompiledStateGraph:
+    from langgraph.warnings import LangGraphDeprecatedSinceV10
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LangGraphDeprecatedSinceV10)
+        from trustcall import create_extractor
+
+    extractor = create_extractor(
+        ScriptedChatModel(responder=_extraction_reply), tools=[Person], tool_choice="Person"
+    )
+
+    def extract(state: CountState) -> dict[str, Any]:
+        (person,) = extractor.invoke("Ada is 36")["responses"]
+        return {"notes": [f"{person.name} is {person.age}"]}
+
+    builder = StateGraph(CountState)
+    builder.add_node("extract", extract)
+    builder.add_edge(START, "extract")
+    return builder.compile(name="extractor")
+
+
+extractor_app = _extractor_graph()

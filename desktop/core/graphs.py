@@ -31,7 +31,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.constants import START
+from langgraph.constants import END, START
 from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
 from langgraph.store.base import BaseStore
@@ -122,6 +122,19 @@ class LoadedGraph:
         found.update(_project_types(self.project_paths))
         return frozenset(found)
 
+    def for_namespace(self, checkpoint_ns: str = "") -> Pregel:
+        """The compiled graph that owns the checkpoints of ``checkpoint_ns`` (root: ``""``)."""
+        if not checkpoint_ns:
+            return self.graph
+        path = "|".join(
+            part.split(":", 1)[0] for part in checkpoint_ns.split("|") if not part.isdigit()
+        )
+        for _, subgraph in self.graph.get_subgraphs(namespace=path, recurse=True):
+            return subgraph
+        raise GraphLoadError(
+            f"Graph {self.name!r} has no subgraph at {path!r} (namespace {checkpoint_ns})"
+        )
+
     def bind(self, checkpointer: BaseCheckpointSaver, store: BaseStore | None = None) -> Pregel:
         """A copy of the graph that persists to ``checkpointer`` and uses ``store``.
 
@@ -135,6 +148,15 @@ class LoadedGraph:
         bound.checkpointer = checkpointer
         bound.store = store
         return bound
+
+
+def entrypoint_node(pregel: Pregel) -> str | None:
+    """The entrypoint of a functional-API graph (``@entrypoint``), ``None`` for a
+    ``StateGraph``: its one node, and it streams the ``__end__`` channel (the return)."""
+    nodes = [name for name in pregel.nodes if name != START]
+    if pregel.stream_channels == END and len(nodes) == 1:
+        return nodes[0]
+    return None
 
 
 def load_graph(

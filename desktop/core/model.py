@@ -14,6 +14,8 @@ from desktop.core.progress import CheckpointProgress, RunStatus
 
 INTERRUPT_CHANNEL = "__interrupt__"
 ERROR_CHANNEL = "__error__"
+AS_NODE_KEY = "rewind_as_node"
+"""Metadata key of the node a Rewind fork was credited to (LangGraph does not store it)."""
 _INTERNAL_CHANNELS = frozenset({"__start__", "__pregel_tasks"})
 
 

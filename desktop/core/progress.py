@@ -118,13 +118,14 @@ class CheckpointProgress:
     @property
     def status(self) -> RunStatus:
         """``interrupted`` (an ``interrupt()`` waits), ``error`` (a task raised),
-        ``unfinished`` (tasks left: crash, Stop, breakpoint, a fork not run yet) or
+        ``unfinished`` (the step has tasks: crash, Stop, breakpoint, a fork not run yet,
+        or a step whose tasks all finished but whose checkpoint was never saved) or
         ``finished``, for a thread whose latest checkpoint this is."""
         if self.interrupts:
             return "interrupted"
         if self.errors:
             return "error"
-        return "unfinished" if self.remaining else "finished"
+        return "unfinished" if self.next else "finished"
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -30,20 +30,24 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.errors import GraphRecursionError
 from langgraph.pregel import Pregel
+from langgraph.store.base import BaseStore
 from langgraph.store.sqlite.aio import AsyncSqliteStore
-from langgraph.types import Command, StateSnapshot
+from langgraph.types import Command, Durability, StateSnapshot
 
 from desktop.core import inputs
 from desktop.core.decode import to_jsonable
 from desktop.core.errors import NotFoundError, RewindError, SourceError
-from desktop.core.graphs import LoadedGraph, TypeKey, error_line
+from desktop.core.graphs import LoadedGraph, TypeKey, entrypoint_node, error_line
 from desktop.core.locks import database_identity, thread_lock
+from desktop.core.model import AS_NODE_KEY
 from desktop.core.running import RunningNodes
 
 SaverMode = Literal["read", "write", "create"]
 """How :func:`saver_for` opens a path: read-only, for writing an existing database, or
 for writing one that may not exist yet (a new run)."""
 
+DURABILITIES: Final = ("sync", "async", "exit")
+"""LangGraph's durability modes; ``None`` (the default everywhere) is LangGraph's default."""
 STREAM_MODES: Final = ("values", "updates", "messages", "custom", "checkpoints", "tasks", "debug")
 DEFAULT_MODES: Final = ("messages", "updates", "custom", "tasks", "checkpoints")
 DEFAULT_RECURSION_LIMIT: Final = 25
@@ -314,6 +318,7 @@ async def run(
     init: bool = False,
     running: RunningNodes | None = None,
     action: str = "run",
+    durability: Durability | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Run the graph on a thread and stream what happens.
 
@@ -326,9 +331,11 @@ async def run(
     lock is held throughout (:func:`writing_thread`). ``recursion_limit`` caps the
     steps (LangGraph's default is 25). A failing graph raises :class:`RunError` after
     everything streamed before the failure. ``running`` is kept up to date with the
-    nodes running now.
+    nodes running now. ``durability`` is passed to LangGraph as is: ``None`` runs with
+    LangGraph's own default, as the user's app does unless it asks for another mode.
     """
     modes = _check_modes(stream_modes)
+    _check_durability(durability)
     limit = check_recursion_limit(recursion_limit)
     _check_nodes(graph, interrupt_before, "interrupt_before")
     _check_nodes(graph, interrupt_after, "interrupt_after")
@@ -343,7 +350,7 @@ async def run(
             elif input is None:
                 await _require_thread(saver, thread_id)
             async for event in _stream(
-                graph.bind(saver, _store(saver)),
+                graph.bind(saver, _store(graph, saver)),
                 input,
                 config,
                 modes,
@@ -351,6 +358,7 @@ async def run(
                 interrupt_after=interrupt_after,
                 recursion_limit=limit,
                 running=running,
+                durability=durability,
             ):
                 yield event
 
@@ -364,6 +372,7 @@ async def replay(
     stream_modes: Sequence[str] = DEFAULT_MODES,
     recursion_limit: int | None = None,
     running: RunningNodes | None = None,
+    durability: Durability | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Run again from a past checkpoint; the nodes before it are not re-executed.
 
@@ -379,6 +388,7 @@ async def replay(
         recursion_limit=recursion_limit,
         running=running,
         action="replay",
+        durability=durability,
     ):
         yield event
 
@@ -393,6 +403,7 @@ async def resume(
     answers: Sequence[str] | None = None,
     recursion_limit: int | None = None,
     running: RunningNodes | None = None,
+    durability: Durability | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Resume a thread: answer its interrupt(s) with ``value``, or continue a stopped run.
 
@@ -407,9 +418,10 @@ async def resume(
     interrupt another run answered meanwhile is refused with one line.
     """
     modes = _check_modes(stream_modes)
+    _check_durability(durability)
     limit = check_recursion_limit(recursion_limit)
     async with writing_thread(target, thread_id, "resume"), saver_for(graph, target) as saver:
-        bound = graph.bind(saver, _store(saver))
+        bound = graph.bind(saver, _store(graph, saver))
         status = await _thread_status(bound, saver, thread_id)
         command = _resume_input(status, value, answers)
         async for event in _stream(
@@ -419,6 +431,7 @@ async def resume(
             modes,
             recursion_limit=limit,
             running=running,
+            durability=durability,
         ):
             yield event
 
@@ -428,28 +441,37 @@ async def fork(
     target: AsyncSqliteSaver | str | Path,
     thread_id: str,
     checkpoint_id: str,
-    values: Mapping[str, Any],
+    values: Any,
     as_node: str | None = None,
     checkpoint_ns: str = "",
 ) -> str:
     """Write a new checkpoint after ``checkpoint_id`` with ``values`` applied; run nothing.
 
     The update goes through the graph's reducers as if ``as_node`` (by default the
-    node that ran last) had returned ``values``. Returns the new checkpoint id, whose
-    parent is ``checkpoint_id`` and whose metadata source is ``"update"``.
+    node that ran last) had returned ``values``; for a functional-API graph ``values``
+    is the entrypoint's new return value. Returns the new checkpoint id, whose parent
+    is ``checkpoint_id`` and whose metadata source is ``"update"``; the node the update
+    was credited to is kept in its metadata (``rewind_as_node``), which LangGraph does
+    not record itself.
     """
-    if not isinstance(values, Mapping):
+    pregel = graph.for_namespace(checkpoint_ns)
+    functional = entrypoint_node(pregel) is not None
+    if not functional and not isinstance(values, Mapping):
         raise RewindError(
             f"Fork values must be a JSON object of state keys, not {type(values).__name__}"
         )
     async with writing_thread(target, thread_id, "fork"), saver_for(graph, target) as saver:
         config = checkpoint_config(thread_id, checkpoint_id, checkpoint_ns)
-        await _require_checkpoint(saver, config)
-        if not checkpoint_ns:
+        saved = await _require_checkpoint(saver, config)
+        if not checkpoint_ns and not functional:
             _check_state_keys(graph, values)
-        bound = graph.bind(saver, _store(saver))
+        credited = as_node or pregel._infer_as_node(saved.checkpoint.get("versions_seen", {}))
+        if credited:
+            config = {**config, "metadata": {AS_NODE_KEY: credited}}
+        bound = graph.bind(saver, _store(graph, saver))
+        update = dict(values) if isinstance(values, Mapping) else values
         try:
-            new_config = await bound.aupdate_state(config, dict(values), as_node=as_node)
+            new_config = await bound.aupdate_state(config, update, as_node=as_node)
         except Exception as exc:
             raise RewindError(f"Cannot fork from {checkpoint_id}: {error_line(exc)}") from exc
     return str(new_config["configurable"]["checkpoint_id"])
@@ -463,7 +485,7 @@ async def thread_status(
     A path is opened read-only (:func:`open_read_saver`): asking never changes the file.
     """
     async with saver_for(graph, target, mode="read") as saver:
-        return await _thread_status(graph.bind(saver, _store(saver)), saver, thread_id)
+        return await _thread_status(graph.bind(saver, _store(graph, saver)), saver, thread_id)
 
 
 @contextlib.asynccontextmanager
@@ -557,7 +579,11 @@ def reading_checkpoint(config: RunnableConfig) -> Iterator[None]:
         ) from exc
 
 
-def _store(saver: AsyncSqliteSaver) -> AsyncSqliteStore | None:
+def _store(graph: LoadedGraph, saver: AsyncSqliteSaver) -> BaseStore | None:
+    """The store a run uses: the one the graph was compiled with, else Rewind's
+    ``AsyncSqliteStore`` on the database (a writing saver carries it)."""
+    if graph.graph.store is not None:
+        return graph.graph.store
     return saver.store if isinstance(saver, RewindSaver) else None
 
 
@@ -573,13 +599,15 @@ async def _require_thread(saver: AsyncSqliteSaver, thread_id: str) -> Checkpoint
     return latest
 
 
-async def _require_checkpoint(saver: AsyncSqliteSaver, config: RunnableConfig) -> None:
-    if await _get_tuple(saver, config) is None:
+async def _require_checkpoint(saver: AsyncSqliteSaver, config: RunnableConfig) -> CheckpointTuple:
+    saved = await _get_tuple(saver, config)
+    if saved is None:
         conf = config["configurable"]
         where = f" (namespace {conf['checkpoint_ns']!r})" if conf["checkpoint_ns"] else ""
         raise NotFoundError(
             f"Thread {conf['thread_id']!r} has no checkpoint {conf['checkpoint_id']!r}{where}"
         )
+    return saved
 
 
 async def check_input(
@@ -620,6 +648,13 @@ def _has_checkpoint_table(path: Path) -> bool:
         return False
 
 
+def _check_durability(durability: str | None) -> None:
+    if durability is not None and durability not in DURABILITIES:
+        raise RewindError(
+            f"Unknown durability {durability!r}; choose from {', '.join(DURABILITIES)}"
+        )
+
+
 def _check_modes(stream_modes: Sequence[str]) -> tuple[str, ...]:
     unknown = [mode for mode in stream_modes if mode not in STREAM_MODES]
     if unknown:
@@ -657,12 +692,13 @@ async def _stream(
     interrupt_after: Sequence[str] | None = None,
     recursion_limit: int | None = None,
     running: RunningNodes | None = None,
+    durability: Durability | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Stream a run, turning a graph failure into a one-line :class:`RunError`.
 
     ``tasks`` is always streamed internally: its error results name the failing node.
-    Each step is persisted before the next starts, so a cancelled run leaves the
-    thread at its last finished step.
+    A cancelled run leaves the thread at its last saved step (with ``exit``
+    durability, the checkpoint the run started from).
     """
     requested = set(modes)
     failed: str | None = None
@@ -675,7 +711,7 @@ async def _stream(
             stream_mode=[*modes, *(() if "tasks" in requested else ("tasks",))],
             version="v2",
             subgraphs=True,
-            durability="sync",
+            durability=durability,
             interrupt_before=interrupt_before,
             interrupt_after=interrupt_after,
         ):

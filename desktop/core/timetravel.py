@@ -18,10 +18,13 @@ the way langgraph would:
 from __future__ import annotations
 
 import collections
+import decimal
 import enum
 import functools
 import json
+import uuid
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -74,7 +77,7 @@ _MESSAGE_CLASSES: Final[dict[str, type[BaseMessage]]] = {
 }
 _NOT_WRITABLE_TYPES: Final = frozenset({"bytes", "Send", "Interrupt"})
 _COLLECTIONS: Final = (set, frozenset, collections.deque)
-_MISSING: Final = object()
+MISSING: Final = object()
 """No counterpart: the key or item is not in the original state / the live values."""
 _CANCELLED: Final = "CancelledError"
 
@@ -105,16 +108,7 @@ def fork_target_nodes(graph: LoadedGraph, checkpoint_ns: str = "") -> tuple[str,
 
 def graph_for_namespace(graph: LoadedGraph, checkpoint_ns: str = "") -> Pregel:
     """The compiled graph that owns the checkpoints of ``checkpoint_ns`` (root: ``""``)."""
-    if not checkpoint_ns:
-        return graph.graph
-    path = "|".join(
-        part.split(":", 1)[0] for part in checkpoint_ns.split("|") if not part.isdigit()
-    )
-    for _, subgraph in graph.graph.get_subgraphs(namespace=path, recurse=True):
-        return subgraph
-    raise RewindError(
-        f"Graph {graph.name!r} has no subgraph at {path!r} (namespace {checkpoint_ns})"
-    )
+    return graph.for_namespace(checkpoint_ns)
 
 
 async def infer_as_node(
@@ -180,8 +174,9 @@ def fork_values_from_edit(
     edited: Any,
     kinds: Mapping[str, ChannelKind] | None = None,
     *,
-    live: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+    live: Any = None,
+    functional: bool = False,
+) -> Any:
     """The state update that turns ``original`` into ``edited`` when applied by the reducers.
 
     Both states are the JSON shapes Rewind shows (:func:`desktop.core.model.user_channels`
@@ -201,7 +196,12 @@ def fork_values_from_edit(
     class for the graph; otherwise the edit is refused with a :class:`RewindError`
     naming the path. Without ``live``, records are written as their plain fields, for
     the graph's schema to validate.
+
+    ``functional``: the graph is a functional-API entrypoint, whose state is its return
+    value; ``update_state`` replaces it whole, so the update is the edited value itself.
     """
+    if functional:
+        return writable_json(edited, "return value", original, _or_missing(live), typed=True)
     if not isinstance(edited, Mapping):
         raise RewindError(
             f"The edited state must be a JSON object of state keys, not {_json_kind(edited)}"
@@ -224,21 +224,23 @@ def fork_values_from_edit(
         if key in original and value == before:
             continue
         kind = kinds[key] if kinds is not None else _shape_kind(before, value)
-        alive = _MISSING if live is None else live.get(key, _MISSING)
+        alive = MISSING if live is None else live.get(key, MISSING)
         if kind == "messages":
             old = before if isinstance(before, list) else []
             messages = _message_update(key, old, value, alive)
             if messages:
                 update[key] = messages
             continue
-        known = before if key in original else _MISSING
-        plain = _writable(value, key, known, alive, typed=live is not None)
+        known = before if key in original else MISSING
+        plain = writable_json(value, key, known, alive, typed=live is not None)
         update[key] = {OVERWRITE_KEY: plain} if kind == "reducer" else plain
     return update
 
 
-def summarize_fork_values(original: Mapping[str, Any], update: Mapping[str, Any]) -> str:
+def summarize_fork_values(original: Any, update: Any) -> str:
     """One line saying what a fork update changes, e.g. ``messages: 1 edited · total``."""
+    if not isinstance(update, Mapping) or not isinstance(original, Mapping):
+        return "the return value (replaced whole)"
     parts = []
     for key, value in update.items():
         if isinstance(value, list) and value and all(isinstance(v, BaseMessage) for v in value):
@@ -248,6 +250,10 @@ def summarize_fork_values(original: Mapping[str, Any], update: Mapping[str, Any]
         else:
             parts.append(key)
     return " · ".join(parts) if parts else "No changes"
+
+
+def _or_missing(value: Any) -> Any:
+    return MISSING if value is None else value
 
 
 def _summarize_messages(before: Any, update: list[BaseMessage]) -> str:
@@ -274,7 +280,7 @@ def _shape_kind(before: Any, after: Any) -> ChannelKind:
 
 
 def _message_update(
-    key: str, before: list[Any], after: Any, live: Any = _MISSING
+    key: str, before: list[Any], after: Any, live: Any = MISSING
 ) -> list[BaseMessage]:
     """What ``add_messages`` needs to turn the ``before`` list into ``after``.
 
@@ -310,22 +316,23 @@ def _message_update(
         rewritten = [
             alive[item.get("id")]
             if item.get("id") in alive and item == original.get(item.get("id"))
-            else _to_message(item, f"{key}[{i}]")
+            else to_message(item, f"{key}[{i}]")
             for i, item in enumerate(after)
         ]
         return [RemoveMessage(id=REMOVE_ALL_MESSAGES), *rewritten]
     update: list[BaseMessage] = [RemoveMessage(id=mid) for mid in original if mid not in seen]
     update += [
-        _to_message(after[index], f"{key}[{index}]")
+        to_message(after[index], f"{key}[{index}]")
         for index, message_id in kept
         if after[index] != original[message_id]
     ]
-    update += [_to_message(after[index], f"{key}[{index}]") for index in new]
+    update += [to_message(after[index], f"{key}[{index}]") for index in new]
     return update
 
 
-def _to_message(item: Mapping[str, Any], where: str) -> BaseMessage:
-    """A LangChain message from Rewind's JSON shape (``type``) or the chat shape (``role``)."""
+def to_message(item: Mapping[str, Any], where: str) -> BaseMessage:
+    """A LangChain message from Rewind's JSON shape (``type``) or the chat shape (``role``);
+    ``where`` names it in the one-line error for an invalid one."""
     if "role" in item and "type" not in item:
         try:
             return convert_to_messages([dict(item)])[0]
@@ -354,18 +361,22 @@ def _problem(exc: Exception) -> str:
     return error_line(exc)
 
 
-def _writable(
-    value: Any, where: str, before: Any = _MISSING, live: Any = _MISSING, *, typed: bool = False
+def writable_json(
+    value: Any, where: str, before: Any = MISSING, live: Any = MISSING, *, typed: bool = False
 ) -> Any:
-    """``value`` (edited JSON) as data the graph can take, ``before`` being what was shown.
+    """``value`` (JSON as Rewind shows and exports it) as data the graph can take.
 
+    The one conversion every fork goes through (the window's editor and ``rewind fork
+    --values``). ``before`` is what was shown, ``live`` the value langgraph revived there.
     Rewind shows an instance of a class as ``{"__type__": name, ...fields}``. With
     ``typed`` (``live`` values known), a part whose JSON is unchanged is the ``live``
-    object itself and a changed record is rebuilt as its class; without, records become
-    their fields, which the graph's schema validates back into its classes. Values
-    Rewind only shows (bytes, ``repr`` of unknown objects) cannot be written back.
+    object itself, a changed record is rebuilt as its class, and a plain value where the
+    live one is an enum, a datetime, a date, a time, a UUID or a Decimal becomes one;
+    without, records become their fields, which the graph's schema validates back into
+    its classes. Values Rewind only shows (bytes, ``repr`` of unknown objects) cannot be
+    written back.
     """
-    if live is not _MISSING and value == before and _faithful(before, live):
+    if live is not MISSING and value == before and _faithful(before, live):
         return live
     if isinstance(value, Mapping):
         kind = value.get(TYPE_KEY)
@@ -375,7 +386,7 @@ def _writable(
                 "or replace it with plain JSON"
             )
         fields = {
-            k: _writable(v, f"{where}.{k}", _part(before, k), _part(live, k), typed=typed)
+            k: writable_json(v, f"{where}.{k}", _part(before, k), _part(live, k), typed=typed)
             for k, v in value.items()
             if k != TYPE_KEY
         }
@@ -384,17 +395,34 @@ def _writable(
         if value and all(is_message(item) for item in value):
             return [
                 live_item
-                if (live_item := _item(live, i)) is not _MISSING and item == _item(before, i)
-                else _to_message(item, f"{where}[{i}]")
+                if (live_item := _item(live, i)) is not MISSING and item == _item(before, i)
+                else to_message(item, f"{where}[{i}]")
                 for i, item in enumerate(value)
             ]
         items = [
-            _writable(item, f"{where}[{i}]", _item(before, i), _item(live, i), typed=typed)
+            writable_json(item, f"{where}[{i}]", _item(before, i), _item(live, i), typed=typed)
             for i, item in enumerate(value)
         ]
         if typed and isinstance(live, _COLLECTIONS):
             return _rebuild_collection(type(live), items, where)
         return items
+    return _coerce_scalar(value, live, where) if typed else value
+
+
+def _coerce_scalar(value: Any, live: Any, where: str) -> Any:
+    """A plain JSON value as the type of the live value it replaces (enum, time, UUID...)."""
+    cls = type(live)
+    try:
+        if isinstance(live, enum.Enum) and not isinstance(value, enum.Enum):
+            return cls(value)
+        if isinstance(value, str) and isinstance(live, (datetime, date, time)):
+            return cls.fromisoformat(value)
+        if isinstance(value, str) and isinstance(live, uuid.UUID):
+            return uuid.UUID(value)
+        if isinstance(value, (str, int, float)) and isinstance(live, decimal.Decimal):
+            return decimal.Decimal(str(value))
+    except (ValueError, TypeError, decimal.InvalidOperation) as exc:
+        raise RewindError(f"{where} is not a valid {_type_name(live)}: {error_line(exc)}") from exc
     return value
 
 
@@ -439,7 +467,7 @@ def _rebuild_collection(cls: type, items: list[Any], where: str) -> Any:
 
 def _type_name(value: Any) -> str | None:
     """``module.Name`` of a live value's class, as Rewind names records of it."""
-    if value is _MISSING:
+    if value is MISSING:
         return None
     cls = type(value)
     return f"{cls.__module__}.{cls.__name__}"
@@ -448,18 +476,18 @@ def _type_name(value: Any) -> str | None:
 def _part(container: Any, key: str) -> Any:
     """``container[key]`` of a mapping, the value of an enum, or a public attribute."""
     if isinstance(container, Mapping):
-        return container.get(key, _MISSING)
+        return container.get(key, MISSING)
     if isinstance(container, enum.Enum):
-        return container.value if key == "data" else _MISSING
-    if container is _MISSING or key.startswith("_") or isinstance(container, (str, list)):
-        return _MISSING
-    return getattr(container, key, _MISSING)
+        return container.value if key == "data" else MISSING
+    if container is MISSING or key.startswith("_") or isinstance(container, (str, list)):
+        return MISSING
+    return getattr(container, key, MISSING)
 
 
 def _item(container: Any, index: int) -> Any:
     if _is_list(container) and index < len(container):
         return container[index]
-    return _MISSING
+    return MISSING
 
 
 def _is_list(value: Any) -> bool:

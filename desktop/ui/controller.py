@@ -771,7 +771,8 @@ class Controller(QObject):
             self.thread_status_changed.emit(status)
 
     async def _prepare_fork(self, meta: CheckpointMeta) -> None:
-        from desktop.core.timetravel import infer_as_node, live_values
+        from desktop.core.forking import fork_live
+        from desktop.core.timetravel import infer_as_node
 
         graph, path = self.runs.graph, self._path
         if graph is None or path is None:
@@ -782,7 +783,7 @@ class Controller(QObject):
                 graph, saver, meta.thread_id, meta.checkpoint_id, meta.checkpoint_ns
             )
             try:
-                live = await live_values(
+                live = await fork_live(
                     graph, saver, meta.thread_id, meta.checkpoint_id, meta.checkpoint_ns
                 )
             except RewindError as error:

@@ -422,6 +422,7 @@ class MainWindow(QMainWindow):
         self.run_panel.run_requested.connect(self._run_requested)
         self.run_panel.stop_requested.connect(runs.stop)
         self.run_panel.recursion_limit_changed.connect(runs.set_recursion_limit)
+        self.run_panel.durability_changed.connect(runs.set_durability)
         runs.stopping.connect(self._stopping)
         runs.graph_loading.connect(self._graph_loading)
         runs.graph_changed.connect(self._graph_changed)

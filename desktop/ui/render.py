@@ -19,7 +19,7 @@ import html
 import json
 import re
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -33,6 +33,7 @@ from pygments.token import Error, Keyword, Name, Number, String
 from desktop.core.decode import TYPE_KEY, is_message
 from desktop.core.diff import DiffEntry, StateDiff, render_diff_text
 from desktop.core.model import CheckpointMeta, CheckpointState, PendingWrite, is_internal_channel
+from desktop.core.progress import WaitingInterrupt
 from desktop.core.sources.sqlite import node_of_task_path
 
 STRING_CAP = 2000
@@ -152,7 +153,7 @@ def render_state(state: CheckpointState) -> RenderedState:
     meta = state.meta
     errors = [e for e in (meta.metadata_error, state.error) if e]
     error_writes = [w for w in state.pending_writes if w.is_error]
-    interrupts = [w for w in state.pending_writes if w.is_interrupt]
+    interrupts = state.progress.interrupts
     message_lists = list(_message_lists(state.values))
     message_count = sum(len(messages) for _, messages in message_lists)
     error = "; ".join(errors) if errors else None
@@ -252,7 +253,7 @@ def _pre_style(color: str = JSON_COLORS["punctuation"]) -> str:
 def _header_html(
     state: CheckpointState,
     errors: list[str],
-    interrupts: list[PendingWrite],
+    interrupts: Sequence[WaitingInterrupt],
     error_writes: list[PendingWrite],
 ) -> str:
     meta = state.meta
@@ -278,10 +279,11 @@ def _header_html(
         parts.append(f'<span style="color:{_DIM};">metadata {_mono(_cap_text(extra, 300))}</span>')
     if note := _delta_note(state):
         parts.append(f'<span style="color:{_MUTED};">{_escape(note)}</span>')
-    for write in interrupts:
-        node = _node_name(write)
-        asked = _escape(_interrupt_excerpt(write.value))
-        parts.append(_banner(f"Interrupted in {_mono(node)}: waiting for input{asked}", "amber"))
+    for item in interrupts:
+        asked = _escape(_interrupt_excerpt(item.value))
+        parts.append(
+            _banner(f"Interrupted in {_mono(item.node)}: waiting for input{asked}", "amber")
+        )
     for write in error_writes:
         node = _node_name(write)
         parts.append(_banner(f"{_mono(node)} raised {_escape(_one_line(write.value))}", "red"))

@@ -8,8 +8,9 @@ closed by :meth:`RunController.close_saver`. Every write goes through the same c
 function as its headless twin: a run (:func:`desktop.core.runner.run`, also from a past
 checkpoint and with breakpoints), a replay, a resume and a fork. Each streams its parts
 as signals exactly like a run, one at a time, and Stop cancels any of them: LangGraph has
-saved every finished step (``durability="sync"``), so the thread stays consistent and
-the next run continues it.
+saved the finished steps its durability mode saves (:attr:`RunController.durability`,
+LangGraph's default unless the run panel asks for another), so the thread stays
+consistent and the next run continues it.
 
 Reading a thread's status and the node a fork is credited to never writes: those go
 through a separate read-only connection (:meth:`RunController.read_saver`), so browsing
@@ -53,6 +54,7 @@ from desktop.ui.widgets.stream_view import PATH_SEPARATOR, node_path
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+    from langgraph.types import Durability
 
     from desktop.core.graphs import LoadedGraph, TypeKey
     from desktop.core.runner import RewindSaver, StreamEvent, ThreadStatus
@@ -214,6 +216,7 @@ class RunController(QObject):
         self._quitting = False
         self._stopping = False
         self._recursion_limit: int | None = None
+        self._durability: Durability | None = None
 
     @property
     def graph(self) -> LoadedGraph | None:
@@ -239,6 +242,16 @@ class RunController(QObject):
     def request(self) -> RunRequest | None:
         """What the current run, or else the last one, was asked to do."""
         return self._request
+
+    @property
+    def durability(self) -> Durability | None:
+        """LangGraph's durability for the next runs, replays and resumes (the run panel's
+        choice); None is LangGraph's default (``async``), as the user's app runs."""
+        return self._durability
+
+    def set_durability(self, mode: Durability | None) -> None:
+        """Use ``mode`` for the next runs (None: LangGraph's default)."""
+        self._durability = mode
 
     @property
     def recursion_limit(self) -> int | None:
@@ -306,9 +319,11 @@ class RunController(QObject):
                 interrupt_after=interrupt_after or None,
                 recursion_limit=limit,
                 running=self._progress,
+                durability=durability,
             )
 
         limit = self._recursion_limit
+        durability = self._durability
         return self._launch(RunRequest(RUN, thread_id, Path(path), checkpoint_id), events)
 
     def start_replay(
@@ -332,9 +347,11 @@ class RunController(QObject):
                 stream_modes=modes,
                 recursion_limit=limit,
                 running=self._progress,
+                durability=durability,
             )
 
         limit = self._recursion_limit
+        durability = self._durability
 
         return self._launch(RunRequest(REPLAY, thread_id, Path(path), checkpoint_id), events)
 
@@ -356,6 +373,7 @@ class RunController(QObject):
         continuing = _is_continue(value)
         modes = _modes(values)
         limit = self._recursion_limit
+        durability = self._durability
 
         def events(graph: LoadedGraph, saver: RewindSaver) -> AsyncIterator[StreamEvent]:
             from desktop.core.runner import NO_VALUE, resume
@@ -370,6 +388,7 @@ class RunController(QObject):
                 answers=None if continuing else answers,
                 recursion_limit=limit,
                 running=self._progress,
+                durability=durability,
             )
 
         kind = CONTINUE if continuing else RESUME
@@ -421,10 +440,12 @@ class RunController(QObject):
                 interrupt_after=interrupt_after or None,
                 recursion_limit=limit,
                 running=self._progress,
+                durability=durability,
             ):
                 yield event
 
         limit = self._recursion_limit
+        durability = self._durability
 
         return self._launch(
             request,

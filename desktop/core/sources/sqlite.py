@@ -24,6 +24,7 @@ from desktop.core.delta import DeltaRebuilder, DeltaWrite, channels_to_rebuild
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.housekeeping import RawValue, StoredWrite
 from desktop.core.model import (
+    AS_NODE_KEY,
     ERROR_CHANNEL,
     INTERRUPT_CHANNEL,
     CheckpointMeta,
@@ -59,8 +60,6 @@ _REQUIRED_CHECKPOINT_COLUMNS = {
 }
 _UUID_EPOCH = datetime(1582, 10, 15, tzinfo=UTC)
 _FLAG_CHANNELS = (INTERRUPT_CHANNEL, ERROR_CHANNEL)
-AS_NODE_KEY = "rewind_as_node"
-"""Metadata key of the node a Rewind fork was credited to (LangGraph does not store it)."""
 # Metadata sits after the checkpoint blob in each row, so listing it walks the blob's
 # overflow pages; memory-mapped reads make that walk cheap (the mapping is read-only).
 _MMAP_BYTES = 1 << 30

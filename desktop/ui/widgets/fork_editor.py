@@ -81,7 +81,8 @@ class ForkEditor(QDialog):
         self.setStyleSheet(_STYLE)
         self.resize(760, 640)
         self._state: CheckpointState | None = None
-        self._original: dict[str, Any] = {}
+        self._original: Any = {}
+        self._functional = False
         self._kinds: dict[str, ChannelKind] | None = None
         self._live: dict[str, Any] | None = None
         self._update: dict[str, Any] | None = None
@@ -214,6 +215,8 @@ class ForkEditor(QDialog):
         :func:`desktop.core.timetravel.live_values`) lets the fork write back what the
         user did not touch exactly as stored: enums, dataclasses, datetimes.
         """
+        from desktop.core.forking import fork_original
+        from desktop.core.graphs import entrypoint_node
         from desktop.core.timetravel import channel_kinds, fork_target_nodes
 
         self._state = state
@@ -221,8 +224,12 @@ class ForkEditor(QDialog):
         self._busy = False
         meta = state.meta
         self._original = user_channels(state.values)
+        self._functional = False
         self._blocked = f"This checkpoint cannot be forked: {state.error}" if state.error else None
         try:
+            pregel = graph.for_namespace(meta.checkpoint_ns)
+            self._functional = entrypoint_node(pregel) is not None
+            self._original = fork_original(pregel, state.values)
             self._kinds = channel_kinds(graph, meta.checkpoint_ns)
             nodes = fork_target_nodes(graph, meta.checkpoint_ns)
         except RewindError as error:
@@ -302,7 +309,11 @@ class ForkEditor(QDialog):
             return
         try:
             update = fork_values_from_edit(
-                self._original, self.editor.value(), self._kinds, live=self._live
+                self._original,
+                self.editor.value(),
+                self._kinds,
+                live=self._live,
+                functional=self._functional,
             )
         except RewindError as error:
             self._show_error(str(error))

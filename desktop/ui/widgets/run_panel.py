@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -32,6 +33,18 @@ NO_GRAPH_HINT = (
     "Inspection only: no graph is attached. Start Rewind with "
     "`rewind DB --graph module:attr` (or path/to/file.py:attr) or "
     "`rewind DB --config langgraph.json [--graph-id NAME]` to run turns from here."
+)
+DURABILITY_CHOICES = (
+    ("Durability: default", None),
+    ("Durability: sync", "sync"),
+    ("Durability: async", "async"),
+    ("Durability: exit", "exit"),
+)
+DURABILITY_TIP = (
+    "When LangGraph saves checkpoints during runs, replays and resumes started here. "
+    "Default: LangGraph's own (async), as your app runs unless it asks for another; "
+    "sync saves each step before the next; exit saves once, when the run ends "
+    "(--durability headless)."
 )
 TEXT_PLACEHOLDER = "Message to send as the user…  (Ctrl+Enter runs; empty continues the thread)"
 JSON_PLACEHOLDER = 'Graph input as JSON, e.g. {"messages": [{"role": "user", "content": "hi"}]}'
@@ -69,6 +82,10 @@ class RunPanel(QWidget):
 
     recursion_limit_changed = Signal(int)
     """The step limit (LangGraph's ``recursion_limit``) of the next runs changed."""
+
+    durability_changed = Signal(object)
+    """LangGraph's durability for the next runs: ``"sync"``, ``"async"``, ``"exit"`` or
+    ``None`` (LangGraph's default)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,6 +136,14 @@ class RunPanel(QWidget):
         self.limit_label.setToolTip(self.limit_spin.toolTip())
         self.limit_label.setBuddy(self.limit_spin)
         self.limit_spin.valueChanged.connect(self.recursion_limit_changed)
+        self.durability = QComboBox(self)
+        self.durability.setObjectName("durabilityChoice")
+        self.durability.setToolTip(DURABILITY_TIP)
+        for label, mode in DURABILITY_CHOICES:
+            self.durability.addItem(label, mode)
+        self.durability.currentIndexChanged.connect(
+            lambda _: self.durability_changed.emit(self.durability.currentData())
+        )
         self.error_label = QLabel(self)
         self.error_label.setObjectName("runInputError")
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -147,6 +172,7 @@ class RunPanel(QWidget):
         bottom.addWidget(self.values_toggle)
         bottom.addWidget(self.limit_label)
         bottom.addWidget(self.limit_spin)
+        bottom.addWidget(self.durability)
         bottom.addWidget(self.error_label, 1)
         bottom.addStretch(0)
         bottom.addWidget(self.stop_button)
@@ -260,7 +286,13 @@ class RunPanel(QWidget):
 
     def _refresh(self) -> None:
         attached = self._graph_name is not None
-        for widget in (self.input, self.json_toggle, self.values_toggle, self.limit_spin):
+        for widget in (
+            self.input,
+            self.json_toggle,
+            self.values_toggle,
+            self.limit_spin,
+            self.durability,
+        ):
             widget.setEnabled(attached)
         for widget in (self.thread_edit, self.new_thread_button):
             widget.setEnabled(attached and not self._running)

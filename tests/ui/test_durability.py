@@ -1,0 +1,92 @@
+"""The run panel's durability choice reaches LangGraph (issue 7, section 5), driven by
+real clicks and keys; every count and value is checked with LangGraph on the file."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from desktop.core.graphs import load_graph
+from desktop.ui.controller import GraphOptions
+from desktop.ui.main_window import MainWindow
+from desktop.ui.run_controller import FINISHED
+from tests.builders import read_saver, thread_config
+from tests.ui.test_live_run import (
+    attach,
+    click_run,
+    empty_db,
+    isolated_imports,  # noqa: F401  (fixture)
+    panel,
+    type_input,
+    wait_for_timeline,
+)
+
+GRAPHS = Path(__file__).resolve().parents[1] / "truth_graphs.py"
+
+
+def _count(db: Path, thread_id: str) -> int:
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute(
+            "SELECT COUNT(*) FROM checkpoints WHERE thread_id = ?", (thread_id,)
+        ).fetchone()[0]
+
+
+def _choose(qtbot, window: MainWindow, label: str) -> None:
+    combo = panel(window).durability
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Home)
+    while combo.currentText() != label:
+        index = combo.currentIndex()
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+        assert combo.currentIndex() != index, f"no durability labelled {label!r}"
+
+
+def _run_on(qtbot, window: MainWindow, thread_id: str) -> tuple[str, str]:
+    run_panel = panel(window)
+    run_panel.thread_edit.clear()
+    qtbot.keyClicks(run_panel.thread_edit, thread_id)
+    type_input(qtbot, window, "{}", as_json=True)
+    return click_run(qtbot, window)
+
+
+def test_run_panel_durability_reaches_langgraph(
+    qtbot,
+    window: MainWindow,
+    settle,
+    tmp_path: Path,
+    isolated_imports,  # noqa: F811
+) -> None:
+    db = empty_db(tmp_path / "durable.sqlite")
+    settle(lambda: window.controller.open_database(db))
+    spec = f"{GRAPHS}:inner_call_app"
+    attach(settle, window.controller, GraphOptions(graph=spec))
+    assert window.controller.runs.durability is None
+
+    assert _run_on(qtbot, window, "default") == ("default", FINISHED)
+    wait_for_timeline(qtbot, window, db, "default")
+
+    _choose(qtbot, window, "Durability: exit")
+    assert window.controller.runs.durability == "exit"
+    assert _run_on(qtbot, window, "exit") == ("exit", FINISHED)
+    wait_for_timeline(qtbot, window, db, "exit")
+
+    _choose(qtbot, window, "Durability: sync")
+    _, outcome = _run_on(qtbot, window, "sync")
+    assert "_put_checkpoint_fut" in outcome, "sync breaks an inner graph, as in LangGraph"
+
+    graph = load_graph(spec)
+    with read_saver(db) as saver:
+        bound = graph.bind(saver)
+        for thread in ("default", "exit"):
+            assert bound.get_state(thread_config(thread)).values["notes"] == [
+                "inner ran",
+                "finished",
+            ]
+        history = {
+            t: len(list(bound.get_state_history(thread_config(t)))) for t in ("default", "exit")
+        }
+    assert history == {"default": _count(db, "default"), "exit": _count(db, "exit")}
+    assert history["exit"] == 1 < history["default"]
