@@ -24,17 +24,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from desktop.core.errors import SourceError
+from desktop.core.pgurl import is_postgres_url
 
 STORE_TABLE = "store"
 VECTORS_TABLE = "store_vectors"
 NAMESPACE_SEPARATOR = "."
 _FILE_KEYS = frozenset({"content", "encoding", "created_at", "modified_at"})
-_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-def is_postgres_url(location: str) -> bool:
-    """True for a ``postgresql://`` / ``postgres://`` connection URL."""
-    return location.strip().lower().startswith(_POSTGRES_SCHEMES)
 
 
 @dataclass(frozen=True, slots=True)

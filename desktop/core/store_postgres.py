@@ -1,19 +1,17 @@
 """The ``store`` table of a Postgres database (``PostgresStore``), read-only.
 
-One connection, every query in a read-only transaction that is rolled back at once:
-a role with nothing but ``SELECT`` on ``store`` (and ``store_vectors``, when present)
-is enough, and nothing is ever written. ``store_vectors`` is only asked whether an item
-has an embedding. Filtering decodes values in Python, exactly as for SQLite.
+One connection (``pg_connect.ReadOnlyConnection``), every query in its own read-only
+transaction: a role with nothing but ``SELECT`` on ``store`` (and ``store_vectors``,
+when present) is enough, and nothing is ever written. ``store_vectors`` is only asked
+whether an item has an embedding. Filtering decodes values in Python, as for SQLite.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from desktop.core.errors import SourceError
+from desktop.core.sources.pg_connect import ReadOnlyConnection
 from desktop.core.store import (
     STORE_TABLE,
     VECTORS_TABLE,
@@ -25,45 +23,22 @@ from desktop.core.store import (
     prefix_bounds,
 )
 
-_CONNECT_SECONDS = 10
-
-
-def redact_url(url: str) -> str:
-    """``url`` without its password, for messages."""
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    try:
-        params = conninfo_to_dict(url)
-    except Exception:
-        return url.split("@")[-1]
-    params.pop("password", None)
-    return make_conninfo(**params)
-
 
 class PostgresStoreReader:
     """A ``PostgresStore``'s items, through read-only transactions (thread-safe)."""
 
     def __init__(self, url: str) -> None:
-        import psycopg
-
-        self.location = redact_url(url)
-        try:
-            self._conn = psycopg.connect(url, connect_timeout=_CONNECT_SECONDS, autocommit=False)
-        except psycopg.Error as exc:
-            detail = " ".join(str(exc).split())
-            raise SourceError(f"cannot connect to {self.location}: {detail}") from None
-        self._conn.read_only = True
-        self._lock = threading.Lock()
+        self._db = ReadOnlyConnection(url)
+        self.location = self._db.location
         try:
             self._columns, self._has_vectors = self._check_schema()
         except BaseException:
-            self._conn.close()
+            self._db.close()
             raise
 
     def close(self) -> None:
         """Close the connection."""
-        with self._lock:
-            self._conn.close()
+        self._db.close()
 
     def __enter__(self) -> PostgresStoreReader:
         return self
@@ -71,23 +46,8 @@ class PostgresStoreReader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _cursor(self) -> Iterator[Any]:
-        import psycopg
-
-        with self._lock:
-            try:
-                with self._conn.cursor() as cur:
-                    yield cur
-            except psycopg.Error as exc:
-                detail = " ".join(str(exc).split())
-                raise SourceError(f"{self.location}: cannot read the Store ({detail})") from None
-            finally:
-                if not self._conn.closed:
-                    self._conn.rollback()
-
     def _check_schema(self) -> tuple[set[str], bool]:
-        with self._cursor() as cur:
+        with self._db.read() as cur:
             cur.execute(
                 "SELECT table_name, column_name FROM information_schema.columns "
                 "WHERE table_schema = current_schema() AND table_name IN (%s, %s)",
@@ -111,7 +71,7 @@ class PostgresStoreReader:
 
     def namespaces(self) -> list[NamespaceCount]:
         """Every namespace holding items, with its item count, sorted."""
-        with self._cursor() as cur:
+        with self._db.read() as cur:
             cur.execute("SELECT prefix, COUNT(*) FROM store GROUP BY prefix")
             rows = cur.fetchall()
         found = [NamespaceCount(decode_namespace(prefix), int(count)) for prefix, count in rows]
@@ -122,7 +82,7 @@ class PostgresStoreReader:
         if text.strip():
             return len(self.items(prefix, text))
         where, params = _where(prefix)
-        with self._cursor() as cur:
+        with self._db.read() as cur:
             cur.execute(f"SELECT COUNT(*) FROM store {where}", params)
             return int(cur.fetchone()[0])
 
@@ -151,7 +111,7 @@ class PostgresStoreReader:
         if not filtered and (limit is not None or offset):
             query += " LIMIT %s OFFSET %s"
             params = (*params, limit, offset)
-        with self._cursor() as cur:
+        with self._db.read() as cur:
             cur.execute(query, params)
             found = [item_from_row(*row) for row in cur.fetchall()]
         if not filtered:

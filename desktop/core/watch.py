@@ -27,7 +27,7 @@ from typing import Protocol
 
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.model import CheckpointMeta
-from desktop.core.store import is_postgres_url
+from desktop.core.pgurl import is_postgres_url
 
 SQLITE_POLL_SECONDS = 0.1
 """How often a SQLite probe is polled (``PRAGMA data_version`` costs microseconds)."""
@@ -137,32 +137,26 @@ class SqliteProbe:
 
 
 class PostgresProbe:
-    """The server's current snapshot, read in autocommit (no transaction is held open)."""
+    """The server's current snapshot, read in its own read-only transaction per poll."""
 
     interval = POSTGRES_POLL_SECONDS
 
     def __init__(self, url: str) -> None:
-        import psycopg
+        from desktop.core.sources.pg_connect import ReadOnlyConnection
 
-        from desktop.core.store_postgres import redact_url
-
-        self.location = redact_url(url)
-        try:
-            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
-        except psycopg.Error as exc:
-            detail = " ".join(str(exc).split())
-            raise SourceError(f"cannot connect to {self.location}: {detail}") from None
+        self._db = ReadOnlyConnection(url)
+        self.location = self._db.location
         self._lock = threading.Lock()
         try:
             self._mark = self._snapshot()
         except BaseException:
-            self._conn.close()
+            self._db.close()
             raise
 
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
-            self._conn.close()
+            self._db.close()
 
     def poll(self) -> Changes | None:
         """None while no writing transaction started or ended since the last poll."""
@@ -174,14 +168,9 @@ class PostgresProbe:
             return Changes(None)
 
     def _snapshot(self) -> str:
-        import psycopg
-
-        try:
-            row = self._conn.execute("SELECT pg_current_snapshot()::text").fetchone()
-        except psycopg.Error as exc:
-            detail = " ".join(str(exc).split())
-            raise SourceError(f"{self.location}: cannot watch the database ({detail})") from None
-        return str(row[0])
+        with self._db.read() as cur:
+            cur.execute("SELECT pg_current_snapshot()::text")
+            return str(cur.fetchone()[0])
 
 
 def follow_thread(

@@ -52,7 +52,9 @@ def test_sqlite_probe_reports_deleted_rows_as_unknown_changes(live_db):
         probe.close()
 
 
-def start_follow(path: Path, thread_id: str) -> tuple[subprocess.Popen, LineReader, LineReader]:
+def start_follow(
+    path: Path | str, thread_id: str
+) -> tuple[subprocess.Popen, LineReader, LineReader]:
     process = subprocess.Popen(
         [sys.executable, "-m", "desktop", "history", str(path), "--thread", thread_id, "--follow"],
         stdout=subprocess.PIPE,
@@ -127,3 +129,32 @@ def test_postgres_probe_sees_commits_of_another_process(pg_db):
                 assert probe.poll() == Changes(None)
         finally:
             probe.close()
+
+
+def postgres_truth_ids(url: str, thread_id: str) -> list[str]:
+    """LangGraph's own history of a thread in a Postgres database, newest first."""
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    with PostgresSaver.from_conn_string(url) as saver:
+        config = {"configurable": {"thread_id": thread_id}}
+        return [t.config["configurable"]["checkpoint_id"] for t in saver.list(config)]
+
+
+def test_history_follow_on_postgres_with_a_select_only_role(pg_db):
+    with LiveWriter(pg_db.url) as writer:
+        writer.turn("t1")
+        reader = pg_db.select_only_url()
+        process, out, err = start_follow(reader, "t1")
+        try:
+            first = [json.loads(line) for line in out.take(TURN_CHECKPOINTS)]
+            writer.turn("t2")
+            writer.turn("t1")
+            new = [json.loads(line) for line in out.take(TURN_CHECKPOINTS)]
+        finally:
+            code = stop(process)
+        truth = postgres_truth_ids(pg_db.url, "t1")
+    assert code == 0
+    assert out.pending() == []
+    assert [m["checkpoint_id"] for m in first] == truth[TURN_CHECKPOINTS:]
+    assert [m["checkpoint_id"] for m in reversed(new)] == truth[:TURN_CHECKPOINTS]
+    assert "Traceback" not in "\n".join(err.pending())
