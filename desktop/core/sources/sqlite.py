@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from desktop.core.decode import DecodeError, decode_metadata, decode_typed
+from desktop.core.decode import DecodeError, decode_metadata, decode_scheduling, decode_typed
 from desktop.core.delta import DeltaRebuilder, DeltaWrite, channels_to_rebuild
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.housekeeping import RawValue, StoredWrite
@@ -69,6 +69,16 @@ _BUSY_SECONDS = 2.0
 
 def checkpoint_time(checkpoint_id: str) -> datetime | None:
     """When a checkpoint was created, read from its id (LangGraph ids are UUIDv6)."""
+    if isinstance(checkpoint_id, str) and len(checkpoint_id) == 36 and checkpoint_id[14] == "6":
+        try:
+            ticks = (
+                int(checkpoint_id[0:8], 16) << 28
+                | int(checkpoint_id[9:13], 16) << 12
+                | int(checkpoint_id[15:18], 16)
+            )
+        except ValueError:
+            return None
+        return _UUID_EPOCH + timedelta(microseconds=ticks // 10)
     try:
         value = uuid.UUID(checkpoint_id)
     except (ValueError, TypeError, AttributeError):
@@ -103,6 +113,7 @@ class SqliteCheckpointSource:
         _check_file(self.path)
         self._conn = _connect_read_only(self.path)
         self._lock = threading.Lock()
+        self._order_cache: tuple[int, list[tuple[str, str | None]]] | None = None
         try:
             self._has_writes, self._has_task_path = self._check_schema()
         except SourceError:
@@ -163,7 +174,10 @@ class SqliteCheckpointSource:
     # -- threads -------------------------------------------------------------------------
 
     def count_threads(self, text_filter: str = "") -> int:
-        """How many threads match the filter (a case-insensitive substring of the id)."""
+        """How many threads match the filter (see :mod:`desktop.core.thread_filter`)."""
+        if parse_thread_filter(text_filter).empty:
+            with self._cursor() as cur:
+                return len(self._thread_order(cur))
         where, params = _thread_filter(text_filter)
         with self._cursor() as cur:
             row = cur.execute(
@@ -174,12 +188,25 @@ class SqliteCheckpointSource:
     def list_threads(
         self, text_filter: str = "", *, offset: int = 0, limit: int | None = None
     ) -> list[ThreadSummary]:
-        """Threads newest first, with checkpoint count, last update and status flags."""
+        """Threads newest first (by their newest root checkpoint), with checkpoint count,
+        last update and run state.
+
+        Without a filter the order comes from :meth:`_thread_order` (index seeks only)
+        and only the requested page is counted and read, so the first page of a
+        database of a million checkpoints costs milliseconds.
+        """
+        if parse_thread_filter(text_filter).empty:
+            with self._cursor() as cur:
+                order = self._thread_order(cur)
+                end = None if limit is None else offset + limit
+                page = order[offset:end]
+                return [self._summary(cur, *self._counts(cur, tid, root)) for tid, root in page]
         where, params = _thread_filter(text_filter)
         query = (
             "SELECT thread_id, COUNT(*), MAX(checkpoint_id), "
-            "MAX(CASE WHEN checkpoint_ns = '' THEN checkpoint_id END) "
-            f"FROM checkpoints {where} GROUP BY thread_id ORDER BY MAX(checkpoint_id) DESC"
+            "MAX(CASE WHEN checkpoint_ns = '' THEN checkpoint_id END) AS root "
+            f"FROM checkpoints {where} GROUP BY thread_id "
+            "ORDER BY COALESCE(root, MAX(checkpoint_id)) DESC, thread_id"
         )
         if limit is not None:
             query += " LIMIT ? OFFSET ?"
@@ -190,6 +217,51 @@ class SqliteCheckpointSource:
         with self._cursor() as cur:
             rows = cur.execute(query, params).fetchall()
             return [self._summary(cur, *row) for row in rows]
+
+    def _thread_order(self, cur: sqlite3.Cursor) -> list[tuple[str, str | None]]:
+        """Every thread id with its newest root checkpoint id, newest first.
+
+        A loose index scan (one seek per thread on the saver's primary key) and one
+        seek for each thread's newest root checkpoint: no pass over every checkpoint.
+        Cached until another connection commits (``PRAGMA data_version``).
+        """
+        version = cur.execute("PRAGMA data_version").fetchone()[0]
+        if self._order_cache is not None and self._order_cache[0] == version:
+            return self._order_cache[1]
+        rows = cur.execute(
+            "WITH RECURSIVE ids(id) AS ("
+            " SELECT MIN(thread_id) FROM checkpoints"
+            " UNION ALL"
+            " SELECT (SELECT MIN(thread_id) FROM checkpoints WHERE thread_id > ids.id)"
+            " FROM ids WHERE ids.id IS NOT NULL) "
+            "SELECT id, (SELECT MAX(checkpoint_id) FROM checkpoints "
+            "            WHERE thread_id = ids.id AND checkpoint_ns = '') "
+            "FROM ids WHERE id IS NOT NULL"
+        ).fetchall()
+        keyed = []
+        for thread_id, root in rows:
+            key = root
+            if key is None:
+                (key,) = cur.execute(
+                    "SELECT MAX(checkpoint_id) FROM checkpoints WHERE thread_id = ?",
+                    (thread_id,),
+                ).fetchone()
+            keyed.append((str(key or ""), str(thread_id), root))
+        keyed.sort(key=lambda item: item[1])
+        keyed.sort(key=lambda item: item[0], reverse=True)
+        order = [(thread_id, root) for _, thread_id, root in keyed]
+        self._order_cache = (version, order)
+        return order
+
+    def _counts(
+        self, cur: sqlite3.Cursor, thread_id: str, root: str | None
+    ) -> tuple[str, int, str, str | None]:
+        """One thread's ``(id, checkpoint count, newest id, newest root id)``."""
+        count, newest = cur.execute(
+            "SELECT COUNT(*), MAX(checkpoint_id) FROM checkpoints WHERE thread_id = ?",
+            (thread_id,),
+        ).fetchone()
+        return thread_id, int(count), newest, root
 
     def thread(self, thread_id: str) -> ThreadSummary:
         """One thread's summary; :class:`NotFoundError` when the id is unknown."""
@@ -214,14 +286,15 @@ class SqliteCheckpointSource:
     ) -> ThreadSummary:
         progress, head = CheckpointProgress(), None
         if latest_root_id:
-            progress = self._progress(cur, thread_id, "", latest_root_id)
             row = cur.execute(
-                "SELECT checkpoint_ns, checkpoint_id, parent_checkpoint_id, metadata "
-                "FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = '' "
-                "AND checkpoint_id = ?",
+                "SELECT type, checkpoint, parent_checkpoint_id, metadata FROM checkpoints "
+                "WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ?",
                 (thread_id, latest_root_id),
             ).fetchone()
-            head = _meta(str(thread_id), *row) if row else None
+            if row is not None:
+                type_, blob, parent, metadata = row
+                progress = self._progress_of(cur, thread_id, "", latest_root_id, type_, blob)
+                head = _meta(str(thread_id), "", latest_root_id, parent, metadata)
         return ThreadSummary(
             thread_id=str(thread_id),
             checkpoints=int(count),
@@ -241,10 +314,24 @@ class SqliteCheckpointSource:
             "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
             (thread_id, ns, checkpoint_id),
         ).fetchone()
+        if row is None:
+            return CheckpointProgress()
+        return self._progress_of(cur, thread_id, ns, checkpoint_id, *row)
+
+    def _progress_of(
+        self,
+        cur: sqlite3.Cursor,
+        thread_id: str,
+        ns: str,
+        checkpoint_id: str,
+        type_: str | None,
+        blob: bytes | None,
+    ) -> CheckpointProgress:
+        """The step after a checkpoint whose stored blob was already fetched."""
         try:
-            checkpoint = decode_typed(*row) if row else None
+            checkpoint = decode_scheduling(type_, blob)
         except DecodeError:
-            checkpoint = None
+            return CheckpointProgress()
         if not isinstance(checkpoint, dict):
             return CheckpointProgress()
         writes = self._write_records(cur, thread_id, ns, checkpoint_id)
