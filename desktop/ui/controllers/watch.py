@@ -25,7 +25,7 @@ from desktop.core.watch import Changes, open_probe
 from desktop.ui.models.threads import PAGE_SIZE
 
 if TYPE_CHECKING:
-    from desktop.core.sources.sqlite import SqliteCheckpointSource
+    from desktop.core.sources.common import CheckpointSource
     from desktop.ui.controller import Controller
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ class LiveWatch(QObject):
 
 
 def _changed_on_first_page(
-    source: SqliteCheckpointSource, known: dict[str, ThreadSummary]
+    source: CheckpointSource, known: dict[str, ThreadSummary]
 ) -> set[str]:
     """Threads of the newest page that are new or changed since the list read them."""
     changed = set()
@@ -146,7 +146,7 @@ def _changed_on_first_page(
 
 
 def _read(
-    source: SqliteCheckpointSource, thread_id: str, with_history: bool
+    source: CheckpointSource, thread_id: str, with_history: bool
 ) -> tuple[ThreadSummary, list[CheckpointMeta] | None]:
     """A changed thread's summary and, when it is shown, its history (worker thread)."""
     summary = source.thread(thread_id)
