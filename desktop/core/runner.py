@@ -262,8 +262,10 @@ class ThreadStatus:
     """Where a thread stands: what runs next and what it waits for.
 
     ``can_continue`` is true for a run that stopped before its end (crash, cancel,
-    error, ``interrupt_before``/``after``) and can go on without a value;
-    ``interrupts`` need a value (:func:`resume` with one).
+    error, ``interrupt_before``/``after``), or a fork not run yet, and can go on without
+    a value; ``interrupts`` need a value (:func:`resume` with one). ``source`` and
+    ``step`` are the latest checkpoint's metadata: ``forked`` tells a fork that no run
+    continued yet from a run that stopped.
     """
 
     thread_id: str
@@ -271,6 +273,13 @@ class ThreadStatus:
     next_nodes: tuple[str, ...]
     interrupts: tuple[PendingInterrupt, ...] = ()
     errors: tuple[TaskFailure, ...] = ()
+    source: str | None = None
+    step: int | None = None
+
+    @property
+    def forked(self) -> bool:
+        """The latest checkpoint is a fork (``update_state``) that no run has continued."""
+        return self.source in ("update", "fork")
 
     @property
     def can_continue(self) -> bool:
@@ -285,6 +294,8 @@ class ThreadStatus:
             "interrupts": [i.to_json() for i in self.interrupts],
             "errors": [e.to_json() for e in self.errors],
             "can_continue": self.can_continue,
+            "source": self.source,
+            "step": self.step,
         }
 
 
@@ -618,7 +629,8 @@ async def check_input(
 ) -> None:
     """Refuse an input the graph would reject, before anything is written
     (:func:`desktop.core.inputs.check_input` on the state the run starts from, read
-    with a read-only connection; a database that does not exist yet is not created for the check)."""
+    with a read-only connection; a database that does not exist yet is not created for
+    the check)."""
     if isinstance(input, Mapping):
         inputs.check_input(graph.graph, await _stored_values(graph, target, config), input)
 
@@ -790,12 +802,15 @@ async def _thread_status(graph: Pregel, saver: AsyncSqliteSaver, thread_id: str)
     interrupts: dict[str, PendingInterrupt] = {}
     errors: list[TaskFailure] = []
     _collect_tasks(snapshot, (), interrupts, errors)
+    metadata = snapshot.metadata or {}
     return ThreadStatus(
         thread_id=thread_id,
         checkpoint_id=str(snapshot.config["configurable"]["checkpoint_id"]),
         next_nodes=tuple(snapshot.next),
         interrupts=tuple(interrupts.values()),
         errors=tuple(errors),
+        source=metadata.get("source") if isinstance(metadata.get("source"), str) else None,
+        step=metadata.get("step") if isinstance(metadata.get("step"), int) else None,
     )
 
 

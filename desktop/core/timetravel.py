@@ -61,7 +61,7 @@ from desktop.core.runner import (
 ChannelKind = Literal["messages", "reducer", "value"]
 """How a state key takes an update: ``add_messages``, another reducer, or plain replace."""
 
-ThreadCondition = Literal["interrupted", "crashed", "error", "finished"]
+ThreadCondition = Literal["interrupted", "crashed", "forked", "error", "finished"]
 """Where a thread's last run stands, as badged in the thread list."""
 
 OVERWRITE_KEY: Final = "__overwrite__"
@@ -515,16 +515,18 @@ def detect_unfinished(status: ThreadStatus) -> ThreadCondition:
     """Badge a thread by its latest checkpoint.
 
     ``interrupted``: waits for a value at an ``interrupt()``; ``error``: a task of the
-    last step raised; ``crashed``: tasks are left to run but nothing failed or asked
-    (process killed, run cancelled, static breakpoint); ``finished``: nothing to run.
-    A task that was only cancelled did not fail: its run stopped, so it is ``crashed``.
+    last step raised; ``forked``: the latest checkpoint is a fork (``update_state``)
+    with tasks to run and no run has continued it (not a stopped run); ``crashed``:
+    tasks are left to run but nothing failed or asked (process killed, run cancelled,
+    static breakpoint); ``finished``: nothing to run. A task that was only cancelled did
+    not fail: its run stopped, so it is ``crashed``.
     """
     if status.interrupts:
         return "interrupted"
     if task_failures(status):
         return "error"
     if status.can_continue:
-        return "crashed"
+        return "forked" if status.forked else "crashed"
     return "finished"
 
 

@@ -269,7 +269,7 @@ def _header_html(
         second.append(f"subgraph {_mono(meta.checkpoint_ns)}")
     if meta.writers:
         second.append("written by " + ", ".join(_mono(w) for w in meta.writers))
-    second.append("next " + (", ".join(_mono(n) for n in state.next_nodes) or "—"))
+    second.append("next " + (", ".join(_mono(n) for n in _next_shown(state)) or "—"))
     parts = [
         "&nbsp;&nbsp;".join(first),
         f'<span style="color:{_MUTED};">{" · ".join(second)}</span>',
@@ -289,6 +289,13 @@ def _header_html(
         parts.append(_banner(f"{_mono(node)} raised {_escape(_one_line(write.value))}", "red"))
     parts.extend(_banner(_escape(error), "red") for error in errors)
     return "<br>".join(parts)
+
+
+def _next_shown(state: CheckpointState) -> tuple[str, ...]:
+    """The step's tasks still due, as ``get_state`` of the thread says when a step stopped
+    part-way (finished tasks are not run again); every task of a step that completed."""
+    progress = state.progress
+    return progress.remaining or progress.next
 
 
 def _interrupt_excerpt(value: Any) -> str:
@@ -577,7 +584,7 @@ def _state_plain_text(
         f"Step {meta.step if meta.step is not None else '?'} · {meta.source or '?'}"
         + (f" · {_when(meta)}" if meta.created_at else ""),
         f"Written by: {', '.join(meta.writers) or '-'}",
-        f"Next: {', '.join(state.next_nodes) or '-'}",
+        f"Next: {', '.join(_next_shown(state)) or '-'}",
     ]
     extra = _extra_metadata(meta.metadata)
     if extra:

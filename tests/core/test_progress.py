@@ -191,3 +191,36 @@ def test_triggered_nodes_follow_the_graphs_order_when_given():
     assert checkpoint_progress(checkpoint, done).remaining == ("b",)
     seen = {**checkpoint, "versions_seen": {"a": {"branch:to:a": "2"}}}
     assert checkpoint_progress(seen).next == ("b",)
+
+
+def test_status_tells_a_fork_not_run_yet_from_a_stopped_run(tmp_path):
+    import asyncio
+
+    from desktop.core.graphs import LoadedGraph
+    from desktop.core.runner import fork, thread_status
+    from desktop.core.timetravel import detect_unfinished
+
+    path = tmp_path / "join.sqlite"
+    with open_saver(path) as saver:
+        graph = join_graph(saver)
+        graph.invoke({"items": []}, thread_config("j"))
+        head = graph.get_state(thread_config("j")).config["configurable"]["checkpoint_id"]
+    loaded = LoadedGraph.from_object(join_graph(None), spec="join")
+    stopped = asyncio.run(thread_status(loaded, path, "j"))
+    assert (detect_unfinished(stopped), stopped.forked) == ("crashed", False)
+    new_id = asyncio.run(fork(loaded, path, "j", head, {"items": ["z"]}, as_node="left"))
+    status = asyncio.run(thread_status(loaded, path, "j"))
+    with read_saver(path) as saver:
+        truth = join_graph(saver).get_state(thread_config("j"))
+    assert status.checkpoint_id == new_id == truth.config["configurable"]["checkpoint_id"]
+    assert status.next_nodes == truth.next == ("join",)
+    assert (detect_unfinished(status), status.forked, status.source) == ("forked", True, "update")
+    with open_source(path) as source:
+        summary = source.thread("j")
+        state = source.load_state(source.history("j")[0])
+    assert (summary.forked, summary.run_state, summary.next_nodes) == (
+        True,
+        "unfinished",
+        ("join",),
+    )
+    assert state.meta.writers == ("left",) and state.next_nodes == ("join",)

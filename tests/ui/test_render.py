@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import operator
 import shutil
 from pathlib import Path
+from typing import Annotated
 
 import pytest
 from langchain_core.messages import AIMessage, RemoveMessage
@@ -261,3 +263,40 @@ def test_empty_diff_says_no_changes(agent_db: AgentDb) -> None:
     assert rendered.summary == "No changes"
     assert "No changes" in rendered.html
     assert rendered.plain_text == "no changes"
+
+
+class _PairState(TypedDict, total=False):
+    done: Annotated[list[str], operator.add]
+
+
+def test_header_next_is_what_langgraph_still_has_to_run(tmp_path) -> None:
+    """A step that stopped part-way (one task finished, one failed): the header's next is
+    ``get_state(thread).next``; the step itself (history) still lists both tasks."""
+    from desktop.core.sources import open_source
+    from desktop.ui.render import render_state
+    from tests.builders import open_saver, thread_config
+
+    def fails(state: _PairState) -> dict:
+        raise ValueError("boom")
+
+    builder = StateGraph(_PairState)
+    builder.add_node("quick", lambda s: {"done": ["quick"]})
+    builder.add_node("fails", fails)
+    builder.add_edge(START, "quick")
+    builder.add_edge(START, "fails")
+    path = tmp_path / "pair.sqlite"
+    with open_saver(path) as saver:
+        graph = builder.compile(checkpointer=saver)
+        with pytest.raises(ValueError):
+            graph.invoke({"done": []}, thread_config("p"), durability="sync")
+        live = graph.get_state(thread_config("p"))
+        at_head = graph.get_state(live.config)
+    with open_source(path) as source:
+        state = source.load_state(source.history("p")[0])
+        summary = source.thread("p")
+    assert sorted(state.next_nodes) == sorted(at_head.next) == ["fails", "quick"]
+    assert summary.next_nodes == live.next == ("fails",)
+    assert summary.run_state == "error"
+    rendered = render_state(state)
+    assert "Next: fails\n" in rendered.plain_text + "\n"
+    assert "next <span" in rendered.header_html and ">fails<" in rendered.header_html
