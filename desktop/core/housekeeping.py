@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 import ormsgpack
+from langgraph.checkpoint.serde.types import _DeltaSnapshot
 
 from desktop.core.errors import RewindError
 from desktop.core.model import CheckpointMeta
@@ -69,6 +70,8 @@ class RawSerde:
     """
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        if isinstance(obj, _DeltaSnapshot) and isinstance(obj.value, RawValue):
+            return obj.value.type, obj.value.data or b""
         if isinstance(obj, RawCheckpoint):
             return obj.raw.type, obj.raw.data or b""
         if isinstance(obj, RawValue):
@@ -84,6 +87,10 @@ class RawSerde:
         if type_ == "null":
             return None
         if type_ == "msgpack" and blob:
+            if _top_level_ext(blob) == _EXT_DELTA_SNAPSHOT:
+                # PostgresSaver stores a delta channel's snapshot as a blob and marks it
+                # in the checkpoint's JSONB only when it sees a ``_DeltaSnapshot``.
+                return _DeltaSnapshot(RawValue(type_, blob))
             checkpoint = _checkpoint_map(blob)
             if checkpoint is not None:
                 return RawCheckpoint(checkpoint, RawValue(type_, blob))
@@ -94,6 +101,26 @@ class RawSerde:
 
     def loads(self, data: bytes) -> Any:
         return self.loads_typed(("msgpack", data))
+
+
+_EXT_DELTA_SNAPSHOT = 7
+"""langgraph's msgpack extension code of ``_DeltaSnapshot`` (``EXT_DELTA_SNAPSHOT``)."""
+
+
+def _top_level_ext(blob: bytes) -> int | None:
+    """The extension code when the whole value is one extension record, else None."""
+    try:
+        value = ormsgpack.unpackb(blob, ext_hook=lambda code, _data: _ExtCode(code))
+    except (ormsgpack.MsgpackDecodeError, ValueError, TypeError):
+        return None
+    return value.code if isinstance(value, _ExtCode) else None
+
+
+class _ExtCode:
+    __slots__ = ("code",)
+
+    def __init__(self, code: int) -> None:
+        self.code = code
 
 
 def _checkpoint_map(blob: bytes) -> dict[str, Any] | None:

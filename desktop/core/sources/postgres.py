@@ -43,6 +43,7 @@ from desktop.core.progress import (
 )
 from desktop.core.sources.common import checkpoint_meta, with_writers
 from desktop.core.sources.pg_connect import ReadOnlyConnection
+from desktop.core.sources.postgres_housekeeping import PostgresHousekeeping
 from desktop.core.sources.sqlite import checkpoint_time
 from desktop.core.thread_filter import parse_thread_filter
 
@@ -91,7 +92,7 @@ class _Schema:
         return "task_path" if self.has_task_path else "''"
 
 
-class PostgresCheckpointSource:
+class PostgresCheckpointSource(PostgresHousekeeping):
     """A LangGraph Postgres checkpoint database opened strictly for reading.
 
     Safe to share between threads (one connection, reads serialised by a lock).
