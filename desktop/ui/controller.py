@@ -38,6 +38,7 @@ from desktop.core.history import ThreadTimeline, build_timeline
 from desktop.core.lookup import find_checkpoint
 from desktop.core.model import CheckpointMeta, CheckpointState, ThreadSummary
 from desktop.core.sources.sqlite import SqliteCheckpointSource
+from desktop.ui.bounded import SHOW_ITEMS
 from desktop.ui.controllers.store import StoreController
 from desktop.ui.controllers.watch import LiveWatch
 from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel
@@ -420,6 +421,13 @@ class Controller(QObject):
         meta = timeline.by_key[key]
         self._start("state", self._show_state(meta))
         self._start("diff", self._show_diff(meta))
+
+    def show_more(self, limit: int) -> None:
+        """Render the selected checkpoint again, showing up to ``limit`` items a container."""
+        timeline = self.timeline
+        if self._selected is None or timeline is None:
+            return
+        self._start("state", self._show_state(timeline.by_key[self._selected], limit))
 
     def set_diff_base(self, key: CheckpointKey | None) -> None:
         """Diff the selection against ``key`` instead of its parent (None: the parent again)."""
@@ -834,9 +842,9 @@ class Controller(QObject):
             log.info("delta channels folded without the graph: %s", error)
         return state
 
-    async def _show_state(self, meta: CheckpointMeta) -> None:
+    async def _show_state(self, meta: CheckpointMeta, limit: int = SHOW_ITEMS) -> None:
         state = await self._load_state(meta)
-        rendered: RenderedState = await asyncio.to_thread(render_state, state)
+        rendered: RenderedState = await asyncio.to_thread(render_state, state, limit)
         self.state_ready.emit(rendered)
 
     async def _show_diff(self, meta: CheckpointMeta) -> None:

@@ -396,6 +396,7 @@ class MainWindow(QMainWindow):
         self.timeline_view.compare_requested.connect(controller.set_diff_base)
         self.timeline_view.compare_picker_requested.connect(self.show_compare_picker)
         self.reset_base_button.clicked.connect(lambda: controller.set_diff_base(None))
+        self.state_view.show_more_requested.connect(controller.show_more)
 
         controller.database_opened.connect(self._database_opened)
         controller.thread_count_changed.connect(self._thread_count_changed)

@@ -7,10 +7,13 @@ sticks to the subset ``QTextDocument`` understands: inline styles, ``<pre>``, ta
 with ``bgcolor``/``cellpadding``, anchors.
 
 Big values stay fast: strings longer than :data:`STRING_CAP` are cut in the HTML with a
-"… (N more characters)" marker (the plain text and the copyable JSON keep everything),
-each channel (and each item of a list channel) is highlighted on its own through a
-cache, so moving along a timeline re-highlights only what changed, and a value too
-large to highlight is shown escaped but uncoloured.
+"… (N more characters)" marker, containers show their first items with a "show more"
+link (``bounded.py``: a million-item list renders as fast as a small one), a diff shows
+its first :data:`DIFF_ENTRIES_SHOWN` changes (the plain text and the copyable JSON,
+computed only when asked for, keep everything), each channel (and each item of a list
+channel) is highlighted on its own through a cache, so moving along a timeline
+re-highlights only what changed, and a value too large to highlight is shown escaped but
+uncoloured.
 """
 
 from __future__ import annotations
@@ -35,6 +38,14 @@ from desktop.core.diff import DiffEntry, StateDiff, render_diff_text
 from desktop.core.model import CheckpointMeta, CheckpointState, PendingWrite, is_internal_channel
 from desktop.core.progress import WaitingInterrupt
 from desktop.core.sources.sqlite import node_of_task_path
+from desktop.ui.bounded import (
+    MORE_LINK,
+    MORE_MARKER,
+    SHOW_ITEMS,
+    bounded,
+    cut_middle,
+    more_link_html,
+)
 
 STRING_CAP = 2000
 """Characters of one string shown in HTML before it is cut with a marker."""
@@ -47,6 +58,12 @@ HIGHLIGHT_LIMIT = 1_000_000
 
 EXCERPT_CHARS = 160
 """Characters of a message's content shown in a diff entry."""
+
+ID_CHARS = 80
+"""Characters of an id or name shown in the state header (cut in the middle beyond)."""
+
+DIFF_ENTRIES_SHOWN = 500
+"""Changes of a diff shown in HTML; the rest are counted (``rewind diff`` lists all)."""
 
 JSON_COLORS: dict[str, str] = {
     "text": "#1f2328",
@@ -111,8 +128,9 @@ _FORMATTER = HtmlFormatter(nowrap=True, noclasses=True, style=_JsonStyle)
 class RenderedState:
     """One checkpoint ready for the state view: HTML per tab plus copyable text.
 
-    ``plain_text`` is everything shown, uncut (for copying and tests); ``json_text`` is
-    the checkpoint as pretty JSON for "Copy JSON".
+    ``plain_text`` is everything, uncut (for copying and tests); ``json_text`` is the
+    checkpoint as pretty JSON for "Copy JSON". Both are computed when asked for. ``limit``
+    is the bounded view's item limit; ``truncated`` says whether it left anything out.
     """
 
     title: str
@@ -120,13 +138,26 @@ class RenderedState:
     values_html: str
     messages_html: str
     writes_html: str
-    plain_text: str
-    json_text: str
     message_count: int
     write_count: int
     has_interrupt: bool
     has_error: bool
     error: str | None
+    state: CheckpointState
+    limit: int = SHOW_ITEMS
+    truncated: bool = False
+
+    @property
+    def plain_text(self) -> str:
+        """The whole checkpoint as readable text (header, state, messages, writes)."""
+        state = self.state
+        errors = [e for e in (state.meta.metadata_error, state.error) if e]
+        return _state_plain_text(state, errors, list(_message_lists(state.values)))
+
+    @property
+    def json_text(self) -> str:
+        """The whole checkpoint as pretty JSON."""
+        return json.dumps(self.state.to_json(), indent=2, ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,15 +172,21 @@ class RenderedDiff:
     summary: str
     summary_html: str
     html: str
-    plain_text: str
+    diff: StateDiff
     is_empty: bool
+
+    @property
+    def plain_text(self) -> str:
+        """Every change as text, as ``rewind diff`` prints it."""
+        return render_diff_text(self.diff)
 
 
 # -- state ---------------------------------------------------------------------------------
 
 
-def render_state(state: CheckpointState) -> RenderedState:
-    """Render one checkpoint: header, channel values, messages and pending writes."""
+def render_state(state: CheckpointState, limit: int = SHOW_ITEMS) -> RenderedState:
+    """Render one checkpoint: header, channel values, messages and pending writes, each
+    container cut to its first ``limit`` items (see ``bounded.py``)."""
     meta = state.meta
     errors = [e for e in (meta.metadata_error, state.error) if e]
     error_writes = [w for w in state.pending_writes if w.is_error]
@@ -158,19 +195,22 @@ def render_state(state: CheckpointState) -> RenderedState:
     message_count = sum(len(messages) for _, messages in message_lists)
     error = "; ".join(errors) if errors else None
     title = f"{meta.thread_id} · step {meta.step if meta.step is not None else '?'}"
+    shown, cut_values = bounded(state.values, limit)
+    writes_html, cut_writes = _writes_html(state.pending_writes, limit)
     return RenderedState(
         title=title,
         header_html=_header_html(state, errors, interrupts, error_writes),
-        values_html=_values_html(state.values, errors),
-        messages_html=_messages_html(message_lists),
-        writes_html=_writes_html(state.pending_writes),
-        plain_text=_state_plain_text(state, errors, message_lists),
-        json_text=json.dumps(state.to_json(), indent=2, ensure_ascii=False),
+        values_html=_values_html(state.values, shown, errors),
+        messages_html=_messages_html(message_lists, limit),
+        writes_html=writes_html,
         message_count=message_count,
         write_count=len(state.pending_writes),
         has_interrupt=bool(interrupts),
         has_error=bool(error_writes) or any(w.error for w in state.pending_writes),
         error=error,
+        state=state,
+        limit=limit,
+        truncated=cut_values or cut_writes or any(len(m) > limit for _, m in message_lists),
     )
 
 
@@ -188,22 +228,40 @@ def document_css(mono_family: str) -> str:
     )
 
 
-def render_json_html(value: Any, *, cap: int = STRING_CAP) -> str:
+def render_json_html(
+    value: Any, *, cap: int = STRING_CAP, limit: int = SHOW_ITEMS, links: bool = False
+) -> str:
     """Pretty, syntax-highlighted JSON of a JSON-safe value as a ``<pre>`` block.
 
-    Strings longer than ``cap`` are cut with a "… (N more characters)" marker. The items
-    of a top-level list are highlighted one by one through the cache, so a message list
+    Strings longer than ``cap`` are cut with a "… (N more characters)" marker, containers
+    after ``limit`` items (a "show more" link with ``links``, else a count). The items of
+    a top-level list are highlighted one by one through the cache, so a message list
     that grew by one message costs one message of highlighting.
     """
-    return f'<pre style="{_pre_style()}">{_json_body_html(value, cap)}</pre>'
+    shown, _cut = bounded(value, limit)
+    return f'<pre style="{_pre_style()}">{_json_body_html(shown, cap, links=links)}</pre>'
 
 
-def _json_body_html(value: Any, cap: int = STRING_CAP) -> str:
+def _json_body_html(value: Any, cap: int = STRING_CAP, *, links: bool = True) -> str:
+    """Highlighted JSON of an already bounded value (markers become links or counts)."""
     shown = capped(value, cap)
     if isinstance(shown, list) and shown:
         items = [_highlight_json(json.dumps(item, indent=2, ensure_ascii=False)) for item in shown]
-        return "[\n" + textwrap.indent(",\n".join(items), "  ") + "\n]"
-    return _highlight_json(json.dumps(shown, indent=2, ensure_ascii=False))
+        body = "[\n" + textwrap.indent(",\n".join(items), "  ") + "\n]"
+    else:
+        body = _highlight_json(json.dumps(shown, indent=2, ensure_ascii=False))
+    return MORE_MARKER.sub(_more_link if links else _more_count, body)
+
+
+def _more_link(match: re.Match[str]) -> str:
+    return more_link_html(match, f"color:{_DIM}; font-style:italic;")
+
+
+def _more_count(match: re.Match[str]) -> str:
+    return (
+        f'<span style="color:{_DIM}; font-style:italic;">'
+        f"… {int(match.group(1)):,} more {match.group(2)}</span>"
+    )
 
 
 def capped(value: Any, cap: int = STRING_CAP) -> Any:
@@ -258,18 +316,21 @@ def _header_html(
 ) -> str:
     meta = state.meta
     step = meta.step if meta.step is not None else "?"
-    first = [f'<span style="font-size:large; font-weight:600;">Step {step}</span>']
+    first = [f'<span style="font-size:large; font-weight:600;">Step&nbsp;{step}</span>']
     if meta.source:
         first.append(_chip(meta.source, "#eaeef2", "#424a53"))
     first.append(_mono(meta.checkpoint_id, _MUTED))
     if meta.created_at:
         first.append(f'<span style="color:{_MUTED};">{_when(meta)}</span>')
-    second = [f"thread {_mono(meta.thread_id)}"]
+    second = [f"thread {_mono(cut_middle(meta.thread_id, ID_CHARS))}"]
     if meta.checkpoint_ns:
-        second.append(f"subgraph {_mono(meta.checkpoint_ns)}")
+        second.append(f"subgraph {_mono(cut_middle(meta.checkpoint_ns, ID_CHARS))}")
     if meta.writers:
-        second.append("written by " + ", ".join(_mono(w) for w in meta.writers))
-    second.append("next " + (", ".join(_mono(n) for n in _next_shown(state)) or "—"))
+        second.append(
+            "written by " + ", ".join(_mono(cut_middle(w, ID_CHARS)) for w in meta.writers)
+        )
+    nodes = ", ".join(_mono(cut_middle(n, ID_CHARS)) for n in _next_shown(state))
+    second.append("next " + (nodes or "—"))
     parts = [
         "&nbsp;&nbsp;".join(first),
         f'<span style="color:{_MUTED};">{" · ".join(second)}</span>',
@@ -341,30 +402,44 @@ def _banner(inner_html: str, tone: str) -> str:
     )
 
 
-def _values_html(values: dict[str, Any], errors: list[str]) -> str:
+def _values_html(values: dict[str, Any], shown: dict[str, Any], errors: list[str]) -> str:
+    """The channels of ``shown`` (the bounded view of ``values``, which sizes the notes)."""
     parts = [_banner(_escape(error), "red") for error in errors]
-    user = [k for k in values if not is_internal_channel(k)]
-    internal = [k for k in values if is_internal_channel(k)]
+    names = [k for k in shown if k in values]
+    user = [k for k in names if not is_internal_channel(k)]
+    internal = [k for k in names if is_internal_channel(k)]
     if not values:
         parts.append(f'<p style="color:{_MUTED};">No channel values in this checkpoint.</p>')
-    parts.extend(_channel_html(name, values[name], internal=False) for name in user)
+    parts.extend(_channel_html(name, shown[name], values[name], internal=False) for name in user)
     if internal:
         parts.append(
             f'<p style="color:{_DIM}; margin-top:14px; border-top:1px solid {_BORDER};">'
             f"<b>Internal channels</b> · LangGraph bookkeeping</p>"
         )
-    parts.extend(_channel_html(name, values[name], internal=True) for name in internal)
+    parts.extend(_channel_html(name, shown[name], values[name], internal=True) for name in internal)
+    if len(names) < len(values):
+        parts.append(_more_paragraph(len(values) - len(names), "channels"))
     return "\n".join(parts)
 
 
-def _channel_html(name: str, value: Any, *, internal: bool) -> str:
-    """A channel as a JSON member (``"name": value``), noting its size after the opening."""
+def _more_paragraph(count: int, noun: str) -> str:
+    return (
+        f'<p style="color:{_DIM}; font-style:italic;">… {count:,} more {noun} '
+        f'<a href="{MORE_LINK}">show more</a></p>'
+    )
+
+
+def _channel_html(name: str, value: Any, whole: Any, *, internal: bool) -> str:
+    """A channel as a JSON member (``"name": value``), noting the size of the ``whole``
+    value after the opening (``value`` is its bounded view)."""
     key_color = _DIM if internal else JSON_COLORS["key"]
     key = json.dumps(name, ensure_ascii=False)
     if internal:
-        body = _escape(json.dumps(capped(value), indent=2, ensure_ascii=False))
+        text = _escape(json.dumps(capped(value), indent=2, ensure_ascii=False))
+        body = MORE_MARKER.sub(_more_link, text)
     else:
         body = _json_body_html(value)
+    value = whole
     first, newline, rest = body.partition("\n")
     note = _describe(value)
     if note:
@@ -387,13 +462,13 @@ def _channel_heading(name: str, value: Any, color: str) -> str:
 def _describe(value: Any) -> str:
     """A short size note for containers and long strings; nothing for other scalars."""
     if isinstance(value, list):
-        if value and all(is_message(v) for v in value):
-            return f"{len(value)} message{'s' * (len(value) != 1)}"
-        return f"{len(value)} item{'s' * (len(value) != 1)}"
+        if value and all(is_message(v) for v in value[:SHOW_ITEMS]):
+            return f"{len(value):,} message{'s' * (len(value) != 1)}"
+        return f"{len(value):,} item{'s' * (len(value) != 1)}"
     if isinstance(value, dict):
         if TYPE_KEY in value:
             return _escape(str(value[TYPE_KEY]))
-        return f"{len(value)} key{'s' * (len(value) != 1)}"
+        return f"{len(value):,} key{'s' * (len(value) != 1)}"
     if isinstance(value, str) and len(value) > EXCERPT_CHARS:
         return f"{len(value):,} characters"
     return ""
@@ -420,7 +495,7 @@ def _find_messages(value: Any, path: str, depth: int) -> Iterator[tuple[str, lis
                 yield from _find_messages(child, f"{path}.{key}", depth - 1)
 
 
-def _messages_html(message_lists: list[tuple[str, list[dict[str, Any]]]]) -> str:
+def _messages_html(message_lists: list[tuple[str, list[dict[str, Any]]]], limit: int) -> str:
     if not message_lists:
         return f'<p style="color:{_MUTED};">No messages in this checkpoint.</p>'
     answered = {
@@ -433,7 +508,9 @@ def _messages_html(message_lists: list[tuple[str, list[dict[str, Any]]]]) -> str
     for path, messages in message_lists:
         if len(message_lists) > 1 or path != "messages":
             parts.append(_channel_heading(path, messages, _TEXT))
-        parts.extend(_message_card(m, answered) for m in messages)
+        parts.extend(_message_card(m, answered) for m in messages[:limit])
+        if len(messages) > limit:
+            parts.append(_more_paragraph(len(messages) - limit, "messages"))
     return "\n".join(parts)
 
 
@@ -527,15 +604,18 @@ def _anchor(kind: str, call_id: str) -> str:
 # -- pending writes ------------------------------------------------------------------------
 
 
-def _writes_html(writes: list[PendingWrite]) -> str:
+def _writes_html(writes: list[PendingWrite], limit: int) -> tuple[str, bool]:
+    """The pending writes as a table (the first ``limit``, each value bounded), and
+    whether anything was left out."""
     if not writes:
-        return f'<p style="color:{_MUTED};">No pending writes against this checkpoint.</p>'
+        return f'<p style="color:{_MUTED};">No pending writes against this checkpoint.</p>', False
     head = "".join(
         f'<th align="left" style="color:{_MUTED}; font-weight:600;">{h}</th>'
         for h in ("Task", "Node", "Channel", "Value")
     )
     rows = [f'<tr bgcolor="#f6f8fa">{head}</tr>']
-    for write in writes:
+    cut = len(writes) > limit
+    for write in writes[:limit]:
         background = "#ffffff"
         channel = _mono(write.channel)
         if write.is_interrupt:
@@ -547,17 +627,22 @@ def _writes_html(writes: list[PendingWrite]) -> str:
         if write.error:
             value = f'<span style="color:{_RED_FG};">{_escape(write.error)}</span>'
         else:
-            value = render_json_html(write.value)
+            shown, cut_value = bounded(write.value, limit)
+            cut = cut or cut_value
+            value = f'<pre style="{_pre_style()}">{_json_body_html(shown)}</pre>'
         rows.append(
             f'<tr bgcolor="{background}"><td valign="top">{_mono(write.task_id[:8], _MUTED)}</td>'
             f'<td valign="top">{_mono(_node_name(write))}</td>'
             f'<td valign="top">{channel}</td><td valign="top">{value}</td></tr>'
         )
-    return (
+    table = (
         f'<table width="100%" cellspacing="0" cellpadding="6" border="1" '
         f'style="border-collapse:collapse; border-color:{_BORDER}; border-style:solid;">'
         f"{''.join(rows)}</table>"
     )
+    if len(writes) > limit:
+        table += _more_paragraph(len(writes) - limit, "writes")
+    return table, cut
 
 
 def _node_name(write: PendingWrite) -> str:
@@ -651,7 +736,13 @@ def render_diff(diff: StateDiff, *, title: str) -> RenderedDiff:
     if diff.is_empty:
         body = f'<p style="color:{_MUTED}; font-size:large;">No changes</p>'
     else:
-        blocks = list(_diff_entries_html(user))
+        blocks = list(_diff_entries_html(user[:DIFF_ENTRIES_SHOWN]))
+        if len(user) > DIFF_ENTRIES_SHOWN:
+            blocks.append(
+                f'<p style="color:{_DIM}; font-style:italic;">… '
+                f"{len(user) - DIFF_ENTRIES_SHOWN:,} more changes (`rewind diff` lists all)</p>"
+            )
+        internal = internal[:DIFF_ENTRIES_SHOWN]
         if internal:
             blocks.append(f'<p style="color:{_DIM}; margin-top:12px;"><b>Internal channels</b></p>')
             blocks.extend(_internal_entry_html(entry) for entry in internal)
@@ -661,7 +752,7 @@ def render_diff(diff: StateDiff, *, title: str) -> RenderedDiff:
         summary=" · ".join(parts),
         summary_html=" · ".join(parts_html),
         html=body,
-        plain_text=render_diff_text(diff),
+        diff=diff,
         is_empty=diff.is_empty,
     )
 

@@ -84,7 +84,7 @@ def test_header_names_thread_step_writers_and_next(agent_db: AgentDb) -> None:
     rendered = render_state(state)
     assert state.next_nodes == ("tools",)
     assert rendered.title == "agent-math · step 1"
-    assert "Step 1" in rendered.header_html
+    assert "Step&nbsp;1" in rendered.header_html, "the step never wraps"
     assert meta.checkpoint_id in rendered.header_html
     assert "written by" in rendered.header_html and ">agent<" in rendered.header_html
     assert "next" in rendered.header_html and ">tools<" in rendered.header_html

@@ -14,19 +14,12 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from desktop.ui.bounded import cut_middle
+
 MAX_SHOWN_CHARS = 400
 """Longer text is cut (in the middle) before Qt measures it; the tooltip keeps it all,
 up to :data:`MAX_TOOLTIP_CHARS`."""
 MAX_TOOLTIP_CHARS = 4000
-
-
-def cut_middle(text: str, limit: int) -> str:
-    """``text`` with its middle replaced by ``…`` when it is longer than ``limit``."""
-    if len(text) <= limit:
-        return text
-    keep = max(1, limit - 1)
-    head = (keep + 1) // 2
-    return f"{text[:head]}…{text[len(text) - (keep - head) :]}"
 
 
 def plain_tooltip(text: str) -> str:

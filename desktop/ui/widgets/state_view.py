@@ -2,12 +2,14 @@
 
 The view only shows documents that :func:`desktop.ui.render.render_state` built in a
 worker thread; it never decodes or formats state itself, so selecting a big checkpoint
-costs the UI thread one ``setHtml`` per tab.
+costs the UI thread one ``setHtml`` per tab. Big containers arrive cut to their first
+items (``bounded.py``); their "show more" links ask for the same checkpoint with a
+larger limit (:attr:`StateView.show_more_requested`), keeping the scroll position.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QStyle,
     QTabWidget,
     QTextBrowser,
@@ -31,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.bounded import MORE_LINK, next_limit
 from desktop.ui.render import RenderedState, document_css
 
 MAX_FIND_MATCHES = 2000
@@ -50,10 +54,17 @@ def make_document_browser(object_name: str, parent: QWidget | None = None) -> QT
     browser = QTextBrowser(parent)
     browser.setObjectName(object_name)
     browser.setOpenExternalLinks(False)
-    browser.setOpenLinks(True)
+    browser.setOpenLinks(False)
+    browser.anchorClicked.connect(lambda url: _follow_in_page(browser, url))
     browser.document().setDefaultStyleSheet(document_css(fixed_font_family()))
     browser.document().setDocumentMargin(10)
     return browser
+
+
+def _follow_in_page(browser: QTextBrowser, url: QUrl) -> None:
+    """In-page anchors scroll; nothing is ever loaded (other links are the owner's)."""
+    if not url.scheme() and url.hasFragment():
+        browser.scrollToAnchor(url.fragment())
 
 
 def label_html(fragment: str) -> str:
@@ -69,6 +80,9 @@ class StateView(QWidget):
     checkpoint on the clipboard.
     """
 
+    show_more_requested = Signal(int)
+    """A "show more" link was clicked: render the checkpoint again with this item limit."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("stateView")
@@ -80,12 +94,16 @@ class StateView(QWidget):
         self.header.setObjectName("stateHeader")
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setWordWrap(True)
+        # Built from escaped text only (render.py); never widens the window.
+        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.header.hide()
 
         self.state_text = make_document_browser("stateText", self)
         self.messages_text = make_document_browser("messagesText", self)
         self.writes_text = make_document_browser("pendingWritesView", self)
+        for browser in (self.state_text, self.messages_text, self.writes_text):
+            browser.anchorClicked.connect(self._link_clicked)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("stateTabs")
         self.tabs.setDocumentMode(True)
@@ -172,7 +190,8 @@ class StateView(QWidget):
 
     def set_rendered(self, rendered: RenderedState) -> None:
         """Show a rendered checkpoint, keeping the current tab and any find text."""
-        self._rendered = rendered
+        previous, self._rendered = self._rendered, rendered
+        same = previous is not None and previous.state.meta.key == rendered.state.meta.key
         self.header.setText(label_html(rendered.header_html))
         self.header.show()
         for browser, document in (
@@ -180,7 +199,10 @@ class StateView(QWidget):
             (self.messages_text, rendered.messages_html),
             (self.writes_text, rendered.writes_html),
         ):
+            position = browser.verticalScrollBar().value()
             browser.setHtml(document)
+            if same:
+                browser.verticalScrollBar().setValue(position)
         self.tabs.setTabText(1, f"Messages ({rendered.message_count})")
         self.tabs.setTabText(2, f"Pending writes ({rendered.write_count})")
         flagged = rendered.has_interrupt or rendered.has_error
@@ -204,6 +226,10 @@ class StateView(QWidget):
         self.tabs.setTabToolTip(2, "")
         self.copy_action.setEnabled(False)
         self._search()
+
+    def _link_clicked(self, url: QUrl) -> None:
+        if url.toString() == MORE_LINK and self._rendered is not None:
+            self.show_more_requested.emit(next_limit(self._rendered.limit))
 
     def copy_json(self) -> None:
         """Put the whole checkpoint (values, metadata, pending writes) on the clipboard."""
