@@ -40,6 +40,7 @@ from langchain_core.messages import (
     convert_to_messages,
 )
 from langgraph.channels.binop import BinaryOperatorAggregate
+from langgraph.channels.delta import DeltaChannel
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.constants import START
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
@@ -91,6 +92,8 @@ def channel_kinds(graph: LoadedGraph, checkpoint_ns: str = "") -> dict[str, Chan
             continue
         if isinstance(channel, BinaryOperatorAggregate):
             kinds[name] = "messages" if _is_add_messages(channel.operator) else "reducer"
+        elif isinstance(channel, DeltaChannel):
+            kinds[name] = "messages" if _is_messages_delta(channel.reducer) else "reducer"
         else:
             kinds[name] = "value"
     return kinds
@@ -155,6 +158,14 @@ async def live_values(
     if snapshot.metadata is None:
         raise NotFoundError(f"Thread {thread_id!r} has no checkpoint {checkpoint_id!r}")
     return dict(snapshot.values)
+
+
+def _is_messages_delta(reducer: Any) -> bool:
+    """True for the messages reducers of ``DeltaChannel`` (langgraph's and deepagents'
+    ``_messages_delta_reducer``): by id, ``RemoveMessage``, ``REMOVE_ALL_MESSAGES``."""
+    while isinstance(reducer, functools.partial):
+        reducer = reducer.func
+    return getattr(reducer, "__name__", "") == "_messages_delta_reducer"
 
 
 def _is_add_messages(operator: Any) -> bool:
