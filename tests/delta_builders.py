@@ -30,6 +30,7 @@ from langgraph.channels.delta import DeltaChannel
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import REMOVE_ALL_MESSAGES, _messages_delta_reducer
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command, interrupt
 from typing_extensions import TypedDict
 
 from desktop.core.demo.scripted_model import ScriptedChatModel
@@ -342,4 +343,52 @@ def build_long_deep_thread(path: Path, checkpoints: int = 1000, note_chars: int 
         agent = create_deep_agent(model=model, checkpointer=saver, name="deep-long")
         while sum(1 for _ in saver.list(config)) < checkpoints:
             agent.invoke({"messages": [HumanMessage("write 40 notes")]}, config)
+    return DeltaDb(path, (thread_id,))
+
+
+def build_durability_db(path: Path, graph: str) -> DeltaDb:
+    """``deep`` (deepagents) or ``chat`` run with ``exit`` durability (one checkpoint per
+    run and an empty first one, writes saved at exit), then ``async``, then ``exit``."""
+    factory, request = {
+        "deep": (deep_agent_graph, "write 3 notes"),
+        "chat": (chat_graph, "hello"),
+    }[graph]
+    thread_id = f"{graph}-durability"
+    config = thread_config(thread_id)
+    with open_saver(path) as saver:
+        agent = factory(saver)
+        for turn, durability in enumerate(("exit", "async", "exit")):
+            message = HumanMessage(request, id=f"human-{turn}")
+            agent.invoke({"messages": [message]}, config, durability=durability)
+    return DeltaDb(path, (thread_id,))
+
+
+# --- an interrupt answered with Command(resume=..., update=...) -----------------------
+
+
+def _ask(state: ChatState) -> dict[str, Any]:
+    answer = interrupt("go on?")
+    return {"messages": [AIMessage(f"answer {answer}", id="answer")]}
+
+
+def ask_graph(checkpointer: Any) -> CompiledStateGraph:
+    """One node that asks before answering; its messages live in a ``DeltaChannel``."""
+    builder = StateGraph(ChatState)
+    builder.add_node("ask", _ask)
+    builder.add_edge(START, "ask")
+    builder.add_edge("ask", END)
+    return builder.compile(checkpointer=checkpointer, name="ask")
+
+
+def build_resume_update_db(path: Path) -> DeltaDb:
+    """An interrupt answered with ``Command(resume=..., update=...)``: the update is a
+    ``NULL_TASK_ID`` write saved on the interrupted checkpoint, which ``get_state`` of
+    that checkpoint applies."""
+    thread_id = "ask"
+    config = thread_config(thread_id)
+    with open_saver(path) as saver:
+        graph = ask_graph(saver)
+        graph.invoke({"messages": [HumanMessage("hi", id="hi")]}, config)
+        update = {"messages": [HumanMessage("extra context", id="extra")]}
+        graph.invoke(Command(resume="yes", update=update), config)
     return DeltaDb(path, (thread_id,))

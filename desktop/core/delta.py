@@ -20,7 +20,8 @@ API (source-independent; values are Rewind's JSON-safe decoded shapes):
 - :func:`channels_to_rebuild`: which channels of a checkpoint need the walk, read
   from the checkpoint's metadata (``counters_since_delta_snapshot`` names every delta
   channel), ``channel_versions`` and ``channel_values``; or from the graph's own
-  channel names when one is attached.
+  channel names when one is attached. A checkpoint without counters gets the names
+  other checkpoints of its namespace carry (:func:`delta_channels_named`).
 - :class:`DeltaRebuilder`: one per source; ``rebuild(...)`` returns a checkpoint's
   values with its delta channels rebuilt and the names of the channels it rebuilt. It
   keeps a small cache of histories, so reading a checkpoint and then its parent or
@@ -130,21 +131,36 @@ def channels_to_rebuild(
     channel_values: Mapping[str, Any],
     channel_versions: Mapping[str, Any],
     delta_channels: Collection[str] | None = None,
+    *,
+    known: Collection[str] = (),
 ) -> tuple[list[str], list[str]]:
     """``(rebuild, never_written)``: delta channels this checkpoint does not store.
 
     ``rebuild`` have a version (they were written on this branch) and need the walk;
     ``never_written`` have none, so LangGraph shows them empty. ``delta_channels`` are
     the graph's own delta channels when one is attached; without it, the checkpoint's
-    ``counters_since_delta_snapshot`` metadata names them.
+    ``counters_since_delta_snapshot`` metadata names them, plus ``known``: the delta
+    channels other checkpoints of the namespace name (a checkpoint without counters,
+    such as the empty first one of an ``exit``-durability run, still shows them).
     """
     if delta_channels is None:
         counters = metadata.get(COUNTERS_KEY)
-        delta_channels = list(counters) if isinstance(counters, Mapping) else []
+        names = [str(ch) for ch in counters] if isinstance(counters, Mapping) else []
+        delta_channels = [*names, *(ch for ch in known if ch not in names)]
     missing = [str(ch) for ch in delta_channels if ch not in channel_values]
     rebuild = [ch for ch in missing if ch in channel_versions]
     never = [ch for ch in missing if ch not in channel_versions]
     return rebuild, never
+
+
+def delta_channels_named(metadatas: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Every channel the ``counters_since_delta_snapshot`` of these metadata name."""
+    names: dict[str, None] = {}
+    for metadata in metadatas:
+        counters = metadata.get(COUNTERS_KEY)
+        if isinstance(counters, Mapping):
+            names.update(dict.fromkeys(str(ch) for ch in counters))
+    return list(names)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,9 +32,12 @@ from desktop.core.sources.sqlite import SqliteCheckpointSource
 from tests.builders import read_saver
 from tests.delta_builders import (
     DeltaDb,
+    ask_graph,
     build_chat_db,
     build_create_agent_db,
     build_deep_agent_db,
+    build_durability_db,
+    build_resume_update_db,
     build_tally_db,
     chat_graph,
     create_agent_graph,
@@ -133,6 +136,22 @@ def test_subgraph_namespaces_forks_replays_and_remove_all_match(chat_db: DeltaDb
     states = _assert_equal_everywhere(chat_db, chat_graph)
     assert any(s.meta.checkpoint_ns for s in states if s.reconstructed)
     assert any(s.values["messages"] and s.values["messages"][0]["id"] == "h3" for s in states)
+
+
+@pytest.mark.parametrize(("graph", "factory"), [("deep", deep_agent_graph), ("chat", chat_graph)])
+def test_exit_durability_matches(tmp_path: Path, graph: str, factory: GraphFactory) -> None:
+    db = build_durability_db(tmp_path / f"{graph}.db", graph)
+    states = _assert_equal_everywhere(db, factory)
+    assert any(s.reconstructed for s in states)
+    if graph == "deep":
+        assert any(s.meta.step == -2 for s in states), "exit mode's empty first checkpoint"
+
+
+def test_resume_with_an_update_applies_the_null_task_writes(tmp_path: Path) -> None:
+    db = build_resume_update_db(tmp_path / "ask.db")
+    states = _assert_equal_everywhere(db, ask_graph)
+    interrupted = next(s for s in states if any(w.is_interrupt for w in s.pending_writes))
+    assert [m["id"] for m in interrupted.values["messages"]] == ["hi", "extra"]
 
 
 def test_create_agent_opting_in_matches(lookup_db: DeltaDb) -> None:

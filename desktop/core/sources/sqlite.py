@@ -20,7 +20,13 @@ from typing import Any
 from urllib.parse import quote
 
 from desktop.core.decode import DecodeError, decode_metadata, decode_scheduling, decode_typed
-from desktop.core.delta import DeltaRebuilder, DeltaWrite, channels_to_rebuild
+from desktop.core.delta import (
+    COUNTERS_KEY,
+    DeltaRebuilder,
+    DeltaWrite,
+    channels_to_rebuild,
+    delta_channels_named,
+)
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.housekeeping import RawValue, StoredWrite
 from desktop.core.model import (
@@ -120,6 +126,7 @@ class SqliteCheckpointSource:
             self._conn.close()
             raise
         self.delta = DeltaRebuilder(SqliteDeltaRows(self._cursor, self._has_task_path))
+        self._delta_names_cache: dict[tuple[str, str], list[str]] = {}
 
     def close(self) -> None:
         """Release the connection; the source must not be used afterwards."""
@@ -466,9 +473,9 @@ class SqliteCheckpointSource:
                 records = [WriteRecord(w.task_id, w.task_path, w.channel, w.value) for w in writes]
                 progress = checkpoint_progress(checkpoint, records)
                 versions = checkpoint.get("channel_versions")
-                rebuild, never = channels_to_rebuild(
-                    meta.metadata, values, versions if isinstance(versions, dict) else {}
-                )
+                versions = versions if isinstance(versions, dict) else {}
+                known = () if COUNTERS_KEY in meta.metadata else self._delta_names(meta)
+                rebuild, never = channels_to_rebuild(meta.metadata, values, versions, known=known)
                 if rebuild or never:
                     rebuilt = self.delta.rebuild(
                         meta.thread_id,
@@ -492,6 +499,25 @@ class SqliteCheckpointSource:
             reconstructed=reconstructed,
             unfolded=unfolded,
         )
+
+    def _delta_names(self, meta: CheckpointMeta) -> list[str]:
+        """Delta channels the newest checkpoints of ``meta``'s namespace name (cached)."""
+        key = (meta.thread_id, meta.checkpoint_ns)
+        if key not in self._delta_names_cache:
+            with self._cursor() as cur:
+                rows = cur.execute(
+                    "SELECT metadata FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? "
+                    "AND CAST(metadata AS TEXT) LIKE ? ORDER BY checkpoint_id DESC LIMIT 20",
+                    (*key, f'%"{COUNTERS_KEY}"%'),
+                ).fetchall()
+            metadatas = []
+            for (raw,) in rows:
+                try:
+                    metadatas.append(decode_metadata(raw))
+                except DecodeError:
+                    continue
+            self._delta_names_cache[key] = delta_channels_named(metadatas)
+        return self._delta_names_cache[key]
 
     def _pending_writes(self, cur: sqlite3.Cursor, meta: CheckpointMeta) -> list[PendingWrite]:
         if not self._has_writes:
