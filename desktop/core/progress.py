@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from xxhash import xxh3_128_hexdigest
+
 from desktop.core.decode import TYPE_KEY
 
 RunStatus = Literal["finished", "interrupted", "error", "unfinished"]
@@ -262,6 +264,65 @@ def step_writers(tasks: Sequence[TaskRef], writes: Iterable[WriteRecord]) -> tup
         for task in tasks
         if any(w.channel not in CONTROL_WRITES for w in by_task.get(_task_key(task), []))
     )
+
+
+UPDATE_PREFIX: Final = "~__interrupt__, "
+"""Task path of the writes ``update_state`` saves on the checkpoint it builds on."""
+
+
+def update_credit(
+    checkpoint: Mapping[str, Any],
+    checkpoint_ns: str,
+    step: int,
+    writes: Iterable[WriteRecord],
+) -> str | None:
+    """The node an ``update_state`` made on ``checkpoint`` was credited to, as its saved
+    writes tell, or ``None`` when they do not.
+
+    LangGraph does not store ``as_node``. When the node was one of the checkpoint's next
+    tasks, the update reused that task's id for its writes (path ``~__interrupt__, i``),
+    and LangGraph's task id is a hash of the checkpoint id, namespace, step, node name
+    and the node's trigger channels: recomputing it for each triggered node names the
+    node with certainty. Otherwise the id is a counter and nothing can be told. ``step``
+    is the checkpoint's own metadata step.
+    """
+    writes = list(writes)
+    update_ids = {w.task_id for w in writes if w.task_path.startswith(UPDATE_PREFIX)}
+    checkpoint_id = checkpoint.get("id")
+    if not update_ids or not isinstance(checkpoint_id, str):
+        return None
+    try:
+        id_bytes = bytes.fromhex(checkpoint_id.replace("-", ""))
+    except ValueError:
+        return None
+    versions = checkpoint.get("channel_versions")
+    channels = [str(c) for c in versions] if isinstance(versions, Mapping) else []
+    seen = checkpoint.get("versions_seen")
+    start = start_node(seen if isinstance(seen, Mapping) else {}, writes)
+    for task in step_tasks(checkpoint, writes):
+        if task.is_send:
+            continue
+        ns = f"{checkpoint_ns}|{task.name}" if checkpoint_ns else task.name
+        for triggers in _trigger_sets(task.name, start, channels):
+            parts = (ns, str(step + 1), task.name, "__pregel_pull", *triggers)
+            digest = xxh3_128_hexdigest(id_bytes + "".join(parts).encode())
+            task_id = "-".join(
+                (digest[:8], digest[8:12], digest[12:16], digest[16:20], digest[20:32])
+            )
+            if task_id in update_ids:
+                return task.name
+    return None
+
+
+def _trigger_sets(node: str, start: str, channels: Sequence[str]) -> list[list[str]]:
+    """The trigger channels a node may have (LangGraph hashes them into its task id):
+    ``__start__`` for the input node; else ``branch:to:node`` plus its waiting-edge
+    barriers, with or without those (a barrier no writer has touched is not stored)."""
+    if node == start:
+        return [[START]]
+    branch = f"branch:to:{node}"
+    joins = [c for c in channels if c.startswith("join:") and c.rpartition(":")[2] == node]
+    return [sorted({branch, *joins}), [branch]] if joins else [[branch]]
 
 
 def _task_key(task: TaskRef) -> tuple[str, int | str]:

@@ -224,3 +224,27 @@ def test_status_tells_a_fork_not_run_yet_from_a_stopped_run(tmp_path):
         ("join",),
     )
     assert state.meta.writers == ("left",) and state.next_nodes == ("join",)
+
+
+def test_an_update_by_another_tool_is_credited_when_its_writes_tell(tmp_path):
+    """``update_state`` reuses the id of the task it stands in for: the writes saved on
+    the checkpoint it builds on name the node (LangGraph never stores ``as_node``)."""
+    path = tmp_path / "updates.sqlite"
+    with open_saver(path) as saver:
+        graph = join_graph(saver)
+        graph.invoke({"items": []}, thread_config("j"))
+        head = graph.get_state(thread_config("j"))
+        assert head.next == ("join",)
+        as_join = graph.update_state(head.config, {"total": 9}, as_node="join")
+        as_left = graph.update_state(as_join, {"items": ["x"]}, as_node="left")
+        functional = functional_graph(saver)
+        functional.invoke({"n": 1}, thread_config("f"))
+        waiting = functional.get_state(thread_config("f"))
+        as_main = functional.update_state(waiting.config, {"runs": 5})
+        assert_thread_matches_langgraph(path, graph, "j")
+    with open_source(path) as source:
+        writers = {m.checkpoint_id: m.writers for t in ("j", "f") for m in source.history(t)}
+    assert writers[as_join["configurable"]["checkpoint_id"]] == ("join",)
+    assert writers[as_main["configurable"]["checkpoint_id"]] == ("main",)
+    # "left" was not a task of the step it updated: its writes carry a counter, no name.
+    assert writers[as_left["configurable"]["checkpoint_id"]] == ()

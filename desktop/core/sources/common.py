@@ -7,12 +7,13 @@ and how a checkpoint's metadata becomes a :class:`CheckpointMeta`, do not.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from desktop.core.decode import DecodeError, decode_metadata
-from desktop.core.model import CheckpointMeta, CheckpointState, ThreadSummary
+from desktop.core.model import AS_NODE_KEY, CheckpointMeta, CheckpointState, ThreadSummary
 from desktop.core.progress import CheckpointProgress
-from desktop.core.sources.sqlite import AS_NODE_KEY, checkpoint_time
+from desktop.core.sources.sqlite import checkpoint_time
 
 
 class CheckpointSource(Protocol):
@@ -70,17 +71,23 @@ def checkpoint_meta(
 
 
 def with_writers(
-    meta: CheckpointMeta, step_writers: dict[tuple[str, str], tuple[str, ...]]
+    meta: CheckpointMeta,
+    step_writers: dict[tuple[str, str], tuple[str, ...]],
+    update_credits: Mapping[tuple[str, str], str] | None = None,
 ) -> CheckpointMeta:
     """``meta`` naming the nodes whose writes produced it, as LangGraph would.
 
     ``loop``: the tasks of the parent's step that finished; ``update``: the node a
-    Rewind fork was credited to (kept in the metadata); ``input`` and ``fork``: none.
+    Rewind fork was credited to (kept in the metadata), else the node the stored writes
+    tell (``update_credits``, by the update's key: :func:`desktop.core.progress.update_credit`);
+    ``input`` and ``fork``: none.
     """
     if meta.source == "loop" and meta.parent_checkpoint_id:
         writers = step_writers.get((meta.checkpoint_ns, meta.parent_checkpoint_id), ())
     elif meta.source == "update" and isinstance(meta.metadata.get(AS_NODE_KEY), str):
         writers = (meta.metadata[AS_NODE_KEY],)
+    elif meta.source == "update" and update_credits and meta.key in update_credits:
+        writers = (update_credits[meta.key],)
     else:
         return meta
     return dataclasses.replace(meta, writers=writers)

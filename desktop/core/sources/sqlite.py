@@ -8,7 +8,6 @@ a checkpoint blob is decoded only when one checkpoint is asked for.
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 import threading
 import uuid
@@ -49,6 +48,7 @@ from desktop.core.progress import (
     send_index,
     send_targets,
     step_writers,
+    update_credit,
 )
 from desktop.core.sources.sizes import CheckpointSize, ThreadSize, channel_sizes, merge_sizes
 from desktop.core.sources.sqlite_delta import SqliteDeltaRows
@@ -375,6 +375,9 @@ class SqliteCheckpointSource:
 
     def history(self, thread_id: str) -> list[CheckpointMeta]:
         """Every checkpoint of a thread in every namespace, newest first, from metadata only."""
+        # common imports this module (checkpoint_time): imported here, not at the top
+        from desktop.core.sources.common import with_writers
+
         with self._cursor() as cur:
             rows = cur.execute(
                 "SELECT checkpoint_ns, checkpoint_id, parent_checkpoint_id, metadata "
@@ -390,7 +393,43 @@ class SqliteCheckpointSource:
                 if m.source == "loop" and m.parent_checkpoint_id
             }
             writers = self._step_writers(cur, thread_id, loop_parents)
-        return [_with_writers(m, writers) for m in metas]
+            credits = self._update_credits(cur, thread_id, metas)
+        return [with_writers(m, writers, credits) for m in metas]
+
+    def _update_credits(
+        self, cur: sqlite3.Cursor, thread_id: str, metas: list[CheckpointMeta]
+    ) -> dict[tuple[str, str], str]:
+        """The node each ``update`` checkpoint not written by Rewind was credited to, when
+        its parent has no other update child and the writes saved on it tell
+        (:func:`desktop.core.progress.update_credit`)."""
+        children: dict[tuple[str, str], list[CheckpointMeta]] = {}
+        for meta in metas:
+            if meta.source == "update" and meta.parent_checkpoint_id:
+                children.setdefault((meta.checkpoint_ns, meta.parent_checkpoint_id), []).append(
+                    meta
+                )
+        by_key = {m.key: m for m in metas}
+        credits: dict[tuple[str, str], str] = {}
+        for (ns, parent_id), updates in children.items():
+            parent = by_key.get((ns, parent_id))
+            if len(updates) != 1 or AS_NODE_KEY in updates[0].metadata or parent is None:
+                continue
+            row = cur.execute(
+                "SELECT type, checkpoint FROM checkpoints "
+                "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+                (thread_id, ns, parent_id),
+            ).fetchone()
+            try:
+                checkpoint = decode_typed(*row) if row else None
+            except DecodeError:
+                continue
+            if not isinstance(checkpoint, dict) or parent.step is None:
+                continue
+            writes = self._write_records(cur, thread_id, ns, parent_id)
+            node = update_credit(checkpoint, ns, parent.step, writes)
+            if node is not None:
+                credits[updates[0].key] = node
+        return credits
 
     def _step_writers(
         self, cur: sqlite3.Cursor, thread_id: str, parents: set[tuple[str, str | None]]
@@ -734,20 +773,3 @@ def _meta(
         metadata=metadata,
         metadata_error=metadata_error,
     )
-
-
-def _with_writers(
-    meta: CheckpointMeta, step_writers: dict[tuple[str, str], tuple[str, ...]]
-) -> CheckpointMeta:
-    """``meta`` naming the nodes whose writes produced it, as LangGraph would.
-
-    ``loop``: the tasks of the parent's step that finished; ``update``: the node a
-    Rewind fork was credited to (kept in the metadata); ``input`` and ``fork``: none.
-    """
-    if meta.source == "loop" and meta.parent_checkpoint_id:
-        writers = step_writers.get((meta.checkpoint_ns, meta.parent_checkpoint_id), ())
-    elif meta.source == "update" and isinstance(meta.metadata.get(AS_NODE_KEY), str):
-        writers = (meta.metadata[AS_NODE_KEY],)
-    else:
-        return meta
-    return dataclasses.replace(meta, writers=writers)

@@ -130,9 +130,7 @@ class LiveWatch(QObject):
         self.applied.emit()
 
 
-def _changed_on_first_page(
-    source: CheckpointSource, known: dict[str, ThreadSummary]
-) -> set[str]:
+def _changed_on_first_page(source: CheckpointSource, known: dict[str, ThreadSummary]) -> set[str]:
     """Threads of the newest page that are new or changed since the list read them."""
     changed = set()
     for thread in source.list_threads("", offset=0, limit=PAGE_SIZE):
