@@ -8,6 +8,7 @@ a checkpoint blob is decoded only when one checkpoint is asked for.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import uuid
@@ -206,8 +207,7 @@ class SqliteCheckpointSource:
             with self._cursor() as cur:
                 order = self._thread_order(cur)
                 end = None if limit is None else offset + limit
-                page = order[offset:end]
-                return [self._summary(cur, *self._counts(cur, tid, root)) for tid, root in page]
+                return self._page(cur, order[offset:end])
         where, params = _thread_filter(text_filter)
         query = (
             "SELECT thread_id, COUNT(*), MAX(checkpoint_id), "
@@ -260,15 +260,52 @@ class SqliteCheckpointSource:
         self._order_cache = (version, order)
         return order
 
-    def _counts(
-        self, cur: sqlite3.Cursor, thread_id: str, root: str | None
-    ) -> tuple[str, int, str, str | None]:
-        """One thread's ``(id, checkpoint count, newest id, newest root id)``."""
-        count, newest = cur.execute(
-            "SELECT COUNT(*), MAX(checkpoint_id) FROM checkpoints WHERE thread_id = ?",
-            (thread_id,),
-        ).fetchone()
-        return thread_id, int(count), newest, root
+    def _page(self, cur: sqlite3.Cursor, page: list[tuple[str, str | None]]) -> list[ThreadSummary]:
+        """Summaries of ``page`` (thread ids with their newest root checkpoint) in two
+        statements: counts and head rows, then the heads' writes."""
+        if not page:
+            return []
+        heads = cur.execute(
+            "SELECT (SELECT COUNT(*) FROM checkpoints x WHERE x.thread_id = j.value ->> 0), "
+            "(SELECT MAX(checkpoint_id) FROM checkpoints x WHERE x.thread_id = j.value ->> 0), "
+            "c.type, c.checkpoint, c.parent_checkpoint_id, c.metadata "
+            "FROM json_each(?) j LEFT JOIN checkpoints c ON c.thread_id = j.value ->> 0 "
+            "AND c.checkpoint_ns = '' AND c.checkpoint_id = j.value ->> 1 ORDER BY j.key",
+            (json.dumps(page),),
+        ).fetchall()
+        writes = self._head_writes(cur, page)
+        summaries = []
+        for (thread_id, root), (count, newest, type_, blob, parent, metadata) in zip(
+            page, heads, strict=True
+        ):
+            progress, head = CheckpointProgress(), None
+            if root is not None and type_ is not None:
+                progress = _scheduled(type_, blob, writes.get(thread_id, []))
+                head = _meta(thread_id, "", root, parent, metadata)
+            summaries.append(_thread_summary(thread_id, int(count), newest, root, progress, head))
+        return summaries
+
+    def _head_writes(
+        self, cur: sqlite3.Cursor, page: list[tuple[str, str | None]]
+    ) -> dict[str, list[WriteRecord]]:
+        """The writes saved against each thread's head (interrupts and errors decoded)."""
+        if not self._has_writes:
+            return {}
+        task_path = "task_path" if self._has_task_path else "''"
+        found: dict[str, list[WriteRecord]] = {}
+        for thread_id, task_id, path, channel, type_, blob in cur.execute(
+            f"SELECT w.thread_id, w.task_id, w.{task_path}, w.channel, "
+            "CASE WHEN w.channel IN (?, ?) THEN w.type END, "
+            "CASE WHEN w.channel IN (?, ?) THEN w.value END "
+            "FROM json_each(?) j JOIN writes w ON w.thread_id = j.value ->> 0 "
+            "AND w.checkpoint_ns = '' AND w.checkpoint_id = j.value ->> 1 "
+            "ORDER BY j.key, w.rowid",
+            (*_FLAG_CHANNELS, *_FLAG_CHANNELS, json.dumps([p for p in page if p[1]])),
+        ):
+            found.setdefault(str(thread_id), []).append(
+                _write_record(task_id, path, channel, type_, blob)
+            )
+        return found
 
     def thread(self, thread_id: str) -> ThreadSummary:
         """One thread's summary; :class:`NotFoundError` when the id is unknown."""
@@ -302,14 +339,8 @@ class SqliteCheckpointSource:
                 type_, blob, parent, metadata = row
                 progress = self._progress_of(cur, thread_id, "", latest_root_id, type_, blob)
                 head = _meta(str(thread_id), "", latest_root_id, parent, metadata)
-        return ThreadSummary(
-            thread_id=str(thread_id),
-            checkpoints=int(count),
-            updated_at=checkpoint_time(newest_id),
-            latest_checkpoint_id=latest_root_id or newest_id,
-            progress=progress,
-            head_source=head.source if head else None,
-            head_step=head.step if head else None,
+        return _thread_summary(
+            str(thread_id), int(count), newest_id, latest_root_id, progress, head
         )
 
     def _progress(
@@ -335,14 +366,7 @@ class SqliteCheckpointSource:
         blob: bytes | None,
     ) -> CheckpointProgress:
         """The step after a checkpoint whose stored blob was already fetched."""
-        try:
-            checkpoint = decode_scheduling(type_, blob)
-        except DecodeError:
-            return CheckpointProgress()
-        if not isinstance(checkpoint, dict):
-            return CheckpointProgress()
-        writes = self._write_records(cur, thread_id, ns, checkpoint_id)
-        return checkpoint_progress(checkpoint, writes)
+        return _scheduled(type_, blob, self._write_records(cur, thread_id, ns, checkpoint_id))
 
     def _write_records(
         self, cur: sqlite3.Cursor, thread_id: str, ns: str, checkpoint_id: str
@@ -359,11 +383,7 @@ class SqliteCheckpointSource:
             "ORDER BY rowid",
             (*_FLAG_CHANNELS, *_FLAG_CHANNELS, thread_id, ns, checkpoint_id),
         ).fetchall():
-            try:
-                value = decode_typed(type_, blob) if blob is not None else None
-            except DecodeError:
-                value = None
-            records.append(WriteRecord(str(task_id), str(path or ""), str(channel), value))
+            records.append(_write_record(task_id, path, channel, type_, blob))
         return records
 
     def progress(self, meta: CheckpointMeta) -> CheckpointProgress:
@@ -719,6 +739,49 @@ def _probe(conn: sqlite3.Connection) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _scheduled(
+    type_: str | None, blob: bytes | None, writes: list[WriteRecord]
+) -> CheckpointProgress:
+    """The step after a stored checkpoint, from its scheduling channels and its writes."""
+    try:
+        checkpoint = decode_scheduling(type_, blob)
+    except DecodeError:
+        return CheckpointProgress()
+    if not isinstance(checkpoint, dict):
+        return CheckpointProgress()
+    return checkpoint_progress(checkpoint, writes)
+
+
+def _write_record(
+    task_id: Any, path: Any, channel: Any, type_: str | None, blob: bytes | None
+) -> WriteRecord:
+    """A write as :mod:`desktop.core.progress` reads it (only flag values decoded)."""
+    try:
+        value = decode_typed(type_, blob) if blob is not None else None
+    except DecodeError:
+        value = None
+    return WriteRecord(str(task_id), str(path or ""), str(channel), value)
+
+
+def _thread_summary(
+    thread_id: str,
+    count: int,
+    newest_id: str,
+    root_id: str | None,
+    progress: CheckpointProgress,
+    head: CheckpointMeta | None,
+) -> ThreadSummary:
+    return ThreadSummary(
+        thread_id=thread_id,
+        checkpoints=count,
+        updated_at=checkpoint_time(newest_id),
+        latest_checkpoint_id=root_id or newest_id,
+        progress=progress,
+        head_source=head.source if head else None,
+        head_step=head.step if head else None,
+    )
 
 
 def _thread_filter(text_filter: str) -> tuple[str, tuple[Any, ...]]:
