@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from desktop.core.decode import to_jsonable
-from desktop.core.delta import (
+from desktop.core.delta_fold import (
     UNFOLDED_KEY,
     DeltaHistory,
     DeltaWrite,
