@@ -44,6 +44,7 @@ def cmd_size(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     """``rewind delete PATH --thread ID [--yes]``: LangGraph's ``delete_thread``."""
+    from desktop.core.housekeeping_ops import delete_thread
     from desktop.core.sources import open_source
 
     with open_source(args.path) as source:
@@ -53,87 +54,49 @@ def cmd_delete(args: argparse.Namespace) -> int:
         _emit({**summary, "deleted": False})
         _note(f"nothing deleted: add --yes to delete thread {args.thread!r}")
         return 0
-    asyncio.run(_delete(args.path, args.thread))
+    asyncio.run(delete_thread(args.path, args.thread))
     _emit({**summary, "deleted": True})
     return 0
 
 
-async def _delete(path: str, thread_id: str) -> None:
-    from desktop.core.housekeeping_io import writing_saver
-
-    async with writing_saver(path, thread_id, action="delete") as saver:
-        await saver.adelete_thread(thread_id)
-
-
 def cmd_copy(args: argparse.Namespace) -> int:
     """``rewind copy PATH --thread A --to B``: every checkpoint and write of A as B."""
-    from desktop.core.errors import NotFoundError
-    from desktop.core.sources import open_source
+    from desktop.core.housekeeping_ops import copy_thread, prepare_copy
 
-    if args.to == args.thread:
-        raise RewindError("--to must name a different thread")
-    with open_source(args.path) as source:
-        source.thread(args.thread)
-        try:
-            source.thread(args.to)
-        except NotFoundError:
-            pass
-        else:
-            raise RewindError(f"thread {args.to!r} already exists; choose a new id for --to")
-        writes = source.stored_writes(args.thread)
-    copied = asyncio.run(_copy(args.path, args.thread, args.to, writes))
-    _emit({"thread_id": args.thread, "to": args.to, "checkpoints": copied, "writes": len(writes)})
+    job = prepare_copy(args.path, args.thread, args.to)
+    copied = asyncio.run(copy_thread(job))
+    _emit(
+        {
+            "thread_id": args.thread,
+            "to": job.target,
+            "checkpoints": copied,
+            "writes": len(job.writes),
+        }
+    )
     return 0
-
-
-async def _copy(path: str, thread_id: str, target: str, writes: list[Any]) -> int:
-    from desktop.core.housekeeping import copy_checkpoints
-    from desktop.core.housekeeping_io import writing_saver
-
-    async with writing_saver(path, thread_id, target, action="copy") as saver:
-        return await copy_checkpoints(saver, thread_id, target, writes)
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
     """``rewind prune PATH [--thread ID] --keep N | --before DATE [--apply]``."""
-    from desktop.core.housekeeping import plan_prune
-    from desktop.core.sources import open_source
+    from desktop.core.housekeeping_ops import apply_prunes, plan_prunes
 
     before = _parse_date(args.before) if args.before else None
-    with open_source(args.path) as source:
-        thread_ids = [args.thread] if args.thread else [t.thread_id for t in source.list_threads()]
-        plans = []
-        for thread_id in thread_ids:
-            plan = plan_prune(thread_id, source.history(thread_id), keep=args.keep, before=before)
-            writes = source.stored_writes(thread_id) if args.apply and plan.remove else []
-            plans.append((plan, writes))
-    for plan, _ in plans:
+    job = plan_prunes(
+        args.path,
+        [args.thread] if args.thread else None,
+        keep=args.keep,
+        before=before,
+        with_writes=args.apply,
+    )
+    for plan, _ in job.plans:
         _emit(plan.to_json())
     if not args.apply:
-        if any(plan.remove for plan, _ in plans):
+        if job.removed:
             _note("dry run: nothing removed; add --apply to prune")
         return 0
-    removed = asyncio.run(_prune(args.path, plans))
-    if removed:
-        from desktop.core.housekeeping_io import reclaim_space
-
-        reclaim_space(args.path)
+    removed = asyncio.run(apply_prunes(job))
     _note(f"pruned {removed} checkpoint(s)")
     return 0
-
-
-async def _prune(path: str, plans: list[Any]) -> int:
-    from desktop.core.housekeeping import prune_thread
-    from desktop.core.housekeeping_io import writing_saver
-
-    removed = 0
-    for plan, writes in plans:
-        if not plan.remove:
-            continue
-        async with writing_saver(path, plan.thread_id, action="prune") as saver:
-            await prune_thread(saver, plan, writes)
-        removed += len(plan.remove)
-    return removed
 
 
 def _parse_date(text: str) -> datetime:
