@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 from desktop.ui.actions import TimeTravelActions
 from desktop.ui.controller import Controller
 from desktop.ui.graph_menu import install_graph
+from desktop.ui.housekeeping_menu import HousekeepingUi
 from desktop.ui.models.timeline import SHORT_ID_CHARS
 from desktop.ui.render import RenderedDiff, RenderedState
 from desktop.ui.run_controller import (
@@ -196,6 +197,7 @@ class MainWindow(QMainWindow):
         self._build_central()
         self._build_toolbar()
         self._build_menus()
+        self.housekeeping = HousekeepingUi(self)
         self.store_view = install_store_view(self)
         self._build_status_bar()
         self._bind()
