@@ -88,6 +88,7 @@ class TimeTravelActions(QObject):
         self._status: ThreadStatus | None = None
         self._graph_attached = False
         self._branch_count: int | None = None
+        self._replay_note: str | None = None
         self._running = False
         self._apply()
 
@@ -122,13 +123,16 @@ class TimeTravelActions(QObject):
         status: ThreadStatus | None,
         *,
         branch_count: int | None = None,
+        replay_note: str | None = None,
     ) -> None:
         """Enable what can act on ``selection`` and on its thread's ``status``.
 
         ``status`` is ``runner.thread_status`` of the selected thread (None when unknown,
         e.g. without a graph); ``branch_count`` is the number of branch tips of the
-        thread when known. Diffing branches reads only, so it needs no graph.
+        thread when known; ``replay_note`` says which nodes a replay from ``selection``
+        runs again. Diffing branches reads only, so it needs no graph.
         """
+        self._replay_note = replay_note
         self._selection = selection
         self._graph_attached = graph_attached
         self._status = status
@@ -150,7 +154,8 @@ class TimeTravelActions(QObject):
 
     def _apply(self) -> None:
         self._set(self.fork, *self._fork_state())
-        self._set(self.replay, *self._replay_state(REPLAY_TIP))
+        note = self._replay_note
+        self._set(self.replay, *self._replay_state(f"{note} (R)" if note else REPLAY_TIP))
         self._set(self.continue_from, *self._replay_state(CONTINUE_TIP, continuing=True))
         self._set(self.resume, *self._resume_state())
         self._set(self.diff_branches, *self._diff_state())
@@ -208,7 +213,16 @@ class TimeTravelActions(QObject):
             return (True, RESUME_TIP, "Resume…" if count == 1 else f"Resume {count} interrupts…")
         if condition == "finished":
             return (False, FINISHED_TIP, "Resume")
-        return (True, CONTINUE_RUN_TIP, "Continue stopped run")
+        reruns = ", ".join(status.next_nodes)
+        from desktop.ui.controllers.explain import stopped_nodes
+
+        if condition == "forked" and not stopped_nodes(status):
+            return (
+                True,
+                f"The head is a fork no run has continued: run on from it (Ctrl+R); runs: {reruns}",
+                "Run from fork",
+            )
+        return (True, f"{CONTINUE_RUN_TIP}; re-runs: {reruns}", "Continue stopped run")
 
     def _diff_state(self) -> tuple[bool, str]:
         if self._selection is None:

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.actions import TimeTravelActions
 from desktop.ui.controller import Controller
+from desktop.ui.controllers.explain import replay_explanation, reruns_after
 from desktop.ui.graph_menu import install_graph
 from desktop.ui.housekeeping_menu import HousekeepingUi
 from desktop.ui.models.timeline import SHORT_ID_CHARS
@@ -82,6 +83,7 @@ from desktop.ui.widgets.timeline_view import TimelineView
 
 if TYPE_CHECKING:
     from desktop.core.graphs import LoadedGraph
+    from desktop.core.history import ThreadTimeline
     from desktop.core.model import CheckpointMeta, CheckpointState
     from desktop.core.runner import ThreadStatus
 
@@ -677,6 +679,7 @@ class MainWindow(QMainWindow):
             controller.runs.graph is not None,
             controller.thread_status,
             branch_count=len(timeline.branch_tips()) if timeline is not None else None,
+            replay_note=_replay_note(timeline, meta),
         )
         self.time_travel.set_running(controller.runs.is_running)
 
@@ -840,6 +843,13 @@ class MainWindow(QMainWindow):
             self.settings.save_window(self, self.splitters)
         super().closeEvent(event)
         self.closed.emit()
+
+
+def _replay_note(timeline: ThreadTimeline | None, meta: CheckpointMeta | None) -> str | None:
+    """``Replay from step 3 re-runs: tools, agent`` for the checkpoint ``meta``."""
+    if timeline is None or meta is None:
+        return None
+    return replay_explanation(meta.step, reruns_after(timeline, meta))
 
 
 def _dropped_database(event: QDragEnterEvent | QDropEvent) -> str | None:

@@ -206,7 +206,8 @@ def render_state(state: CheckpointState, limit: int = SHOW_ITEMS) -> RenderedSta
         message_count=message_count,
         write_count=len(state.pending_writes),
         has_interrupt=bool(interrupts),
-        has_error=bool(error_writes) or any(w.error for w in state.pending_writes),
+        has_error=any(not _is_cancellation(w) for w in error_writes)
+        or any(w.error for w in state.pending_writes),
         error=error,
         state=state,
         limit=limit,
@@ -347,6 +348,11 @@ def _header_html(
         )
     for write in error_writes:
         node = _node_name(write)
+        if _is_cancellation(write):
+            parts.append(
+                _banner(f"Stopped by you at {_mono(node)}; Continue picks up from here", "grey")
+            )
+            continue
         parts.append(_banner(f"{_mono(node)} raised {_escape(_one_line(write.value))}", "red"))
     parts.extend(_banner(_escape(error), "red") for error in errors)
     return "<br>".join(parts)
@@ -393,8 +399,16 @@ def _extra_metadata(metadata: dict[str, Any]) -> str:
     return json.dumps(rest, ensure_ascii=False, default=str) if rest else ""
 
 
+def _is_cancellation(write: PendingWrite) -> bool:
+    """An error write that only records a cancelled task (the user's Stop)."""
+    return _one_line(write.value).startswith("CancelledError")
+
+
 def _banner(inner_html: str, tone: str) -> str:
-    background, color = (_AMBER_BG, _AMBER_FG) if tone == "amber" else (_RED_BG, _RED_FG)
+    background, color = {
+        "amber": (_AMBER_BG, _AMBER_FG),
+        "grey": ("#f6f8fa", _MUTED),
+    }.get(tone, (_RED_BG, _RED_FG))
     return (
         f'<table width="100%" cellpadding="6" cellspacing="0" bgcolor="{background}" '
         f'style="margin-top:4px;"><tr><td style="color:{color}; font-weight:600;">'

@@ -291,6 +291,20 @@ def test_fork_from_the_toolbar_writes_a_new_branch_and_selects_it(
     assert window.timeline_title.text() == "math · 6 checkpoints · 1 branch"
     assert window.run_status_label.text().startswith("Forked math: new checkpoint …")
 
+    # A fork no run continued is said as a fork, not as a run that stopped.
+    panel = window.resume_panel
+    qtbot.waitUntil(lambda: panel.condition == "forked", timeout=TIMEOUT)
+    title = panel.findChild(QLabel, "resumeTitle").text()
+    assert title == f"Forked at step {fork.metadata['step']}; the next run continues from here"
+    assert "increment" in panel.findChild(QLabel, "resumeDetail").text()
+    assert window.time_travel.resume.text() == "Run from fork"
+    threads = window.controller.threads_model
+    qtbot.waitUntil(
+        lambda: threads.index(threads.row_of("math"), 0).data(ThreadListModel.RunStateRole)
+        == "forked",
+        timeout=TIMEOUT,
+    )
+
 
 def test_fork_from_the_context_menu_and_continue_after_it(
     qtbot, window: MainWindow, settle, steps_db: StepsDb
@@ -340,6 +354,9 @@ def test_replay_from_the_keyboard_reruns_only_later_nodes(
     after_double = next(s for s in before if s.next == ("increment",))
     click_row(qtbot, window, settle, snapshot_key(after_double))
 
+    # Before it runs, Replay says what LangGraph will execute again.
+    explained = "Replay from step 1 re-runs: increment, square (R)"
+    assert window.time_travel.replay.toolTip() == explained
     window.timeline_view.setFocus()
     outcome = wait_run(qtbot, window, lambda: qtbot.keyClick(window.timeline_view, Qt.Key.Key_R))
 
@@ -390,12 +407,16 @@ def test_stop_a_replay_and_the_thread_offers_continue(
     assert window.run_status_label.text() == "Replay stopped; the thread keeps every finished step"
     stopped = latest(runs.graph, window.controller.path, "demo-calculator")
     assert stopped.next == ("agent",)
-    assert window.resume_panel.isVisible() and window.resume_panel.condition == "crashed"
+    assert window.resume_panel.isVisible() and window.resume_panel.condition == "stopped"
+    title = window.resume_panel.findChild(QLabel, "resumeTitle").text()
+    assert title == "Stopped by you at agent; Continue picks up from here"
     assert window.time_travel.resume.isEnabled()
     assert window.time_travel.resume.text() == "Continue stopped run"
     threads = window.controller.threads_model
     row = threads.index(threads.row_of("demo-calculator"), 0)
-    assert row.data(ThreadListModel.RunStateRole) == "unfinished"
+    assert row.data(ThreadListModel.RunStateRole) == "stopped"
+    header = window.findChild(QLabel, "stateHeader").text()
+    assert "CancelledError" not in header and "Stopped by you at" in header
 
 
 # -- resume ----------------------------------------------------------------------------

@@ -244,8 +244,21 @@ class ThreadListModel(QAbstractListModel):
         if role == self.AbsoluteTimeRole:
             return absolute_time(thread.updated_at)
         if role == self.RunStateRole:
-            return "running" if thread.thread_id == self._running else thread.run_state
+            return _run_state(thread, self._running)
         return None
+
+
+def _run_state(thread: ThreadSummary, running: str | None) -> str:
+    """The badge: ``running`` while a run writes it; an unfinished thread is ``forked``
+    (a fork no run continued) or ``stopped`` (by the user's Stop) when it is one."""
+    if thread.thread_id == running:
+        return "running"
+    state = thread.run_state
+    if state == "unfinished" and thread.stopped:
+        return "stopped"
+    if state == "unfinished" and thread.forked:
+        return "forked"
+    return state
 
 
 def _tooltip(thread: ThreadSummary) -> str:
@@ -258,7 +271,13 @@ def _tooltip(thread: ThreadSummary) -> str:
         lines.append("waiting on an interrupt")
     if thread.has_error:
         lines.append("last step raised an error")
-    if thread.run_state == "unfinished":
-        nodes = ", ".join(thread.next_nodes)
+    nodes = ", ".join(thread.next_nodes)
+    state = _run_state(thread, None)
+    if state == "forked":
+        step = "?" if thread.head_step is None else thread.head_step
+        lines.append(f"forked at step {step}; the next run continues from here ({nodes})")
+    elif state == "stopped":
+        lines.append(f"stopped by you; Continue picks up from here (next: {nodes})")
+    elif state == "unfinished":
         lines.append(f"stopped before it finished (next: {nodes}); it can be continued")
     return "\n".join(lines)

@@ -46,6 +46,8 @@ _STYLE = """
 #resumePanel[condition="crashed"], #resumePanel[condition="error"] {
     background: #fff1e5; border-color: #fb8f44;
 }
+#resumePanel[condition="forked"] { background: #fbefff; border-color: #c297ff; }
+#resumePanel[condition="stopped"] { background: #f6f8fa; border-color: #d0d7de; }
 #resumeTitle { font-weight: 600; font-size: 13px; color: #4d2d00; }
 #resumeDetail { color: #57606a; }
 #interruptCard { background: #ffffff; border: 1px solid #d0d7de; border-radius: 6px; }
@@ -171,9 +173,11 @@ class ResumePanel(QFrame):
 
         self.title = QLabel(self)
         self.title.setObjectName("resumeTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setWordWrap(True)
         self.detail = QLabel(self)
         self.detail.setObjectName("resumeDetail")
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.cards_host = QWidget(self)
@@ -183,6 +187,7 @@ class ResumePanel(QFrame):
         self.cards_layout.setSpacing(6)
         self.error = QLabel(self)
         self.error.setObjectName("resumeError")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setWordWrap(True)
         self.error.hide()
         self.resume_button = QPushButton("Resume", self)
@@ -217,7 +222,8 @@ class ResumePanel(QFrame):
 
     @property
     def condition(self) -> str:
-        """``interrupted``, ``crashed``, ``error`` or ``finished`` (also when no status)."""
+        """``interrupted``, ``forked``, ``stopped`` (by the user), ``crashed``, ``error`` or
+        ``finished`` (also when no status)."""
         return str(self.property("condition") or "finished")
 
     def show_status(self, status: ThreadStatus | None) -> None:
@@ -286,22 +292,15 @@ class ResumePanel(QFrame):
         self.cards[0].value_edit.setFocus()
 
     def _show_stopped(self, status: ThreadStatus, condition: str) -> None:
-        nodes = ", ".join(status.next_nodes)
-        self.title.setText(f"This run stopped before it finished (next: {nodes})")
-        from desktop.core.timetravel import task_failures
+        from desktop.ui.controllers.explain import situation
 
-        failures = task_failures(status)
-        if condition == "error" and failures:
-            first = failures[0]
-            self.detail.setText(
-                f"{first.node} failed: {first.error}. Continue runs the unfinished tasks "
-                "again from the last checkpoint; tasks that finished are not re-run."
-            )
-        else:
-            self.detail.setText(
-                "Continue picks the run up from its last checkpoint; tasks that finished "
-                "are not run again."
-            )
+        said = situation(status)
+        self.title.setText(said.title)
+        self.detail.setText(said.detail)
+        if said.kind != condition:
+            self.setProperty("condition", said.kind)
+            self.style().unpolish(self)
+            self.style().polish(self)
 
     def _resume(self) -> None:
         if self._status is None or not self.resume_button.isEnabled():

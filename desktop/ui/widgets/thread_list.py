@@ -38,6 +38,8 @@ _BADGES = {
     "error": (QColor("#ffebe9"), QColor("#a40e26"), QColor("#ff8182")),
     "unfinished": (QColor("#ddf4ff"), QColor("#0a3069"), QColor("#54aeff")),
     "running": (QColor("#dafbe1"), QColor("#116329"), QColor("#4ac26b")),
+    "forked": (QColor("#fbefff"), QColor("#6639ba"), QColor("#c297ff")),
+    "stopped": (QColor("#f6f8fa"), QColor("#57606a"), QColor("#d0d7de")),
 }
 _PAD_X = 10
 _PAD_Y = 7
@@ -93,12 +95,13 @@ class ThreadItemDelegate(QStyledItemDelegate):
         )
 
         badges = []
-        if index.data(ThreadListModel.HasInterruptRole):
+        run_state = index.data(ThreadListModel.RunStateRole)
+        if run_state != "running" and index.data(ThreadListModel.HasInterruptRole):
             badges.append("interrupted")
-        if index.data(ThreadListModel.HasErrorRole):
+        if run_state not in ("running", "stopped") and index.data(ThreadListModel.HasErrorRole):
             badges.append("error")
-        if index.data(ThreadListModel.RunStateRole) in ("unfinished", "running"):
-            badges.append(index.data(ThreadListModel.RunStateRole))
+        if run_state in ("unfinished", "running", "forked", "stopped"):
+            badges.append(run_state)
         badge_font = _badge_font(option.font)
         badge_metrics = QFontMetrics(badge_font)
         right = inner.right()
