@@ -1,5 +1,5 @@
-"""Where housekeeping lives in the window: a Database menu (Size and housekeeping…)
-and the thread list's context menu (Copy, Delete, Prune the clicked thread)."""
+"""Where housekeeping lives in the window: a Database menu (Size and housekeeping…,
+Search thread states…) and the thread list's context menu (Copy, Delete, Prune)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from desktop.ui.controllers.housekeeping import HousekeepingController
+from desktop.ui.controllers.state_search import StateSearchController
 from desktop.ui.models.threads import ThreadListModel
 from desktop.ui.widgets import housekeeping_dialogs as dialogs
 from desktop.ui.widgets.size_view import SizeDialog
+from desktop.ui.widgets.state_search import StateSearchDialog
 
 if TYPE_CHECKING:
     from desktop.ui.main_window import MainWindow
@@ -31,9 +33,16 @@ class HousekeepingUi:
         self.size_action.setObjectName("actionSizes")
         self.size_action.setToolTip("Bytes per thread and checkpoint; copy, delete, prune")
         self.size_action.triggered.connect(self.show_sizes)
+        self.search = StateSearchController(window.controller, window)
+        self.search_dialog: StateSearchDialog | None = None
+        self.search_action = QAction("Search thread &states…", window)
+        self.search_action.setObjectName("actionSearchStates")
+        self.search_action.setToolTip("Find threads by text in their latest state")
+        self.search_action.triggered.connect(self.show_search)
         menu = window.menuBar().addMenu("&Database")
         menu.setObjectName("databaseMenu")
         menu.addAction(self.size_action)
+        menu.addAction(self.search_action)
 
         self.thread_menu = QMenu(window)
         self.thread_menu.setObjectName("threadMenu")
@@ -62,10 +71,21 @@ class HousekeepingUi:
         self.size_dialog.raise_()
         self.controller.load_sizes()
 
+    def show_search(self) -> None:
+        """Open (or raise) the state search; it searches the threads the filter lists."""
+        if self.search_dialog is None:
+            self.search_dialog = StateSearchDialog(
+                self.search, self.window.thread_pane.filter_edit.text, self.window
+            )
+        self.search_dialog.show()
+        self.search_dialog.raise_()
+        self.search_dialog.text.setFocus()
+
     def _database_opened(self, *_args: object) -> None:
         enabled = self.controller.location is not None
         for action in (self.size_action, self.copy_action, self.delete_action, self.prune_action):
             action.setEnabled(enabled)
+        self.search_action.setEnabled(self.window.controller.source is not None)
 
     def _thread_menu_requested(self, pos: QPoint) -> None:
         view = self.window.thread_pane.list_view

@@ -225,6 +225,21 @@ class SqliteCheckpointSource:
             rows = cur.execute(query, params).fetchall()
             return [self._summary(cur, *row) for row in rows]
 
+    def thread_ids(self, text_filter: str = "") -> list[str]:
+        """Every matching thread id in list order (newest first), nothing else read."""
+        if parse_thread_filter(text_filter).empty:
+            with self._cursor() as cur:
+                return [thread_id for thread_id, _ in self._thread_order(cur)]
+        where, params = _thread_filter(text_filter)
+        with self._cursor() as cur:
+            rows = cur.execute(
+                "SELECT thread_id, MAX(CASE WHEN checkpoint_ns = '' THEN checkpoint_id END) "
+                f"AS root FROM checkpoints {where} GROUP BY thread_id "
+                "ORDER BY COALESCE(root, MAX(checkpoint_id)) DESC, thread_id",
+                params,
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def _thread_order(self, cur: sqlite3.Cursor) -> list[tuple[str, str | None]]:
         """Every thread id with its newest root checkpoint id, newest first.
 
