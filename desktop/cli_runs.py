@@ -1,7 +1,7 @@
 """Headless twins of the window's write actions: ``run``, ``fork``, ``replay``, ``resume``.
 
 Each one loads the user's graph, attaches Rewind's ``AsyncSqliteSaver`` on the database
-and calls the same :mod:`desktop.core.runner` function the window calls. Streamed parts
+(``AsyncPostgresSaver`` for a ``postgresql://`` URL) and calls the same :mod:`desktop.core.runner` function the window calls. Streamed parts
 are printed as they arrive, one JSON object per line. No Qt is imported.
 
 A checkpoint is named like ``rewind diff`` names it: its id or a unique prefix, in any
@@ -241,7 +241,9 @@ def parse_value(text: str) -> Any:
 
 def _common(parser: argparse.ArgumentParser, *, streams: bool = True) -> None:
     parser.add_argument(
-        "path", help="SQLite checkpoint database (only `run --input` creates a missing one)"
+        "path",
+        help="SQLite checkpoint database or postgresql:// URL (only `run --input` creates a "
+        "missing file, or the saver's tables in an empty Postgres database)",
     )
     source = parser.add_argument_group("graph (one of)")
     source.add_argument("--graph", metavar="SPEC", help="package.module:attr, file.py:attr or demo")

@@ -2,7 +2,8 @@
 
 Everything that changes a checkpoint database goes through here, and only through
 ``astream(..., version="v2")``, ``aupdate_state`` and ``Command(resume=...)`` on an
-``AsyncSqliteSaver`` (never hand-written rows). The CLI and the GUI share these
+``AsyncSqliteSaver``, or for a ``postgresql://`` URL an ``AsyncPostgresSaver``
+(:mod:`desktop.core.pg_savers`), never hand-written rows. The CLI and the GUI share these
 functions: the CLI prints the :class:`StreamEvent` values, the GUI's controller
 consumes the same async iterators inside its qasync loop. Cancelling the consuming
 task stops a run cleanly: the thread keeps its last checkpoint and can be continued.
@@ -25,7 +26,7 @@ from urllib.parse import quote
 import aiosqlite
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.base import CheckpointTuple
+from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.errors import GraphRecursionError
@@ -40,6 +41,7 @@ from desktop.core.errors import NotFoundError, RewindError, SourceError
 from desktop.core.graphs import LoadedGraph, TypeKey, entrypoint_node, error_line
 from desktop.core.locks import database_identity, thread_lock
 from desktop.core.model import AS_NODE_KEY
+from desktop.core.pgurl import is_postgres_url
 from desktop.core.running import RunningNodes
 
 SaverMode = Literal["read", "write", "create"]
@@ -102,7 +104,7 @@ async def open_saver(
     allowed_types: Iterable[TypeKey] = (),
     create: bool = True,
     init: bool = False,
-) -> AsyncIterator[RewindSaver]:
+) -> AsyncIterator[BaseCheckpointSaver]:
     """Open ``db_path`` for writing: a set-up ``AsyncSqliteSaver`` with its store.
 
     Must be entered inside the running event loop that will use it. Pass
@@ -111,7 +113,16 @@ async def open_saver(
     refused (:class:`SourceError`) instead of created. An existing SQLite database that
     holds other tables but not the saver's is refused unless ``init`` is true: setting
     it up would add tables and switch the file to WAL.
+    A ``postgresql://`` URL opens ``AsyncPostgresSaver`` and ``AsyncPostgresStore``
+    instead (``create=False``: a database without checkpoint tables is refused).
     """
+    if is_postgres_url(db_path):
+        from desktop.core.pg_savers import open_postgres_saver
+
+        serde = strict_serializer(allowed_types)
+        async with open_postgres_saver(str(db_path), serde=serde, create=create) as saver:
+            yield saver
+        return
     path = Path(db_path)
     if not create:
         _require_file(path)
@@ -140,14 +151,22 @@ async def open_saver(
 @contextlib.asynccontextmanager
 async def open_read_saver(
     db_path: str | Path, *, allowed_types: Iterable[TypeKey] = ()
-) -> AsyncIterator[AsyncSqliteSaver]:
+) -> AsyncIterator[BaseCheckpointSaver]:
     """An ``AsyncSqliteSaver`` on a read-only connection to ``db_path``.
 
     For questions (a thread's status, the node a fork is credited to): the connection
     is opened with ``mode=ro`` and ``setup()`` never runs, so the file stays byte for
     byte as it was. A missing file, a file that is not SQLite and a database without
-    checkpoint tables are refused with a one-line :class:`SourceError`.
+    checkpoint tables are refused with a one-line :class:`SourceError`. A
+    ``postgresql://`` URL gets an ``AsyncPostgresSaver`` on a read-only session.
     """
+    if is_postgres_url(db_path):
+        from desktop.core.pg_savers import open_postgres_read_saver
+
+        serde = strict_serializer(allowed_types)
+        async with open_postgres_read_saver(str(db_path), serde=serde) as reader:
+            yield reader
+        return
     path = Path(db_path)
     _require_file(path)
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
@@ -201,13 +220,13 @@ def _require_file(path: Path) -> None:
         raise SourceError(f"{path} is a directory, not a checkpoint database file")
 
 
-async def stop_store_batching(store: AsyncSqliteStore) -> None:
+async def stop_store_batching(store: BaseStore) -> None:
     """Stop the batching task every async store starts and langgraph never stops.
 
     Left running, it outlives its connection and the event loop warns that a pending
     task was destroyed.
     """
-    task = store._task
+    task = getattr(store, "_task", None)
     if task is not None and not task.done():
         task.cancel()
         await asyncio.wait([task])
@@ -317,7 +336,7 @@ def make_input(text: str | None = None, json_text: str | None = None) -> Any:
 
 async def run(
     graph: LoadedGraph,
-    target: AsyncSqliteSaver | str | Path,
+    target: BaseCheckpointSaver | str | Path,
     thread_id: str,
     input: Any = None,
     *,
@@ -376,7 +395,7 @@ async def run(
 
 async def replay(
     graph: LoadedGraph,
-    target: AsyncSqliteSaver | str | Path,
+    target: BaseCheckpointSaver | str | Path,
     thread_id: str,
     checkpoint_id: str,
     *,
@@ -406,7 +425,7 @@ async def replay(
 
 async def resume(
     graph: LoadedGraph,
-    target: AsyncSqliteSaver | str | Path,
+    target: BaseCheckpointSaver | str | Path,
     thread_id: str,
     value: Any = NO_VALUE,
     *,
@@ -449,7 +468,7 @@ async def resume(
 
 async def fork(
     graph: LoadedGraph,
-    target: AsyncSqliteSaver | str | Path,
+    target: BaseCheckpointSaver | str | Path,
     thread_id: str,
     checkpoint_id: str,
     values: Any,
@@ -489,7 +508,7 @@ async def fork(
 
 
 async def thread_status(
-    graph: LoadedGraph, target: AsyncSqliteSaver | str | Path, thread_id: str
+    graph: LoadedGraph, target: BaseCheckpointSaver | str | Path, thread_id: str
 ) -> ThreadStatus:
     """Next nodes, pending interrupts and failed tasks of a thread's latest checkpoint.
 
@@ -502,18 +521,18 @@ async def thread_status(
 @contextlib.asynccontextmanager
 async def saver_for(
     graph: LoadedGraph,
-    target: AsyncSqliteSaver | str | Path,
+    target: BaseCheckpointSaver | str | Path,
     *,
     mode: SaverMode = "write",
     init: bool = False,
-) -> AsyncIterator[AsyncSqliteSaver]:
+) -> AsyncIterator[BaseCheckpointSaver]:
     """``target`` itself when it is an open saver, else a saver opened on that path.
 
     ``mode`` says how a path is opened: ``"read"`` read-only (:func:`open_read_saver`),
     ``"write"`` for writing an existing database, ``"create"`` for writing one that may
     not exist yet; ``init`` lets a writer set up a SQLite file that holds other tables.
     """
-    if isinstance(target, AsyncSqliteSaver):
+    if isinstance(target, BaseCheckpointSaver):
         yield target
         return
     allowed = graph.msgpack_allowlist
@@ -529,7 +548,7 @@ async def saver_for(
 
 @contextlib.asynccontextmanager
 async def writing_thread(
-    target: AsyncSqliteSaver | str | Path, thread_id: str, action: str = "run"
+    target: BaseCheckpointSaver | str | Path, thread_id: str, action: str = "run"
 ) -> AsyncIterator[None]:
     """Hold ``thread_id``'s write lock in ``target``'s database (:mod:`desktop.core.locks`).
 
@@ -540,9 +559,13 @@ async def writing_thread(
         yield
 
 
-async def _database_of(target: AsyncSqliteSaver | str | Path) -> str:
-    if not isinstance(target, AsyncSqliteSaver):
+async def _database_of(target: BaseCheckpointSaver | str | Path) -> str:
+    if isinstance(target, (str, Path)):
         return database_identity(target)
+    if isinstance(getattr(target, "url", None), str):
+        return database_identity(target.url)
+    if not isinstance(target, AsyncSqliteSaver):
+        return f"saver:{id(target)}:{os.getpid()}"
     if isinstance(target, RewindSaver) and target.path is not None:
         return database_identity(target.path)
     async with target.conn.execute("PRAGMA database_list") as cursor:
@@ -590,27 +613,29 @@ def reading_checkpoint(config: RunnableConfig) -> Iterator[None]:
         ) from exc
 
 
-def _store(graph: LoadedGraph, saver: AsyncSqliteSaver) -> BaseStore | None:
+def _store(graph: LoadedGraph, saver: BaseCheckpointSaver) -> BaseStore | None:
     """The store a run uses: the one the graph was compiled with, else Rewind's
-    ``AsyncSqliteStore`` on the database (a writing saver carries it)."""
+    store on the database (a writing saver, SQLite or Postgres, carries it)."""
     if graph.graph.store is not None:
         return graph.graph.store
-    return saver.store if isinstance(saver, RewindSaver) else None
+    return getattr(saver, "store", None)
 
 
-async def _get_tuple(saver: AsyncSqliteSaver, config: RunnableConfig) -> CheckpointTuple | None:
+async def _get_tuple(saver: BaseCheckpointSaver, config: RunnableConfig) -> CheckpointTuple | None:
     with reading_checkpoint(config):
         return await saver.aget_tuple(config)
 
 
-async def _require_thread(saver: AsyncSqliteSaver, thread_id: str) -> CheckpointTuple:
+async def _require_thread(saver: BaseCheckpointSaver, thread_id: str) -> CheckpointTuple:
     latest = await _get_tuple(saver, checkpoint_config(thread_id))
     if latest is None:
         raise NotFoundError(f"Thread {thread_id!r} has no checkpoints; give an input to start it")
     return latest
 
 
-async def _require_checkpoint(saver: AsyncSqliteSaver, config: RunnableConfig) -> CheckpointTuple:
+async def _require_checkpoint(
+    saver: BaseCheckpointSaver, config: RunnableConfig
+) -> CheckpointTuple:
     saved = await _get_tuple(saver, config)
     if saved is None:
         conf = config["configurable"]
@@ -623,7 +648,7 @@ async def _require_checkpoint(saver: AsyncSqliteSaver, config: RunnableConfig) -
 
 async def check_input(
     graph: LoadedGraph,
-    target: AsyncSqliteSaver | str | Path,
+    target: BaseCheckpointSaver | str | Path,
     config: RunnableConfig,
     input: Any,
 ) -> None:
@@ -636,11 +661,17 @@ async def check_input(
 
 
 async def _stored_values(
-    graph: LoadedGraph, target: AsyncSqliteSaver | str | Path, config: RunnableConfig
+    graph: LoadedGraph, target: BaseCheckpointSaver | str | Path, config: RunnableConfig
 ) -> Mapping[str, Any]:
     """The channel values a run on ``config`` starts from; empty for a new thread or file."""
-    if isinstance(target, AsyncSqliteSaver):
+    if isinstance(target, BaseCheckpointSaver):
         saved = await _get_tuple(target, config)
+    elif is_postgres_url(target):
+        try:
+            async with open_read_saver(target, allowed_types=graph.msgpack_allowlist) as reader:
+                saved = await _get_tuple(reader, config)
+        except SourceError:
+            return {}
     else:
         path = Path(target)
         if not path.is_file() or not await asyncio.to_thread(_has_checkpoint_table, path):
@@ -735,7 +766,7 @@ async def _stream(
             if part["type"] in requested:
                 yield _event(part)
     except asyncio.CancelledError:
-        if isinstance(graph.checkpointer, AsyncSqliteSaver):
+        if isinstance(graph.checkpointer, BaseCheckpointSaver):
             await settle_saver_writes(graph.checkpointer)
         raise
     except GraphRecursionError as exc:
@@ -749,7 +780,7 @@ async def _stream(
         raise RunError(f"{where}: {error_line(exc)}", node=failed) from exc
 
 
-async def settle_saver_writes(saver: AsyncSqliteSaver) -> None:
+async def settle_saver_writes(saver: BaseCheckpointSaver) -> None:
     """Wait for the writes LangGraph scheduled on ``saver`` without awaiting them.
 
     When a run is cancelled, LangGraph saves the cancelled tasks' writes in tasks of
@@ -764,7 +795,7 @@ async def settle_saver_writes(saver: AsyncSqliteSaver) -> None:
         await asyncio.wait(pending, timeout=10)
 
 
-def _writes_to(task: asyncio.Task[Any], saver: AsyncSqliteSaver) -> bool:
+def _writes_to(task: asyncio.Task[Any], saver: BaseCheckpointSaver) -> bool:
     frame = getattr(task.get_coro(), "cr_frame", None)
     return frame is not None and frame.f_locals.get("self") is saver
 
@@ -795,7 +826,7 @@ def _node_path(ns: Sequence[str], name: str) -> str:
     return "/".join([*(part.split(":", 1)[0] for part in ns), name])
 
 
-async def _thread_status(graph: Pregel, saver: AsyncSqliteSaver, thread_id: str) -> ThreadStatus:
+async def _thread_status(graph: Pregel, saver: BaseCheckpointSaver, thread_id: str) -> ThreadStatus:
     latest = await _require_thread(saver, thread_id)
     with reading_checkpoint(latest.config):
         snapshot = await graph.aget_state(checkpoint_config(thread_id), subgraphs=True)

@@ -41,7 +41,7 @@ from langchain_core.messages import (
 )
 from langgraph.channels.binop import BinaryOperatorAggregate
 from langgraph.channels.delta import DeltaChannel
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.constants import START
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.pregel import Pregel
@@ -116,7 +116,7 @@ def graph_for_namespace(graph: LoadedGraph, checkpoint_ns: str = "") -> Pregel:
 
 async def infer_as_node(
     graph: LoadedGraph,
-    target: AsyncSqliteSaver | str | Path,
+    target: BaseCheckpointSaver | str | Path,
     thread_id: str,
     checkpoint_id: str,
     checkpoint_ns: str = "",
@@ -140,7 +140,7 @@ async def infer_as_node(
 
 async def live_values(
     graph: LoadedGraph,
-    target: AsyncSqliteSaver | str | Path,
+    target: BaseCheckpointSaver | str | Path,
     thread_id: str,
     checkpoint_id: str,
     checkpoint_ns: str = "",
