@@ -1,8 +1,9 @@
 """Headless twins of the window's write actions: ``run``, ``fork``, ``replay``, ``resume``.
 
 Each one loads the user's graph, attaches Rewind's ``AsyncSqliteSaver`` on the database
-(``AsyncPostgresSaver`` for a ``postgresql://`` URL) and calls the same :mod:`desktop.core.runner` function the window calls. Streamed parts
-are printed as they arrive, one JSON object per line. No Qt is imported.
+(``AsyncPostgresSaver`` for a ``postgresql://`` URL) and calls the same
+:mod:`desktop.core.runner` function the window calls. Streamed parts are printed as they
+arrive, one JSON object per line. No Qt is imported.
 
 A checkpoint is named like ``rewind diff`` names it: its id or a unique prefix, in any
 namespace listed by ``rewind history``; it is looked up read-only first. Only ``run``
