@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from langgraph.channels.delta import DeltaChannel
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from desktop.core.decode import to_jsonable
 from desktop.core.errors import RewindError
@@ -36,7 +36,7 @@ def graph_delta_channels(graph: LoadedGraph, checkpoint_ns: str = "") -> frozens
 
 async def fold_with_graph(
     graph: LoadedGraph,
-    target: AsyncSqliteSaver | str | Path,
+    target: BaseCheckpointSaver | str | Path,
     states: Sequence[CheckpointState],
 ) -> list[CheckpointState]:
     """``states`` with every delta channel of ``graph`` valued as LangGraph reports it.
