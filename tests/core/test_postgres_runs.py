@@ -4,6 +4,9 @@ LangGraph's own API on a twin database built the same way (AsyncPostgresSaver pa
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from langgraph.types import Command
@@ -206,3 +209,44 @@ def test_a_database_without_tables_is_only_set_up_by_a_run_with_input(capsys, pg
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
         ).fetchone()[0]
     assert tables == 0
+
+
+HOLD = """
+import sys
+from desktop.core.locks import database_identity, thread_lock
+with thread_lock(database_identity(sys.argv[1]), sys.argv[2]):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_one_writer_per_thread_on_a_url(capsys, pg_database_factory):
+    db = build_interrupt_db(pg_database_factory().url)
+    with open_source(db.path) as source:
+        before = [m.checkpoint_id for m in source.history(db.thread_id)]
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, db.path, db.thread_id],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path.cwd())},
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        code, _, err = cli(
+            capsys,
+            "resume",
+            db.path,
+            "--graph",
+            REVIEW_SPEC,
+            "--thread",
+            db.thread_id,
+            "--value",
+            '"approved"',
+        )
+    finally:
+        holder.communicate("", timeout=30)
+    assert code == 1 and err.count("\n") == 1
+    assert f"is being run by another Rewind (pid {holder.pid})" in err
+    with open_source(db.path) as source:
+        assert [m.checkpoint_id for m in source.history(db.thread_id)] == before
