@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtGui import QAction, QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.core.graph_view import (
@@ -62,9 +62,22 @@ def click_node(qtbot, window: MainWindow, node_id: str, shift: bool = False) -> 
         )
 
 
+def choose_from_graph_menu(qtbot, window: MainWindow, action: QAction) -> None:
+    """Open Graph in the menu bar with the mouse and click ``action`` in it."""
+    menu = window.graph.menu
+    bar = window.menuBar()
+    qtbot.mouseClick(
+        bar, Qt.MouseButton.LeftButton, pos=bar.actionGeometry(menu.menuAction()).center()
+    )
+    qtbot.waitUntil(menu.isVisible, timeout=TIMEOUT)
+    assert action.isEnabled()
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+    qtbot.waitUntil(lambda: not menu.isVisible(), timeout=TIMEOUT)
+
+
 def attach_with_dialog(qtbot, window: MainWindow, text: str, graph_id: str | None = None) -> None:
     """Graph > Attach graph…, type ``text``, pick ``graph_id``, click Attach."""
-    window.graph.attach.attach_action.trigger()
+    choose_from_graph_menu(qtbot, window, window.graph.attach.attach_action)
     dialog = window.graph.dialog
     qtbot.waitUntil(dialog.isVisible, timeout=TIMEOUT)
     dialog.spec_edit.clear()
@@ -202,8 +215,7 @@ def test_live_run_highlights_running_nodes_inside_subgraphs(
     texts = [action.text() for action in menu.actions()]
     assert texts[:2] == ["Pause before this node", "Pause after this node"]
     unfold = next(action for action in menu.actions() if action.text() == "Unfold subgraph")
-    unfold.trigger()
-    menu.close()
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(unfold).center())
     assert "researcher:gather" in window.graph_pane.scene.nodes
 
 
@@ -276,14 +288,14 @@ def test_reload_detach_and_a_failing_reload(
         )
     )
     with qtbot.waitSignal(window.controller.runs.graph_changed, timeout=TIMEOUT):
-        window.graph.attach.reload_action.trigger()
+        choose_from_graph_menu(qtbot, window, window.graph.attach.reload_action)
     qtbot.waitUntil(lambda: "archive" in window.graph_pane.scene.nodes, timeout=TIMEOUT)
     assert window.controller.selected_key == selected
     assert window.controller.path == pipeline_db.path
 
     graph_file.write_text("this is not python(\n")
     with qtbot.waitSignal(window.graph.attach.failed, timeout=TIMEOUT) as failed:
-        window.graph.attach.reload_action.trigger()
+        choose_from_graph_menu(qtbot, window, window.graph.attach.reload_action)
     assert "stays attached" in failed.args[0] and "SyntaxError" in failed.args[0]
     box = window.error_box
     assert isinstance(box, QMessageBox) and box.isVisible() and "Reload failed" in box.text()
@@ -292,7 +304,7 @@ def test_reload_detach_and_a_failing_reload(
         and "archive" in window.controller.runs.graph.node_names
     )
 
-    window.graph.attach.detach_action.trigger()
+    choose_from_graph_menu(qtbot, window, window.graph.attach.detach_action)
     assert window.controller.runs.graph is None
     assert "No graph" in panel(window).graph_label.text()
     qtbot.waitUntil(lambda: "inferred" in window.graph_pane.title.text(), timeout=TIMEOUT)
@@ -326,7 +338,7 @@ def test_langgraph_json_with_two_graphs_asks_which(
     shutil.copytree(PROJECT.parent, project)
     (project / ".env").unlink()
     open_db(settle, window, pipeline_db.path, pipeline_db.thread_id)
-    window.graph.attach.attach_action.trigger()
+    choose_from_graph_menu(qtbot, window, window.graph.attach.attach_action)
     dialog = window.graph.dialog
     qtbot.keyClicks(dialog.spec_edit, str(project / "langgraph.json"))
     assert [dialog.picker.itemText(i) for i in range(dialog.picker.count())] == ["greeter", "echo"]
