@@ -259,6 +259,18 @@ def test_double_click_filters_the_timeline_to_a_nodes_checkpoints(
     assert not any(
         view.isRowHidden(row, model.index(row, 0).parent()) for row in range(model.rowCount())
     )
+    qtbot.mouseDClick(
+        window.graph_pane.view.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        node_point(window, "review"),
+    )
+    qtbot.waitUntil(lambda: not pane.filter_bar.isHidden(), timeout=TIMEOUT)
+    settle(lambda: window.controller.select_thread(pipeline_db.waiting_thread))
+    assert pane.filter_bar.isHidden()
+    assert not any(
+        view.isRowHidden(row, model.index(row, 0).parent()) for row in range(model.rowCount())
+    )
 
 
 def test_without_a_graph_the_picture_is_inferred_from_history(

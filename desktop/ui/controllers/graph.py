@@ -72,6 +72,7 @@ class GraphController(QObject):
         self.running_tasks: dict[str, str] = {}
         self.filter_node: str | None = None
         self.filter_matches: list[CheckpointMeta] = []
+        self._filter_thread: str | None = None
         self._inferred_for: tuple[str, int] | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         scene = pane.scene
@@ -185,7 +186,9 @@ class GraphController(QObject):
             self.menu.addAction(text).triggered.connect(callback)
         self.menu.popup(where)
 
-    def _thread_selected(self, _thread_id: str) -> None:
+    def _thread_selected(self, thread_id: str) -> None:
+        if self.filter_node is not None and thread_id != self._filter_thread:
+            self.clear_filter()
         if self.graph is None:
             self._show_inferred()
 
@@ -312,6 +315,7 @@ class GraphController(QObject):
         if node is None or node.kind == "end" or timeline is None:
             return
         self.filter_node = node_id
+        self._filter_thread = self.controller.thread_id
         self._reapply_filter()
         if self.filter_matches:
             self._select(self.filter_matches[0])
