@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint
@@ -211,7 +212,7 @@ class GraphController(QObject):
         if marker == self._inferred_for:
             return
         self._inferred_for = marker
-        self._run("infer", self._infer(timeline.head, list(timeline.by_key.values()), thread_id))
+        self._run("infer", self._infer, timeline.head, list(timeline.by_key.values()), thread_id)
 
     async def _infer(
         self, head: CheckpointMeta, history: list[CheckpointMeta], thread: str
@@ -239,7 +240,7 @@ class GraphController(QObject):
             self.activity = None
             self._apply_states()
             return
-        self._run("states", self._load_activity(meta))
+        self._run("states", self._load_activity, meta)
 
     async def _load_activity(self, meta: CheckpointMeta) -> None:
         state = await self.controller.checkpoint_state(meta)
@@ -399,16 +400,16 @@ class GraphController(QObject):
 
     # -- tasks ---------------------------------------------------------------------------
 
-    def _run(self, kind: str, coro: Any) -> None:
+    def _run(self, kind: str, work: Callable[..., Awaitable[None]], *args: Any) -> None:
+        """Run ``work(*args)`` as the one task of ``kind`` (the previous one is cancelled)."""
         previous = self._tasks.get(kind)
         if previous is not None and not previous.done():
             previous.cancel()
-        task = asyncio.get_running_loop().create_task(self._guard(coro))
-        self._tasks[kind] = task
+        self._tasks[kind] = asyncio.get_running_loop().create_task(self._guard(work, *args))
 
-    async def _guard(self, coro: Any) -> None:
+    async def _guard(self, work: Callable[..., Awaitable[None]], *args: Any) -> None:
         try:
-            await coro
+            await work(*args)
         except asyncio.CancelledError:
             raise
         except RewindError as error:
