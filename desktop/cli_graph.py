@@ -37,7 +37,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
 def _picture(
     args: argparse.Namespace,
 ) -> tuple[GraphPicture, CheckpointActivity | None, str]:
-    from desktop.core.graph_view import checkpoint_activity, infer_picture, picture_of
+    from desktop.core.graph_infer import infer_picture
+    from desktop.core.graph_view import checkpoint_activity, picture_of
 
     has_graph = bool(args.graph or args.config)
     if args.checkpoint and not args.thread:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop.core.graph_infer import infer_picture
 from desktop.core.graph_layout import layout_picture
 from desktop.core.graph_reload import reload_graph
 from desktop.core.graph_view import (
@@ -25,7 +26,6 @@ from desktop.core.graph_view import (
     checkpoints_written_by,
     collapse,
     graph_json,
-    infer_picture,
     node_states,
     picture_of,
     running_node_id,

@@ -245,7 +245,7 @@ def test_double_click_filters_the_timeline_to_a_nodes_checkpoints(
         if not view.isRowHidden(row, model.index(row, 0).parent())
         and model.key_at(model.index(row, 0)) is not None
     ]
-    assert set(visible) == {m.key for m in window.graph.view.filter_matches}
+    assert set(visible) == {m.key for m in window.graph.view.node_filter.matches}
     window.activateWindow()
     view.setFocus()
     qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)

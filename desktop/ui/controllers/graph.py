@@ -9,8 +9,8 @@ the window's :class:`~desktop.ui.controller.Controller`:
 - during a run, the nodes of the tasks streaming now are highlighted, inside subgraphs too;
 - clicking a node of the graph toggles a breakpoint before it (Shift: after it) in the
   same :class:`~desktop.ui.widgets.breakpoints.BreakpointsWidget` the run panel uses;
-- double-clicking a node filters the timeline to the checkpoints it wrote (F3 / Shift+F3
-  step through them, Esc or ✕ shows everything again).
+- double-clicking a node filters the timeline to the checkpoints it wrote
+  (:class:`~desktop.ui.controllers.graph_filter.NodeFilter`).
 """
 
 from __future__ import annotations
@@ -20,22 +20,22 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPoint
+from PySide6.QtCore import QObject, QPoint
 from PySide6.QtWidgets import QMenu
 
 from desktop.core.errors import RewindError
+from desktop.core.graph_infer import infer_picture
 from desktop.core.graph_view import (
     SEPARATOR,
     CheckpointActivity,
     GraphPicture,
     checkpoint_activity,
-    checkpoints_written_by,
     collapse,
-    infer_picture,
     node_states,
     picture_of,
     running_node_id,
 )
+from desktop.ui.controllers.graph_filter import NodeFilter
 
 if TYPE_CHECKING:
     from desktop.core.graphs import LoadedGraph
@@ -71,9 +71,7 @@ class GraphController(QObject):
         self.collapsed: set[str] = set()
         self.activity: CheckpointActivity | None = None
         self.running_tasks: dict[str, str] = {}
-        self.filter_node: str | None = None
-        self.filter_matches: list[CheckpointMeta] = []
-        self._filter_thread: str | None = None
+        self.node_filter = NodeFilter(controller, pane, timeline_view, self)
         self._inferred_for: tuple[str, int] | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         scene = pane.scene
@@ -83,8 +81,6 @@ class GraphController(QObject):
         scene.node_menu_requested.connect(self._node_menu)
         self.menu = QMenu(pane)
         self.menu.setObjectName("graphNodeMenu")
-        pane.filter_step.connect(self.step_filter)
-        pane.filter_cleared.connect(self.clear_filter)
         breakpoints.changed.connect(self._show_breakpoints)
         runs = controller.runs
         runs.graph_changed.connect(self._graph_changed)
@@ -94,9 +90,6 @@ class GraphController(QObject):
         controller.thread_selected.connect(self._thread_selected)
         controller.timeline_grown.connect(self._timeline_grown)
         controller.database_opened.connect(lambda _path: self._reset_for_database())
-        model = controller.timeline_model
-        model.modelReset.connect(self._reapply_filter)
-        model.rowsInserted.connect(self._rows_inserted)
 
     # -- the picture ---------------------------------------------------------------------
 
@@ -123,8 +116,14 @@ class GraphController(QObject):
         self.pane.set_title(f"Graph: {graph.name}", f"{graph.name} · {graph.spec}")
         self._draw(fit=True)
 
+    def filter_timeline(self, node_id: str) -> None:
+        """Filter the timeline to the checkpoints a drawn node wrote (not ``__end__``)."""
+        node = self.picture.node(node_id) if self.picture is not None else None
+        if node is not None and node.kind != "end":
+            self.node_filter.start(node_id)
+
     def _reset_for_database(self) -> None:
-        self.clear_filter()
+        self.node_filter.clear()
         self.activity = None
         self._inferred_for = None
         if self.graph is None:
@@ -187,16 +186,13 @@ class GraphController(QObject):
             self.menu.addAction(text).triggered.connect(callback)
         self.menu.popup(where)
 
-    def _thread_selected(self, thread_id: str) -> None:
-        if self.filter_node is not None and thread_id != self._filter_thread:
-            self.clear_filter()
+    def _thread_selected(self, _thread_id: str) -> None:
         if self.graph is None:
             self._show_inferred()
 
     def _timeline_grown(self, _thread_id: str) -> None:
         if self.graph is None:
             self._show_inferred()
-        self._reapply_filter()
 
     def _show_inferred(self) -> None:
         """Draw the shown thread's history (no graph attached)."""
@@ -306,97 +302,6 @@ class GraphController(QObject):
             set(self.breakpoints.interrupt_after()),
             set(self.breakpoints.nodes()),
         )
-
-    # -- the node filter -----------------------------------------------------------------
-
-    def filter_timeline(self, node_id: str) -> None:
-        """Show only the checkpoints ``node_id`` wrote and select the first of them."""
-        node = self.picture.node(node_id) if self.picture is not None else None
-        timeline = self.controller.timeline
-        if node is None or node.kind == "end" or timeline is None:
-            return
-        self.filter_node = node_id
-        self._filter_thread = self.controller.thread_id
-        self._reapply_filter()
-        if self.filter_matches:
-            self._select(self.filter_matches[0])
-
-    def step_filter(self, step: int) -> None:
-        """Select the next (+1) or previous (-1) checkpoint of the filtered node."""
-        if not self.filter_matches:
-            return
-        keys = [meta.key for meta in self.filter_matches]
-        selected = self.controller.selected_key
-        if selected in keys:
-            index = (keys.index(selected) + step) % len(keys)
-        else:
-            index = 0 if step > 0 else len(keys) - 1
-        self._select(self.filter_matches[index])
-
-    def clear_filter(self) -> None:
-        """Show every checkpoint again."""
-        if self.filter_node is None:
-            return
-        self.filter_node = None
-        self.filter_matches = []
-        self._set_hidden(QModelIndex(), keep=None)
-        self.pane.hide_filter()
-        key = self.controller.selected_key
-        if key is not None:
-            self.timeline_view.show_key(key)
-
-    def _select(self, meta: CheckpointMeta) -> None:
-        self.controller.select_checkpoint(meta.key)
-        self.timeline_view.show_key(meta.key)
-        self._describe_filter()
-
-    def _reapply_filter(self, *_args: Any) -> None:
-        timeline = self.controller.timeline
-        if self.filter_node is None:
-            return
-        if timeline is None:
-            self.clear_filter()
-            return
-        self.filter_matches = checkpoints_written_by(timeline.by_key.values(), self.filter_node)
-        keep = {meta.key for meta in self.filter_matches}
-        self._set_hidden(QModelIndex(), keep=keep)
-        self._describe_filter()
-
-    def _rows_inserted(self, parent: QModelIndex, _first: int, _last: int) -> None:
-        if self.filter_node is not None:
-            self._reapply_filter()
-
-    def _set_hidden(self, parent: QModelIndex, keep: set[tuple[str, str]] | None) -> bool:
-        """Hide checkpoint rows not in ``keep`` (None: show all); True if any row stays."""
-        model = self.controller.timeline_model
-        view = self.timeline_view
-        any_shown = False
-        for row in range(model.rowCount(parent)):
-            index = model.index(row, 0, parent)
-            key = model.key_at(index)
-            children = model.rowCount(index) > 0
-            shown_child = self._set_hidden(index, keep) if children else False
-            shown = keep is None or (key is not None and key in keep) or shown_child
-            view.setRowHidden(row, parent, not shown)
-            if keep is not None and shown_child:
-                view.expand(index)
-            any_shown = any_shown or shown
-        return any_shown
-
-    def _describe_filter(self) -> None:
-        if self.filter_node is None:
-            return
-        count = len(self.filter_matches)
-        keys = [meta.key for meta in self.filter_matches]
-        selected = self.controller.selected_key
-        where = f"{keys.index(selected) + 1} of {count}" if selected in keys else f"{count}"
-        noun = "checkpoint" if count == 1 else "checkpoints"
-        text = (
-            f"{self.filter_node} wrote {where} {noun}"
-            if count
-            else f"{self.filter_node} wrote no checkpoint in this thread"
-        )
-        self.pane.show_filter(text)
 
     # -- tasks ---------------------------------------------------------------------------
 
