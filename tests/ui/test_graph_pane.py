@@ -88,6 +88,13 @@ def attach_with_dialog(qtbot, window: MainWindow, text: str, graph_id: str | Non
     with qtbot.waitSignal(window.controller.runs.graph_changed, timeout=TIMEOUT):
         qtbot.mouseClick(dialog.attach_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.graph.attach.is_loading, timeout=TIMEOUT)
+    wait_drawn(qtbot, window)
+
+
+def wait_drawn(qtbot, window: MainWindow) -> None:
+    """Wait until the pane's picture is laid out and drawn."""
+    view = window.graph.view
+    qtbot.waitUntil(lambda: view.picture is not None and not view.is_drawing, timeout=TIMEOUT)
 
 
 def open_db(settle, window: MainWindow, path: Path, thread_id: str | None = None) -> None:
@@ -185,6 +192,7 @@ def test_live_run_highlights_running_nodes_inside_subgraphs(
     qtbot, window: MainWindow, settle, monkeypatch
 ) -> None:
     open_demo(qtbot, window, settle, monkeypatch, "0.002")
+    wait_drawn(qtbot, window)
     seen: set[str] = set()
     features = window.graph
     window.controller.runs.event_received.connect(
@@ -216,7 +224,7 @@ def test_live_run_highlights_running_nodes_inside_subgraphs(
     assert texts[:2] == ["Pause before this node", "Pause after this node"]
     unfold = next(action for action in menu.actions() if action.text() == "Unfold subgraph")
     qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(unfold).center())
-    assert "researcher:gather" in window.graph_pane.scene.nodes
+    qtbot.waitUntil(lambda: "researcher:gather" in window.graph_pane.scene.nodes, timeout=TIMEOUT)
 
 
 def test_double_click_filters_the_timeline_to_a_nodes_checkpoints(
@@ -279,6 +287,7 @@ def test_without_a_graph_the_picture_is_inferred_from_history(
     open_db(settle, window, pipeline_db.path, pipeline_db.thread_id)
     pane = window.graph_pane
     qtbot.waitUntil(lambda: "inferred from history" in pane.title.text(), timeout=TIMEOUT)
+    wait_drawn(qtbot, window)
     assert set(pane.scene.nodes) == {
         n.id for n in picture_of(load_graph(PIPELINE_SPEC).graph).nodes
     }

@@ -20,11 +20,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QPoint
+from PySide6.QtCore import QObject, QPoint, Signal
 from PySide6.QtWidgets import QMenu
 
 from desktop.core.errors import RewindError
 from desktop.core.graph_infer import infer_picture
+from desktop.core.graph_layout import layout_picture
 from desktop.core.graph_view import (
     SEPARATOR,
     CheckpointActivity,
@@ -52,6 +53,9 @@ INFERRED_SUFFIX = "inferred from history"
 
 class GraphController(QObject):
     """Keeps the Graph pane in step with the graph, the selection, runs and breakpoints."""
+
+    picture_drawn = Signal()
+    """A new picture is on screen (laid out off the event loop, so it comes a bit later)."""
 
     def __init__(
         self,
@@ -94,6 +98,12 @@ class GraphController(QObject):
     # -- the picture ---------------------------------------------------------------------
 
     @property
+    def is_drawing(self) -> bool:
+        """True while a picture is being read or laid out."""
+        task = self._tasks.get("draw")
+        return task is not None and not task.done()
+
+    @property
     def graph(self) -> LoadedGraph | None:
         """The attached graph, if any."""
         return self.controller.runs.graph
@@ -101,20 +111,24 @@ class GraphController(QObject):
     def _graph_changed(self, graph: LoadedGraph | None) -> None:
         self.collapsed.clear()
         self._inferred_for = None
+        self.full_picture = None
         if graph is None:
-            self.full_picture = None
             self._show_inferred()
             return
+        self.pane.set_title(f"Graph: {graph.name}", f"{graph.name} · {graph.spec}")
+        self._run("draw", self._draw_graph, graph)
+
+    async def _draw_graph(self, graph: LoadedGraph) -> None:
+        """LangGraph's drawing of the graph, read in a worker thread (big graphs are slow)."""
         try:
-            self.full_picture = picture_of(graph.graph)
+            picture = await asyncio.to_thread(picture_of, graph.graph)
         except RewindError as error:
-            self.full_picture = None
             self.picture = None
             self.pane.set_title(f"Graph: {graph.name} · cannot be drawn", str(error))
             self.pane.scene.clear_picture()
             return
-        self.pane.set_title(f"Graph: {graph.name}", f"{graph.name} · {graph.spec}")
-        self._draw(fit=True)
+        self.full_picture = picture
+        await self._lay_out(fit=True)
 
     def filter_timeline(self, node_id: str) -> None:
         """Filter the timeline to the checkpoints a drawn node wrote (not ``__end__``)."""
@@ -135,15 +149,24 @@ class GraphController(QObject):
             self._apply_states()
 
     def _draw(self, *, fit: bool = False) -> None:
+        if self.full_picture is not None:
+            self._run("draw", self._lay_out, fit)
+
+    async def _lay_out(self, fit: bool = False) -> None:
+        """Lay the picture out in a worker thread, then draw it with states and marks."""
         if self.full_picture is None:
             return
-        self.picture = collapse(self.full_picture, self.collapsed)
-        self.pane.scene.show_picture(self.picture)
+        picture = collapse(self.full_picture, self.collapsed)
+        sizes = self.pane.scene.node_sizes(picture)
+        layout = await asyncio.to_thread(layout_picture, picture, sizes.__getitem__)
+        self.picture = picture
+        self.pane.scene.show_layout(picture, layout)
         self._show_breakpoints()
         self._apply_states()
         self._show_running()
         if fit or self.pane.view.auto_fit:
             self.pane.view.fit()
+        self.picture_drawn.emit()
 
     def toggle_subgraph(self, subgraph: str) -> None:
         """Fold an expanded subgraph into one node, or unfold a folded one."""

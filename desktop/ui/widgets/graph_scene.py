@@ -229,11 +229,20 @@ class GraphScene(QGraphicsScene):
         self.picture = None
         self.layout = None
 
+    def node_sizes(self, picture: GraphPicture) -> dict[str, tuple[float, float]]:
+        """Each node box's size for this scene's font (measured here, in the GUI thread)."""
+        return {node.id: self._node_size(node.name) for node in picture.nodes}
+
     def show_picture(self, picture: GraphPicture) -> None:
-        """Lay out and draw ``picture`` (every node idle, nothing running)."""
+        """Lay out and draw ``picture`` at once (``rewind graph --png``)."""
+        sizes = self.node_sizes(picture)
+        self.show_layout(picture, layout_picture(picture, sizes.__getitem__))
+
+    def show_layout(self, picture: GraphPicture, layout: Layout) -> None:
+        """Draw ``picture`` laid out as ``layout`` (every node idle, nothing running)."""
         self.clear_picture()
         self.picture = picture
-        self.layout = layout_picture(picture, self._node_size)
+        self.layout = layout
         for sub, box in self.layout.frames.items():
             self._add_frame(sub, box)
         for node in picture.nodes:
@@ -292,9 +301,8 @@ class GraphScene(QGraphicsScene):
             self._pending_click = None
             self.node_clicked.emit(node_id, shift)
 
-    def _node_size(self, node_id: str) -> tuple[float, float]:
-        node = self.picture.node(node_id) if self.picture is not None else None
-        text = (node.name if node is not None else node_id) + " ▸"
+    def _node_size(self, name: str) -> tuple[float, float]:
+        text = name + " ▸"
         return (max(self._metrics.horizontalAdvance(text) + 2 * NODE_PADDING, 70.0), NODE_HEIGHT)
 
     def _add_frame(self, subgraph: str, box: Box) -> None:
