@@ -147,7 +147,7 @@ class GraphAttachController(QObject):
             self._failed(f"Cannot attach the graph: {type(error).__name__}: {error}", previous)
             return
         self._task = None
-        self.owner = self.controller.path
+        self.owner = _resolved(self.controller.path)
         self._remember(self.owner, graph)
         self.controller.runs.set_graph(graph)
 
@@ -174,14 +174,14 @@ class GraphAttachController(QObject):
 
     def _graph_changed(self, graph: LoadedGraph | None) -> None:
         if graph is not None and self.owner is None and not self._claim_next:
-            self.owner = self.controller.path
+            self.owner = _resolved(self.controller.path)
         if graph is not None and graph.warnings and graph is not self._warned:
             self._warned = graph
             self.message.emit("; ".join(graph.warnings))
         self._update_actions()
 
     def _database_opened(self, path: str) -> None:
-        opened = Path(path)
+        opened = Path(path).expanduser().resolve()
         if self._claim_next:
             self._claim_next = False
             self.owner = opened
@@ -232,6 +232,11 @@ class GraphAttachController(QObject):
         self.attach_action.setEnabled(idle)
         self.reload_action.setEnabled(idle and self.graph is not None)
         self.detach_action.setEnabled(idle and self.graph is not None)
+
+
+def _resolved(path: Path | None) -> Path | None:
+    """The database's absolute path, so ``./a.db`` and ``/work/a.db`` are one database."""
+    return None if path is None else path.expanduser().resolve()
 
 
 def _settings_name(path: Path) -> str:
