@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 from desktop.ui.actions import TimeTravelActions
 from desktop.ui.controller import Controller
 from desktop.ui.controllers.explain import replay_explanation, reruns_after
+from desktop.ui.controllers.quit_guard import QuitGuard
 from desktop.ui.graph_menu import install_graph
 from desktop.ui.housekeeping_menu import HousekeepingUi
 from desktop.ui.models.timeline import SHORT_ID_CHARS
@@ -190,6 +191,11 @@ class MainWindow(QMainWindow):
         self.time_travel = TimeTravelActions(self)
         self.fork_editor: ForkEditor | None = None
         self.compare_picker: ComparePicker | None = None
+        self.quit_guard = QuitGuard(
+            self,
+            lambda: self.controller.runs.is_running,
+            lambda: f"A run on {self.controller.runs.thread_id or 'a thread'}",
+        )
         self.busy = BusyIndicator(self)
         self.graph_pane = GraphPane(self)
         self._run_failure = ""
@@ -355,7 +361,9 @@ class MainWindow(QMainWindow):
         file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
         self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        # Some platforms (and the offscreen one) bind no key to Quit: Ctrl+Q then.
+        quit_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
+        self.quit_action.setShortcuts(quit_keys or [QKeySequence("Ctrl+Q")])
         self.quit_action.triggered.connect(self.close)
         file_menu.addAction(self.quit_action)
         self._fill_recent_menu()
@@ -839,6 +847,8 @@ class MainWindow(QMainWindow):
             self.settings.restore_splitters(self.splitters)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.quit_guard.allow(event):
+            return
         if self.settings is not None:
             self.settings.save_window(self, self.splitters)
         super().closeEvent(event)
