@@ -47,6 +47,7 @@ from desktop.ui.actions import TimeTravelActions
 from desktop.ui.controller import Controller
 from desktop.ui.controllers.explain import replay_explanation, reruns_after
 from desktop.ui.controllers.quit_guard import QuitGuard
+from desktop.ui.controllers.thread_groups import ThreadGroupsLoader
 from desktop.ui.graph_menu import install_graph
 from desktop.ui.housekeeping_menu import HousekeepingUi
 from desktop.ui.models.timeline import SHORT_ID_CHARS
@@ -206,6 +207,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_menus()
         self.housekeeping = HousekeepingUi(self)
+        self.thread_groups = ThreadGroupsLoader(self.thread_pane, controller)
         self.store_view = install_store_view(self)
         self._build_status_bar()
         self._bind()

@@ -8,16 +8,27 @@ controller's job.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QToolButton,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -161,12 +172,19 @@ class ThreadListPane(QWidget):
     thread_chosen = Signal(str)
     """The user made this thread current (click or keyboard)."""
 
+    grouping_changed = Signal(bool)
+    """The user switched between the flat list and threads grouped by id shape."""
+
     def __init__(self, model: ThreadListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("threadPane")
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setObjectName("threadFilter")
-        self.filter_edit.setPlaceholderText("Filter threads by id…")
+        self.filter_edit.setPlaceholderText("Filter: id words, key=value…")
+        self.filter_edit.setToolTip(
+            "Words match thread ids; key=value matches stored metadata "
+            "(configurable values such as user_id=42)"
+        )
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self.filter_changed)
 
@@ -187,18 +205,57 @@ class ThreadListPane(QWidget):
         model.modelReset.connect(self._update_count)
         model.rowsInserted.connect(self._update_count)
 
+        self.group_button = QToolButton(self)
+        self.group_button.setObjectName("groupThreads")
+        self.group_button.setText("Group")
+        self.group_button.setCheckable(True)
+        self.group_button.setToolTip("Group threads named prefix-id-… (user → sessions)")
+        self.group_button.toggled.connect(self._set_grouped)
+        self.group_view = QTreeView(self)
+        self.group_view.setObjectName("threadGroups")
+        self.group_view.setHeaderHidden(True)
+        self.group_view.setUniformRowHeights(True)
+        self.group_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.group_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.group_view.hide()
+
+        filter_row = QHBoxLayout()
+        filter_row.setSpacing(6)
+        filter_row.addWidget(self.filter_edit, 1)
+        filter_row.addWidget(self.group_button)
         header = QVBoxLayout()
         header.setContentsMargins(8, 8, 8, 4)
         header.setSpacing(6)
-        header.addWidget(self.filter_edit)
+        header.addLayout(filter_row)
         header.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(header)
         layout.addWidget(self.list_view, 1)
+        layout.addWidget(self.group_view, 1)
         self._model = model
         self._update_count()
+
+    @property
+    def grouped(self) -> bool:
+        """Whether threads are shown grouped by id shape instead of as a flat list."""
+        return self.group_button.isChecked()
+
+    def set_group_model(self, model: QAbstractItemModel) -> None:
+        """The model of the grouped view (filled by its loader)."""
+        self.group_view.setModel(model)
+        self.group_view.selectionModel().currentChanged.connect(self._current_changed)
+
+    def show_group_count(self, threads: int, groups: int) -> None:
+        self.count_label.setText(f"{threads:,} threads in {groups:,} groups")
+
+    def _set_grouped(self, grouped: bool) -> None:
+        self.list_view.setVisible(not grouped)
+        self.group_view.setVisible(grouped)
+        if not grouped:
+            self._update_count()
+        self.grouping_changed.emit(grouped)
 
     def select_thread(self, thread_id: str) -> None:
         """Make ``thread_id`` the current row if it is loaded (no intent is emitted twice)."""
