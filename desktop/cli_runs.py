@@ -108,7 +108,8 @@ def _stream(
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``rewind run``: a new turn (``--input``), or continue from ``--checkpoint``."""
-    from desktop.core.runner import check_recursion_limit, make_input, run
+    from desktop.core.guards import check_recursion_limit
+    from desktop.core.runner import make_input, run
 
     graph_input = make_input(args.input, args.input_json)
     check_recursion_limit(args.recursion_limit)
@@ -134,7 +135,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """``rewind replay``: re-run from a past checkpoint as a new branch."""
-    from desktop.core.runner import check_recursion_limit, replay
+    from desktop.core.guards import check_recursion_limit
+    from desktop.core.runner import replay
 
     check_recursion_limit(args.recursion_limit)
     checkpoint = _checkpoint(args, runs=True).checkpoint_id
@@ -155,7 +157,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     """``rewind resume``: answer pending interrupts, or continue a run that stopped."""
-    from desktop.core.runner import NO_VALUE, check_recursion_limit, resume
+    from desktop.core.guards import check_recursion_limit
+    from desktop.core.runner import NO_VALUE, resume
 
     check_recursion_limit(args.recursion_limit)
     value = NO_VALUE if args.value is None else parse_value(args.value)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
@@ -39,7 +38,12 @@ from desktop.core import inputs
 from desktop.core.decode import to_jsonable
 from desktop.core.errors import NotFoundError, RewindError, SourceError
 from desktop.core.graphs import LoadedGraph, TypeKey, entrypoint_node, error_line
-from desktop.core.locks import database_identity, thread_lock
+from desktop.core.guards import (
+    check_recursion_limit,
+    has_checkpoint_table,
+    require_checkpoint_tables,
+    writing_thread,
+)
 from desktop.core.model import AS_NODE_KEY
 from desktop.core.pgurl import is_postgres_url
 from desktop.core.running import RunningNodes
@@ -184,33 +188,6 @@ async def open_read_saver(
         saver = AsyncSqliteSaver(conn, serde=strict_serializer(allowed_types))
         saver.is_setup = True
         yield saver
-
-
-SAVER_TABLES: Final = frozenset({"checkpoints", "writes"})
-
-
-def require_checkpoint_tables(path: Path) -> None:
-    """Refuse to write into an existing SQLite database that is not a checkpoint database.
-
-    A missing or empty file, and a database with no tables, are fine (the saver sets
-    them up); a database with tables of its own but none of the saver's is refused
-    with a one-line :class:`SourceError`. Reads with ``mode=ro``: nothing is changed.
-    """
-    if not path.is_file() or path.stat().st_size == 0:
-        return
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    try:
-        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
-            names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
-    except sqlite3.DatabaseError as exc:
-        raise SourceError(f"{path} is not a usable checkpoint database: {exc}") from exc
-    tables = [name for name in names if not name.startswith("sqlite_")]
-    if tables and not SAVER_TABLES.intersection(tables):
-        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
-        raise SourceError(
-            f"{path} is not a LangGraph checkpoint database (its tables: {shown}); "
-            "use --init to add the checkpoint tables to it anyway"
-        )
 
 
 def _require_file(path: Path) -> None:
@@ -546,41 +523,6 @@ async def saver_for(
         yield saver
 
 
-@contextlib.asynccontextmanager
-async def writing_thread(
-    target: BaseCheckpointSaver | str | Path, thread_id: str, action: str = "run"
-) -> AsyncIterator[None]:
-    """Hold ``thread_id``'s write lock in ``target``'s database (:mod:`desktop.core.locks`).
-
-    Taken before a path is opened, so a refused run (another Rewind process is writing
-    the thread) writes nothing to the database.
-    """
-    with thread_lock(await _database_of(target), thread_id, action=action):
-        yield
-
-
-async def _database_of(target: BaseCheckpointSaver | str | Path) -> str:
-    if isinstance(target, (str, Path)):
-        return database_identity(target)
-    if isinstance(getattr(target, "url", None), str):
-        return database_identity(target.url)
-    if not isinstance(target, AsyncSqliteSaver):
-        return f"saver:{id(target)}:{os.getpid()}"
-    if isinstance(target, RewindSaver) and target.path is not None:
-        return database_identity(target.path)
-    async with target.conn.execute("PRAGMA database_list") as cursor:
-        files = {row[1]: row[2] for row in await cursor.fetchall()}
-    file = files.get("main") or ""
-    return database_identity(file) if file else f"memory:{id(target.conn)}:{os.getpid()}"
-
-
-def check_recursion_limit(limit: int | None) -> int | None:
-    """``limit`` when it is a usable recursion limit (a positive number of steps)."""
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise RewindError(f"The recursion limit must be a whole number of steps >= 1, not {limit}")
-    return limit
-
-
 def checkpoint_config(
     thread_id: str, checkpoint_id: str | None = None, checkpoint_ns: str = ""
 ) -> RunnableConfig:
@@ -652,10 +594,11 @@ async def check_input(
     config: RunnableConfig,
     input: Any,
 ) -> None:
-    """Refuse an input the graph would reject, before anything is written
-    (:func:`desktop.core.inputs.check_input` on the state the run starts from, read
-    with a read-only connection; a database that does not exist yet is not created for
-    the check)."""
+    """Refuse an input the graph would reject, before anything is written.
+
+    :func:`desktop.core.inputs.check_input` on the state the run starts from, read on a
+    read-only connection; a database that does not exist yet is not created for it.
+    """
     if isinstance(input, Mapping):
         inputs.check_input(graph.graph, await _stored_values(graph, target, config), input)
 
@@ -674,21 +617,11 @@ async def _stored_values(
             return {}
     else:
         path = Path(target)
-        if not path.is_file() or not await asyncio.to_thread(_has_checkpoint_table, path):
+        if not path.is_file() or not await asyncio.to_thread(has_checkpoint_table, path):
             return {}
         async with open_read_saver(path, allowed_types=graph.msgpack_allowlist) as reader:
             saved = await _get_tuple(reader, config)
     return saved.checkpoint["channel_values"] if saved is not None else {}
-
-
-def _has_checkpoint_table(path: Path) -> bool:
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    try:
-        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
-            query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'"
-            return conn.execute(query).fetchone() is not None
-    except sqlite3.DatabaseError:
-        return False
 
 
 def _check_durability(durability: str | None) -> None:
