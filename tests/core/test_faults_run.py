@@ -111,9 +111,9 @@ def file_hashes(db: Path) -> dict[str, str]:
 
 def test_second_writer_on_a_thread_is_refused_and_ctrl_c_abandons_the_sync_node(tmp_path):
     db = tmp_path / "runs.sqlite"
-    first = start(
-        tmp_path, "run", db, "--graph", SLEEPY, "--thread", "t1", "--input-json", START, sleep=60
-    )
+    # every step saved before the next starts, so the file is still while "slow" sleeps
+    durable = ("--input-json", START, "--durability", "sync")
+    first = start(tmp_path, "run", db, "--graph", SLEEPY, "--thread", "t1", *durable, sleep=60)
     try:
         wait_for_trace(tmp_path, "slow-start", first)
         before = len(history(SLEEPY, db, "t1"))
@@ -235,9 +235,9 @@ def test_two_resumes_on_one_interrupt_answer_it_once(tmp_path):
 
 def test_a_stale_lock_of_a_dead_process_is_ignored(tmp_path):
     db = tmp_path / "runs.sqlite"
-    victim = start(
-        tmp_path, "run", db, "--graph", SLEEPY, "--thread", "t", "--input-json", START, sleep=60
-    )
+    # killed mid-run: what survives is what LangGraph saved, so save before each step
+    durable = ("--input-json", START, "--durability", "sync")
+    victim = start(tmp_path, "run", db, "--graph", SLEEPY, "--thread", "t", *durable, sleep=60)
     try:
         wait_for_trace(tmp_path, "slow-start", victim)
     finally:

@@ -94,6 +94,8 @@ def test_a_thread_another_rewind_is_writing_is_refused_inline(
             "t1",
             "--input-json",
             '{"log": []}',
+            "--durability",
+            "sync",
         ],
         cwd=ROOT,
         env={**os.environ, "REWIND_TEST_SLEEP": "60", "REWIND_TEST_TRACE": str(trace)},
