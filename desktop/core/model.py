@@ -67,8 +67,9 @@ class ThreadSummary:
 
     @property
     def forked(self) -> bool:
-        """The head is a fork (``update_state``) that no run has continued yet."""
-        return self.head_source in ("update", "fork")
+        """The head is a fork (``update_state``) that no run has continued yet.; a
+        ``fork``-source checkpoint is LangGraph's copy a replay starts from: a run."""
+        return self.head_source == "update"
 
     @property
     def run_state(self) -> RunStatus:

@@ -274,8 +274,9 @@ class ThreadStatus:
 
     @property
     def forked(self) -> bool:
-        """The latest checkpoint is a fork (``update_state``) that no run has continued."""
-        return self.source in ("update", "fork")
+        """The latest checkpoint is a fork (``update_state``) that no run has continued.; a
+        ``fork``-source checkpoint is LangGraph's copy a replay starts from: a run."""
+        return self.source == "update"
 
     @property
     def can_continue(self) -> bool:

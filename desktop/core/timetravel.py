@@ -47,7 +47,7 @@ from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.pregel import Pregel
 from pydantic import ValidationError
 
-from desktop.core.decode import TYPE_KEY, is_message
+from desktop.core.decode import TYPE_KEY, is_message, to_jsonable
 from desktop.core.errors import NotFoundError, RewindError
 from desktop.core.graphs import LoadedGraph, error_line
 from desktop.core.runner import (
@@ -248,10 +248,14 @@ def fork_values_from_edit(
     return update
 
 
-def summarize_fork_values(original: Any, update: Any) -> str:
-    """One line saying what a fork update changes, e.g. ``messages: 1 edited · total``."""
-    if not isinstance(update, Mapping) or not isinstance(original, Mapping):
-        return "the return value (replaced whole)"
+def summarize_fork_values(original: Any, update: Any, *, functional: bool = False) -> str:
+    """One line saying what a fork update changes, e.g. ``messages: 1 edited · total``;
+    for a functional-API graph (``functional``), which keys of its return value."""
+    if functional:
+        if isinstance(update, Mapping) and isinstance(original, Mapping):
+            keys = [k for k in {**original, **update} if original.get(k) != _shown(update.get(k))]
+            return "return value: " + (" · ".join(map(str, keys)) or "unchanged")
+        return "return value (replaced)"
     parts = []
     for key, value in update.items():
         if isinstance(value, list) and value and all(isinstance(v, BaseMessage) for v in value):
@@ -261,6 +265,11 @@ def summarize_fork_values(original: Any, update: Any) -> str:
         else:
             parts.append(key)
     return " · ".join(parts) if parts else "No changes"
+
+
+def _shown(value: Any) -> Any:
+    """A live value in the JSON shape Rewind shows it in (for comparisons)."""
+    return to_jsonable(value)
 
 
 def _or_missing(value: Any) -> Any:

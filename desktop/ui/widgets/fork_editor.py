@@ -321,7 +321,7 @@ class ForkEditor(QDialog):
         else:
             self._update = update
             self.error.hide()
-            summary = summarize_fork_values(self._original, update)
+            summary = summarize_fork_values(self._original, update, functional=self._functional)
             empty = not update
             self.changes.setText(
                 "No values changed: the fork only records an update as the chosen node"
