@@ -67,7 +67,7 @@ class ThreadSummary:
 
     @property
     def forked(self) -> bool:
-        """The head is a fork (``update_state``) that no run has continued yet.; a
+        """The head is a fork (``update_state``) that no run has continued yet; a
         ``fork``-source checkpoint is LangGraph's copy a replay starts from: a run."""
         return self.head_source == "update"
 

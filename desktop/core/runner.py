@@ -274,7 +274,7 @@ class ThreadStatus:
 
     @property
     def forked(self) -> bool:
-        """The latest checkpoint is a fork (``update_state``) that no run has continued.; a
+        """The latest checkpoint is a fork (``update_state``) that no run has continued; a
         ``fork``-source checkpoint is LangGraph's copy a replay starts from: a run."""
         return self.source == "update"
 
