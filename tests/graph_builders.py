@@ -24,14 +24,15 @@ FAILING_SPEC = f"{GRAPHS_FILE}:failing"
 class PipelineDb:
     """Where the database is and its thread ids."""
 
-    path: Path
+    path: Path | str
     thread_id: str = "pricing"
     failed_thread: str = "broken"
     waiting_thread: str = "waiting"
 
 
-def build_pipeline_db(path: Path) -> PipelineDb:
-    """Run the three threads into ``path`` with langgraph's ``SqliteSaver``."""
+def build_pipeline_db(path: Path | str) -> PipelineDb:
+    """Run the three threads into ``path`` with langgraph's ``SqliteSaver`` (or, for a
+    ``postgresql://`` URL, its ``PostgresSaver``)."""
     pipeline = load_graph(PIPELINE_SPEC)
     failing = load_graph(FAILING_SPEC)
     db = PipelineDb(path)

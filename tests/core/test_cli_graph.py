@@ -12,7 +12,7 @@ import pytest
 from desktop.core.graph_view import checkpoint_activity, graph_json, node_states, picture_of
 from desktop.core.graphs import load_graph
 from desktop.core.sources import open_source
-from tests.graph_builders import PIPELINE_SPEC, PipelineDb, build_pipeline_db
+from tests.graph_builders import FAILING_SPEC, PIPELINE_SPEC, PipelineDb, build_pipeline_db
 
 PROJECT = Path(__file__).resolve().parent.parent / "data" / "lg_project" / "langgraph.json"
 
@@ -127,3 +127,19 @@ def test_missing_env_file_is_a_warning(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert [n["id"] for n in json.loads(result.stdout)["nodes"]] == ["__start__", "echo", "__end__"]
     assert result.stderr.startswith("rewind: warning: ") and "env file not found" in result.stderr
+
+
+def test_postgres_url_under_a_select_only_role_gives_the_same_answer(
+    pg_database_factory, pipeline_db: PipelineDb
+) -> None:
+    database = pg_database_factory()
+    on_postgres = build_pipeline_db(database.url)
+    reader = database.select_only_url()
+    for thread in (on_postgres.waiting_thread, on_postgres.failed_thread):
+        spec = PIPELINE_SPEC if thread == on_postgres.waiting_thread else FAILING_SPEC
+        pg = rewind(reader, "--graph", spec, "--thread", thread)
+        assert pg.returncode == 0, pg.stderr
+        lite = rewind(pipeline_db.path, "--graph", spec, "--thread", thread)
+        assert json.loads(pg.stdout) == json.loads(lite.stdout)
+    states = {n["id"]: n["state"] for n in json.loads(pg.stdout)["nodes"]}
+    assert states["explode"] == "error"

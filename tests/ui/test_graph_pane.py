@@ -8,6 +8,7 @@ detaching and switching databases from the Graph menu.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -350,6 +351,9 @@ def test_graph_stays_with_its_database(
     qtbot.waitUntil(lambda: window.controller.runs.graph is not None, timeout=TIMEOUT)
     assert window.controller.runs.graph.name == "pipeline"
     assert "pipeline" in panel(window).graph_label.text()
+    graph = window.controller.runs.graph
+    open_db(settle, window, Path(os.path.relpath(pipeline_db.path)))
+    assert window.controller.runs.graph is graph
 
 
 def test_langgraph_json_with_two_graphs_asks_which(

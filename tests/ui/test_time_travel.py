@@ -300,8 +300,9 @@ def test_fork_from_the_toolbar_writes_a_new_branch_and_selects_it(
     assert window.time_travel.resume.text() == "Run from fork"
     threads = window.controller.threads_model
     qtbot.waitUntil(
-        lambda: threads.index(threads.row_of("math"), 0).data(ThreadListModel.RunStateRole)
-        == "forked",
+        lambda: (
+            threads.index(threads.row_of("math"), 0).data(ThreadListModel.RunStateRole) == "forked"
+        ),
         timeout=TIMEOUT,
     )
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QPoint, Signal
 from PySide6.QtWidgets import QMenu
+from shiboken6 import isValid
 
 from desktop.core.errors import RewindError
 from desktop.core.graph_infer import infer_picture
@@ -343,4 +344,7 @@ class GraphController(QObject):
         except RewindError as error:
             log.info("graph pane: %s", error)
         except Exception:
-            log.exception("graph pane update failed")
+            if isValid(self.pane.scene):
+                log.exception("graph pane update failed")
+            else:
+                log.debug("the graph pane closed while it was being updated")

@@ -16,6 +16,7 @@ import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
@@ -71,7 +72,8 @@ class GraphAttachController(QObject):
         super().__init__(parent)
         self.controller = controller
         self.settings = settings
-        self.owner: Path | None = None
+        self.owner: str | None = None
+        """The database (resolved path, or URL) the attached graph belongs to."""
         self._claim_next = claim_first_database
         self._task: asyncio.Task[None] | None = None
         self._warned: LoadedGraph | None = None
@@ -122,7 +124,7 @@ class GraphAttachController(QObject):
         """Detach the graph: the database is browsed read-only (graph inferred from history)."""
         if self.graph is None or self.controller.runs.is_running:
             return
-        self._remember(self.controller.path, None)
+        self._remember(_database_key(self.controller.path), None)
         self.controller.runs.set_graph(None)
 
     # -- work ----------------------------------------------------------------------------
@@ -147,7 +149,7 @@ class GraphAttachController(QObject):
             self._failed(f"Cannot attach the graph: {type(error).__name__}: {error}", previous)
             return
         self._task = None
-        self.owner = _resolved(self.controller.path)
+        self.owner = _database_key(self.controller.path)
         self._remember(self.owner, graph)
         self.controller.runs.set_graph(graph)
 
@@ -174,14 +176,14 @@ class GraphAttachController(QObject):
 
     def _graph_changed(self, graph: LoadedGraph | None) -> None:
         if graph is not None and self.owner is None and not self._claim_next:
-            self.owner = _resolved(self.controller.path)
+            self.owner = _database_key(self.controller.path)
         if graph is not None and graph.warnings and graph is not self._warned:
             self._warned = graph
             self.message.emit("; ".join(graph.warnings))
         self._update_actions()
 
     def _database_opened(self, path: str) -> None:
-        opened = Path(path).expanduser().resolve()
+        opened = _database_key(path) or path
         if self._claim_next:
             self._claim_next = False
             self.owner = opened
@@ -197,18 +199,18 @@ class GraphAttachController(QObject):
             self.controller.runs.set_graph(None)
             self.message.emit(
                 f"Graph {graph.name} was detached: it was attached for "
-                f"{self.owner.name if self.owner else 'another database'}. "
+                f"{_display(self.owner) if self.owner else 'another database'}. "
                 "Attach a graph for this database from Graph > Attach graph…"
             )
         self.owner = opened
         remembered = self._remembered(opened)
         if remembered is not None:
-            self.message.emit(f"Re-attaching the graph last used with {opened.name}…")
+            self.message.emit(f"Re-attaching the graph last used with {_display(opened)}…")
             self.attach(
                 remembered.get("spec"), remembered.get("config"), remembered.get("graph_id")
             )
 
-    def _remember(self, path: Path | None, graph: LoadedGraph | None) -> None:
+    def _remember(self, path: str | None, graph: LoadedGraph | None) -> None:
         if self.settings is None or path is None:
             return
         key = _SETTINGS_KEY.format(path=_settings_name(path))
@@ -217,7 +219,7 @@ class GraphAttachController(QObject):
         else:
             self.settings.qsettings.setValue(key, json.dumps(graph_origin(graph)))
 
-    def _remembered(self, path: Path) -> dict[str, str | None] | None:
+    def _remembered(self, path: str) -> dict[str, str | None] | None:
         if self.settings is None:
             return None
         stored = self.settings.qsettings.value(_SETTINGS_KEY.format(path=_settings_name(path)))
@@ -234,11 +236,25 @@ class GraphAttachController(QObject):
         self.detach_action.setEnabled(idle and self.graph is not None)
 
 
-def _resolved(path: Path | None) -> Path | None:
-    """The database's absolute path, so ``./a.db`` and ``/work/a.db`` are one database."""
-    return None if path is None else path.expanduser().resolve()
+def _database_key(location: str | Path | None) -> str | None:
+    """One name per database: a file's resolved path (``./a.db`` is ``/work/a.db``), a URL
+    as given."""
+    if location is None:
+        return None
+    text = str(location)
+    if "://" in text:
+        return text
+    return str(Path(text).expanduser().resolve())
 
 
-def _settings_name(path: Path) -> str:
-    """A settings key part for a database path (QSettings treats ``/`` as groups)."""
-    return str(Path(path).expanduser().resolve()).replace("/", "|").replace("\\", "|")
+def _display(key: str) -> str:
+    """A database named for a message: a file's name, a URL without its credentials."""
+    if "://" not in key:
+        return Path(key).name
+    parts = urlsplit(key)
+    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+
+
+def _settings_name(key: str) -> str:
+    """A settings key part for a database (QSettings treats ``/`` as groups)."""
+    return key.replace("/", "|").replace("\\", "|")
