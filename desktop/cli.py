@@ -260,7 +260,24 @@ def build_gui_parser() -> argparse.ArgumentParser:
         metavar="PNG",
         help="render the window once everything selected has loaded, save it and exit",
     )
+    parser.add_argument(
+        "--window-size",
+        metavar="WxH",
+        type=_window_size,
+        help="with --screenshot: the window's size, e.g. 1024x640 (default 1280x800)",
+    )
     return parser
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    """``1024x640`` as (1024, 640); argparse reports anything else in one line."""
+    width, sep, height = text.lower().partition("x")
+    if not sep or not width.isdigit() or not height.isdigit():
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, e.g. 1024x640, not {text!r}")
+    size = (int(width), int(height))
+    if not (320 <= size[0] <= 10000 and 240 <= size[1] <= 10000):
+        raise argparse.ArgumentTypeError(f"{text} is not a window size (320x240 to 10000x10000)")
+    return size
 
 
 HEADLESS_COMMANDS = (

@@ -219,6 +219,8 @@ async def _screenshot(options: argparse.Namespace) -> int:
     _use_daemon_executor()
     controller = Controller(_graph_options(options))
     window = MainWindow(controller, None, error_dialogs=False)
+    if getattr(options, "window_size", None):
+        window.resize(*options.window_size)
     errors: list[str] = []
     controller.error_occurred.connect(errors.append)
     controller.notice.connect(lambda message: message and errors.append(message))

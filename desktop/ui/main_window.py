@@ -26,6 +26,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QFontDatabase,
+    QFontMetrics,
     QKeySequence,
     QShowEvent,
 )
@@ -310,7 +311,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setStretchFactor(2, 2)
-        self.main_splitter.setSizes([240, 540, 500])
+        self.main_splitter.setSizes([thread_pane_width(self.thread_pane), 540, 500])
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -855,6 +856,19 @@ class MainWindow(QMainWindow):
             self.settings.save_window(self, self.splitters)
         super().closeEvent(event)
         self.closed.emit()
+
+
+THREAD_ID_SAMPLE = "demo-research-pricing"
+"""A typical thread id (the demo's longest; ``demo-20261202-042653`` is shorter) that
+the thread list shows whole at its default width."""
+
+
+def thread_pane_width(pane: QWidget) -> int:
+    """Default width of the thread list: a typical id in bold, the time beside it and the
+    row's padding (the user's own width is remembered with the splitters)."""
+    bold = pane.font()
+    bold.setBold(True)
+    return QFontMetrics(bold).horizontalAdvance(THREAD_ID_SAMPLE + "   just now") + 44
 
 
 def _replay_note(timeline: ThreadTimeline | None, meta: CheckpointMeta | None) -> str | None:

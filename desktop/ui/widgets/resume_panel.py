@@ -11,7 +11,6 @@ next and offers Continue. Hidden when the thread finished.
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from typing import TYPE_CHECKING, Any, Final
@@ -33,12 +32,13 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import RewindError
 from desktop.ui.render import render_json_html
+from desktop.ui.widgets.elided_label import ElidedLabel
 from desktop.ui.widgets.state_view import make_document_browser
 
 if TYPE_CHECKING:
     from desktop.core.runner import PendingInterrupt, ThreadStatus
 
-PAYLOAD_MAX_HEIGHT: Final = 150
+PAYLOAD_MAX_HEIGHT: Final = 110
 VALUE_LINES: Final = 3
 BUTTON_MIN_WIDTH: Final = 110
 _STYLE = """
@@ -72,11 +72,10 @@ class InterruptCard(QFrame):
         super().__init__(parent)
         self.setObjectName("interruptCard")
         self.interrupt_id = item.id
-        header = QLabel(
-            f"node <b>{html.escape(item.node)}</b> · interrupt id {html.escape(item.id)}"
+        header = ElidedLabel(
+            f"node {item.node} · interrupt id {item.id}", self, mode=Qt.TextElideMode.ElideMiddle
         )
         header.setObjectName("interruptHeader")
-        header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.setSpacing(6)

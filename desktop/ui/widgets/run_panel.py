@@ -96,6 +96,8 @@ class RunPanel(QWidget):
         self.graph_label = QLabel(self)
         self.graph_label.setObjectName("runGraphLabel")
         self.graph_label.setTextFormat(Qt.TextFormat.PlainText)
+        # Never wider than the pane: the full description is the tooltip.
+        self.graph_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.thread_edit = QLineEdit(self)
         self.thread_edit.setObjectName("runThread")
         self.thread_edit.setPlaceholderText("thread id")

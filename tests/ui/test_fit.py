@@ -1,0 +1,45 @@
+"""The window fits 1280x800 with its key labels whole: the demo, as a new user first
+sees it, rendered at that size (``docs/screenshots.sh`` renders the same)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QFontMetrics
+
+from desktop.ui.controller import GraphOptions
+from desktop.ui.main_window import MainWindow
+from desktop.ui.models.threads import ThreadListModel
+from tests.ui.test_window import thread_list
+
+SIZE = QSize(1280, 800)
+
+
+def test_key_labels_are_whole_at_1280x800(qtbot, window: MainWindow, settle) -> None:
+    window.resize(SIZE)
+    settle(window.controller.open_demo)
+    window.controller.graph_options = GraphOptions(graph="demo")
+    settle(window.controller.attach_graph)
+    qtbot.wait(50)
+    assert window.size() == SIZE, "nothing on screen made the window grow"
+    hint = window.minimumSizeHint()
+    assert hint.width() <= SIZE.width() and hint.height() <= SIZE.height()
+
+    for label in (window.timeline_title, window.next_run_bar.label, window.graph_status_label):
+        assert not label.is_elided(), f"{label.objectName()}: {label.shown_text()!r}"
+        assert label.width() >= label.sizeHint().width() - 2
+
+    # Every demo thread id shows whole in the thread list at its default width.
+    view = thread_list(window)
+    model = view.model()
+    bold = view.font()
+    bold.setBold(True)
+    metrics = QFontMetrics(bold)
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        thread_id = index.data(ThreadListModel.ThreadIdRole)
+        room = view.visualRect(index).width() - 2 * 10 - metrics.horizontalAdvance("just now")
+        assert metrics.horizontalAdvance(thread_id) <= room, thread_id
+
+    # The state header keeps "Step N" on one line.
+    header = window.state_view.header
+    assert "Step&nbsp;" in header.text()
