@@ -48,6 +48,7 @@ from desktop.ui.actions import TimeTravelActions
 from desktop.ui.controller import Controller
 from desktop.ui.controllers.explain import replay_explanation, reruns_after
 from desktop.ui.controllers.quit_guard import QuitGuard
+from desktop.ui.controllers.run_summary import RunTally
 from desktop.ui.controllers.thread_groups import ThreadGroupsLoader
 from desktop.ui.graph_menu import install_graph
 from desktop.ui.housekeeping_menu import HousekeepingUi
@@ -88,7 +89,7 @@ if TYPE_CHECKING:
     from desktop.core.graphs import LoadedGraph
     from desktop.core.history import ThreadTimeline
     from desktop.core.model import CheckpointMeta, CheckpointState
-    from desktop.core.runner import ThreadStatus
+    from desktop.core.runner import StreamEvent, ThreadStatus
 
 DEFAULT_SIZE = QSize(1280, 800)
 DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
@@ -193,6 +194,7 @@ class MainWindow(QMainWindow):
         self.time_travel = TimeTravelActions(self)
         self.fork_editor: ForkEditor | None = None
         self.compare_picker: ComparePicker | None = None
+        self._tally: RunTally | None = None
         self.quit_guard = QuitGuard(
             self,
             lambda: self.controller.runs.is_running,
@@ -446,6 +448,7 @@ class MainWindow(QMainWindow):
         runs.running_changed.connect(self._running_changed)
         runs.run_started.connect(self._run_started)
         runs.event_received.connect(self.stream_view.add_event)
+        runs.event_received.connect(self._tally_event)
         runs.node_changed.connect(self._node_changed)
         runs.run_failed.connect(self._run_failed)
         runs.run_refused.connect(self._run_refused)
@@ -585,7 +588,12 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self._update_busy()
 
+    def _tally_event(self, event: StreamEvent) -> None:
+        if self._tally is not None:
+            self._tally.add(event)
+
     def _run_started(self, thread_id: str) -> None:
+        self._tally = RunTally()
         self.controller.threads_model.set_running_thread(thread_id)
         self._thread_status_changed(self.controller.thread_status)
         self._run_failure = ""
@@ -667,6 +675,10 @@ class MainWindow(QMainWindow):
         else:
             assert outcome == FAILED
             text, tone = f"{what} failed: {self._run_failure or 'unknown error'}", "error"
+        ran = self._tally is not None and (self._tally.steps or self._tally.tokens)
+        if self._tally is not None and ran and outcome != FORKED:
+            text = f"{text} ({self._tally.summary()})"
+        self._tally = None
         self.stream_view.end_run(text, tone)
         self._set_run_status(text, tone)
 

@@ -251,6 +251,14 @@ def test_demo_run_streams_tokens_and_checkpoints_live(
     assert snapshot.next == ("approve",)
     assert ("human", "What is 12 * 49?") in message_texts(snapshot)
     assert window.controller.selected_key == model.timeline.head.key
+
+    # the run's one-line summary counts the tokens the model reported, as LangGraph saved them
+    reported = sum(
+        (getattr(m, "usage_metadata", None) or {}).get("total_tokens", 0)
+        for m in snapshot.values["messages"]
+    )
+    assert reported > 0
+    assert window.run_status_label.text().endswith(f" · {reported:,} tokens)")
     assert not run_panel.input.toPlainText()
 
 
@@ -464,7 +472,7 @@ def test_a_node_that_raises_shows_the_error(
     wait_for_timeline(qtbot, window, db, thread_id)
 
     message = "Node 'explode' failed: ValueError: cannot split 3 items into 0 batches"
-    assert window.run_status_label.text() == f"Run failed: {message}"
+    assert window.run_status_label.text().startswith(f"Run failed: {message} (")
     assert window.run_status_label.property("tone") == "error"
     assert not run_panel.error_label.isVisible(), "a graph failure is not an input mistake"
     assert f"Run failed: {message}" in output_text(window)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import operator
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -339,7 +340,7 @@ def test_fork_from_the_context_menu_and_continue_after_it(
     assert parent_id(final) == checkpoint_id(fork)
     assert window.controller.selected_key == snapshot_key(fork), "the fork stays selected"
     assert "Fork of math from step 2" in window.stream_view.output_text()
-    assert window.run_status_label.text() == "Run after the fork finished on math"
+    assert window.run_status_label.text().startswith("Run after the fork finished on math (")
 
 
 # -- replay ----------------------------------------------------------------------------
@@ -380,7 +381,9 @@ def test_replay_from_the_keyboard_reruns_only_later_nodes(
     assert branches[0].parent().data(TimelineModel.KeyRole) == snapshot_key(after_double)
     output = window.stream_view.output_text()
     assert "Replay of math from step 1 · …" in output
-    assert window.run_status_label.text() == "Replay finished on math"
+    assert window.run_status_label.text().startswith("Replay finished on math (")
+    # One line per run: its time and the steps it saved (the new checkpoints).
+    assert re.search(r"\(\d+\.\d s · 3 steps\)$", window.run_status_label.text())
 
 
 def test_stop_a_replay_and_the_thread_offers_continue(
@@ -405,7 +408,8 @@ def test_stop_a_replay_and_the_thread_offers_continue(
     outcome = wait_run(qtbot, window, lambda: qtbot.mouseClick(stop, Qt.MouseButton.LeftButton))
 
     assert outcome == STOPPED
-    assert window.run_status_label.text() == "Replay stopped; the thread keeps every finished step"
+    stopped_text = "Replay stopped; the thread keeps every finished step ("
+    assert window.run_status_label.text().startswith(stopped_text)
     stopped = latest(runs.graph, window.controller.path, "demo-calculator")
     assert stopped.next == ("agent",)
     assert window.resume_panel.isVisible() and window.resume_panel.condition == "stopped"
@@ -576,7 +580,7 @@ def test_continue_a_killed_run_in_one_click(
     )
 
     assert outcome == FINISHED
-    assert window.run_status_label.text() == "Continued run finished on crash"
+    assert window.run_status_label.text().startswith("Continued run finished on crash (")
     ran = log.read_text().split()
     assert ran.count("a") == 1 and ran.count("fast") == 1, "finished tasks were not re-run"
     assert ran.count("slow") == 2 and ran.count("end") == 1
