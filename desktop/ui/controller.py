@@ -97,6 +97,8 @@ class Controller(QObject):
     """A :class:`~desktop.ui.render.RenderedState` for the selected checkpoint."""
 
     state_cleared = Signal(str)
+    thread_emptied = Signal(str)
+    """``thread_id``: the window now shows this new thread, which has no checkpoints yet."""
     """Nothing to show in the state view; the message says why."""
 
     diff_ready = Signal(object)
@@ -408,6 +410,24 @@ class Controller(QObject):
                 self._return_to_shown_thread()
             return
         self._load_thread(thread_id, None)
+
+    def show_new_thread(self, thread_id: str) -> None:
+        """Show ``thread_id`` as a new, empty thread: no timeline, state, diff or status of
+        the thread shown before (the next run writes its first checkpoint)."""
+        for kind in ("thread", "state", "diff"):
+            self._cancel(kind)
+        self._loading_thread = None
+        self._thread_id = None
+        self._states.clear()
+        self._selected = None
+        self._diff_base = None
+        self.set_continue_point(None)
+        self._set_status(None)
+        self.timeline_model.set_timeline(None)
+        self.checkpoint_selected.emit(None)
+        self.state_cleared.emit(f"New thread {thread_id}: nothing saved yet; Run sends its input")
+        self.diff_cleared.emit("")
+        self.thread_emptied.emit(thread_id)
 
     def select_checkpoint(self, key: CheckpointKey | None) -> None:
         """Show the state of checkpoint ``key`` (namespace, id) and its diff."""

@@ -439,6 +439,8 @@ class MainWindow(QMainWindow):
         runs = controller.runs
         self.run_panel.run_requested.connect(self._run_requested)
         self.run_panel.stop_requested.connect(runs.stop)
+        self.run_panel.new_thread_button.clicked.connect(self._new_thread)
+        controller.thread_emptied.connect(self._thread_emptied)
         self.run_panel.recursion_limit_changed.connect(runs.set_recursion_limit)
         self.run_panel.durability_changed.connect(runs.set_durability)
         runs.stopping.connect(self._stopping)
@@ -587,6 +589,25 @@ class MainWindow(QMainWindow):
         self.next_run_bar.back_button.setEnabled(not running)
         self._update_actions()
         self._update_busy()
+
+    def _new_thread(self) -> None:
+        """New thread: the window shows the empty thread the run panel now names."""
+        thread_id = self.run_panel.thread_id
+        if thread_id and not self.controller.runs.is_running:
+            self.controller.show_new_thread(thread_id)
+
+    def _thread_emptied(self, thread_id: str) -> None:
+        selection = self.thread_pane.list_view.selectionModel()
+        selection.clearCurrentIndex()
+        selection.clearSelection()
+        self.timeline_title.setText(f"{thread_id} · new thread, no checkpoints yet")
+        self.stream_view.clear()
+        self.show_notice("")
+        self._set_run_status("")
+        self.resume_panel.show_status(None)
+        self.diff_base_label.clear()
+        self.reset_base_button.setEnabled(False)
+        self._update_actions()
 
     def _tally_event(self, event: StreamEvent) -> None:
         if self._tally is not None:
