@@ -31,8 +31,13 @@ def _open(path: str):
 
     source = open_source(path)
     if source.note:
-        sys.stderr.write(f"rewind: note: {source.note}\n")
+        _note(source.note)
     return source
+
+
+def _note(text: str, kind: str = "note") -> None:
+    """One line on stderr that does not stop the command (stdout stays pure JSON)."""
+    sys.stderr.write(f"rewind: {kind}: {text}\n")
 
 
 def _print_json(value: Any, *, indent: int | None = None) -> None:
@@ -119,14 +124,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     """``rewind diff PATH --thread ID --checkpoint A [--against B]``: what changed."""
     from desktop.core.diff import diff_states, render_diff_text
+    from desktop.core.isolate import REST_KEY
     from desktop.core.lookup import load_diff_pair
     from desktop.core.model import user_channels
 
     with _open(args.path) as source:
         new, old = load_diff_pair(source, args.thread, args.checkpoint, args.against)
     for state in (new, old):
-        if state is not None and state.error:
-            raise RewindError(f"checkpoint {state.meta.checkpoint_id}: {state.error}")
+        if state is None or not state.error:
+            continue
+        message = f"checkpoint {state.meta.checkpoint_id}: {state.error}"
+        if set(state.values) <= {REST_KEY}:
+            raise RewindError(message)
+        _note(f"{message}; those values are marked unreadable, not compared", "warning")
     old_values = user_channels(old.values) if old else {}
     diff = diff_states(old_values, user_channels(new.values))
     if args.json:

@@ -222,6 +222,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     with graph_output_to_stderr() as out:
         graph = _load(args)
         status = asyncio.run(thread_status(graph, args.path, args.thread))
+        if status.note:
+            sys.stderr.write(f"rewind: note: {status.note}\n")
         _emit(status.to_json(), out)
     return 0
 

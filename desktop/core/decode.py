@@ -71,6 +71,12 @@ _EXT_PYDANTIC_V2 = 5
 _EXT_NUMPY_ARRAY = 6
 _EXT_DELTA_SNAPSHOT = 7
 
+KNOWN_EXT_CODES = frozenset(range(_EXT_CONSTRUCTOR_SINGLE_ARG, _EXT_DELTA_SNAPSHOT + 1))
+"""Extension codes LangGraph writes; any other code is shown as unreadable."""
+
+UNREADABLE_TYPE = "unreadable"
+"""``__type__`` of the marker shown in place of a value that could not be read."""
+
 _BYTES_PREVIEW = 48
 
 
@@ -249,9 +255,39 @@ class _Foreign:
         self.data = data
 
 
+class Unreadable:
+    """A value that could not be read, kept in place of it: why, and how many bytes."""
+
+    __slots__ = ("error", "size")
+
+    def __init__(self, error: str, size: int | None = None) -> None:
+        self.error = error
+        self.size = size
+
+    def to_json(self) -> dict[str, Any]:
+        """The marker every reader shows in place of the value (see :func:`is_unreadable`)."""
+        out: dict[str, Any] = {TYPE_KEY: UNREADABLE_TYPE, "error": self.error}
+        if self.size is not None:
+            out["bytes"] = self.size
+        return out
+
+
+def is_unreadable(value: Any) -> bool:
+    """True for the marker that stands in place of a value that could not be read."""
+    return isinstance(value, dict) and value.get(TYPE_KEY) == UNREADABLE_TYPE and "error" in value
+
+
 def _ext_hook(code: int, data: bytes) -> Any:
     """Turn a msgpack extension record into data, never importing or calling anything."""
+    if code not in KNOWN_EXT_CODES:
+        return Unreadable(f"unknown msgpack extension code {code}", len(data))
     inner = ormsgpack.unpackb(data, ext_hook=_ext_hook, option=ormsgpack.OPT_NON_STR_KEYS)
+    return ext_record(code, inner)
+
+
+def ext_record(code: int, inner: Any) -> Any:
+    """The data of extension record ``code`` (one of :data:`KNOWN_EXT_CODES`) whose
+    payload unpacked to ``inner``."""
     if code == _EXT_DELTA_SNAPSHOT:
         return inner
     if code == _EXT_NUMPY_ARRAY:
@@ -283,6 +319,8 @@ def jsonable_data(value: Any) -> Any:
         return [v if type(v) in _PLAIN_TYPES else jsonable_data(v) for v in value]
     if isinstance(value, (bytes, bytearray, memoryview)):
         return _bytes_data(bytes(value))
+    if isinstance(value, Unreadable):
+        return value.to_json()
     return {TYPE_KEY: type(value).__name__, "repr": repr(value)}
 
 

@@ -14,6 +14,10 @@ fast on long threads, messages are paired through id maps and an unchanged messa
 one strict equality walk; ``difflib`` only ever sees strings that differ, with their
 common head and tail trimmed first. Diffs are pure data; :func:`render_diff_text` turns
 one into the plain text the CLI prints and the UI shows.
+
+A value that could not be read (an unreadable marker, see :mod:`desktop.core.isolate`)
+is never compared and never makes its neighbours look removed: it is one ``unreadable``
+entry, and so is every value the other side has where this side's data is unknown.
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Literal
 
-from desktop.core.decode import MESSAGE_TYPES
+from desktop.core.decode import MESSAGE_TYPES, is_unreadable
+from desktop.core.isolate import REST_KEY
 
-DiffKind = Literal["added", "removed", "changed", "edited"]
+DiffKind = Literal["added", "removed", "changed", "edited", "unreadable"]
 PathSegment = str | int
 
 LONG_TEXT_CHARS = 80
@@ -38,8 +43,14 @@ LINE_CONTEXT = 3
 WORD_CONTEXT = 5
 """Unchanged words shown around each change in a word diff."""
 
-_SUMMARY_ORDER: tuple[DiffKind, ...] = ("added", "edited", "removed", "changed")
-_PREFIX: dict[DiffKind, str] = {"added": "+", "removed": "-", "changed": "~", "edited": "~"}
+_SUMMARY_ORDER: tuple[DiffKind, ...] = ("added", "edited", "removed", "changed", "unreadable")
+_PREFIX: dict[DiffKind, str] = {
+    "added": "+",
+    "removed": "-",
+    "changed": "~",
+    "edited": "~",
+    "unreadable": "?",
+}
 _CHUNK = 256
 _MISSING = object()
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
@@ -58,6 +69,10 @@ class DiffEntry:
     ``edited`` marks a message whose fields changed; the entries for those fields follow
     it directly. ``text_diff`` is set for changed long strings: unified-style lines that
     start with ``@@`` (a hunk header), a space (context), ``-`` or ``+``.
+
+    ``unreadable`` marks a value that one side could not read (its unreadable marker is
+    ``old`` or ``new``), or a value of one side where the other side's data is unknown:
+    it was not compared; :func:`unreadable_reason` says why.
 
     ``order`` marks the ``changed`` entry of a list matched by id whose common items
     changed places: ``path`` is the list's own, and ``old`` / ``new`` are those items in
@@ -180,12 +195,22 @@ def render_diff_text(diff: StateDiff) -> str:
             lines.append(f"{head}: {_compact(entry.old)}")
         elif entry.kind == "edited":
             lines.append(f"{head}: {entry.new.get('type')} message edited")
+        elif entry.kind == "unreadable":
+            lines.append(f"{head}: {unreadable_reason(entry)}")
         elif entry.text_diff is not None:
             lines.append(f"{head}:")
             lines.extend(f"    {line}" for line in entry.text_diff)
         else:
             lines.append(f"{head}: {_compact(entry.old)} -> {_compact(entry.new)}")
     return "\n".join(lines)
+
+
+def unreadable_reason(entry: DiffEntry) -> str:
+    """Why an ``unreadable`` entry was not compared (the marker's error)."""
+    for side in (entry.new, entry.old):
+        if is_unreadable(side):
+            return f"could not be read ({side['error']}); not compared"
+    return "the other side could not be read here; not compared"
 
 
 def _compact(value: Any) -> str:
@@ -200,6 +225,10 @@ def _diff_value(
     out: list[DiffEntry],
 ) -> None:
     if old is new:
+        return
+    if is_unreadable(old) or is_unreadable(new):
+        if old != new:
+            out.append(DiffEntry(path, "unreadable", old, new, None, ids))
         return
     if isinstance(old, dict) and isinstance(new, dict):
         _diff_dict(old, new, path, ids, out)
@@ -259,9 +288,12 @@ def _diff_dict(
     *,
     in_message: bool = False,
 ) -> None:
+    new_rest = new.get(REST_KEY)
     for key, old_value in old.items():
         if key not in new:
-            out.append(DiffEntry((*path, key), "removed", old_value, None, None, ids))
+            unknown = new_rest is not None or is_unreadable(old_value)
+            kind: DiffKind = "unreadable" if unknown else "removed"
+            out.append(DiffEntry((*path, key), kind, old_value, new_rest, None, ids))
             continue
         new_value = new[key]
         if old_value is new_value or _unchanged_scalar(old_value, new_value):
@@ -270,9 +302,11 @@ def _diff_dict(
             _diff_by_id(old_value, new_value, (*path, key), ids, out, messages=False)
         else:
             _diff_value(old_value, new_value, (*path, key), ids, out)
+    old_rest = old.get(REST_KEY)
     for key, new_value in new.items():
         if key not in old:
-            out.append(DiffEntry((*path, key), "added", None, new_value, None, ids))
+            kind = "unreadable" if old_rest is not None or is_unreadable(new_value) else "added"
+            out.append(DiffEntry((*path, key), kind, old_rest, new_value, None, ids))
 
 
 def _diff_by_index(
@@ -288,10 +322,12 @@ def _diff_by_index(
         new_value = new[index]
         if old_value is not new_value and not _unchanged_scalar(old_value, new_value):
             _diff_value(old_value, new_value, (*path, index), ids, out)
+    gone: DiffKind = "unreadable" if any(map(is_unreadable, new)) else "removed"
     for index in range(common, len(old)):
-        out.append(DiffEntry((*path, index), "removed", old[index], None, None, ids))
+        out.append(DiffEntry((*path, index), gone, old[index], None, None, ids))
     for index in range(common, len(new)):
-        out.append(DiffEntry((*path, index), "added", None, new[index], None, ids))
+        kind: DiffKind = "unreadable" if is_unreadable(new[index]) else "added"
+        out.append(DiffEntry((*path, index), kind, None, new[index], None, ids))
 
 
 def _diff_by_id(
@@ -315,6 +351,8 @@ def _diff_by_id(
     new_at = {key: index for index, key in enumerate(new_keys)}
     ambiguous = {key[0] for key in (*old_keys, *new_keys) if key[1] and key[0] is not None}
     position = len(path)
+    # Where the new list holds unreadable items, an old item it lacks may be one of them.
+    gone: DiffKind = "unreadable" if any(map(is_unreadable, new)) else "removed"
 
     old_order = [key for key in old_keys if key in new_at]
     new_order = [key for key in new_keys if key in old_at]
@@ -344,7 +382,8 @@ def _diff_by_id(
     for new_index in range(len(new) + 1):
         for old_index in removed_after.get(new_index, ()):
             labels = _labels(ids, position, old_keys[old_index], ambiguous)
-            out.append(DiffEntry((*path, old_index), "removed", old[old_index], None, None, labels))
+            kind: DiffKind = "unreadable" if is_unreadable(old[old_index]) else gone
+            out.append(DiffEntry((*path, old_index), kind, old[old_index], None, None, labels))
         if new_index == len(new):
             break
         key = new_keys[new_index]
@@ -356,8 +395,9 @@ def _diff_by_id(
         item_path = (*path, new_index)
         labels = _labels(ids, position, key, ambiguous)
         if previous is None:
-            out.append(DiffEntry(item_path, "added", None, item, None, labels))
-        elif not messages:
+            added: DiffKind = "unreadable" if is_unreadable(item) else "added"
+            out.append(DiffEntry(item_path, added, None, item, None, labels))
+        elif not messages or is_unreadable(previous) or is_unreadable(item):
             _diff_value(previous, item, item_path, labels, out)
         else:
             fields: list[DiffEntry] = []
@@ -411,7 +451,7 @@ def _is_message_list(old: list[Any], new: list[Any]) -> bool:
         return False
     try:
         return all(
-            isinstance(item, dict) and item.get("type") in MESSAGE_TYPES
+            isinstance(item, dict) and (item.get("type") in MESSAGE_TYPES or is_unreadable(item))
             for items in (old, new)
             for item in items
         )

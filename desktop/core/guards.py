@@ -13,13 +13,13 @@ import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Final
-from urllib.parse import quote
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from desktop.core.errors import RewindError, SourceError
 from desktop.core.locks import database_identity, thread_lock
+from desktop.core.sources.readonly import open_read_only
 
 SAVER_TABLES: Final = frozenset({"checkpoints", "writes"})
 
@@ -29,15 +29,14 @@ def require_checkpoint_tables(path: Path) -> None:
 
     A missing or empty file, and a database with no tables, are fine (the saver sets
     them up); a database with tables of its own but none of the saver's is refused
-    with a one-line :class:`SourceError`. Reads with ``mode=ro``: nothing is changed.
+    with a one-line :class:`SourceError`. Reads the committed schema without changing
+    anything (a hot journal left by a crashed writer is read through a private snapshot).
     """
     if not path.is_file() or path.stat().st_size == 0:
         return
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
     try:
-        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
-            names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
-    except sqlite3.DatabaseError as exc:
+        names = _schema_names(path)
+    except (SourceError, sqlite3.DatabaseError) as exc:
         raise SourceError(f"{path} is not a usable checkpoint database: {exc}") from exc
     tables = [name for name in names if not name.startswith("sqlite_")]
     if tables and not SAVER_TABLES.intersection(tables):
@@ -50,13 +49,21 @@ def require_checkpoint_tables(path: Path) -> None:
 
 def has_checkpoint_table(path: Path) -> bool:
     """True when ``path`` is a SQLite database with the saver's ``checkpoints`` table."""
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
     try:
-        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
-            query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'"
-            return conn.execute(query).fetchone() is not None
-    except sqlite3.DatabaseError:
+        return "checkpoints" in _schema_names(path, "table")
+    except (SourceError, sqlite3.DatabaseError):
         return False
+
+
+def _schema_names(path: Path, kind: str | None = None) -> list[str]:
+    """Names in a database's committed schema, read without changing the file."""
+    location, conn = open_read_only(path)
+    try:
+        where, params = ("WHERE type = ?", (kind,)) if kind else ("", ())
+        return [row[0] for row in conn.execute(f"SELECT name FROM sqlite_master {where}", params)]
+    finally:
+        conn.close()
+        location.close()
 
 
 @contextlib.asynccontextmanager

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import re
 import sqlite3
@@ -20,7 +21,6 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
-from urllib.parse import quote
 
 import aiosqlite
 from langchain_core.messages import BaseMessage
@@ -47,6 +47,7 @@ from desktop.core.guards import (
 from desktop.core.model import AS_NODE_KEY
 from desktop.core.pgurl import is_postgres_url
 from desktop.core.running import RunningNodes
+from desktop.core.sources.readonly import open_read_only
 
 SaverMode = Literal["read", "write", "create"]
 """How :func:`saver_for` opens a path: read-only, for writing an existing database, or
@@ -152,6 +153,13 @@ async def open_saver(
         yield saver
 
 
+class ReadSaver(AsyncSqliteSaver):
+    """An ``AsyncSqliteSaver`` on a read-only connection; ``note`` is set when it reads a
+    private snapshot of the file (see :mod:`desktop.core.sources.readonly`)."""
+
+    note: str | None = None
+
+
 @contextlib.asynccontextmanager
 async def open_read_saver(
     db_path: str | Path, *, allowed_types: Iterable[TypeKey] = ()
@@ -159,10 +167,12 @@ async def open_read_saver(
     """An ``AsyncSqliteSaver`` on a read-only connection to ``db_path``.
 
     For questions (a thread's status, the node a fork is credited to): the connection
-    is opened with ``mode=ro`` and ``setup()`` never runs, so the file stays byte for
-    byte as it was. A missing file, a file that is not SQLite and a database without
-    checkpoint tables are refused with a one-line :class:`SourceError`. A
-    ``postgresql://`` URL gets an ``AsyncPostgresSaver`` on a read-only session.
+    is opened the way the read path opens it (``mode=ro``, or a private snapshot when a
+    hot journal or an unreachable ``-wal`` keeps ``mode=ro`` from the committed state)
+    and ``setup()`` never runs, so the file stays byte for byte as it was. A missing
+    file, a file that is not SQLite and a database without checkpoint tables are
+    refused with a one-line :class:`SourceError`. A ``postgresql://`` URL gets an
+    ``AsyncPostgresSaver`` on a read-only session.
     """
     if is_postgres_url(db_path):
         from desktop.core.pg_savers import open_postgres_read_saver
@@ -173,10 +183,12 @@ async def open_read_saver(
         return
     path = Path(db_path)
     _require_file(path)
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    location, probe = await asyncio.to_thread(open_read_only, path)
+    probe.close()
     async with contextlib.AsyncExitStack() as stack:
+        stack.callback(location.close)
         try:
-            conn = await stack.enter_async_context(aiosqlite.connect(uri, uri=True))
+            conn = await stack.enter_async_context(aiosqlite.connect(location.uri, uri=True))
             async with conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'"
             ) as cursor:
@@ -185,8 +197,9 @@ async def open_read_saver(
             raise SourceError(f"{path} is not a readable SQLite database ({exc})") from exc
         if not has_checkpoints:
             raise SourceError(f"{path} has no LangGraph checkpoint tables")
-        saver = AsyncSqliteSaver(conn, serde=strict_serializer(allowed_types))
+        saver = ReadSaver(conn, serde=strict_serializer(allowed_types))
         saver.is_setup = True
+        saver.note = location.note
         yield saver
 
 
@@ -271,6 +284,8 @@ class ThreadStatus:
     errors: tuple[TaskFailure, ...] = ()
     source: str | None = None
     step: int | None = None
+    note: str | None = None
+    """Set when the status was read from a private snapshot (as the read commands say)."""
 
     @property
     def forked(self) -> bool:
@@ -493,7 +508,9 @@ async def thread_status(
     A path is opened read-only (:func:`open_read_saver`): asking never changes the file.
     """
     async with saver_for(graph, target, mode="read") as saver:
-        return await _thread_status(graph.bind(saver, _store(graph, saver)), saver, thread_id)
+        status = await _thread_status(graph.bind(saver, _store(graph, saver)), saver, thread_id)
+    note = saver.note if isinstance(saver, ReadSaver) else None
+    return dataclasses.replace(status, note=note) if note else status
 
 
 @contextlib.asynccontextmanager

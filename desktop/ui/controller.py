@@ -38,6 +38,8 @@ from desktop.core.history import ThreadTimeline, build_timeline
 from desktop.core.lookup import find_checkpoint
 from desktop.core.model import CheckpointMeta, CheckpointState, ThreadSummary
 from desktop.core.sources.sqlite import SqliteCheckpointSource
+from desktop.core.textmatch import contains
+from desktop.core.thread_filter import parse_thread_filter
 from desktop.ui.bounded import SHOW_ITEMS
 from desktop.ui.controllers.store import StoreController
 from desktop.ui.controllers.watch import LiveWatch
@@ -953,8 +955,10 @@ def _badges(summary: ThreadSummary) -> dict[CheckpointKey, str]:
 
 
 def _matches_filter(thread_id: str, text: str) -> bool:
-    """The thread list filter (a case-insensitive substring of the id), for live additions."""
-    return text.strip().casefold() in thread_id.casefold()
+    """The thread list filter's id words (caseless in every script), for live additions;
+    a filter with ``key=value`` terms is left to the next query."""
+    parsed = parse_thread_filter(text)
+    return not parsed.metadata and contains(thread_id, parsed.id_text)
 
 
 def _render_diff(old: CheckpointState | None, new: CheckpointState, title: str) -> RenderedDiff:

@@ -1,9 +1,12 @@
 """Read-only access to a database written by LangGraph's ``SqliteSaver``.
 
-Everything here is plain SQL on a connection opened with ``mode=ro``: ``SqliteSaver``
+Everything here is plain SQL on a read-only connection (``mode=ro``, or a private
+snapshot when that cannot show the committed state, see :mod:`.readonly`): ``SqliteSaver``
 itself is never used for reading because its ``setup()`` writes to the file (creates
 tables, switches the journal to WAL). Listings are built from metadata columns only;
-a checkpoint blob is decoded only when one checkpoint is asked for.
+a checkpoint blob is decoded only when one checkpoint is asked for, value by value
+(:mod:`desktop.core.isolate`), and no value larger than the limit, nor any generated
+column, is ever fetched.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from desktop.core.decode import DecodeError, decode_metadata, decode_scheduling, decode_typed
 from desktop.core.delta import (
@@ -29,6 +31,15 @@ from desktop.core.delta import (
 )
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.housekeeping import RawValue, StoredWrite
+from desktop.core.isolate import (
+    REST_KEY,
+    VALUE_LIMIT_BYTES,
+    damage,
+    decode_checkpoint,
+    decode_value,
+    not_fetched,
+    unreadable,
+)
 from desktop.core.model import (
     AS_NODE_KEY,
     ERROR_CHANNEL,
@@ -51,8 +62,10 @@ from desktop.core.progress import (
     step_writers,
     update_credit,
 )
+from desktop.core.sources.readonly import open_read_only
 from desktop.core.sources.sizes import CheckpointSize, ThreadSize, channel_sizes, merge_sizes
 from desktop.core.sources.sqlite_delta import SqliteDeltaRows
+from desktop.core.textmatch import contains_folded, fold
 from desktop.core.thread_filter import parse_thread_filter
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -67,11 +80,12 @@ _REQUIRED_CHECKPOINT_COLUMNS = {
 }
 _UUID_EPOCH = datetime(1582, 10, 15, tzinfo=UTC)
 _FLAG_CHANNELS = (INTERRUPT_CHANNEL, ERROR_CHANNEL)
-# Metadata sits after the checkpoint blob in each row, so listing it walks the blob's
-# overflow pages; memory-mapped reads make that walk cheap (the mapping is read-only).
-_MMAP_BYTES = 1 << 30
-# How long a read waits for a writer's transaction (rollback-journal databases) to end.
-_BUSY_SECONDS = 2.0
+# Columns Rewind reads as identifiers: a generated one (computed on every read) is refused.
+_KEY_COLUMNS = {
+    "checkpoints": ("thread_id", "checkpoint_ns", "checkpoint_id", "parent_checkpoint_id", "type"),
+    "writes": ("thread_id", "checkpoint_ns", "checkpoint_id", "task_id", "channel", "type"),
+}
+_MATCH_FUNCTION = "rewind_contains"
 
 
 def checkpoint_time(checkpoint_id: str) -> datetime | None:
@@ -116,23 +130,37 @@ class SqliteCheckpointSource:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
         self.location = str(self.path)
-        self.note: str | None = None
         _check_file(self.path)
-        self._conn = _connect_read_only(self.path)
+        self._location, self._conn = open_read_only(self.path)
         self._lock = threading.Lock()
         self._order_cache: tuple[int, list[tuple[str, str | None]]] | None = None
+        self._generated: set[str] = set()
         try:
             self._has_writes, self._has_task_path = self._check_schema()
-        except SourceError:
+            self._conn.create_function(_MATCH_FUNCTION, 2, contains_folded, deterministic=True)
+        except BaseException:
             self._conn.close()
+            self._location.close()
             raise
         self.delta = DeltaRebuilder(SqliteDeltaRows(self._cursor, self._has_task_path))
         self._delta_names_cache: dict[tuple[str, str], list[str]] = {}
+
+    @property
+    def note(self) -> str | None:
+        """Set when what is shown is not the file itself but a private snapshot of it
+        (see :mod:`desktop.core.sources.readonly`): one line for a status bar."""
+        return self._location.note
+
+    @property
+    def short_note(self) -> str | None:
+        """A few words for :attr:`note` (a status bar's text; the note is its tooltip)."""
+        return self._location.short_note
 
     def close(self) -> None:
         """Release the connection; the source must not be used afterwards."""
         with self._lock:
             self._conn.close()
+            self._location.close()
 
     def __enter__(self) -> SqliteCheckpointSource:
         return self
@@ -167,7 +195,7 @@ class SqliteCheckpointSource:
                     f"{self.path} has no LangGraph checkpoint tables "
                     "(expected a 'checkpoints' table written by SqliteSaver)"
                 )
-            columns = {row[1] for row in cur.execute("PRAGMA table_info(checkpoints)")}
+            columns = self._table_columns(cur, "checkpoints")
             missing = _REQUIRED_CHECKPOINT_COLUMNS - columns
             if missing:
                 raise SourceError(
@@ -176,8 +204,83 @@ class SqliteCheckpointSource:
                 )
             if "writes" not in tables:
                 return False, False
-            write_columns = {row[1] for row in cur.execute("PRAGMA table_info(writes)")}
+            write_columns = self._table_columns(cur, "writes")
             return True, "task_path" in write_columns
+
+    def _table_columns(self, cur: sqlite3.Cursor, table: str) -> set[str]:
+        """The table's column names; generated value columns are remembered (never
+        fetched), a virtual table or a generated identifier column is refused."""
+        sql = cur.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()[0]
+        if str(sql or "").lstrip().upper().startswith("CREATE VIRTUAL"):
+            raise SourceError(
+                f"{self.path}: table {table!r} is a virtual table, not one SqliteSaver writes"
+            )
+        columns = set()
+        for row in cur.execute(f"PRAGMA table_xinfo({table})"):
+            name, hidden = row[1], row[6]
+            columns.add(name)
+            if hidden in (2, 3) and name in _KEY_COLUMNS[table]:
+                raise SourceError(
+                    f"{self.path}: column {table}.{name} is computed by an expression "
+                    "(a generated column); not a SqliteSaver database"
+                )
+            if hidden in (2, 3):
+                self._generated.add(f"{table}.{name}")
+        return columns
+
+    def _value(self, table: str, column: str, ref: str | None = None) -> str:
+        """SQL for a value column (``ref``: as the query names it) and its size, the value
+        NULL when it is not fetched: larger than the limit (``length()`` is checked
+        before reading), or generated (size ``-1``)."""
+        if f"{table}.{column}" in self._generated:
+            return "NULL, -1"
+        ref = ref or column
+        return f"CASE WHEN length({ref}) <= {VALUE_LIMIT_BYTES} THEN {ref} END, length({ref})"
+
+    def _withheld(self, what: str, size: int | None) -> str | None:
+        """Why a value with this size (``-1``: generated column) was not fetched."""
+        return not_fetched(what, size, generated=size == -1)
+
+    def _thread_filter(self, text_filter: str) -> tuple[str, str, tuple[Any, ...]]:
+        """``WHERE`` and ``HAVING`` SQL for :mod:`desktop.core.thread_filter`'s syntax.
+
+        Id words are matched once per thread (``HAVING``) by a caseless comparison for
+        every script (SQLite's ``LIKE`` folds ASCII only); ``key=value`` terms look into
+        stored metadata no larger than the value limit.
+        """
+        parsed = parse_thread_filter(text_filter)
+        clauses: list[str] = []
+        params: list[Any] = []
+        readable = "checkpoints.metadata" not in self._generated
+        for key, value in parsed.metadata:
+            if not readable:
+                clauses.append("0")
+                continue
+            path = '$."' + key.replace('"', '""') + '"'
+            clauses.append(
+                "thread_id IN (SELECT thread_id FROM checkpoints "
+                f"WHERE length(metadata) <= {VALUE_LIMIT_BYTES} AND "
+                "json_valid(CAST(metadata AS TEXT)) AND "
+                "(CASE json_type(CAST(metadata AS TEXT), ?) "
+                "WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+                "WHEN 'text' THEN json_extract(CAST(metadata AS TEXT), ?) "
+                "WHEN 'integer' THEN CAST(json_extract(CAST(metadata AS TEXT), ?) AS TEXT) "
+                "WHEN 'real' THEN CAST(json_extract(CAST(metadata AS TEXT), ?) AS TEXT) "
+                "END) = ?)"
+            )
+            params.extend([path, path, path, path, value])
+        where = "WHERE " + " AND ".join(clauses) if clauses else ""
+        needle = fold(parsed.id_text)
+        if not needle:
+            return where, "", tuple(params)
+        return where, f"HAVING {_MATCH_FUNCTION}(thread_id, ?)", (*params, needle)
+
+    def _row_meta(self, thread_id: str, row: tuple[Any, ...]) -> CheckpointMeta:
+        """A checkpoint's metadata from ``(ns, id, parent, metadata, size)``."""
+        ns, checkpoint_id, parent, raw, size = row
+        return _meta(thread_id, ns, checkpoint_id, parent, raw, self._withheld("metadata", size))
 
     # -- threads -------------------------------------------------------------------------
 
@@ -186,10 +289,12 @@ class SqliteCheckpointSource:
         if parse_thread_filter(text_filter).empty:
             with self._cursor() as cur:
                 return len(self._thread_order(cur))
-        where, params = _thread_filter(text_filter)
+        where, having, params = self._thread_filter(text_filter)
         with self._cursor() as cur:
             row = cur.execute(
-                f"SELECT COUNT(DISTINCT thread_id) FROM checkpoints {where}", params
+                f"SELECT COUNT(*) FROM (SELECT thread_id FROM checkpoints {where} "
+                f"GROUP BY thread_id {having})",
+                params,
             ).fetchone()
         return int(row[0])
 
@@ -208,11 +313,11 @@ class SqliteCheckpointSource:
                 order = self._thread_order(cur)
                 end = None if limit is None else offset + limit
                 return self._page(cur, order[offset:end])
-        where, params = _thread_filter(text_filter)
+        where, having, params = self._thread_filter(text_filter)
         query = (
             "SELECT thread_id, COUNT(*), MAX(checkpoint_id), "
             "MAX(CASE WHEN checkpoint_ns = '' THEN checkpoint_id END) AS root "
-            f"FROM checkpoints {where} GROUP BY thread_id "
+            f"FROM checkpoints {where} GROUP BY thread_id {having} "
             "ORDER BY COALESCE(root, MAX(checkpoint_id)) DESC, thread_id"
         )
         if limit is not None:
@@ -230,11 +335,11 @@ class SqliteCheckpointSource:
         if parse_thread_filter(text_filter).empty:
             with self._cursor() as cur:
                 return [thread_id for thread_id, _ in self._thread_order(cur)]
-        where, params = _thread_filter(text_filter)
+        where, having, params = self._thread_filter(text_filter)
         with self._cursor() as cur:
             rows = cur.execute(
                 "SELECT thread_id, MAX(CASE WHEN checkpoint_ns = '' THEN checkpoint_id END) "
-                f"AS root FROM checkpoints {where} GROUP BY thread_id "
+                f"AS root FROM checkpoints {where} GROUP BY thread_id {having} "
                 "ORDER BY COALESCE(root, MAX(checkpoint_id)) DESC, thread_id",
                 params,
             ).fetchall()
@@ -283,20 +388,20 @@ class SqliteCheckpointSource:
         heads = cur.execute(
             "SELECT (SELECT COUNT(*) FROM checkpoints x WHERE x.thread_id = j.value ->> 0), "
             "(SELECT MAX(checkpoint_id) FROM checkpoints x WHERE x.thread_id = j.value ->> 0), "
-            "c.type, c.checkpoint, c.parent_checkpoint_id, c.metadata "
+            f"c.type, {self._value('checkpoints', 'checkpoint', 'c.checkpoint')}, "
+            f"c.parent_checkpoint_id, {self._value('checkpoints', 'metadata', 'c.metadata')} "
             "FROM json_each(?) j LEFT JOIN checkpoints c ON c.thread_id = j.value ->> 0 "
             "AND c.checkpoint_ns = '' AND c.checkpoint_id = j.value ->> 1 ORDER BY j.key",
             (json.dumps(page),),
         ).fetchall()
         writes = self._head_writes(cur, page)
         summaries = []
-        for (thread_id, root), (count, newest, type_, blob, parent, metadata) in zip(
-            page, heads, strict=True
-        ):
+        for (thread_id, root), row in zip(page, heads, strict=True):
+            count, newest, type_, blob, _size, parent, metadata, metadata_size = row
             progress, head = CheckpointProgress(), None
             if root is not None and type_ is not None:
                 progress = _scheduled(type_, blob, writes.get(thread_id, []))
-                head = _meta(thread_id, "", root, parent, metadata)
+                head = self._row_meta(thread_id, ("", root, parent, metadata, metadata_size))
             summaries.append(_thread_summary(thread_id, int(count), newest, root, progress, head))
         return summaries
 
@@ -346,14 +451,18 @@ class SqliteCheckpointSource:
         progress, head = CheckpointProgress(), None
         if latest_root_id:
             row = cur.execute(
-                "SELECT type, checkpoint, parent_checkpoint_id, metadata FROM checkpoints "
+                f"SELECT type, {self._value('checkpoints', 'checkpoint')}, "
+                f"parent_checkpoint_id, {self._value('checkpoints', 'metadata')} "
+                "FROM checkpoints "
                 "WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ?",
                 (thread_id, latest_root_id),
             ).fetchone()
             if row is not None:
-                type_, blob, parent, metadata = row
+                type_, blob, _size, parent, metadata, metadata_size = row
                 progress = self._progress_of(cur, thread_id, "", latest_root_id, type_, blob)
-                head = _meta(str(thread_id), "", latest_root_id, parent, metadata)
+                head = self._row_meta(
+                    str(thread_id), ("", latest_root_id, parent, metadata, metadata_size)
+                )
         return _thread_summary(
             str(thread_id), int(count), newest_id, latest_root_id, progress, head
         )
@@ -363,13 +472,13 @@ class SqliteCheckpointSource:
     ) -> CheckpointProgress:
         """The step after one checkpoint (``get_state`` of it); empty when unreadable."""
         row = cur.execute(
-            "SELECT type, checkpoint FROM checkpoints "
+            f"SELECT type, {self._value('checkpoints', 'checkpoint')} FROM checkpoints "
             "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
             (thread_id, ns, checkpoint_id),
         ).fetchone()
         if row is None:
             return CheckpointProgress()
-        return self._progress_of(cur, thread_id, ns, checkpoint_id, *row)
+        return self._progress_of(cur, thread_id, ns, checkpoint_id, row[0], row[1])
 
     def _progress_of(
         self,
@@ -391,12 +500,19 @@ class SqliteCheckpointSource:
             return []
         task_path = "task_path" if self._has_task_path else "''"
         records = []
+        value = (
+            "NULL"
+            if "writes.value" in self._generated
+            else f"CASE WHEN channel IN (?, ?) AND length(value) <= {VALUE_LIMIT_BYTES} "
+            "THEN value END"
+        )
+        flags = () if "writes.value" in self._generated else _FLAG_CHANNELS
         for task_id, path, channel, type_, blob in cur.execute(
             f"SELECT task_id, {task_path}, channel, "
-            "CASE WHEN channel IN (?, ?) THEN type END, CASE WHEN channel IN (?, ?) THEN value END "
+            f"CASE WHEN channel IN (?, ?) THEN type END, {value} "
             "FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? "
             "ORDER BY rowid",
-            (*_FLAG_CHANNELS, *_FLAG_CHANNELS, thread_id, ns, checkpoint_id),
+            (*_FLAG_CHANNELS, *flags, thread_id, ns, checkpoint_id),
         ).fetchall():
             records.append(_write_record(task_id, path, channel, type_, blob))
         return records
@@ -415,13 +531,14 @@ class SqliteCheckpointSource:
 
         with self._cursor() as cur:
             rows = cur.execute(
-                "SELECT checkpoint_ns, checkpoint_id, parent_checkpoint_id, metadata "
-                "FROM checkpoints WHERE thread_id = ? ORDER BY checkpoint_id DESC, checkpoint_ns",
+                "SELECT checkpoint_ns, checkpoint_id, parent_checkpoint_id, "
+                f"{self._value('checkpoints', 'metadata')} FROM checkpoints "
+                "WHERE thread_id = ? ORDER BY checkpoint_id DESC, checkpoint_ns",
                 (thread_id,),
             ).fetchall()
             if not rows:
                 raise NotFoundError(f"thread {thread_id!r} not found in {self.path}")
-            metas = [_meta(thread_id, ns, cid, parent, raw) for ns, cid, parent, raw in rows]
+            metas = [self._row_meta(thread_id, row) for row in rows]
             loop_parents = {
                 (m.checkpoint_ns, m.parent_checkpoint_id)
                 for m in metas
@@ -518,12 +635,13 @@ class SqliteCheckpointSource:
     def load_state(self, meta: CheckpointMeta) -> CheckpointState:
         """Decode one checkpoint's channel values and pending writes, never raising on bad data.
 
-        A blob that fails to decode yields a state with ``error`` set; the pending writes
-        are still read, each one decoded on its own.
+        Values are decoded one by one: a broken one is an unreadable marker in place and
+        ``error`` says which; a blob over the size limit (or a generated column) is not
+        fetched at all. The pending writes are read and decoded each on its own.
         """
         with self._cursor() as cur:
             row = cur.execute(
-                "SELECT type, checkpoint FROM checkpoints "
+                f"SELECT type, {self._value('checkpoints', 'checkpoint')} FROM checkpoints "
                 "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
                 (meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id),
             ).fetchone()
@@ -532,18 +650,18 @@ class SqliteCheckpointSource:
                     f"checkpoint {meta.checkpoint_id!r} not found in thread {meta.thread_id!r}"
                 )
             writes = self._pending_writes(cur, meta)
-        values: dict[str, Any] = {}
-        error = None
+        type_, blob, size = row
         progress = CheckpointProgress()
         reconstructed: tuple[str, ...] = ()
         unfolded: tuple[str, ...] = ()
-        try:
-            checkpoint = decode_typed(row[0], row[1])
-        except DecodeError as exc:
-            error = f"checkpoint blob could not be decoded: {exc}"
+        withheld = self._withheld("checkpoint blob", size)
+        if withheld is not None:
+            values, error = {REST_KEY: unreadable(withheld, None if size == -1 else size)}, withheld
         else:
-            if isinstance(checkpoint, dict) and isinstance(checkpoint.get("channel_values"), dict):
-                values = checkpoint["channel_values"]
+            decoded = decode_checkpoint(type_, blob)
+            values, error = decoded.values, decoded.error
+            checkpoint = decoded.checkpoint
+            if checkpoint is not None:
                 records = [WriteRecord(w.task_id, w.task_path, w.channel, w.value) for w in writes]
                 progress = checkpoint_progress(checkpoint, records)
                 versions = checkpoint.get("channel_versions")
@@ -562,8 +680,6 @@ class SqliteCheckpointSource:
                     )
                     values, reconstructed = rebuilt.values, rebuilt.reconstructed
                     unfolded = rebuilt.unfolded
-            else:
-                error = "checkpoint blob has no channel_values"
         return CheckpointState(
             meta=meta,
             values=values,
@@ -598,16 +714,18 @@ class SqliteCheckpointSource:
             return []
         task_path = "task_path" if self._has_task_path else "''"
         writes = []
-        for task_id, path, channel, type_, blob in cur.execute(
-            f"SELECT task_id, {task_path}, channel, type, value FROM writes "
-            "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? "
+        for task_id, path, channel, type_, blob, size in cur.execute(
+            f"SELECT task_id, {task_path}, channel, type, {self._value('writes', 'value')} "
+            "FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? "
             "ORDER BY task_id, idx",
             (meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id),
         ):
-            try:
-                value, error = decode_typed(type_, blob), None
-            except DecodeError as exc:
-                value, error = None, f"value could not be decoded: {exc}"
+            withheld = self._withheld("value", size)
+            if withheld is not None:
+                value = unreadable(withheld, None if size == -1 else size)
+            else:
+                value = decode_value(type_, blob)
+            error = _write_error(value)
             writes.append(PendingWrite(str(task_id), path or "", str(channel), value, error))
         return writes
 
@@ -704,6 +822,17 @@ def _delta_writes(checkpoint_id: str, writes: list[PendingWrite]) -> list[DeltaW
     ]
 
 
+def _write_error(value: Any) -> str | None:
+    """The error line of a pending write whose value (or part of it) is unreadable."""
+    found = next(damage(value), None)
+    if found is None:
+        return None
+    where, error = found
+    if where == "(value)":
+        return f"value could not be decoded: {error}"
+    return f"value could not be decoded at {where}: {error}"
+
+
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise SourceError(f"{path}: no such file")
@@ -720,46 +849,13 @@ def _check_file(path: Path) -> None:
         raise SourceError(f"{path} is not a SQLite database")
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    """Open without any chance of writing: ``mode=ro``, falling back to ``immutable=1``.
-
-    The fallback is only for files SQLite cannot open for shared reading (read-only
-    media, or a folder where it cannot create the shared-memory file a WAL reader
-    needs). A database locked by a writer is reported, never read past its lock.
-    """
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    try:
-        return _probe(
-            sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=_BUSY_SECONDS)
-        )
-    except sqlite3.DatabaseError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise SourceError(
-                f"{path} is locked by another process writing to it; try again in a moment"
-            ) from None
-        if "unable to open" not in str(exc) and "readonly" not in str(exc):
-            raise SourceError(f"{path} is not a readable SQLite database ({exc})") from None
-    try:
-        return _probe(sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False))
-    except sqlite3.DatabaseError as exc:
-        raise SourceError(f"{path} is not a readable SQLite database ({exc})") from None
-
-
-def _probe(conn: sqlite3.Connection) -> sqlite3.Connection:
-    """Check a fresh connection can read the schema; close it when it cannot."""
-    try:
-        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
-        conn.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
-    except sqlite3.DatabaseError:
-        conn.close()
-        raise
-    return conn
-
-
 def _scheduled(
     type_: str | None, blob: bytes | None, writes: list[WriteRecord]
 ) -> CheckpointProgress:
-    """The step after a stored checkpoint, from its scheduling channels and its writes."""
+    """The step after a stored checkpoint, from its scheduling channels and its writes
+    (nothing when the blob was not fetched)."""
+    if blob is None:
+        return CheckpointProgress()
     try:
         checkpoint = decode_scheduling(type_, blob)
     except DecodeError:
@@ -799,45 +895,21 @@ def _thread_summary(
     )
 
 
-def _thread_filter(text_filter: str) -> tuple[str, tuple[Any, ...]]:
-    """SQL for :mod:`desktop.core.thread_filter`'s syntax: id words and ``key=value``."""
-    parsed = parse_thread_filter(text_filter)
-    clauses: list[str] = []
-    params: list[Any] = []
-    if parsed.id_text:
-        escaped = parsed.id_text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append("thread_id LIKE ? ESCAPE '\\'")
-        params.append(f"%{escaped}%")
-    for key, value in parsed.metadata:
-        path = '$."' + key.replace('"', '""') + '"'
-        clauses.append(
-            "thread_id IN (SELECT thread_id FROM checkpoints "
-            "WHERE json_valid(CAST(metadata AS TEXT)) AND "
-            "(CASE json_type(CAST(metadata AS TEXT), ?) "
-            "WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
-            "WHEN 'text' THEN json_extract(CAST(metadata AS TEXT), ?) "
-            "WHEN 'integer' THEN CAST(json_extract(CAST(metadata AS TEXT), ?) AS TEXT) "
-            "WHEN 'real' THEN CAST(json_extract(CAST(metadata AS TEXT), ?) AS TEXT) "
-            "END) = ?)"
-        )
-        params.extend([path, path, path, path, value])
-    if not clauses:
-        return "", ()
-    return "WHERE " + " AND ".join(clauses), tuple(params)
-
-
 def _meta(
     thread_id: str,
     ns: str,
     checkpoint_id: str,
     parent: str | None,
     raw_metadata: bytes | str | None,
+    withheld: str | None = None,
 ) -> CheckpointMeta:
-    metadata_error = None
+    metadata_error = withheld
+    metadata: dict[str, Any] = {}
     try:
-        metadata = decode_metadata(raw_metadata)
+        if withheld is None:
+            metadata = decode_metadata(raw_metadata)
     except DecodeError as exc:
-        metadata, metadata_error = {}, str(exc)
+        metadata_error = str(exc)
     step = metadata.get("step")
     source = metadata.get("source")
     return CheckpointMeta(

@@ -1,0 +1,195 @@
+"""Open a SQLite database for reading without changing it and without showing uncommitted data.
+
+Three ways, tried in this order:
+
+1. ``mode=ro``: SQLite reads the file and its ``-wal`` as any reader would.
+2. A private snapshot, when ``mode=ro`` cannot read the committed state in place: a
+   writer died mid-transaction and left a hot ``-journal`` (SQLite must roll it back
+   before reading, which a read-only connection cannot do), or a ``-wal`` lies in a
+   folder where SQLite cannot create the shared-memory file a WAL reader needs. The
+   database and its ``-journal``/``-wal`` are copied into a private temporary folder,
+   SQLite rolls back (or recovers the WAL) there, and the copy is read. The user's
+   files are never touched; :attr:`ReadOnlyDatabase.note` says a snapshot is shown.
+3. ``immutable=1``, only where it is provably safe: no ``-journal`` and no ``-wal``
+   next to the file, so nothing committed lives outside the main file and nothing
+   needs rolling back (a WAL-mode database in a read-only folder, checkpointed).
+
+Anything else is one line (:class:`SourceError`), never a partial view.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from desktop.core.errors import SourceError
+
+JOURNAL_SUFFIXES = ("-journal", "-wal")
+"""Files next to a database that can hold committed (``-wal``) or rolled-back
+(``-journal``) pages; the ``-shm`` index is rebuilt from the ``-wal`` and never copied."""
+
+_MMAP_BYTES = 1 << 30
+# How long a read waits for a writer's transaction (rollback-journal databases) to end.
+_BUSY_SECONDS = 2.0
+_COPY_ATTEMPTS = 3
+_FREE_SPACE_MARGIN = 64 << 20
+_HOT_JOURNAL = "SQLITE_READONLY_ROLLBACK"
+_CANNOT_OPEN = ("SQLITE_CANTOPEN", "SQLITE_READONLY")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOnlyDatabase:
+    """Where to read a database from: ``uri`` for ``sqlite3.connect(uri, uri=True)``.
+
+    ``note`` is set when what is read is not the file itself (a private snapshot): a
+    window shows it in its status bar, headless commands print it on stderr.
+    ``snapshot`` is the private folder holding the copy; :meth:`close` removes it.
+    """
+
+    path: Path
+    uri: str
+    note: str | None = None
+    snapshot: Path | None = None
+
+    def connect(self) -> sqlite3.Connection:
+        """A new read-only connection (usable from any thread), memory-mapped."""
+        return _probe(
+            sqlite3.connect(self.uri, uri=True, check_same_thread=False, timeout=_BUSY_SECONDS)
+        )
+
+    def close(self) -> None:
+        """Remove the private snapshot, if any (connections to it must be closed first)."""
+        if self.snapshot is not None:
+            shutil.rmtree(self.snapshot, ignore_errors=True)
+
+
+def open_read_only(path: str | Path) -> tuple[ReadOnlyDatabase, sqlite3.Connection]:
+    """Find how to read ``path`` without changing it; return that and an open connection.
+
+    Raises :class:`SourceError` (one line) when the committed state cannot be read.
+    """
+    path = Path(path).expanduser()
+    uri = _uri(path, "mode=ro")
+    try:
+        location = ReadOnlyDatabase(path, uri)
+        return location, location.connect()
+    except sqlite3.DatabaseError as exc:
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        text = str(exc)
+        if "locked" in text or "busy" in text or name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            raise SourceError(
+                f"{path} is locked by another process writing to it; try again in a moment"
+            ) from None
+        if name == _HOT_JOURNAL:
+            return _open_snapshot(
+                path,
+                "a writer stopped mid-transaction (hot -journal); its uncommitted changes "
+                "are rolled back in the copy",
+            )
+        if not (name.startswith(_CANNOT_OPEN) or "unable to open" in text or "readonly" in text):
+            raise SourceError(f"{path} is not a readable SQLite database ({exc})") from None
+    if _side_files(path):
+        return _open_snapshot(path, "its -wal cannot be read in place (read-only folder)")
+    location = ReadOnlyDatabase(path, _uri(path, "mode=ro&immutable=1"))
+    try:
+        return location, location.connect()
+    except sqlite3.DatabaseError as exc:
+        raise SourceError(f"{path} is not a readable SQLite database ({exc})") from None
+
+
+def _uri(path: Path, query: str) -> str:
+    return f"file:{quote(str(path.resolve()))}?{query}"
+
+
+def _side_files(path: Path) -> list[Path]:
+    """The ``-journal`` and ``-wal`` files next to ``path`` (existing ones only)."""
+    found = []
+    for suffix in JOURNAL_SUFFIXES:
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            found.append(side)
+    return found
+
+
+def _probe(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """Check a fresh connection can read the schema; close it when it cannot."""
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        conn.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise
+    return conn
+
+
+def _open_snapshot(path: Path, why: str) -> tuple[ReadOnlyDatabase, sqlite3.Connection]:
+    """Copy ``path`` with its ``-journal``/``-wal`` into a private folder, let SQLite
+    settle the copy (roll back / recover), and open the copy read-only."""
+    folder = Path(tempfile.mkdtemp(prefix="rewind-snapshot-"))
+    try:
+        copy = _copy_with_side_files(path, folder)
+        with closing(sqlite3.connect(copy, timeout=_BUSY_SECONDS)) as settle:
+            settle.execute("SELECT COUNT(*) FROM sqlite_master").fetchall()
+        taken = datetime.now().strftime("%H:%M:%S")
+        note = (
+            f"Showing a private snapshot taken at {taken}: {why}. {path.name} itself is unchanged."
+        )
+        location = ReadOnlyDatabase(path, _uri(copy, "mode=ro"), note=note, snapshot=folder)
+        return location, location.connect()
+    except sqlite3.DatabaseError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise SourceError(f"{path} is not a readable SQLite database ({exc})") from None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _copy_with_side_files(path: Path, folder: Path) -> Path:
+    """Copy the database and its side files; retry while they change under the copy."""
+    files = [path, *_side_files(path)]
+    needed = sum(_size(f) for f in files)
+    free = shutil.disk_usage(folder).free
+    if needed + _FREE_SPACE_MARGIN > free:
+        raise SourceError(
+            f"{path} must be read from a private copy ({needed >> 20} MB) but only "
+            f"{free >> 20} MB are free in {folder.parent}; set TMPDIR to a larger folder"
+        )
+    for _ in range(_COPY_ATTEMPTS):
+        before = _stamps(files)
+        try:
+            for source in files:
+                shutil.copyfile(source, folder / source.name)
+        except OSError as exc:
+            raise SourceError(
+                f"{path}: cannot copy it for reading ({exc.strerror or exc})"
+            ) from None
+        if _stamps([path, *_side_files(path)]) == before:
+            return folder / path.name
+        files = [path, *_side_files(path)]
+        for stale in folder.iterdir():
+            stale.unlink()
+    raise SourceError(f"{path} kept changing while Rewind copied it; try again in a moment")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _stamps(files: list[Path]) -> list[tuple[str, int, int]]:
+    stamps = []
+    for file in files:
+        try:
+            stat = file.stat()
+        except OSError:
+            continue
+        stamps.append((file.name, stat.st_size, stat.st_mtime_ns))
+    return stamps
