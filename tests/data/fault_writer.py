@@ -19,13 +19,14 @@ from __future__ import annotations
 import sqlite3
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: E402
+from langgraph.checkpoint.sqlite import SqliteSaver
 
-from tests.builders import notes_graph, thread_config  # noqa: E402
+from tests.builders import notes_graph, thread_config
 
 COMMITTED = 6
 UNCOMMITTED = 25
@@ -40,12 +41,12 @@ class UncommittedConnection(sqlite3.Connection):
 
 
 def journal(path: Path) -> None:
-    with sqlite3.connect(path, check_same_thread=False) as conn:
+    with closing(sqlite3.connect(path, check_same_thread=False)) as conn:
         saver = SqliteSaver(conn)
         graph = notes_graph(saver)
         for index in range(COMMITTED):
             graph.invoke({"note": f"kept {index}"}, thread_config(f"kept-{index}"))
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         conn.execute("PRAGMA journal_mode=DELETE")
     conn = sqlite3.connect(path, factory=UncommittedConnection, check_same_thread=False)
     conn.execute("PRAGMA cache_size=2")
