@@ -86,6 +86,11 @@ class Controller(QObject):
     database_opened = Signal(str)
     """A database is now open (its path); models were reset."""
 
+    source_note_changed = Signal(str, str)
+    """``(short text, full note)`` when the open database is read from a private
+    snapshot (a hot journal, an unreachable ``-wal``), ``("", "")`` when it is read in
+    place: the window says so in its status bar."""
+
     thread_count_changed = Signal(int)
     """How many threads match the current filter."""
 
@@ -587,6 +592,7 @@ class Controller(QObject):
         self.timeline_model.set_timeline(None)
         self.threads_model.reset(first, total)
         self.database_opened.emit(str(path))
+        self.source_note_changed.emit(*_note_texts(source))
         self.thread_count_changed.emit(total)
         self.checkpoint_selected.emit(None)
         if thread_id is None and not first:
@@ -952,6 +958,12 @@ def _badges(summary: ThreadSummary) -> dict[CheckpointKey, str]:
     if summary.has_interrupt:
         return {key: "interrupt"}
     return {}
+
+
+def _note_texts(source: Any) -> tuple[str, str]:
+    """``(status-bar text, tooltip)`` of a source's note; ``("", "")`` without one."""
+    note = source.note or ""
+    return getattr(source, "short_note", None) or note, note
 
 
 def _matches_filter(thread_id: str, text: str) -> bool:

@@ -394,12 +394,16 @@ class MainWindow(QMainWindow):
         self.checkpoint_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.run_status_label = ElidedLabel("", self)
         self.run_status_label.setObjectName("runStatus")
+        self.snapshot_label = ElidedLabel("", self)
+        self.snapshot_label.setObjectName("statusSnapshot")
+        self.snapshot_label.hide()
         self.graph_status_label = ElidedLabel(
             "No graph · inspection only", self, tooltip=NO_GRAPH_HINT
         )
         self.graph_status_label.setObjectName("statusGraph")
         bar.addWidget(self.busy)
         bar.addWidget(self.path_label, 1)
+        bar.addPermanentWidget(self.snapshot_label)
         bar.addPermanentWidget(self.run_status_label)
         bar.addPermanentWidget(self.graph_status_label)
         bar.addPermanentWidget(self.checkpoint_label)
@@ -416,6 +420,7 @@ class MainWindow(QMainWindow):
         self.state_view.show_more_requested.connect(controller.show_more)
 
         controller.database_opened.connect(self._database_opened)
+        controller.source_note_changed.connect(self._source_note_changed)
         controller.thread_count_changed.connect(self._thread_count_changed)
         controller.thread_selected.connect(self._thread_selected)
         controller.checkpoint_selected.connect(self._checkpoint_selected)
@@ -485,6 +490,11 @@ class MainWindow(QMainWindow):
         if self.settings is not None:
             self.settings.add_recent_file(path)
             self._fill_recent_menu()
+
+    def _source_note_changed(self, short: str, note: str) -> None:
+        """Say in the status bar when what is shown is a private snapshot of the file."""
+        self.snapshot_label.set_full_text(short, note)
+        self.snapshot_label.setVisible(bool(short))
 
     def _thread_count_changed(self, total: int) -> None:
         self.thread_count_label.setText(f"{total:,} thread{'s' * (total != 1)}")

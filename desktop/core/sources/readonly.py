@@ -48,13 +48,15 @@ class ReadOnlyDatabase:
     """Where to read a database from: ``uri`` for ``sqlite3.connect(uri, uri=True)``.
 
     ``note`` is set when what is read is not the file itself (a private snapshot): a
-    window shows it in its status bar, headless commands print it on stderr.
-    ``snapshot`` is the private folder holding the copy; :meth:`close` removes it.
+    window shows it in its status bar (``short_note`` as the text, ``note`` as its
+    tooltip), headless commands print it on stderr. ``snapshot`` is the private folder
+    holding the copy; :meth:`close` removes it.
     """
 
     path: Path
     uri: str
     note: str | None = None
+    short_note: str | None = None
     snapshot: Path | None = None
 
     def connect(self) -> sqlite3.Connection:
@@ -91,11 +93,14 @@ def open_read_only(path: str | Path) -> tuple[ReadOnlyDatabase, sqlite3.Connecti
                 path,
                 "a writer stopped mid-transaction (hot -journal); its uncommitted changes "
                 "are rolled back in the copy",
+                "unfinished write rolled back",
             )
         if not (name.startswith(_CANNOT_OPEN) or "unable to open" in text or "readonly" in text):
             raise SourceError(f"{path} is not a readable SQLite database ({exc})") from None
     if _side_files(path):
-        return _open_snapshot(path, "its -wal cannot be read in place (read-only folder)")
+        return _open_snapshot(
+            path, "its -wal cannot be read in place (read-only folder)", "-wal read from a copy"
+        )
     location = ReadOnlyDatabase(path, _uri(path, "mode=ro&immutable=1"))
     try:
         return location, location.connect()
@@ -128,7 +133,7 @@ def _probe(conn: sqlite3.Connection) -> sqlite3.Connection:
     return conn
 
 
-def _open_snapshot(path: Path, why: str) -> tuple[ReadOnlyDatabase, sqlite3.Connection]:
+def _open_snapshot(path: Path, why: str, short: str) -> tuple[ReadOnlyDatabase, sqlite3.Connection]:
     """Copy ``path`` with its ``-journal``/``-wal`` into a private folder, let SQLite
     settle the copy (roll back / recover), and open the copy read-only."""
     folder = Path(tempfile.mkdtemp(prefix="rewind-snapshot-"))
@@ -140,7 +145,13 @@ def _open_snapshot(path: Path, why: str) -> tuple[ReadOnlyDatabase, sqlite3.Conn
         note = (
             f"Showing a private snapshot taken at {taken}: {why}. {path.name} itself is unchanged."
         )
-        location = ReadOnlyDatabase(path, _uri(copy, "mode=ro"), note=note, snapshot=folder)
+        location = ReadOnlyDatabase(
+            path,
+            _uri(copy, "mode=ro"),
+            note=note,
+            short_note=f"Private snapshot ({taken}): {short}",
+            snapshot=folder,
+        )
         return location, location.connect()
     except sqlite3.DatabaseError as exc:
         shutil.rmtree(folder, ignore_errors=True)
