@@ -220,25 +220,33 @@ class SqliteStoreReader:
     """
 
     def __init__(self, path: str | Path) -> None:
-        from desktop.core.sources.sqlite import _check_file, _connect_read_only
+        from desktop.core.sources.readonly import open_read_only
+        from desktop.core.sources.sqlite import _check_file
 
         path = Path(path).expanduser()
         self.path = path
         self.location = str(path)
         _check_file(path)
-        self._conn = _connect_read_only(path)
+        self._opened, self._conn = open_read_only(path)
         self._lock = threading.Lock()
         try:
             self._columns, self._has_vectors = self._check_schema()
         except BaseException:
             self._conn.close()
+            self._opened.close()
             raise
         self._conn.create_function("rewind_store_match", 3, _sql_match, deterministic=True)
 
+    @property
+    def note(self) -> str | None:
+        """Set when the store is read from a private snapshot of the file."""
+        return self._opened.note
+
     def close(self) -> None:
-        """Release the connection."""
+        """Release the connection (and the private snapshot, if one was needed)."""
         with self._lock:
             self._conn.close()
+            self._opened.close()
 
     def __enter__(self) -> SqliteStoreReader:
         return self

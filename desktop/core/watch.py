@@ -72,24 +72,26 @@ class SqliteProbe:
     interval = SQLITE_POLL_SECONDS
 
     def __init__(self, path: Path) -> None:
-        from desktop.core.sources.sqlite import _check_file, _connect_read_only
+        from desktop.core.sources.readonly import open_read_only
+        from desktop.core.sources.sqlite import _check_file
 
         _check_file(path)
         self.path = path
         self._lock = threading.Lock()
-        self._conn = _connect_read_only(path)
+        self._location, self._conn = open_read_only(path)
         try:
             self._version = self._data_version()
             self._tables = self._tables_present()
             self._marks = self._max_rowids()
         except BaseException:
-            self._conn.close()
+            self.close()
             raise
 
     def close(self) -> None:
-        """Release the connection."""
+        """Release the connection (and the private snapshot, if one was needed)."""
         with self._lock:
             self._conn.close()
+            self._location.close()
 
     def poll(self) -> Changes | None:
         """None while nothing was committed; else which threads got new rows."""

@@ -34,7 +34,7 @@ from pygments.style import Style
 from pygments.token import Error, Keyword, Name, Number, String
 
 from desktop.core.decode import TYPE_KEY, is_message
-from desktop.core.diff import DiffEntry, StateDiff, render_diff_text
+from desktop.core.diff import DiffEntry, StateDiff, render_diff_text, unreadable_reason
 from desktop.core.model import CheckpointMeta, CheckpointState, PendingWrite, is_internal_channel
 from desktop.core.progress import WaitingInterrupt
 from desktop.core.sources.sqlite import node_of_task_path
@@ -105,6 +105,7 @@ _KIND_STYLES: dict[str, tuple[str, str, str]] = {
     "removed": ("−", _RED_BG, _RED_FG),
     "changed": ("~", _AMBER_BG, _AMBER_FG),
     "edited": ("~", _AMBER_BG, _AMBER_FG),
+    "unreadable": ("?", "#eaeef2", "#424a53"),
 }
 
 
@@ -813,6 +814,8 @@ def _diff_entry_html(entry: DiffEntry, path_text: str, *, nested: bool) -> str:
     elif entry.kind == "edited":
         head += "&nbsp;&nbsp;" + _message_excerpt(entry.new, "edited", inline=True)
         body = ""
+    elif entry.kind == "unreadable":
+        body = f'<p style="margin:4px 0 0 0;">{_escape(unreadable_reason(entry))}</p>'
     elif entry.kind in ("added", "removed"):
         body = render_json_html(value)
     elif entry.text_diff is not None:
