@@ -62,6 +62,9 @@ STATE_CACHE_SIZE = 64
 LIVE_REFRESH_SECONDS = 0.05
 """Checkpoints saved within this window are read back together during a run."""
 
+SNAPSHOT_RETIRE_SECONDS = 10.0
+"""How long a replaced private-snapshot source stays open for loads still using it."""
+
 CheckpointKey = tuple[str, str]
 
 
@@ -729,7 +732,7 @@ class Controller(QObject):
     async def _refresh_live(self) -> None:
         while self._live_dirty:
             await asyncio.sleep(LIVE_REFRESH_SECONDS)
-            source = self._source
+            source = await self._reopen_snapshot()
             if source is None:
                 return
             threads, self._live_dirty = sorted(self._live_dirty), set()
@@ -742,6 +745,24 @@ class Controller(QObject):
                 if source is not self._source:
                     return
                 self._apply_live(summary, metas)
+
+    async def _reopen_snapshot(self) -> SqliteCheckpointSource | None:
+        """The open source; one read from a private snapshot (which never sees new
+        commits) is replaced by a fresh opening first. A run's writer has rolled back the
+        hot journal by now, so the fresh one usually reads the file in place. The old
+        source is closed a little later: loads already under way still use it."""
+        source = self._source
+        if source is None or source.short_note is None:
+            return source
+        fresh = await asyncio.to_thread(SqliteCheckpointSource, source.path)
+        if source is not self._source:
+            self._in_background(asyncio.to_thread(fresh.close))
+            return self._source
+        self._source = fresh
+        self._states.clear()
+        self._in_background(_close_later(source))
+        self.source_note_changed.emit(*_note_texts(fresh))
+        return fresh
 
     def _apply_live(self, summary: ThreadSummary, metas: list[CheckpointMeta] | None) -> None:
         thread_id = summary.thread_id
@@ -964,6 +985,14 @@ def _note_texts(source: Any) -> tuple[str, str]:
     """``(status-bar text, tooltip)`` of a source's note; ``("", "")`` without one."""
     note = source.note or ""
     return getattr(source, "short_note", None) or note, note
+
+
+async def _close_later(source: SqliteCheckpointSource) -> None:
+    """Close a replaced source once the loads that started on it are done with it."""
+    try:
+        await asyncio.sleep(SNAPSHOT_RETIRE_SECONDS)
+    finally:
+        source.close()
 
 
 def _matches_filter(thread_id: str, text: str) -> bool:

@@ -5,11 +5,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 
+from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
+from desktop.ui.run_controller import FINISHED
 from tests.builders import AgentDb, notes_graph, open_saver, thread_config
-from tests.faults import build_damaged_message_db, kill_writer_mid_write
+from tests.faults import ROOT, build_damaged_message_db, kill_writer_mid_write
+from tests.ui.test_live_run import (
+    attach,
+    click_run,
+    isolated_imports,  # noqa: F401 (fixture)
+    panel,
+    type_input,
+    wait_for_timeline,
+)
 from tests.ui.test_window import (
     checkpoint_row,
     click_row,
@@ -19,6 +31,8 @@ from tests.ui.test_window import (
     thread_list,
     timeline,
 )
+
+NOTES_SPEC = f"{ROOT / 'tests' / 'data' / 'builder_graphs.py'}:notes"
 
 
 def test_status_bar_says_a_hot_journal_is_read_from_a_private_snapshot(
@@ -72,3 +86,27 @@ def test_filter_box_ignores_case_in_every_script(
     model = thread_list(window).model()
     shown = {model.index(r, 0).data() for r in range(model.rowCount())}
     assert shown == {"ünï-1", "ÜNÏ-2"}
+
+
+@pytest.mark.usefixtures("isolated_imports")
+def test_a_run_on_a_snapshot_database_shows_its_new_checkpoints(
+    qtbot, window: MainWindow, settle, tmp_path: Path
+) -> None:
+    db = tmp_path / "live" / "agent.sqlite"
+    db.parent.mkdir()
+    kill_writer_mid_write("journal", db)
+    open_db(qtbot, window, settle, db)
+    label = window.findChild(QLabel, "statusSnapshot")
+    assert label.isVisible()
+    attach(settle, window.controller, GraphOptions(graph=NOTES_SPEC))
+    run_panel = panel(window)
+    qtbot.mouseClick(run_panel.new_thread_button, Qt.MouseButton.LeftButton)
+    thread_id = run_panel.thread_id
+    qtbot.mouseClick(run_panel.values_toggle, Qt.MouseButton.LeftButton)
+    type_input(qtbot, window, '{"note": "after the crash"}', as_json=True)
+    assert click_run(qtbot, window) == (thread_id, FINISHED)
+    wait_for_timeline(qtbot, window, db, thread_id)
+    model = thread_list(window).model()
+    shown = {model.index(r, 0).data() for r in range(model.rowCount())}
+    assert shown == {thread_id, *(f"kept-{i}" for i in range(6))}
+    assert not label.isVisible(), "after the run's writer rolled back, the file is read in place"
