@@ -3,15 +3,16 @@
 Each case builds its fault for real, then runs Rewind and the matching langgraph call in
 child processes and prints wall-clock time and each child's own peak memory (``wait4``):
 
-- **generated columns**: a ~20 KB SQLite file whose ``writes.value`` column is a
+- **generated columns**: a ~30 KB SQLite file whose ``writes.value`` column is a
   generated column computing 300 MB per row. ``rewind export`` of a thread against
   ``SqliteSaver.get_tuple`` + ``list`` of the same thread (langgraph fetches every value).
 - **hot journal**: a rollback-journal database whose writer was SIGKILLed
   mid-transaction. ``rewind threads`` (reads a private snapshot) against langgraph's
   ``get_state_history`` of one thread on a rolled-back copy.
-- **damaged checkpoint**: one message of a checkpoint replaced by an unknown extension
-  record. Rewind's ``load_state`` of the damaged checkpoint against the same call on the
-  healthy one (the price of per-value isolation), in process.
+- **damaged checkpoint**: a 2,000-message checkpoint blob with one invalid string inside
+  one message. Rewind's ``decode_checkpoint`` of the damaged blob (the price of per-value
+  isolation) against the healthy one and against langgraph's ``loads_typed`` of the
+  healthy one (langgraph cannot read the damaged one at all), in process.
 
 Run from the repository root: ``python -m benchmarks.bench_faults``. Prints numbers and
 ratios; asserts nothing. The langgraph side of the generated-column case is capped at
@@ -24,13 +25,12 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from desktop.core.sources import open_source
-from tests.builders import open_saver, tool_agent_graph
+from desktop.core.isolate import decode_checkpoint
 from tests.faults import (
     ROOT,
-    build_damaged_message_db,
     build_generated_column_db,
     kill_writer_mid_write,
     run_measured,
@@ -110,32 +110,42 @@ def hot_journal(folder: Path) -> None:
     print(f"  ratio langgraph / Rewind: time {langgraph[0] / rewind[0]:.1f}x")
 
 
-def damaged_checkpoint(folder: Path) -> None:
-    damaged = build_damaged_message_db(folder / "damaged.sqlite")
-    healthy = folder / "healthy.sqlite"
-    with open_saver(healthy) as saver:
-        graph = tool_agent_graph(saver)
-        from langchain_core.messages import HumanMessage
+def damaged_checkpoint() -> None:
+    """A 2,000-message checkpoint with one invalid UTF-8 string inside one message: the
+    whole-blob unpack fails, so the isolation path splits it down to that string."""
+    from langchain_core.messages import AIMessage, HumanMessage
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-        graph.invoke(
-            {"messages": [HumanMessage("What is the weather in Paris?")]},
-            {"configurable": {"thread_id": damaged.thread_id}},
-        )
-    times = {}
-    for name, path in (("healthy", healthy), ("damaged", damaged.path)):
-        with open_source(path) as source:
-            head = source.history(damaged.thread_id)[0]
-            best = float("inf")
-            for _ in range(200):
-                start = time.perf_counter()
-                source.load_state(head)
-                best = min(best, time.perf_counter() - start)
-        times[name] = best
-    print("\ndamaged checkpoint (one message an unknown extension record), best of 200:")
+    serde = JsonPlusSerializer()
+    messages = [
+        (HumanMessage if i % 2 else AIMessage)(f"message {i} " + "lorem ipsum " * 40, id=str(i))
+        for i in range(2000)
+    ]
+    messages[1234] = HumanMessage("BROKEN-TEXT", id="1234")
+    kind, healthy = serde.dumps_typed({"v": 4, "channel_values": {"messages": messages}})
+    damaged = healthy.replace(b"BROKEN-TEXT", b"\xff\xfeBROKEN-T\xc3")
+    assert decode_checkpoint(kind, damaged).error, "the damage must be detected"
+
+    def best(func: Callable[[], object], repeat: int = 20) -> float:
+        fastest = float("inf")
+        for _ in range(repeat):
+            start = time.perf_counter()
+            func()
+            fastest = min(fastest, time.perf_counter() - start)
+        return fastest
+
+    langgraph = best(lambda: serde.loads_typed((kind, healthy)))
+    rewind_healthy = best(lambda: decode_checkpoint(kind, healthy))
+    rewind_damaged = best(lambda: decode_checkpoint(kind, damaged))
+    size = len(healthy) / 1e6
+    print(f"\ndamaged checkpoint: {size:.1f} MB blob, 2,000 messages, one invalid string")
+    print(f"  langgraph loads_typed (healthy)    {langgraph * 1e3:7.1f} ms")
+    print(f"  rewind decode_checkpoint (healthy) {rewind_healthy * 1e3:7.1f} ms")
+    print(f"  rewind decode_checkpoint (damaged) {rewind_damaged * 1e3:7.1f} ms")
     print(
-        f"  load_state healthy {times['healthy'] * 1e3:.2f} ms, "
-        f"damaged {times['damaged'] * 1e3:.2f} ms, "
-        f"ratio damaged / healthy {times['damaged'] / times['healthy']:.1f}x"
+        f"  ratio damaged / healthy {rewind_damaged / rewind_healthy:.1f}x, "
+        f"rewind damaged / langgraph healthy {rewind_damaged / langgraph:.1f}x "
+        "(langgraph cannot read the damaged blob at all)"
     )
 
 
@@ -144,7 +154,7 @@ def main() -> None:
     try:
         generated_columns(folder)
         hot_journal(folder)
-        damaged_checkpoint(folder)
+        damaged_checkpoint()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

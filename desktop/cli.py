@@ -151,6 +151,9 @@ def cmd_store(args: argparse.Namespace) -> int:
     from desktop.core.store import all_items, open_store, parse_namespace
 
     reader = open_store(args.store or args.path)
+    note = getattr(reader, "note", None)
+    if note:
+        _note(note)
     try:
         items = all_items(reader, parse_namespace(args.namespace), args.filter or "")
     finally:

@@ -193,7 +193,7 @@ _TABLES = {
 
 
 def build_generated_column_db(path: Path, generated: Sequence[str] = ("writes.value",)) -> Path:
-    """A ~20 KB file whose ``generated`` columns (``table.column``) compute 300 MB each on
+    """A ~30 KB file whose ``generated`` columns (``table.column``) compute 300 MB each on
     every read (``zeroblob``): a tiny file that asks its reader for gigabytes.
 
     Made from a real ``notes_graph`` database: each table is rebuilt with the same rows

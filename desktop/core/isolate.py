@@ -19,6 +19,7 @@ channel values and writes with :func:`decode_value` and checkpoints with
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,9 @@ _MAX_SPLIT_DEPTH = 48
 _MAX_REPORTED = 3
 _OPTIONS = ormsgpack.OPT_NON_STR_KEYS
 _BAD_DATA = (ValueError, TypeError, IndexError, KeyError, OverflowError, RecursionError)
+# Set while a blob is decoded: becomes True when any part of it is unreadable, so a
+# healthy checkpoint skips the walk that looks for markers.
+_DAMAGED: ContextVar[list[bool]] = ContextVar("rewind_isolate_damaged")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +112,20 @@ def decode_checkpoint(type_: str | None, blob: bytes | None) -> DecodedCheckpoin
         if not isinstance(values, dict):
             return DecodedCheckpoint({}, "checkpoint blob has no channel_values")
         return _finished(values, checkpoint)
-    raw = _unpack(bytes(blob), 0)
+    flag = [False]
+    token = _DAMAGED.set(flag)
+    try:
+        decoded = _msgpack_checkpoint(bytes(blob))
+    finally:
+        _DAMAGED.reset(token)
+    if decoded.checkpoint is None or not flag[0]:
+        return decoded
+    return _finished(decoded.values, decoded.checkpoint)
+
+
+def _msgpack_checkpoint(blob: bytes) -> DecodedCheckpoint:
+    """Decode a msgpack checkpoint; markers are found afterwards (see the caller)."""
+    raw = _unpack(blob, 0)
     if isinstance(raw, Unreadable):
         return _broken(f"checkpoint blob could not be decoded: {raw.error}", raw.size)
     if not isinstance(raw, dict):
@@ -126,7 +143,7 @@ def decode_checkpoint(type_: str | None, blob: bytes | None) -> DecodedCheckpoin
         for key, value in raw.items()
         if key not in ("channel_values", REST_KEY)
     }
-    return _finished(values, {**whole, "channel_values": values})
+    return DecodedCheckpoint(values, None, {**whole, "channel_values": values})
 
 
 def is_complete(values: Mapping[str, Any]) -> bool:
@@ -172,7 +189,15 @@ def _jsonable(raw: Any, size: int | None) -> Any:
     try:
         return jsonable_data(raw)
     except _BAD_DATA as exc:
-        return unreadable(_reason(exc), size)
+        return _mark(_reason(exc), size).to_json()
+
+
+def _mark(error: str, size: int | None) -> Unreadable:
+    """A marker for a part that could not be read; flags the blob being decoded."""
+    flag = _DAMAGED.get(None)
+    if flag is not None:
+        flag[0] = True
+    return Unreadable(error, size)
 
 
 def _unpack(buf: bytes, depth: int) -> Any:
@@ -184,9 +209,9 @@ def _unpack(buf: bytes, depth: int) -> Any:
     try:
         header = container_header(buf)
     except ScanError as exc:
-        return Unreadable(str(exc), len(buf))
+        return _mark(str(exc), len(buf))
     if header is None or depth >= _MAX_SPLIT_DEPTH:
-        return Unreadable(reason, len(buf))
+        return _mark(reason, len(buf))
     kind, count, offset = header
     if kind == "array":
         return _unpack_items(buf, offset, count, depth)
@@ -235,20 +260,20 @@ def _unpack_entries(buf: bytes, offset: int, count: int, depth: int) -> dict[Any
 
 def _lost(count: int, noun: str, size: int) -> Unreadable:
     plural = noun if count == 1 else ("entries" if noun == "entry" else f"{noun}s")
-    return Unreadable(f"{count} {plural} after damaged data could not be delimited", size)
+    return _mark(f"{count} {plural} after damaged data could not be delimited", size)
 
 
 def _ext_hook(code: int, data: bytes) -> Any:
     """Extension records, decoded with the same isolation; never raises."""
     if code not in KNOWN_EXT_CODES:
-        return Unreadable(f"unknown msgpack extension code {code}", len(data))
+        return _mark(f"unknown msgpack extension code {code}", len(data))
     try:
         inner = _unpack(data, 0)
         if isinstance(inner, Unreadable):
             return inner
         return ext_record(code, inner)
     except _BAD_DATA as exc:
-        return Unreadable(_reason(exc), len(data))
+        return _mark(_reason(exc), len(data))
 
 
 def _reason(exc: BaseException) -> str:
