@@ -20,6 +20,7 @@ import psycopg
 
 from desktop.core.decode import DecodeError, decode_typed
 from desktop.core.errors import NotFoundError, SourceError
+from desktop.core.isolate import damage, decode_value
 from desktop.core.model import (
     ERROR_CHANNEL,
     INTERRUPT_CHANNEL,
@@ -45,6 +46,7 @@ from desktop.core.sources.common import checkpoint_meta, with_writers
 from desktop.core.sources.pg_connect import ReadOnlyConnection
 from desktop.core.sources.postgres_housekeeping import PostgresHousekeeping
 from desktop.core.sources.sqlite import checkpoint_time
+from desktop.core.textmatch import contains_folded, fold
 from desktop.core.thread_filter import parse_thread_filter
 
 SHALLOW_NOTE = (
@@ -154,9 +156,9 @@ class PostgresCheckpointSource(PostgresHousekeeping):
     # -- threads -------------------------------------------------------------------------
 
     def count_threads(self, text_filter: str = "") -> int:
-        """How many threads match the filter (a case-insensitive substring of the id)."""
-        where, params = _thread_filter(text_filter)
+        """How many threads match the filter (id words ignore case in every script)."""
         with self._db.read() as cur:
+            where, params = _thread_filter(cur, text_filter)
             cur.execute(
                 f"SELECT count(*) FROM (SELECT thread_id FROM checkpoints {where} "
                 "GROUP BY thread_id) AS threads",
@@ -168,21 +170,21 @@ class PostgresCheckpointSource(PostgresHousekeeping):
         self, text_filter: str = "", *, offset: int = 0, limit: int | None = None
     ) -> list[ThreadSummary]:
         """Threads newest first, with checkpoint count, last update and status flags."""
-        where, params = _thread_filter(text_filter)
         cid = self._schema.cid
-        query = (
-            f'SELECT thread_id, count(*), max({cid} COLLATE "C") AS newest, '
-            f"max({cid} COLLATE \"C\") FILTER (WHERE checkpoint_ns = '') "
-            f"FROM checkpoints {where} GROUP BY thread_id "
-            'ORDER BY newest DESC, thread_id COLLATE "C"'
-        )
-        if limit is not None:
-            query += " LIMIT %s"
-            params = (*params, limit)
-        if offset:
-            query += " OFFSET %s"
-            params = (*params, offset)
         with self._db.read() as cur:
+            where, params = _thread_filter(cur, text_filter)
+            query = (
+                f'SELECT thread_id, count(*), max({cid} COLLATE "C") AS newest, '
+                f"max({cid} COLLATE \"C\") FILTER (WHERE checkpoint_ns = '') "
+                f"FROM checkpoints {where} GROUP BY thread_id "
+                'ORDER BY newest DESC, thread_id COLLATE "C"'
+            )
+            if limit is not None:
+                query += " LIMIT %s"
+                params = (*params, limit)
+            if offset:
+                query += " OFFSET %s"
+                params = (*params, offset)
             cur.execute(query, params)
             return self._summaries(cur, cur.fetchall())
 
@@ -395,8 +397,9 @@ class PostgresCheckpointSource(PostgresHousekeeping):
         """Decode one checkpoint's channel values and pending writes, never raising on bad data.
 
         Inline primitives and blob values are merged as ``PostgresSaver`` merges them; a
-        blob that fails to decode is left out and named in ``error``, its neighbours
-        still shown.
+        blob that fails to decode (or a broken part of it) is an unreadable marker in
+        place (:mod:`desktop.core.isolate`), named in ``error``, its neighbours still
+        shown.
         """
         thread_id, ns, cid = meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id
         with self._db.read() as cur:
@@ -421,11 +424,11 @@ class PostgresCheckpointSource(PostgresHousekeeping):
         for channel, type_, blob in blobs:
             if type_ == _EMPTY_BLOB:
                 continue
-            try:
-                values[channel] = decode_typed(type_, blob)
-            except DecodeError as exc:
-                values.pop(channel, None)
-                errors.append(f"{channel}: value could not be decoded: {exc}")
+            values[channel] = decode_value(type_, blob)
+            errors.extend(
+                f"{where}: value could not be decoded: {error}"
+                for where, error in damage(values[channel], channel)
+            )
         values = dict(sorted(values.items()))
         progress = CheckpointProgress()
         if isinstance(rest, dict):
@@ -475,10 +478,8 @@ class PostgresCheckpointSource(PostgresHousekeeping):
         )
         writes = []
         for task_id, path, channel, type_, blob in cur.fetchall():
-            try:
-                value, error = decode_typed(type_, blob), None
-            except DecodeError as exc:
-                value, error = None, f"value could not be decoded: {exc}"
+            value = decode_value(type_, blob)
+            error = next((f"value could not be decoded: {e}" for _, e in damage(value)), None)
             writes.append(PendingWrite(str(task_id), path or "", str(channel), value, error))
         return writes
 
@@ -490,16 +491,22 @@ class PostgresCheckpointSource(PostgresHousekeeping):
         }
 
 
-def _thread_filter(text_filter: str) -> tuple[str, tuple[Any, ...]]:
+def _thread_filter(cur: psycopg.Cursor[Any], text_filter: str) -> tuple[str, tuple[Any, ...]]:
     """SQL for :mod:`desktop.core.thread_filter`'s syntax: id words and ``key=value``
-    terms matching a metadata string, number or boolean by its text."""
+    terms matching a metadata string, number or boolean by its text.
+
+    Id words are matched in Python (:mod:`desktop.core.textmatch`), the same as for
+    SQLite: ``ILIKE`` folds case by the server's locale and never ``ß`` to ``ss``.
+    """
     parsed = parse_thread_filter(text_filter)
     clauses: list[str] = []
     params: list[Any] = []
-    if parsed.id_text:
-        escaped = parsed.id_text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append("thread_id ILIKE %s ESCAPE '\\'")
-        params.append(f"%{escaped}%")
+    needle = fold(parsed.id_text)
+    if needle:
+        cur.execute("SELECT DISTINCT thread_id FROM checkpoints")
+        matching = [row[0] for row in cur.fetchall() if contains_folded(row[0], needle)]
+        clauses.append("thread_id = ANY(%s)")
+        params.append(matching)
     for key, value in parsed.metadata:
         clauses.append(
             "thread_id IN (SELECT thread_id FROM checkpoints WHERE "
