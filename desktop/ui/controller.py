@@ -752,7 +752,7 @@ class Controller(QObject):
         hot journal by now, so the fresh one usually reads the file in place. The old
         source is closed a little later: loads already under way still use it."""
         source = self._source
-        if source is None or source.short_note is None:
+        if source is None or getattr(source, "short_note", None) is None:
             return source
         fresh = await asyncio.to_thread(SqliteCheckpointSource, source.path)
         if source is not self._source:
