@@ -392,3 +392,39 @@ def build_resume_update_db(path: Path) -> DeltaDb:
         update = {"messages": [HumanMessage("extra context", id="extra")]}
         graph.invoke(Command(resume="yes", update=update), config)
     return DeltaDb(path, (thread_id,))
+
+
+# --- deepagents delegating to a subagent (a checkpoint namespace of its own) ----------
+
+
+def _delegating_responder(messages: list[BaseMessage]) -> AIMessage:
+    """The main agent hands ``research X`` to the general-purpose subagent, which
+    writes a file and reports back."""
+    request = next((m.text for m in messages if isinstance(m, HumanMessage)), "")
+    done = any(isinstance(m, ToolMessage) for m in messages)
+    if request.startswith("research"):
+        if done:
+            return AIMessage("Research done.")
+        call = {"name": "write_file", "args": {"file_path": "/sub.txt", "content": "found"}}
+        return AIMessage("Writing findings.", tool_calls=[{**call, "id": None}])
+    if not done:
+        args = {"description": "research X", "subagent_type": "general-purpose"}
+        return AIMessage("Delegating.", tool_calls=[{"name": "task", "args": args, "id": None}])
+    return AIMessage("All done.")
+
+
+def delegating_agent_graph(checkpointer: Any) -> CompiledStateGraph:
+    """deepagents with its general-purpose subagent, on the scripted model."""
+    from deepagents import create_deep_agent
+
+    model = ScriptedChatModel(responder=_delegating_responder)
+    return create_deep_agent(model=model, checkpointer=checkpointer, name="delegating")
+
+
+def build_subagent_db(path: Path) -> DeltaDb:
+    """One turn in which the deep agent's ``task`` tool runs a subagent."""
+    thread_id = "delegating"
+    with open_saver(path) as saver:
+        agent = delegating_agent_graph(saver)
+        agent.invoke({"messages": [HumanMessage("go")]}, thread_config(thread_id))
+    return DeltaDb(path, (thread_id,))

@@ -38,10 +38,12 @@ from tests.delta_builders import (
     build_deep_agent_db,
     build_durability_db,
     build_resume_update_db,
+    build_subagent_db,
     build_tally_db,
     chat_graph,
     create_agent_graph,
     deep_agent_graph,
+    delegating_agent_graph,
     recent_reducer,
     tally_graph,
     tally_reducer,
@@ -152,6 +154,20 @@ def test_resume_with_an_update_applies_the_null_task_writes(tmp_path: Path) -> N
     states = _assert_equal_everywhere(db, ask_graph)
     interrupted = next(s for s in states if any(w.is_interrupt for w in s.pending_writes))
     assert [m["id"] for m in interrupted.values["messages"]] == ["hi", "extra"]
+
+
+def test_deepagents_subagent_namespace_matches(tmp_path: Path) -> None:
+    db = build_subagent_db(tmp_path / "sub.db")
+    checked = 0
+    for ns, cid, truth, state in _truth_and_rewind(db, delegating_agent_graph):
+        shown = user_channels(state.values)
+        assert "files" in shown, "delta channels are shown at every checkpoint"
+        assert {k: v for k, v in truth.items() if k in shown} == shown, f"{ns!r} {cid}"
+        # LangGraph also lists an add_messages key that is not stored yet as [] (the
+        # subagent's input checkpoint); that is a plain reducer channel, not a delta one.
+        assert all(truth[k] == [] for k in set(truth) - set(shown))
+        checked += bool(ns)
+    assert checked >= 5
 
 
 def test_create_agent_opting_in_matches(lookup_db: DeltaDb) -> None:
