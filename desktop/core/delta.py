@@ -121,11 +121,16 @@ def delta_channels_named(metadatas: Iterable[Mapping[str, Any]]) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Rebuilt:
-    """A checkpoint's values with its delta channels rebuilt."""
+    """A checkpoint's values with its delta channels rebuilt.
+
+    ``skipped`` says which channels left out writes that could not be decoded (one
+    line each); the rest of their history is still folded.
+    """
 
     values: dict[str, Any]
     reconstructed: tuple[str, ...]
     unfolded: tuple[str, ...]
+    skipped: tuple[str, ...] = ()
 
 
 class DeltaRebuilder:
@@ -162,9 +167,10 @@ class DeltaRebuilder:
         out = dict(values)
         histories = self.histories(thread_id, checkpoint_ns, checkpoint_id, rebuild)
         null_writes = [w for w in own_writes if w.task_id == NULL_TASK_ID]
-        unfolded = []
-        for ch in rebuild:
-            history = histories[ch]
+        unfolded: list[str] = []
+        skipped: list[str] = []
+        for ch in [*rebuild, *never_written]:
+            history = histories.get(ch, DeltaHistory(None, ()))
             extra = tuple(w for w in null_writes if w.channel == ch)
             if extra:
                 history = DeltaHistory(history.seed, history.writes + extra)
@@ -172,13 +178,9 @@ class DeltaRebuilder:
             out[ch] = value
             if kind == "unknown":
                 unfolded.append(ch)
-        for ch in never_written:
-            extra = tuple(w for w in null_writes if w.channel == ch)
-            value, kind = fold(ch, DeltaHistory(None, extra))
-            out[ch] = value
-            if kind == "unknown":
-                unfolded.append(ch)
-        return Rebuilt(out, tuple([*rebuild, *never_written]), tuple(unfolded))
+            if bad := sum(w.error is not None for w in history.writes):
+                skipped.append(f"{ch}: {bad} write(s) could not be decoded and were left out")
+        return Rebuilt(out, tuple([*rebuild, *never_written]), tuple(unfolded), tuple(skipped))
 
     def histories(
         self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, channels: Sequence[str]

@@ -160,7 +160,8 @@ class CheckpointState:
 
     ``values`` is every entry of ``channel_values``, JSON-safe, with each delta channel
     rebuilt (``reconstructed`` names those; ``unfolded`` the ones whose reducer Rewind
-    cannot know, shown as seed plus writes). ``progress`` is the step after the
+    cannot know, shown as seed plus writes; ``delta_notes`` the writes left out of a
+    rebuild because they could not be decoded). ``progress`` is the step after the
     checkpoint as ``get_state`` of it reports (next, finished, interrupts, errors).
     ``error`` says why the blob could not be decoded; what could be read is still present.
     """
@@ -172,6 +173,7 @@ class CheckpointState:
     error: str | None = None
     reconstructed: tuple[str, ...] = ()
     unfolded: tuple[str, ...] = ()
+    delta_notes: tuple[str, ...] = ()
 
     @property
     def next_nodes(self) -> tuple[str, ...]:
@@ -189,7 +191,7 @@ class CheckpointState:
             "pending_writes": [w.to_json() for w in self.pending_writes],
             "reconstructed": list(self.reconstructed),
         }
-        errors = [e for e in (self.meta.metadata_error, self.error) if e]
+        errors = [e for e in (self.meta.metadata_error, self.error, *self.delta_notes) if e]
         if errors:
             out["error"] = "; ".join(errors)
         return out

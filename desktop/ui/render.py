@@ -390,6 +390,7 @@ def _delta_note(state: CheckpointState) -> str:
         notes.append(
             "reducer unknown, shown as seed + ordered writes: " + ", ".join(state.unfolded)
         )
+    notes.extend(state.delta_notes)
     return "; ".join(notes)
 
 

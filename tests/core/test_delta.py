@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -224,6 +225,29 @@ def test_export_with_the_graph_folds_with_its_own_reducers(
             key = (checkpoint["checkpoint_ns"], checkpoint["checkpoint_id"])
             assert user_channels(checkpoint["values"]) == truth[key]
         assert any(c["reconstructed"] for c in exported["checkpoints"])
+
+
+def test_an_undecodable_delta_write_is_left_out_and_said(tmp_path: Path) -> None:
+    db = build_deep_agent_db(tmp_path / "deep.db", notes=3)
+    with sqlite3.connect(db.path) as conn:
+        (rowid,) = conn.execute(
+            "SELECT rowid FROM writes WHERE channel = 'messages' AND checkpoint_ns = '' "
+            "AND instr(value, 'Writing notes.') > 0 ORDER BY checkpoint_id LIMIT 1"
+        ).fetchone()
+        conn.execute("UPDATE writes SET value = x'c1c1' WHERE rowid = ?", (rowid,))
+    conn.close()
+    with SqliteCheckpointSource(db.path) as source:
+        states = [source.load_state(m) for m in source.history("deep-notes")]
+    noted = [s for s in states if s.delta_notes]
+    assert len(noted) > 5
+    assert all(
+        s.delta_notes == ("messages: 1 write(s) could not be decoded and were left out",)
+        for s in noted
+    )
+    for state in noted:
+        shown = [m["content"] for m in state.values["messages"]]
+        assert "make notes" in shown and "Writing notes." not in shown
+    assert "could not be decoded" in noted[0].to_json()["error"]
 
 
 def _export(path: Path, thread_id: str, *options: str) -> dict[str, Any]:

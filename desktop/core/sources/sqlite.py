@@ -652,8 +652,7 @@ class SqliteCheckpointSource:
             writes = self._pending_writes(cur, meta)
         type_, blob, size = row
         progress = CheckpointProgress()
-        reconstructed: tuple[str, ...] = ()
-        unfolded: tuple[str, ...] = ()
+        rebuilt = None
         withheld = self._withheld("checkpoint blob", size)
         if withheld is not None:
             values, error = {REST_KEY: unreadable(withheld, None if size == -1 else size)}, withheld
@@ -678,16 +677,16 @@ class SqliteCheckpointSource:
                         never_written=never,
                         own_writes=_delta_writes(meta.checkpoint_id, writes),
                     )
-                    values, reconstructed = rebuilt.values, rebuilt.reconstructed
-                    unfolded = rebuilt.unfolded
+                    values = rebuilt.values
         return CheckpointState(
             meta=meta,
             values=values,
             pending_writes=writes,
             progress=progress,
             error=error,
-            reconstructed=reconstructed,
-            unfolded=unfolded,
+            reconstructed=rebuilt.reconstructed if rebuilt else (),
+            unfolded=rebuilt.unfolded if rebuilt else (),
+            delta_notes=rebuilt.skipped if rebuilt else (),
         )
 
     def _delta_names(self, meta: CheckpointMeta) -> list[str]:
