@@ -216,6 +216,7 @@ class MainWindow(QMainWindow):
         self._bind()
         self.graph = install_graph(self)
         self._splitters_restored = False
+        self.set_output_folded(controller.runs.graph is None)
         if settings is not None:
             settings.restore_window(self)
 
@@ -266,6 +267,10 @@ class MainWindow(QMainWindow):
         self.run_splitter.setStretchFactor(1, 2)
         self.run_splitter.setStretchFactor(2, 0)
         self.run_splitter.setSizes([440, 190, 150])
+        # The Output/Events pane folds away (drag it open) and starts folded until a
+        # graph is attached: without one nothing streams and the timeline gets the room.
+        self.run_splitter.setCollapsible(1, True)
+        self._output_height = 190
 
         self.diff_base_label = ElidedLabel("", self)
         self.diff_base_label.setObjectName("diffBaseLabel")
@@ -564,6 +569,7 @@ class MainWindow(QMainWindow):
     def _graph_changed(self, graph: LoadedGraph | None) -> None:
         self.next_run_bar.breakpoints_button.set_nodes(graph.node_names if graph else ())
         self._update_actions()
+        self.set_output_folded(graph is None)
         if graph is None:
             self.run_panel.set_graph(None)
             self.graph_status_label.set_full_text("No graph · inspection only", NO_GRAPH_HINT)
@@ -575,7 +581,21 @@ class MainWindow(QMainWindow):
             short_graph_label(graph), f"{description}\nNodes: {nodes}"
         )
 
+    def set_output_folded(self, folded: bool) -> None:
+        """Fold the Output/Events pane away (its room goes to the timeline) or open it."""
+        sizes = self.run_splitter.sizes()
+        if folded and sizes[1] > 0:
+            self._output_height = sizes[1]
+            sizes[0], sizes[1] = sizes[0] + sizes[1], 0
+        elif not folded and sizes[1] == 0:
+            height = min(self._output_height, max(sizes[0] // 2, 1))
+            sizes[0], sizes[1] = sizes[0] - height, height
+        else:
+            return
+        self.run_splitter.setSizes(sizes)
+
     def _graph_failed(self, message: str) -> None:
+        self.set_output_folded(True)
         self.run_panel.set_graph(
             None, "Graph failed to load · inspection only", f"{message}\n\n{NO_GRAPH_HINT}"
         )

@@ -43,3 +43,18 @@ def test_key_labels_are_whole_at_1280x800(qtbot, window: MainWindow, settle) -> 
     # The state header keeps "Step N" on one line.
     header = window.state_view.header
     assert "Step&nbsp;" in header.text()
+
+
+def test_output_pane_is_folded_without_a_graph(qtbot, window: MainWindow, settle, agent_db) -> None:
+    window.resize(SIZE)
+    settle(lambda: window.controller.open_database(agent_db.path))
+    assert window.controller.runs.graph is None
+    sizes = window.run_splitter.sizes()
+    assert sizes[1] == 0, "nothing streams without a graph: the timeline gets the room"
+    assert window.run_splitter.isCollapsible(1)
+
+    window.controller.graph_options = GraphOptions(graph="demo")
+    settle(window.controller.attach_graph)
+    assert window.controller.runs.graph is not None
+    opened = window.run_splitter.sizes()
+    assert opened[1] > 100 and opened[0] == sizes[0] - opened[1]
