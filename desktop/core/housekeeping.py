@@ -21,10 +21,10 @@ from datetime import datetime
 from typing import Any
 
 import ormsgpack
-from langgraph.checkpoint.serde.types import _DeltaSnapshot
 
 from desktop.core.errors import RewindError
 from desktop.core.model import CheckpointMeta
+from desktop.core.stored import RawValue, StoredWrite
 
 
 class HousekeepingError(RewindError):
@@ -32,14 +32,6 @@ class HousekeepingError(RewindError):
 
 
 # -- stored payloads, passed through unchanged -----------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RawValue:
-    """A stored value as its serializer type and bytes, never decoded."""
-
-    type: str
-    data: bytes | None
 
 
 class RawCheckpoint(dict):
@@ -70,6 +62,8 @@ class RawSerde:
     """
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        from langgraph.checkpoint.serde.types import _DeltaSnapshot
+
         if isinstance(obj, _DeltaSnapshot) and isinstance(obj.value, RawValue):
             return obj.value.type, obj.value.data or b""
         if isinstance(obj, RawCheckpoint):
@@ -88,6 +82,8 @@ class RawSerde:
             return None
         if type_ == "msgpack" and blob:
             if _top_level_ext(blob) == _EXT_DELTA_SNAPSHOT:
+                from langgraph.checkpoint.serde.types import _DeltaSnapshot
+
                 # PostgresSaver stores a delta channel's snapshot as a blob and marks it
                 # in the checkpoint's JSONB only when it sees a ``_DeltaSnapshot``.
                 return _DeltaSnapshot(RawValue(type_, blob))
@@ -236,19 +232,6 @@ def _is_persistent_namespace(ns: str) -> bool:
 
 
 # -- writes through the saver ------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StoredWrite:
-    """One row of the saver's writes table, its value kept as stored."""
-
-    checkpoint_ns: str
-    checkpoint_id: str
-    task_id: str
-    task_path: str
-    idx: int
-    channel: str
-    value: RawValue
 
 
 async def copy_checkpoints(

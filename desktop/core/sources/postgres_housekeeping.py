@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from desktop.core.errors import NotFoundError
-from desktop.core.housekeeping import RawValue, StoredWrite
 from desktop.core.model import CheckpointMeta
 from desktop.core.sources.sizes import CheckpointSize, ThreadSize, merge_sizes
+from desktop.core.stored import RawValue, StoredWrite
 
 if TYPE_CHECKING:
     from desktop.core.sources.pg_connect import ReadOnlyConnection

@@ -30,7 +30,6 @@ from desktop.core.delta import (
     delta_channels_named,
 )
 from desktop.core.errors import NotFoundError, SourceError
-from desktop.core.housekeeping import RawValue, StoredWrite
 from desktop.core.isolate import (
     REST_KEY,
     VALUE_LIMIT_BYTES,
@@ -65,6 +64,7 @@ from desktop.core.progress import (
 from desktop.core.sources.readonly import open_read_only
 from desktop.core.sources.sizes import CheckpointSize, ThreadSize, channel_sizes, merge_sizes
 from desktop.core.sources.sqlite_delta import SqliteDeltaRows
+from desktop.core.stored import RawValue, StoredWrite
 from desktop.core.textmatch import contains_folded, fold
 from desktop.core.thread_filter import parse_thread_filter
 
