@@ -7,6 +7,7 @@ imports psycopg.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 SCHEMES = ("postgresql", "postgres")
@@ -88,3 +89,18 @@ def _safe_port(parts) -> bool:
         return parts.port is not None
     except ValueError:
         return False
+
+
+def location_of(text: str | Path) -> str | Path:
+    """What the user named as a database: a URL stays text, anything else is a path."""
+    if isinstance(text, str) and is_postgres_url(text):
+        return text.strip()
+    return Path(text).expanduser()
+
+
+def display_name(location: str | Path) -> str:
+    """A short name for a database: the file name, or the Postgres database name."""
+    if isinstance(location, str) and is_postgres_url(location):
+        fields = url_fields(location)
+        return fields["database"] or fields["user"] or "PostgreSQL"
+    return Path(location).name

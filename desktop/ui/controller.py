@@ -37,6 +37,8 @@ from desktop.core.errors import NotFoundError, RewindError
 from desktop.core.history import ThreadTimeline, build_timeline
 from desktop.core.lookup import find_checkpoint
 from desktop.core.model import CheckpointMeta, CheckpointState, ThreadSummary
+from desktop.core.pgurl import location_of
+from desktop.core.sources import CheckpointSource, open_source
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.core.textmatch import contains
 from desktop.core.thread_filter import parse_thread_filter
@@ -160,8 +162,8 @@ class Controller(QObject):
         self.runs.checkpoint_saved.connect(self._checkpoint_saved)
         self.runs.run_started.connect(self._run_started)
         self.runs.run_finished.connect(self._run_finished)
-        self._source: SqliteCheckpointSource | None = None
-        self._path: Path | None = None
+        self._source: CheckpointSource | None = None
+        self._path: Path | str | None = None
         self._filter = ""
         self._thread_id: str | None = None
         self._loading_thread: str | None = None
@@ -173,7 +175,7 @@ class Controller(QObject):
         self._busy = False
         self._live_dirty: set[str] = set()
         self._run_thread: str | None = None
-        self._run_path: Path | None = None
+        self._run_path: Path | str | None = None
         self._run_follows_head = False
         self._run_thread_shown = False
         self._status: ThreadStatus | None = None
@@ -193,12 +195,12 @@ class Controller(QObject):
     # -- what is open --------------------------------------------------------------------
 
     @property
-    def path(self) -> Path | None:
-        """The open database file, if any."""
+    def path(self) -> Path | str | None:
+        """The open database: a file path, or the ``postgresql://`` URL it was opened with."""
         return self._path
 
     @property
-    def source(self) -> SqliteCheckpointSource | None:
+    def source(self) -> CheckpointSource | None:
         """The open database, if any."""
         return self._source
 
@@ -254,9 +256,10 @@ class Controller(QObject):
         thread_id: str | None = None,
         checkpoint_id: str | None = None,
     ) -> None:
-        """Open ``path``; then select ``thread_id`` (default: newest) and ``checkpoint_id``
-        (default: the head). On failure the previous database stays open."""
-        self._start("open", self._open(Path(path).expanduser(), thread_id, checkpoint_id))
+        """Open ``path`` (a file, or a ``postgresql://`` URL); then select ``thread_id``
+        (default: newest) and ``checkpoint_id`` (default: the head). On failure the
+        previous database stays open."""
+        self._start("open", self._open(location_of(path), thread_id, checkpoint_id))
 
     def open_demo(self, *, thread_id: str | None = None, checkpoint_id: str | None = None) -> None:
         """Create the built-in demo database if needed, then open it."""
@@ -567,8 +570,10 @@ class Controller(QObject):
         self.notice.emit("")
         await self._open(path, thread_id, checkpoint_id)
 
-    async def _open(self, path: Path, thread_id: str | None, checkpoint_id: str | None) -> None:
-        source = await asyncio.to_thread(SqliteCheckpointSource, path)
+    async def _open(
+        self, path: Path | str, thread_id: str | None, checkpoint_id: str | None
+    ) -> None:
+        source = await asyncio.to_thread(open_source, str(path))
         text = self._filter
         try:
             total, first = await asyncio.to_thread(_first_page, source, text)
@@ -594,7 +599,7 @@ class Controller(QObject):
         self.timeline_model.set_diff_base(None)
         self.timeline_model.set_timeline(None)
         self.threads_model.reset(first, total)
-        self.database_opened.emit(str(path))
+        self.database_opened.emit(source.location)
         self.source_note_changed.emit(*_note_texts(source))
         self.thread_count_changed.emit(total)
         self.checkpoint_selected.emit(None)
@@ -623,7 +628,7 @@ class Controller(QObject):
             self._start("page", self._read_page(self._source, self._filter, generation, offset))
 
     async def _read_page(
-        self, source: SqliteCheckpointSource, text: str, generation: int, offset: int
+        self, source: CheckpointSource, text: str, generation: int, offset: int
     ) -> None:
         try:
             page = await asyncio.to_thread(
@@ -746,7 +751,7 @@ class Controller(QObject):
                     return
                 self._apply_live(summary, metas)
 
-    async def _reopen_snapshot(self) -> SqliteCheckpointSource | None:
+    async def _reopen_snapshot(self) -> CheckpointSource | None:
         """The open source; one read from a private snapshot (which never sees new
         commits) is replaced by a fresh opening first. A run's writer has rolled back the
         hot journal by now, so the fresh one usually reads the file in place. The old
@@ -809,13 +814,13 @@ class Controller(QObject):
 
     # -- time travel ---------------------------------------------------------------------
 
-    def _writable_path(self, refusal: SignalInstance | None = None) -> Path | None:
+    def _writable_path(self, refusal: SignalInstance | None = None) -> Path | str | None:
         """The open database for a write, or None after saying why there is none."""
         if self._path is None:
             (refusal or self.runs.run_refused).emit("Open a database before running")
         return self._path
 
-    async def _read_status(self, path: Path, thread_id: str, *, settle: bool = False) -> None:
+    async def _read_status(self, path: Path | str, thread_id: str, *, settle: bool = False) -> None:
         if settle:
             await asyncio.sleep(LIVE_REFRESH_SECONDS)
         status = await self.runs.read_status(path, thread_id)
@@ -873,9 +878,7 @@ class Controller(QObject):
             self._states.move_to_end(meta.key)
         return asyncio.shield(task)
 
-    async def _read_state(
-        self, source: SqliteCheckpointSource, meta: CheckpointMeta
-    ) -> CheckpointState:
+    async def _read_state(self, source: CheckpointSource, meta: CheckpointMeta) -> CheckpointState:
         """Decode in a worker thread; with a graph attached, its own reducers fold the
         delta channels (read through LangGraph on a read-only saver)."""
         state = await asyncio.to_thread(source.load_state, meta)
@@ -951,20 +954,20 @@ def _step_name(meta: CheckpointMeta) -> str:
     return f"step {'?' if meta.step is None else meta.step} · {meta.source or '?'}"
 
 
-def _first_page(source: SqliteCheckpointSource, text: str) -> tuple[int, list[ThreadSummary]]:
+def _first_page(source: CheckpointSource, text: str) -> tuple[int, list[ThreadSummary]]:
     """Count and first page of the thread list (worker thread)."""
     return source.count_threads(text), source.list_threads(text, offset=0, limit=PAGE_SIZE)
 
 
 def _read_timeline(
-    source: SqliteCheckpointSource, thread_id: str
+    source: CheckpointSource, thread_id: str
 ) -> tuple[ThreadTimeline, ThreadSummary]:
     """History of a thread arranged as a timeline, and its summary (worker thread)."""
     return build_timeline(thread_id, source.history(thread_id)), source.thread(thread_id)
 
 
 def _read_live(
-    source: SqliteCheckpointSource, thread_id: str, with_history: bool
+    source: CheckpointSource, thread_id: str, with_history: bool
 ) -> tuple[ThreadSummary, list[CheckpointMeta] | None]:
     """A running thread's summary and, when its timeline is shown, its history (worker)."""
     summary = source.thread(thread_id)
@@ -987,7 +990,7 @@ def _note_texts(source: Any) -> tuple[str, str]:
     return getattr(source, "short_note", None) or note, note
 
 
-async def _close_later(source: SqliteCheckpointSource) -> None:
+async def _close_later(source: CheckpointSource) -> None:
     """Close a replaced source once the loads that started on it are done with it."""
     try:
         await asyncio.sleep(SNAPSHOT_RETIRE_SECONDS)

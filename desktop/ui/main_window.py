@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.pgurl import display_name
 from desktop.ui.actions import TimeTravelActions
 from desktop.ui.controller import Controller
 from desktop.ui.controllers.explain import replay_explanation, reruns_after
@@ -77,6 +78,7 @@ from desktop.ui.widgets.diff_view import DiffView
 from desktop.ui.widgets.elided_label import ElidedLabel
 from desktop.ui.widgets.fork_editor import ForkEditor
 from desktop.ui.widgets.graph_view import GraphPane
+from desktop.ui.widgets.postgres_dialog import PostgresOpener
 from desktop.ui.widgets.resume_panel import ResumePanel
 from desktop.ui.widgets.run_panel import NO_GRAPH_HINT, RunPanel
 from desktop.ui.widgets.state_view import StateView
@@ -365,6 +367,12 @@ class MainWindow(QMainWindow):
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_action.triggered.connect(self.show_open_dialog)
         file_menu.addAction(self.open_action)
+        self.postgres_opener = PostgresOpener(
+            self,
+            lambda: self.settings.recent_files() if self.settings is not None else [],
+            self.controller.open_database,
+        )
+        file_menu.addAction(self.postgres_opener.action)
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -483,7 +491,7 @@ class MainWindow(QMainWindow):
     # -- controller -> widgets -----------------------------------------------------------
 
     def _database_opened(self, path: str) -> None:
-        name = Path(path).name
+        name = display_name(path)
         self.setWindowTitle(f"{name} — Rewind")
         self.path_label.setText(path)
         self.timeline_title.setText("No thread selected")
@@ -876,7 +884,8 @@ class MainWindow(QMainWindow):
     def show_open_dialog(self) -> None:
         """Ask for a database with a non-modal file dialog."""
         if self._file_dialog is None:
-            start = str(self.controller.path.parent) if self.controller.path else ""
+            opened = self.controller.path
+            start = str(opened.parent) if isinstance(opened, Path) else ""
             self._file_dialog = QFileDialog(self, "Open checkpoint database", start, _FILE_FILTER)
             self._file_dialog.setObjectName("openDialog")
             self._file_dialog.setFileMode(QFileDialog.FileMode.ExistingFile)

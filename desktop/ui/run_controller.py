@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any, Final
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop.core.errors import RewindError
+from desktop.core.pgurl import location_of
 from desktop.ui.widgets.stream_view import PATH_SEPARATOR, node_path
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ class RunRequest:
 
     kind: str
     thread_id: str
-    path: Path
+    path: Path | str
     checkpoint_id: str | None = None
     checkpoint_ns: str = ""
 
@@ -211,7 +212,7 @@ class RunController(QObject):
         self._running_nodes: dict[str, str] = {}
         self._saver: RewindSaver | None = None
         self._saver_stack: contextlib.AsyncExitStack | None = None
-        self._saver_key: tuple[Path, frozenset[TypeKey]] | None = None
+        self._saver_key: tuple[Path | str, frozenset[TypeKey]] | None = None
         self._progress: RunningNodes | None = None
         self._quitting = False
         self._stopping = False
@@ -324,7 +325,7 @@ class RunController(QObject):
 
         limit = self._recursion_limit
         durability = self._durability
-        return self._launch(RunRequest(RUN, thread_id, Path(path), checkpoint_id), events)
+        return self._launch(RunRequest(RUN, thread_id, location_of(path), checkpoint_id), events)
 
     def start_replay(
         self, path: str | Path, thread_id: str, checkpoint_id: str, *, values: bool = False
@@ -353,7 +354,7 @@ class RunController(QObject):
         limit = self._recursion_limit
         durability = self._durability
 
-        return self._launch(RunRequest(REPLAY, thread_id, Path(path), checkpoint_id), events)
+        return self._launch(RunRequest(REPLAY, thread_id, location_of(path), checkpoint_id), events)
 
     def start_resume(
         self,
@@ -392,7 +393,7 @@ class RunController(QObject):
             )
 
         kind = CONTINUE if continuing else RESUME
-        return self._launch(RunRequest(kind, thread_id, Path(path)), events)
+        return self._launch(RunRequest(kind, thread_id, location_of(path)), events)
 
     def start_fork(
         self,
@@ -415,7 +416,7 @@ class RunController(QObject):
         (``run(None, checkpoint_id=new)``), streamed like any run.
         """
         modes = _modes(values)
-        request = RunRequest(FORK, thread_id, Path(path), checkpoint_id, checkpoint_ns)
+        request = RunRequest(FORK, thread_id, location_of(path), checkpoint_id, checkpoint_ns)
 
         async def fork_then_run(
             graph: LoadedGraph, saver: RewindSaver
@@ -523,11 +524,11 @@ class RunController(QObject):
             pass
         await stack.aclose()
 
-    async def _open_saver(self, path: Path, graph: LoadedGraph) -> RewindSaver:
+    async def _open_saver(self, path: Path | str, graph: LoadedGraph) -> RewindSaver:
         """The open saver for ``path`` and ``graph``'s types, reopened when either changed."""
         from desktop.core.runner import open_saver
 
-        key = (path.resolve(), graph.msgpack_allowlist)
+        key = (path.resolve() if isinstance(path, Path) else path, graph.msgpack_allowlist)
         if self._saver is not None and self._saver_key == key:
             return self._saver
         if self._saver_stack is not None:

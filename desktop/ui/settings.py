@@ -1,4 +1,5 @@
-"""What the window remembers between sessions: recent files, geometry, splitter sizes.
+"""What the window remembers between sessions: recent files and Postgres URLs (never a
+password), geometry, splitter sizes.
 
 Everything goes through one ``QSettings`` object, so tests can hand in a settings file
 of their own (``RewindSettings(QSettings(path, QSettings.Format.IniFormat))``) and never
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow, QSplitter
+
+from desktop.core.pgurl import is_postgres_url, redact
 
 MAX_RECENT_FILES = 10
 
@@ -31,14 +34,22 @@ class RewindSettings:
         stored = self.qsettings.value(_RECENT_KEY, [])
         if isinstance(stored, str):
             stored = [stored]
-        existing = [p for p in stored or [] if isinstance(p, str) and Path(p).is_file()]
+        existing = [
+            p
+            for p in stored or []
+            if isinstance(p, str) and (is_postgres_url(p) or Path(p).is_file())
+        ]
         if existing != list(stored or []):
             self.qsettings.setValue(_RECENT_KEY, existing)
         return existing[:MAX_RECENT_FILES]
 
     def add_recent_file(self, path: str | Path) -> list[str]:
-        """Put ``path`` first in the recent list (at most :data:`MAX_RECENT_FILES`)."""
-        resolved = str(Path(path).expanduser().resolve())
+        """Put ``path`` first in the recent list (at most :data:`MAX_RECENT_FILES`); a
+        ``postgresql://`` URL is remembered without its password."""
+        if isinstance(path, str) and is_postgres_url(path):
+            resolved = redact(path)
+        else:
+            resolved = str(Path(path).expanduser().resolve())
         recent = [p for p in self.recent_files() if p != resolved]
         recent.insert(0, resolved)
         recent = recent[:MAX_RECENT_FILES]

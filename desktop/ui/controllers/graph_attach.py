@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 
 from desktop.core.errors import RewindError
+from desktop.core.pgurl import redact
 
 if TYPE_CHECKING:
     from desktop.core.graphs import LoadedGraph
@@ -238,12 +239,12 @@ class GraphAttachController(QObject):
 
 def _database_key(location: str | Path | None) -> str | None:
     """One name per database: a file's resolved path (``./a.db`` is ``/work/a.db``), a URL
-    as given."""
+    without its password (never stored in the settings)."""
     if location is None:
         return None
     text = str(location)
     if "://" in text:
-        return text
+        return redact(text)
     return str(Path(text).expanduser().resolve())
 
 
