@@ -18,7 +18,14 @@ from typing import Any
 
 import psycopg
 
-from desktop.core.decode import DecodeError, decode_typed
+from desktop.core.decode import DecodeError, decode_metadata, decode_typed
+from desktop.core.delta import (
+    COUNTERS_KEY,
+    DeltaRebuilder,
+    DeltaWrite,
+    channels_to_rebuild,
+    delta_channels_named,
+)
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.isolate import damage, decode_value
 from desktop.core.model import (
@@ -44,6 +51,7 @@ from desktop.core.progress import (
 )
 from desktop.core.sources.common import checkpoint_meta, with_writers
 from desktop.core.sources.pg_connect import ReadOnlyConnection
+from desktop.core.sources.postgres_delta import PostgresDeltaRows
 from desktop.core.sources.postgres_housekeeping import PostgresHousekeeping
 from desktop.core.sources.sqlite import checkpoint_time
 from desktop.core.textmatch import contains_folded, fold
@@ -110,6 +118,12 @@ class PostgresCheckpointSource(PostgresHousekeeping):
             self._db.close()
             raise
         self.note: str | None = SHALLOW_NOTE if self._schema.shallow else None
+        self.delta = DeltaRebuilder(
+            PostgresDeltaRows(
+                self._db, has_parents=not self._schema.shallow, task_path=self._schema.task_path
+            )
+        )
+        self._delta_names_cache: dict[tuple[str, str], list[str]] = {}
 
     def close(self) -> None:
         """Release the connection; the source must not be used afterwards."""
@@ -431,16 +445,60 @@ class PostgresCheckpointSource(PostgresHousekeeping):
             )
         values = dict(sorted(values.items()))
         progress = CheckpointProgress()
+        reconstructed: tuple[str, ...] = ()
+        unfolded: tuple[str, ...] = ()
         if isinstance(rest, dict):
             records = [WriteRecord(w.task_id, w.task_path, w.channel, w.value) for w in writes]
             progress = checkpoint_progress({**rest, "channel_values": values}, records)
+            versions = rest.get("channel_versions")
+            versions = versions if isinstance(versions, dict) else {}
+            known = () if COUNTERS_KEY in meta.metadata else self._delta_names(meta)
+            rebuild, never = channels_to_rebuild(meta.metadata, values, versions, known=known)
+            if rebuild or never:
+                rebuilt = self.delta.rebuild(
+                    thread_id,
+                    ns,
+                    cid,
+                    values=values,
+                    rebuild=rebuild,
+                    never_written=never,
+                    own_writes=_delta_writes(cid, writes),
+                )
+                values, reconstructed, unfolded = (
+                    rebuilt.values,
+                    rebuilt.reconstructed,
+                    rebuilt.unfolded,
+                )
         return CheckpointState(
             meta=meta,
-            values=values,
+            values=dict(sorted(values.items())),
             pending_writes=writes,
             progress=progress,
             error="; ".join(errors) or None,
+            reconstructed=reconstructed,
+            unfolded=unfolded,
         )
+
+    def _delta_names(self, meta: CheckpointMeta) -> list[str]:
+        """Delta channels the newest checkpoints of ``meta``'s namespace name (cached)."""
+        key = (meta.thread_id, meta.checkpoint_ns)
+        if key not in self._delta_names_cache:
+            with self._db.read() as cur:
+                cur.execute(
+                    "SELECT metadata::text FROM checkpoints WHERE thread_id = %s "
+                    f"AND checkpoint_ns = %s AND metadata ? %s "
+                    f'ORDER BY {self._schema.cid} COLLATE "C" DESC LIMIT 20',
+                    (*key, COUNTERS_KEY),
+                )
+                rows = cur.fetchall()
+            metadatas = []
+            for (raw,) in rows:
+                try:
+                    metadatas.append(decode_metadata(raw))
+                except DecodeError:
+                    continue
+            self._delta_names_cache[key] = delta_channels_named(metadatas)
+        return self._delta_names_cache[key]
 
     def _blobs(
         self,
@@ -489,6 +547,14 @@ class PostgresCheckpointSource(PostgresHousekeeping):
             "thread_id": thread_id,
             "checkpoints": [self.load_state(meta).to_json() for meta in self.history(thread_id)],
         }
+
+
+def _delta_writes(checkpoint_id: str, writes: list[PendingWrite]) -> list[DeltaWrite]:
+    """A checkpoint's pending writes as :mod:`desktop.core.delta` rows (stored order)."""
+    return [
+        DeltaWrite(checkpoint_id, w.task_id, w.task_path, i, w.channel, w.value, w.error)
+        for i, w in enumerate(writes)
+    ]
 
 
 def _thread_filter(cur: psycopg.Cursor[Any], text_filter: str) -> tuple[str, tuple[Any, ...]]:

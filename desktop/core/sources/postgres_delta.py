@@ -1,0 +1,145 @@
+"""The rows :mod:`desktop.core.delta` needs, read from a ``PostgresSaver`` database.
+
+Read-only SQL like the rest of the Postgres source: the ancestor walk follows
+``parent_checkpoint_id`` (a recursive query) in growing pages, each its own read, so no
+lock is held between them; a checkpoint's stored entries for the requested channels
+(inline in the ``checkpoint`` JSONB, or a blob at the channel's version, which wins over
+an inline ``_DeltaSnapshot`` marker) are read only when the walk asks; writes of the
+walked checkpoints come in one query per page of ids. A shallow saver keeps no parents:
+its walk is empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator, Sequence
+from typing import Any
+
+from desktop.core.decode import DecodeError, decode_metadata, decode_typed
+from desktop.core.delta import AncestorRow, DeltaWrite
+from desktop.core.sources.pg_connect import ReadOnlyConnection
+
+_ANCESTORS_SQL = (
+    "WITH RECURSIVE ancestors(n, checkpoint_id, parent_checkpoint_id) AS ("
+    "SELECT 0, checkpoint_id, parent_checkpoint_id FROM checkpoints "
+    "WHERE thread_id = %(t)s AND checkpoint_ns = %(ns)s AND checkpoint_id = %(start)s "
+    "UNION ALL "
+    "SELECT a.n + 1, c.checkpoint_id, c.parent_checkpoint_id FROM ancestors a "
+    "JOIN checkpoints c ON c.thread_id = %(t)s AND c.checkpoint_ns = %(ns)s "
+    "AND c.checkpoint_id = a.parent_checkpoint_id WHERE a.n < %(page)s) "
+    "SELECT a.checkpoint_id, a.parent_checkpoint_id, c.metadata::text FROM ancestors a "
+    "JOIN checkpoints c ON c.thread_id = %(t)s AND c.checkpoint_ns = %(ns)s "
+    "AND c.checkpoint_id = a.checkpoint_id WHERE a.n > 0 ORDER BY a.n"
+)
+_INLINE_SQL = (
+    "SELECT e.k, e.v FROM checkpoints c CROSS JOIN LATERAL jsonb_each(CASE jsonb_typeof("
+    "c.checkpoint -> 'channel_values') WHEN 'object' THEN c.checkpoint -> 'channel_values' "
+    "ELSE '{}'::jsonb END) AS e(k, v) WHERE c.thread_id = %s AND c.checkpoint_ns = %s "
+    "AND c.checkpoint_id = %s AND e.k = ANY(%s)"
+)
+_BLOBS_SQL = (
+    "SELECT bl.channel, bl.type, bl.blob FROM checkpoints c CROSS JOIN LATERAL "
+    "jsonb_each_text(CASE jsonb_typeof(c.checkpoint -> 'channel_versions') WHEN 'object' "
+    "THEN c.checkpoint -> 'channel_versions' ELSE '{}'::jsonb END) AS v(k, value) "
+    "JOIN checkpoint_blobs bl ON bl.thread_id = c.thread_id "
+    "AND bl.checkpoint_ns = c.checkpoint_ns AND bl.channel = v.k AND bl.version = v.value "
+    "WHERE c.thread_id = %s AND c.checkpoint_ns = %s AND c.checkpoint_id = %s "
+    "AND v.k = ANY(%s) AND bl.type <> 'empty'"
+)
+_FIRST_PAGE = 8
+_MAX_PAGE = 256
+_IDS_PER_QUERY = 1000
+
+
+def _metadata(raw: str | None) -> dict[str, Any]:
+    try:
+        return decode_metadata(raw)
+    except DecodeError:
+        return {}
+
+
+class PostgresDeltaRows:
+    """:class:`desktop.core.delta.DeltaRows` over a read-only Postgres connection."""
+
+    def __init__(self, db: ReadOnlyConnection, *, has_parents: bool, task_path: str) -> None:
+        self._db = db
+        self._has_parents = has_parents
+        self._task_path = task_path
+
+    def ancestors(
+        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, channels: Collection[str]
+    ) -> Iterator[AncestorRow]:
+        """Parent first, then its parent...; nothing for a shallow saver."""
+        if not self._has_parents:
+            return
+        start, page = checkpoint_id, _FIRST_PAGE
+        while True:
+            params = {"t": thread_id, "ns": checkpoint_ns, "start": start, "page": page}
+            with self._db.read() as cur:
+                cur.execute(_ANCESTORS_SQL, params)
+                rows = cur.fetchall()
+            for cid, _parent, metadata in rows:
+                load = self._loader(thread_id, checkpoint_ns, str(cid))
+                yield AncestorRow(str(cid), _metadata(metadata), load)
+            if len(rows) < page or not rows[-1][1]:
+                return
+            start, page = str(rows[-1][0]), min(page * 2, _MAX_PAGE)
+
+    def _loader(
+        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str
+    ) -> Callable[[Collection[str]], dict[str, Any]]:
+        """Read the checkpoint's stored entries for ``channels`` only when asked; a blob
+        that cannot be decoded stores nothing."""
+
+        def load(channels: Collection[str]) -> dict[str, Any]:
+            names = list(channels)
+            params = (thread_id, checkpoint_ns, checkpoint_id, names)
+            with self._db.read() as cur:
+                cur.execute(_INLINE_SQL, params)
+                found: dict[str, Any] = dict(cur.fetchall())
+                cur.execute(_BLOBS_SQL, params)
+                blobs = cur.fetchall()
+            for channel, type_, blob in blobs:
+                try:
+                    found[channel] = decode_typed(type_, blob)
+                except DecodeError:
+                    found.pop(channel, None)
+            return found
+
+        return load
+
+    def writes(
+        self,
+        thread_id: str,
+        checkpoint_ns: str,
+        checkpoint_ids: Sequence[str],
+        channels: Collection[str],
+    ) -> list[DeltaWrite]:
+        """Every write to ``channels`` on ``checkpoint_ids``, each value decoded on its own."""
+        out: list[DeltaWrite] = []
+        for start in range(0, len(checkpoint_ids), _IDS_PER_QUERY):
+            ids = list(checkpoint_ids[start : start + _IDS_PER_QUERY])
+            with self._db.read() as cur:
+                cur.execute(
+                    f"SELECT checkpoint_id, task_id, {self._task_path}, idx, channel, type, blob "
+                    "FROM checkpoint_writes WHERE thread_id = %s AND checkpoint_ns = %s "
+                    "AND checkpoint_id = ANY(%s) AND channel = ANY(%s)",
+                    (thread_id, checkpoint_ns, ids, list(channels)),
+                )
+                rows = cur.fetchall()
+            for cid, task_id, path, idx, channel, type_, blob in rows:
+                try:
+                    value, error = decode_typed(type_, blob), None
+                except DecodeError as exc:
+                    value, error = None, f"value could not be decoded: {exc}"
+                out.append(
+                    DeltaWrite(
+                        str(cid),
+                        str(task_id),
+                        str(path or ""),
+                        int(idx),
+                        str(channel),
+                        value,
+                        error,
+                    )
+                )
+        return out
