@@ -27,19 +27,8 @@ def _note(text: str) -> None:
     sys.stderr.write(f"rewind: {text}\n")
 
 
-def _sqlite_only(args: argparse.Namespace) -> None:
-    """Housekeeping reads and rewrites SQLite files; a Postgres URL is refused in one line."""
-    from desktop.core.pgurl import is_postgres_url, redact
-
-    if is_postgres_url(args.path):
-        raise RewindError(
-            f"rewind {args.command} works on SQLite files only, not {redact(args.path)}"
-        )
-
-
 def cmd_size(args: argparse.Namespace) -> int:
     """``rewind size PATH [--thread ID]``: stored bytes per thread, largest first."""
-    _sqlite_only(args)
     from desktop.core.sources import open_source
     from desktop.core.sources.sizes import size_report
 
@@ -55,7 +44,6 @@ def cmd_size(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     """``rewind delete PATH --thread ID [--yes]``: LangGraph's ``delete_thread``."""
-    _sqlite_only(args)
     from desktop.core.housekeeping_ops import delete_thread
     from desktop.core.sources import open_source
 
@@ -73,7 +61,6 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 def cmd_copy(args: argparse.Namespace) -> int:
     """``rewind copy PATH --thread A --to B``: every checkpoint and write of A as B."""
-    _sqlite_only(args)
     from desktop.core.housekeeping_ops import copy_thread, prepare_copy
 
     job = prepare_copy(args.path, args.thread, args.to)
@@ -91,7 +78,6 @@ def cmd_copy(args: argparse.Namespace) -> int:
 
 def cmd_prune(args: argparse.Namespace) -> int:
     """``rewind prune PATH [--thread ID] --keep N | --before DATE [--apply]``."""
-    _sqlite_only(args)
     from desktop.core.housekeeping_ops import apply_prunes, plan_prunes
 
     before = _parse_date(args.before) if args.before else None

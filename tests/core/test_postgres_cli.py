@@ -128,21 +128,3 @@ def test_threads_on_a_url_imports_neither_qt_nor_the_saver_classes(pg_graphs):
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
-        ("size",),
-        ("delete", "--thread", "agent-math", "--yes"),
-        ("copy", "--thread", "agent-math", "--to", "x"),
-        ("prune", "--keep", "1", "--apply"),
-    ],
-)
-def test_housekeeping_refuses_a_url_in_one_line(capsys, pg_graphs, command):
-    with_secret = pg_graphs.url.replace("postgres@", "postgres:pw-xyz@")
-    code, out, err = run_cli(capsys, command[0], with_secret, *command[1:])
-    assert code == 1 and out == "" and err.count("\n") == 1
-    assert "works on SQLite files only" in err and "pw-xyz" not in err
-    code, out, _ = run_cli(capsys, "threads", pg_graphs.reader_url)
-    assert "agent-math" in out
