@@ -51,6 +51,7 @@ async def first_screen(path: str, qt_up: float) -> dict[str, float]:
 
 def main() -> None:
     app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
     apply_theme(app)
     qt_up = time.perf_counter()
     result = qasync.run(first_screen(sys.argv[1], qt_up))
