@@ -137,3 +137,23 @@ def test_a_thread_list_scrolled_down_keeps_its_rows_in_place(
         writer.turn("newest")
         qtbot.waitUntil(lambda: listed(window)[0] == "newest", timeout=WAIT_MS)
         assert view.indexAt(QPoint(1, 1)).data() == "newest", "at the top, new threads show"
+
+
+def test_postgres_window_shows_what_another_process_commits(
+    qtbot, window: MainWindow, settle, pg_db
+):
+    from tests.core.test_watch import postgres_truth_ids
+
+    with LiveWriter(pg_db.url) as writer:
+        writer.turn("t1")
+        reader = pg_db.select_only_url()
+        settle(lambda: window.controller.open_database(reader))
+        qtbot.waitUntil(lambda: window.controller.watch.is_watching, timeout=WAIT_MS)
+        assert listed(window) == ["t1"]
+        writer.turn("t2")
+        qtbot.waitUntil(lambda: listed(window) == ["t2", "t1"], timeout=WAIT_MS)
+        writer.turn("t1")
+        qtbot.waitUntil(lambda: len(timeline_ids(window)) == 2 * TURN_CHECKPOINTS, timeout=WAIT_MS)
+        truth = postgres_truth_ids(pg_db.url, "t1")
+        assert timeline_ids(window) == truth
+        qtbot.waitUntil(lambda: window.controller.selected_key == ("", truth[0]), timeout=WAIT_MS)

@@ -251,3 +251,22 @@ def test_the_store_view_follows_another_process_writing_to_the_store(
     top = tree.model().index(0, 0)
     assert top.data() == f"All namespaces  ({ALL_ITEMS + 1})"
     assert tree.currentIndex().data(NamespaceTreeModel.PrefixRole) == ("users",)
+
+
+def test_the_store_of_an_open_postgres_database_by_default(
+    qtbot, window: MainWindow, settle, pg_db
+):
+    built = build_postgres_store_db(pg_db.url)
+    reader_url = pg_db.select_only_url()
+    settle(lambda: window.controller.open_database(reader_url))
+    assert window.controller.thread_id == built.memory_thread
+    show_store(qtbot, window)
+    wait_listing(qtbot, window, ALL_ITEMS)
+    qtbot.keyClicks(window.findChild(object, "storeSearch"), "pizza")
+    wait_listing(qtbot, window, 1)
+    table = window.findChild(QTableView, "storeItems")
+    click_row(qtbot, table, table.model().index(0, KEY))
+    value = window.findChild(QTextBrowser, "storeValue")
+    qtbot.waitUntil(lambda: MEMORY_TEXT in value.toPlainText(), timeout=WAIT_MS)
+    location = window.findChild(QLabel, "storeLocation").text()
+    assert location.startswith("postgresql://") and pg_db.name in location
