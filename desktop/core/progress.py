@@ -151,7 +151,8 @@ def checkpoint_progress(
     ``checkpoint`` is the decoded blob (``channel_values``, ``channel_versions``,
     ``versions_seen``), JSON-safe as :func:`desktop.core.decode.decode_typed` gives it.
     Triggered nodes are listed in ``node_order`` (the graph's node order, as LangGraph
-    lists them) when given, else by name.
+    lists them) when given, else in the order the checkpoint stores their channels,
+    which on SQLite is that same graph order.
     """
     writes = list(writes)
     tasks = step_tasks(checkpoint, writes, node_order=node_order)
@@ -195,7 +196,11 @@ def step_tasks(
     seen_all = checkpoint.get("versions_seen")
     seen_all = seen_all if isinstance(seen_all, Mapping) else {}
     start = start_node(seen_all, writes)
-    triggered: set[str] = set()
+    # A checkpoint stores its channels in the graph's order (LangGraph builds
+    # ``channel_values`` from the compiled graph's channels, one ``branch:to:<node>``
+    # per node as the nodes were added), and ``get_state`` lists triggered nodes in
+    # that same node order: without ``node_order``, the stored order is the graph's.
+    triggered: list[str] = []
     for channel, value in values.items():
         node = _trigger_target(str(channel), value, start)
         if node is None or node in triggered:
@@ -203,10 +208,11 @@ def step_tasks(
         seen = seen_all.get(node)
         seen_version = seen.get(channel) if isinstance(seen, Mapping) else None
         if seen_version is None or _newer(versions.get(channel), seen_version):
-            triggered.add(node)
-    order = {name: i for i, name in enumerate(node_order or ())}
-    pulls = sorted(triggered, key=lambda n: (order.get(n, len(order)), n))
-    return tasks + [TaskRef(name) for name in pulls]
+            triggered.append(node)
+    if node_order:
+        order = {name: i for i, name in enumerate(node_order)}
+        triggered.sort(key=lambda n: order.get(n, len(order)))
+    return tasks + [TaskRef(name) for name in triggered]
 
 
 def send_targets(channel_values: Mapping[str, Any]) -> list[str]:

@@ -7,13 +7,16 @@ on the same database, written by real graphs under langgraph's ``SqliteSaver``.
 from __future__ import annotations
 
 import json
+import operator
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Annotated
 
 from langchain_core.messages import HumanMessage
 from langgraph.types import Command
+from typing_extensions import TypedDict
 
 from desktop.cli import main
 from desktop.core.progress import WriteRecord, checkpoint_progress
@@ -185,8 +188,8 @@ def test_triggered_nodes_follow_the_graphs_order_when_given():
         "channel_versions": {"branch:to:a": "2", "branch:to:b": "2"},
         "versions_seen": {"a": {"branch:to:a": "1"}},
     }
-    assert checkpoint_progress(checkpoint).next == ("a", "b")
-    assert checkpoint_progress(checkpoint, node_order=["b", "a"]).next == ("b", "a")
+    assert checkpoint_progress(checkpoint).next == ("b", "a"), "the stored (graph) order"
+    assert checkpoint_progress(checkpoint, node_order=["a", "b"]).next == ("a", "b")
     done = [WriteRecord("t1", "~__pregel_pull, a", "x")]
     assert checkpoint_progress(checkpoint, done).remaining == ("b",)
     seen = {**checkpoint, "versions_seen": {"a": {"branch:to:a": "2"}}}
@@ -248,3 +251,40 @@ def test_an_update_by_another_tool_is_credited_when_its_writes_tell(tmp_path):
     assert writers[as_main["configurable"]["checkpoint_id"]] == ("main",)
     # "left" was not a task of the step it updated: its writes carry a counter, no name.
     assert writers[as_left["configurable"]["checkpoint_id"]] == ()
+
+
+class ParallelLog(TypedDict):
+    """What the parallel nodes append to."""
+
+    log: Annotated[list, operator.add]
+
+
+def test_parallel_next_is_in_graph_order_without_a_graph(tmp_path):
+    """Nodes added as zeta, alpha, mid run in parallel: ``get_state().next`` lists them
+    in that order (not by name), and so do ``rewind history`` and the thread status."""
+    import sqlite3
+
+    from langgraph.checkpoint.sqlite import SqliteSaver
+    from langgraph.graph import END, START, StateGraph
+
+    builder = StateGraph(ParallelLog)
+    for name in ("zeta", "alpha", "mid", "join"):
+        builder.add_node(name, lambda _state, name=name: {"log": [name]})
+        if name != "join":
+            builder.add_edge(START, name)
+    builder.add_edge(["zeta", "alpha", "mid"], "join")
+    builder.add_edge("join", END)
+    path = tmp_path / "parallel.sqlite"
+    conn = sqlite3.connect(path, check_same_thread=False)
+    saver = SqliteSaver(conn)
+    graph = builder.compile(checkpointer=saver, interrupt_before=["alpha"])
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"log": []}, config)
+    truth = {
+        s.config["configurable"]["checkpoint_id"]: s.next for s in graph.get_state_history(config)
+    }
+    conn.close()
+    with open_source(str(path)) as source:
+        for meta in source.history("t"):
+            assert source.progress(meta).next == truth[meta.checkpoint_id]
+        assert source.thread("t").progress.next == ("zeta", "alpha", "mid")
