@@ -229,11 +229,10 @@ def test_status_tells_a_fork_not_run_yet_from_a_stopped_run(tmp_path):
     assert state.meta.writers == ("left",) and state.next_nodes == ("join",)
 
 
-def test_an_update_by_another_tool_is_credited_when_its_writes_tell(tmp_path):
+def _credited_updates(location) -> None:
     """``update_state`` reuses the id of the task it stands in for: the writes saved on
     the checkpoint it builds on name the node (LangGraph never stores ``as_node``)."""
-    path = tmp_path / "updates.sqlite"
-    with open_saver(path) as saver:
+    with open_saver(location) as saver:
         graph = join_graph(saver)
         graph.invoke({"items": []}, thread_config("j"))
         head = graph.get_state(thread_config("j"))
@@ -244,13 +243,21 @@ def test_an_update_by_another_tool_is_credited_when_its_writes_tell(tmp_path):
         functional.invoke({"n": 1}, thread_config("f"))
         waiting = functional.get_state(thread_config("f"))
         as_main = functional.update_state(waiting.config, {"runs": 5})
-        assert_thread_matches_langgraph(path, graph, "j")
-    with open_source(path) as source:
+        assert_thread_matches_langgraph(location, graph, "j")
+    with open_source(str(location)) as source:
         writers = {m.checkpoint_id: m.writers for t in ("j", "f") for m in source.history(t)}
     assert writers[as_join["configurable"]["checkpoint_id"]] == ("join",)
     assert writers[as_main["configurable"]["checkpoint_id"]] == ("main",)
     # "left" was not a task of the step it updated: its writes carry a counter, no name.
     assert writers[as_left["configurable"]["checkpoint_id"]] == ()
+
+
+def test_an_update_by_another_tool_is_credited_when_its_writes_tell(tmp_path):
+    _credited_updates(tmp_path / "updates.sqlite")
+
+
+def test_an_update_by_another_tool_is_credited_on_postgres(pg_db):
+    _credited_updates(pg_db.url)
 
 
 class ParallelLog(TypedDict):

@@ -29,6 +29,7 @@ from desktop.core.delta import (
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.isolate import damage, decode_value
 from desktop.core.model import (
+    AS_NODE_KEY,
     ERROR_CHANNEL,
     INTERRUPT_CHANNEL,
     CheckpointMeta,
@@ -48,6 +49,7 @@ from desktop.core.progress import (
     send_index,
     send_targets,
     step_writers,
+    update_credit,
 )
 from desktop.core.sources.common import checkpoint_meta, with_writers
 from desktop.core.sources.pg_connect import ReadOnlyConnection
@@ -252,6 +254,7 @@ class PostgresCheckpointSource(PostgresHousekeeping):
         keys: list[tuple[str, str]],
         *,
         only_triggers: bool,
+        into: dict[tuple[str, str], dict[str, Any]] | None = None,
     ) -> dict[tuple[str, str], tuple[CheckpointProgress, CheckpointMeta | None]]:
         """The step after each ``(thread_id, checkpoint_id)`` in namespace ``ns``, with the
         checkpoint's metadata record. Only trigger channels are decoded."""
@@ -284,11 +287,55 @@ class PostgresCheckpointSource(PostgresHousekeeping):
                 values[channel] = True if channel == START else decode_typed(type_, blob)
             except DecodeError:
                 values.pop(channel, None)
+        if into is not None:
+            into.update(checkpoints)
         writes = self._write_records(cur, ns, threads, ids)
         return {
             key: (checkpoint_progress(checkpoint, writes.get(key, [])), metas[key])
             for key, checkpoint in checkpoints.items()
         }
+
+    def _update_credits(
+        self, cur: psycopg.Cursor[Any], thread_id: str, metas: list[CheckpointMeta]
+    ) -> dict[tuple[str, str], str]:
+        """The node each ``update`` checkpoint not written by Rewind was credited to, when
+        its parent has no other update child and the writes saved on it tell
+        (:func:`desktop.core.progress.update_credit`), as on SQLite."""
+        children: dict[tuple[str, str], list[CheckpointMeta]] = {}
+        for meta in metas:
+            if meta.source == "update" and meta.parent_checkpoint_id:
+                key = (meta.checkpoint_ns, meta.parent_checkpoint_id)
+                children.setdefault(key, []).append(meta)
+        by_key = {m.key: m for m in metas}
+        wanted: dict[str, list[tuple[CheckpointMeta, CheckpointMeta]]] = {}
+        for (ns, parent_id), updates in children.items():
+            parent = by_key.get((ns, parent_id))
+            if len(updates) != 1 or AS_NODE_KEY in updates[0].metadata or parent is None:
+                continue
+            if parent.step is not None:
+                wanted.setdefault(ns, []).append((parent, updates[0]))
+        credits: dict[tuple[str, str], str] = {}
+        for ns, pairs in wanted.items():
+            keys = [(thread_id, parent.checkpoint_id) for parent, _ in pairs]
+            checkpoints, writes = self._trigger_checkpoints(cur, ns, keys)
+            for parent, update in pairs:
+                key = (thread_id, parent.checkpoint_id)
+                checkpoint = checkpoints.get(key)
+                if checkpoint is None or parent.step is None:
+                    continue
+                node = update_credit(checkpoint, ns, parent.step, writes.get(key, []))
+                if node is not None:
+                    credits[update.key] = node
+        return credits
+
+    def _trigger_checkpoints(
+        self, cur: psycopg.Cursor[Any], ns: str, keys: list[tuple[str, str]]
+    ) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[tuple[str, str], list[WriteRecord]]]:
+        """Checkpoints with only their trigger channels decoded, and their writes."""
+        steps_checkpoints: dict[tuple[str, str], dict[str, Any]] = {}
+        self._steps(cur, ns, keys, only_triggers=True, into=steps_checkpoints)
+        threads, ids = [t for t, _ in keys], [c for _, c in keys]
+        return steps_checkpoints, self._write_records(cur, ns, threads, ids)
 
     def _trigger_blobs(
         self, cur: psycopg.Cursor[Any], ns: str, threads: list[str], ids: list[str]
@@ -359,7 +406,8 @@ class PostgresCheckpointSource(PostgresHousekeeping):
                 if m.source == "loop" and m.parent_checkpoint_id
             }
             writers = self._step_writers(cur, thread_id, loop_parents)
-        return [with_writers(m, writers) for m in metas]
+            credits = self._update_credits(cur, thread_id, metas)
+        return [with_writers(m, writers, credits) for m in metas]
 
     def _step_writers(
         self, cur: psycopg.Cursor[Any], thread_id: str, parents: set[tuple[str, str | None]]
