@@ -91,3 +91,25 @@ def with_writers(
     else:
         return meta
     return dataclasses.replace(meta, writers=writers)
+
+
+def updates_to_credit(metas: list[CheckpointMeta]) -> list[tuple[CheckpointMeta, CheckpointMeta]]:
+    """``(parent, update)`` pairs whose update may be credited from its parent's writes:
+    an ``update`` checkpoint not written by Rewind that is its parent's only update
+    child, the parent's step known (:func:`desktop.core.progress.update_credit`)."""
+    children: dict[tuple[str, str], list[CheckpointMeta]] = {}
+    for meta in metas:
+        if meta.source == "update" and meta.parent_checkpoint_id:
+            children.setdefault((meta.checkpoint_ns, meta.parent_checkpoint_id), []).append(meta)
+    by_key = {m.key: m for m in metas}
+    pairs = []
+    for key, updates in children.items():
+        parent = by_key.get(key)
+        if (
+            len(updates) == 1
+            and AS_NODE_KEY not in updates[0].metadata
+            and parent is not None
+            and parent.step is not None
+        ):
+            pairs.append((parent, updates[0]))
+    return pairs

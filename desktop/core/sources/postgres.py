@@ -29,7 +29,6 @@ from desktop.core.delta import (
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.isolate import damage, decode_value
 from desktop.core.model import (
-    AS_NODE_KEY,
     ERROR_CHANNEL,
     INTERRUPT_CHANNEL,
     CheckpointMeta,
@@ -51,7 +50,7 @@ from desktop.core.progress import (
     step_writers,
     update_credit,
 )
-from desktop.core.sources.common import checkpoint_meta, with_writers
+from desktop.core.sources.common import checkpoint_meta, updates_to_credit, with_writers
 from desktop.core.sources.pg_connect import ReadOnlyConnection
 from desktop.core.sources.postgres_delta import PostgresDeltaRows
 from desktop.core.sources.postgres_housekeeping import PostgresHousekeeping
@@ -301,19 +300,9 @@ class PostgresCheckpointSource(PostgresHousekeeping):
         """The node each ``update`` checkpoint not written by Rewind was credited to, when
         its parent has no other update child and the writes saved on it tell
         (:func:`desktop.core.progress.update_credit`), as on SQLite."""
-        children: dict[tuple[str, str], list[CheckpointMeta]] = {}
-        for meta in metas:
-            if meta.source == "update" and meta.parent_checkpoint_id:
-                key = (meta.checkpoint_ns, meta.parent_checkpoint_id)
-                children.setdefault(key, []).append(meta)
-        by_key = {m.key: m for m in metas}
         wanted: dict[str, list[tuple[CheckpointMeta, CheckpointMeta]]] = {}
-        for (ns, parent_id), updates in children.items():
-            parent = by_key.get((ns, parent_id))
-            if len(updates) != 1 or AS_NODE_KEY in updates[0].metadata or parent is None:
-                continue
-            if parent.step is not None:
-                wanted.setdefault(ns, []).append((parent, updates[0]))
+        for parent, update in updates_to_credit(metas):
+            wanted.setdefault(parent.checkpoint_ns, []).append((parent, update))
         credits: dict[tuple[str, str], str] = {}
         for ns, pairs in wanted.items():
             keys = [(thread_id, parent.checkpoint_id) for parent, _ in pairs]

@@ -40,7 +40,6 @@ from desktop.core.isolate import (
     unreadable,
 )
 from desktop.core.model import (
-    AS_NODE_KEY,
     ERROR_CHANNEL,
     INTERRUPT_CHANNEL,
     CheckpointMeta,
@@ -554,18 +553,11 @@ class SqliteCheckpointSource:
         """The node each ``update`` checkpoint not written by Rewind was credited to, when
         its parent has no other update child and the writes saved on it tell
         (:func:`desktop.core.progress.update_credit`)."""
-        children: dict[tuple[str, str], list[CheckpointMeta]] = {}
-        for meta in metas:
-            if meta.source == "update" and meta.parent_checkpoint_id:
-                children.setdefault((meta.checkpoint_ns, meta.parent_checkpoint_id), []).append(
-                    meta
-                )
-        by_key = {m.key: m for m in metas}
+        from desktop.core.sources.common import updates_to_credit
+
         credits: dict[tuple[str, str], str] = {}
-        for (ns, parent_id), updates in children.items():
-            parent = by_key.get((ns, parent_id))
-            if len(updates) != 1 or AS_NODE_KEY in updates[0].metadata or parent is None:
-                continue
+        for parent, update in updates_to_credit(metas):
+            ns, parent_id = parent.key
             row = cur.execute(
                 "SELECT type, checkpoint FROM checkpoints "
                 "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
@@ -580,7 +572,7 @@ class SqliteCheckpointSource:
             writes = self._write_records(cur, thread_id, ns, parent_id)
             node = update_credit(checkpoint, ns, parent.step, writes)
             if node is not None:
-                credits[updates[0].key] = node
+                credits[update.key] = node
         return credits
 
     def _step_writers(
