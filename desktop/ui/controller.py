@@ -34,6 +34,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop.core.diff import diff_states
 from desktop.core.errors import NotFoundError, RewindError
+from desktop.core.graphs import config_graph_ids
 from desktop.core.history import ThreadTimeline, build_timeline
 from desktop.core.lookup import find_checkpoint
 from desktop.core.model import CheckpointMeta, CheckpointState, ThreadSummary
@@ -121,6 +122,9 @@ class Controller(QObject):
 
     diff_base_changed = Signal(str, bool)
     """Text describing what the selection is compared with, and whether it was chosen."""
+
+    graph_choice_needed = Signal(str)
+    """A langgraph.json with several graphs was named without a graph id: ask which."""
 
     error_occurred = Signal(str)
     """A one-line message for the user (never a traceback)."""
@@ -271,6 +275,14 @@ class Controller(QObject):
         A failure is reported and leaves the database browsable read-only.
         """
         options = self.graph_options
+        if options.config and not options.graph and not options.graph_id:
+            try:
+                several = len(config_graph_ids(Path(options.config).expanduser())) > 1
+            except RewindError:
+                several = False
+            if several:
+                self.graph_choice_needed.emit(options.config)
+                return
         if options.graph or options.config:
             self._start(
                 "graph", self.runs.load_graph(options.graph, options.config, options.graph_id)

@@ -6,11 +6,8 @@ Kept out of ``main_window.py`` so the window only makes room for the pane and ca
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop.core.errors import RewindError
-from desktop.core.graphs import config_graph_ids
 from desktop.ui.controllers.graph import GraphController
 from desktop.ui.controllers.graph_attach import GraphAttachController
 from desktop.ui.widgets.attach_graph import AttachGraphDialog
@@ -47,7 +44,7 @@ class GraphFeatures:
         menu.addAction(self.attach.detach_action)
         self.menu = menu
         window.graph_pane.install_filter_keys(window)
-        controller.runs.graph_failed.connect(self._ask_which_graph)
+        controller.graph_choice_needed.connect(self.dialog.start)
 
     def _open_dialog(self) -> None:
         graph = self.attach.graph
@@ -58,19 +55,6 @@ class GraphFeatures:
         else:
             text = graph.spec
         self.dialog.start(text)
-
-    def _ask_which_graph(self, _message: str) -> None:
-        """A langgraph.json named on the command line with several graphs and no
-        --graph-id: ask which one, with the picker."""
-        options = self.attach.controller.graph_options
-        if not options.config or options.graph_id:
-            return
-        try:
-            several = len(config_graph_ids(Path(options.config).expanduser())) > 1
-        except RewindError:
-            return
-        if several:
-            self.dialog.start(options.config)
 
 
 def install_graph(window: MainWindow) -> GraphFeatures:

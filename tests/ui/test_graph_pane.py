@@ -378,10 +378,16 @@ def test_command_line_langgraph_json_with_two_graphs_opens_the_picker(
 ) -> None:
     open_db(settle, window, pipeline_db.path, pipeline_db.thread_id)
     window.controller.graph_options = GraphOptions(config=str(PROJECT))
+    errors: list[str] = []
+    window.controller.error_occurred.connect(errors.append)
     window.controller.attach_graph()
     dialog = window.graph.dialog
     qtbot.waitUntil(dialog.isVisible, timeout=TIMEOUT)
     assert dialog.spec_edit.text() == str(PROJECT)
+    # A question, not a failure: no error, the status bar does not say it failed.
+    assert errors == []
+    assert "failed" not in window.graph_status_label.text()
+    assert not [box for box in window.findChildren(QMessageBox) if box.isVisible()]
     assert [dialog.picker.itemText(i) for i in range(dialog.picker.count())] == ["greeter", "echo"]
     dialog.picker.setCurrentText("greeter")
     with qtbot.waitSignal(window.controller.runs.graph_changed, timeout=TIMEOUT):
