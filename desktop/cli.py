@@ -249,8 +249,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
         prog="rewind",
         description=(
             "Open the Rewind window. Without PATH, opens the built-in demo database. "
-            "Headless commands: threads, history, export, diff, store, run, fork, replay, "
-            "resume, status, graph "
+            f"Headless commands: {', '.join(HEADLESS_COMMANDS)} "
             "(see `rewind COMMAND --help`)."
         ),
     )
@@ -324,6 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_gui_parser().parse_args(args_list)
 
     def launch(options: argparse.Namespace) -> int:
+        _check_window_path(options.path)
         from desktop.ui.platform_check import platform_problem
 
         problem = platform_problem()
@@ -334,6 +334,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_app(options)
 
     return _run_reporting_errors(launch, args)
+
+
+def _check_window_path(path: str | None) -> None:
+    """A path the window cannot open (often a mistyped command) is one line, before Qt."""
+    from desktop.core.pgurl import is_postgres_url
+
+    if path is None or is_postgres_url(path) or os.path.exists(os.path.expanduser(path)):
+        return
+    if os.sep in path or "." in path:
+        raise RewindError(f"{path}: no such file")
+    commands = ", ".join(HEADLESS_COMMANDS)
+    raise RewindError(f"{path}: no such file, and not a command ({commands})")
 
 
 def _run_reporting_errors(

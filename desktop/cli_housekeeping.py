@@ -99,6 +99,17 @@ def cmd_prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(text: str) -> int:
+    """A whole number of at least 0 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def _parse_date(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
@@ -116,7 +127,11 @@ def add_housekeeping_commands(sub: argparse._SubParsersAction) -> None:
     size.add_argument("path", help="checkpoint database")
     size.add_argument("--thread", metavar="ID", help="only this thread")
     size.add_argument(
-        "--largest", type=int, default=0, metavar="N", help="also list the N largest checkpoints"
+        "--largest",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="also list the N largest checkpoints",
     )
     size.set_defaults(func=cmd_size)
 

@@ -374,3 +374,33 @@ def test_housekeeping_never_touches_a_thread_another_rewind_runs(
     assert err.count("\n") == 1
     assert f"thread agent-math is being run by another Rewind (pid {holder.pid})" in err
     assert digest(db) == before
+
+
+def test_largest_must_not_be_negative(capsys, agent_db):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["size", str(agent_db.path), "--largest", "-3"])
+    assert exit_info.value.code == 2
+    assert "must be 0 or more" in capsys.readouterr().err
+
+
+def test_help_lists_every_command(capsys):
+    from desktop.cli import HEADLESS_COMMANDS
+
+    assert main(["--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for command in HEADLESS_COMMANDS:
+        assert command in text
+
+
+def test_a_mistyped_command_is_one_line_and_opens_no_window(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "histroy"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path.cwd(),
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "histroy: no such file, and not a command (threads, history" in result.stderr
