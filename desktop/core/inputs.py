@@ -9,17 +9,35 @@ with the graph's own reducers and schema, to the state the run starts from.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from langgraph._internal._typing import MISSING
+from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
+from langgraph.types import Command
 from pydantic import BaseModel, ValidationError
 
 from desktop.core.errors import RewindError
 from desktop.core.graphs import error_line
 
 _REFUSED = "Input refused, nothing was written"
+
+
+def check_input_shape(graph: Pregel, input: Any) -> None:
+    """Refuse a non-object input to a ``StateGraph`` (LangGraph would save it as the
+    turn's input checkpoint, then fail with "Expected dict"); a functional-API
+    entrypoint takes any value."""
+    if input is None or isinstance(input, Mapping | BaseModel | Command):
+        return
+    if isinstance(getattr(graph, "builder", None), StateGraph):
+        shown = json.dumps(input, ensure_ascii=False, default=str)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        raise RewindError(
+            f"{_REFUSED}: this graph takes an object of state keys as input, "
+            f"not a {type(input).__name__} ({shown})"
+        )
 
 
 def check_input(graph: Pregel, stored: Mapping[str, Any], input: Any) -> None:

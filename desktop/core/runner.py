@@ -617,6 +617,7 @@ async def check_input(
     :func:`desktop.core.inputs.check_input` on the state the run starts from, read on a
     read-only connection; a database that does not exist yet is not created for it.
     """
+    inputs.check_input_shape(graph.graph, input)
     if isinstance(input, Mapping):
         inputs.check_input(graph.graph, await _stored_values(graph, target, config), input)
 

@@ -274,6 +274,14 @@ def test_input_the_graph_rejects_is_refused_before_the_first_checkpoint(tmp_path
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["next"] == ["approve"]
 
+    for not_an_object in ("[1, 2]", '"hi"', "7"):
+        refused = rewind(
+            tmp_path, "run", db, "--graph", "demo", "--thread", "t2", "--input-json", not_an_object
+        )
+        assert refused.returncode == 1
+        assert "takes an object of state keys as input" in one_line(refused.stderr)
+        assert file_hashes(db) == hashes, "a non-object input wrote an input checkpoint"
+
 
 def test_run_on_a_sqlite_file_that_is_not_a_checkpoint_database_needs_init(tmp_path):
     db = tmp_path / "recipes.sqlite"
