@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from desktop.core.runner import PendingInterrupt, ThreadStatus
 
 PAYLOAD_MAX_HEIGHT: Final = 110
+PAYLOAD_MIN_LINES: Final = 2
+"""Lines of the payload that stay visible however short the window is."""
 VALUE_LINES: Final = 3
 BUTTON_MIN_WIDTH: Final = 110
 _STYLE = """
@@ -94,7 +96,7 @@ class InterruptCard(QFrame):
             lines = json.dumps(rest, indent=2, ensure_ascii=False).count("\n") + 1
             mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
             height = QFontMetrics(mono).lineSpacing() * lines + 16
-            self.payload.setFixedHeight(min(height, PAYLOAD_MAX_HEIGHT))
+            self._size_payload(height)
             self.payload.document().documentLayout().documentSizeChanged.connect(self._fit_payload)
             layout.addWidget(self.payload)
         else:
@@ -119,8 +121,16 @@ class InterruptCard(QFrame):
     def _fit_payload(self, size: QSizeF) -> None:
         """Show the whole payload as laid out (long strings wrap), up to a maximum height."""
         if self.payload is not None:
-            height = math.ceil(size.height()) + 2 * self.payload.frameWidth()
-            self.payload.setFixedHeight(min(height, PAYLOAD_MAX_HEIGHT))
+            self._size_payload(math.ceil(size.height()) + 2 * self.payload.frameWidth())
+
+    def _size_payload(self, height: int) -> None:
+        """As tall as the payload (up to a maximum), but free to shrink to a few
+        scrollable lines when the window is short, so the answer box never covers it."""
+        if self.payload is None:
+            return
+        self.payload.setMaximumHeight(min(height, PAYLOAD_MAX_HEIGHT))
+        lines = self.payload.fontMetrics().lineSpacing() * PAYLOAD_MIN_LINES + 16
+        self.payload.setMinimumHeight(min(height, lines, PAYLOAD_MAX_HEIGHT))
 
     def text(self) -> str:
         """What the user typed for this interrupt."""
