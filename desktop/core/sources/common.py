@@ -7,12 +7,19 @@ and how a checkpoint's metadata becomes a :class:`CheckpointMeta`, do not.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from desktop.core.decode import DecodeError, decode_metadata
 from desktop.core.model import AS_NODE_KEY, CheckpointMeta, CheckpointState, ThreadSummary
-from desktop.core.progress import CheckpointProgress
+from desktop.core.progress import (
+    CheckpointProgress,
+    TaskRef,
+    WriteRecord,
+    pull_node,
+    send_index,
+    step_writers,
+)
 from desktop.core.sources.sqlite import checkpoint_time
 
 
@@ -48,13 +55,19 @@ def checkpoint_meta(
     checkpoint_id: str,
     parent: str | None,
     raw_metadata: bytes | str | None,
+    withheld: str | None = None,
 ) -> CheckpointMeta:
-    """A timeline record from one checkpoint row's columns (metadata as JSON text)."""
-    metadata_error = None
+    """A timeline record from one checkpoint row's columns (metadata as JSON text).
+
+    ``withheld`` says why the metadata was not fetched (too large, generated column):
+    the record then has no metadata and that reason as its error."""
+    metadata_error = withheld
+    metadata: dict[str, Any] = {}
     try:
-        metadata = decode_metadata(raw_metadata)
+        if withheld is None:
+            metadata = decode_metadata(raw_metadata)
     except DecodeError as exc:
-        metadata, metadata_error = {}, str(exc)
+        metadata_error = str(exc)
     step = metadata.get("step")
     source = metadata.get("source")
     return CheckpointMeta(
@@ -113,3 +126,20 @@ def updates_to_credit(metas: list[CheckpointMeta]) -> list[tuple[CheckpointMeta,
         ):
             pairs.append((parent, updates[0]))
     return pairs
+
+
+def writers_of_steps(
+    found: dict[tuple[str, str], list[WriteRecord]],
+    send_targets: Callable[[str, str], list[str]],
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The finished tasks of each checkpoint's step, from the task paths of the writes
+    saved on it: pull tasks by name, ``Send`` tasks by the target ``send_targets(ns,
+    checkpoint_id)`` reads from that checkpoint (only when a push task wrote)."""
+    result = {}
+    for (ns, cid), records in found.items():
+        pulls = sorted({n for r in records if (n := pull_node(r.task_path))})
+        tasks = [TaskRef(name) for name in pulls]
+        if any(send_index(r.task_path) is not None for r in records):
+            tasks = [TaskRef(t, i) for i, t in enumerate(send_targets(ns, cid))] + tasks
+        result[(ns, cid)] = step_writers(tasks, records)
+    return result

@@ -41,16 +41,17 @@ from desktop.core.progress import (
     START,
     TASKS_CHANNEL,
     CheckpointProgress,
-    TaskRef,
     WriteRecord,
     checkpoint_progress,
-    pull_node,
-    send_index,
     send_targets,
-    step_writers,
     update_credit,
 )
-from desktop.core.sources.common import checkpoint_meta, updates_to_credit, with_writers
+from desktop.core.sources.common import (
+    checkpoint_meta,
+    updates_to_credit,
+    with_writers,
+    writers_of_steps,
+)
 from desktop.core.sources.pg_connect import ReadOnlyConnection
 from desktop.core.sources.postgres_delta import PostgresDeltaRows
 from desktop.core.sources.postgres_housekeeping import PostgresHousekeeping
@@ -419,15 +420,7 @@ class PostgresCheckpointSource(PostgresHousekeeping):
             if (ns, cid) in parents and outputs:
                 record = WriteRecord(str(task_id), str(path or ""), "output")
                 found.setdefault((ns, cid), []).append(record)
-        result = {}
-        for (ns, cid), records in found.items():
-            pulls = sorted({n for r in records if (n := pull_node(r.task_path))})
-            tasks = [TaskRef(name) for name in pulls]
-            if any(send_index(r.task_path) is not None for r in records):
-                targets = self._send_targets(cur, thread_id, ns, cid)
-                tasks = [TaskRef(t, i) for i, t in enumerate(targets)] + tasks
-            result[(ns, cid)] = step_writers(tasks, records)
-        return result
+        return writers_of_steps(found, lambda ns, cid: self._send_targets(cur, thread_id, ns, cid))
 
     def _send_targets(
         self, cur: psycopg.Cursor[Any], thread_id: str, ns: str, checkpoint_id: str

@@ -50,14 +50,11 @@ from desktop.core.model import (
 from desktop.core.progress import (
     CONTROL_WRITES,
     CheckpointProgress,
-    TaskRef,
     WriteRecord,
     call_parent,
     checkpoint_progress,
     pull_node,
-    send_index,
     send_targets,
-    step_writers,
     update_credit,
 )
 from desktop.core.sources.readonly import open_read_only
@@ -597,15 +594,9 @@ class SqliteCheckpointSource:
             if (ns, cid) in parents and outputs:
                 record = WriteRecord(str(task_id), str(path or ""), "output")
                 found.setdefault((ns, cid), []).append(record)
-        result = {}
-        for (ns, cid), records in found.items():
-            pulls = sorted({n for r in records if (n := pull_node(r.task_path))})
-            tasks = [TaskRef(name) for name in pulls]
-            if any(send_index(r.task_path) is not None for r in records):
-                targets = self._send_targets(cur, thread_id, ns, cid)
-                tasks = [TaskRef(t, i) for i, t in enumerate(targets)] + tasks
-            result[(ns, cid)] = step_writers(tasks, records)
-        return result
+        from desktop.core.sources.common import writers_of_steps
+
+        return writers_of_steps(found, lambda ns, cid: self._send_targets(cur, thread_id, ns, cid))
 
     def _send_targets(
         self, cur: sqlite3.Cursor, thread_id: str, ns: str, checkpoint_id: str
@@ -894,23 +885,6 @@ def _meta(
     raw_metadata: bytes | str | None,
     withheld: str | None = None,
 ) -> CheckpointMeta:
-    metadata_error = withheld
-    metadata: dict[str, Any] = {}
-    try:
-        if withheld is None:
-            metadata = decode_metadata(raw_metadata)
-    except DecodeError as exc:
-        metadata_error = str(exc)
-    step = metadata.get("step")
-    source = metadata.get("source")
-    return CheckpointMeta(
-        thread_id=thread_id,
-        checkpoint_ns=ns,
-        checkpoint_id=checkpoint_id,
-        parent_checkpoint_id=parent or None,
-        step=step if isinstance(step, int) and not isinstance(step, bool) else None,
-        source=source if isinstance(source, str) else None,
-        created_at=checkpoint_time(checkpoint_id),
-        metadata=metadata,
-        metadata_error=metadata_error,
-    )
+    from desktop.core.sources.common import checkpoint_meta
+
+    return checkpoint_meta(thread_id, ns, checkpoint_id, parent, raw_metadata, withheld)
