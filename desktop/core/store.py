@@ -14,10 +14,7 @@ numbers), case-insensitively; the match is computed the same way for both backen
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +22,7 @@ from typing import Any, Protocol
 
 from desktop.core.errors import SourceError
 from desktop.core.pgurl import is_postgres_url
+from desktop.core.sources.readonly import SharedReadOnlyFile
 
 STORE_TABLE = "store"
 VECTORS_TABLE = "store_vectors"
@@ -211,7 +209,7 @@ def filter_items(items: Iterable[StoreItem], text: str) -> list[StoreItem]:
     return [item for item in items if item.matches(needle)]
 
 
-class SqliteStoreReader:
+class SqliteStoreReader(SharedReadOnlyFile):
     """The ``store`` table of a SQLite file (``SqliteStore``), read-only.
 
     Thread-safe like the checkpoint source: every query holds a lock. Filtering runs in
@@ -219,51 +217,17 @@ class SqliteStoreReader:
     stay in SQLite.
     """
 
-    def __init__(self, path: str | Path) -> None:
-        from desktop.core.sources.readonly import open_read_only
-        from desktop.core.sources.sqlite import _check_file
+    READING = "the Store"
 
-        path = Path(path).expanduser()
-        self.path = path
-        self.location = str(path)
-        _check_file(path)
-        self._opened, self._conn = open_read_only(path)
-        self._lock = threading.Lock()
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(path)
         try:
             self._columns, self._has_vectors = self._check_schema()
         except BaseException:
             self._conn.close()
-            self._opened.close()
+            self._location.close()
             raise
         self._conn.create_function("rewind_store_match", 3, _sql_match, deterministic=True)
-
-    @property
-    def note(self) -> str | None:
-        """Set when the store is read from a private snapshot of the file."""
-        return self._opened.note
-
-    def close(self) -> None:
-        """Release the connection (and the private snapshot, if one was needed)."""
-        with self._lock:
-            self._conn.close()
-            self._opened.close()
-
-    def __enter__(self) -> SqliteStoreReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _cursor(self) -> Iterator[sqlite3.Cursor]:
-        with self._lock:
-            cur = self._conn.cursor()
-            try:
-                yield cur
-            except sqlite3.DatabaseError as exc:
-                raise SourceError(f"{self.path}: cannot read the Store ({exc})") from None
-            finally:
-                cur.close()
 
     def _check_schema(self) -> tuple[set[str], bool]:
         with self._cursor() as cur:

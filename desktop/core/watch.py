@@ -72,10 +72,9 @@ class SqliteProbe:
     interval = SQLITE_POLL_SECONDS
 
     def __init__(self, path: Path) -> None:
-        from desktop.core.sources.readonly import open_read_only
-        from desktop.core.sources.sqlite import _check_file
+        from desktop.core.sources.readonly import check_sqlite_file, open_read_only
 
-        _check_file(path)
+        check_sqlite_file(path)
         self.path = path
         self._lock = threading.Lock()
         self._location, self._conn = open_read_only(path)

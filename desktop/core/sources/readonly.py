@@ -22,10 +22,13 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import tempfile
-from contextlib import closing
+import threading
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Self
 from urllib.parse import quote
 
 from desktop.core.errors import SourceError
@@ -69,6 +72,70 @@ class ReadOnlyDatabase:
         """Remove the private snapshot, if any (connections to it must be closed first)."""
         if self.snapshot is not None:
             shutil.rmtree(self.snapshot, ignore_errors=True)
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_sqlite_file(path: Path) -> None:
+    """One line (:class:`SourceError`) unless ``path`` is a readable SQLite file."""
+    if not path.exists():
+        raise SourceError(f"{path}: no such file")
+    if path.is_dir():
+        raise SourceError(f"{path} is a directory, not a checkpoint database file")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    if not header:
+        raise SourceError(f"{path} is empty, not a LangGraph checkpoint database")
+    if header != _SQLITE_HEADER:
+        raise SourceError(f"{path} is not a SQLite database")
+
+
+class SharedReadOnlyFile:
+    """A SQLite file opened read-only (:func:`open_read_only`) on one connection that
+    threads share: every query holds the lock. Base of the checkpoint source and the
+    Store reader; ``READING`` names what a failed query could not read."""
+
+    READING = "database"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        self.location = str(self.path)
+        check_sqlite_file(self.path)
+        self._location, self._conn = open_read_only(self.path)
+        self._lock = threading.Lock()
+
+    @property
+    def note(self) -> str | None:
+        """Set when what is shown is not the file itself but a private snapshot of it:
+        one line for a status bar."""
+        return self._location.note
+
+    def close(self) -> None:
+        """Release the connection (and the private snapshot, if one was needed)."""
+        with self._lock:
+            self._conn.close()
+            self._location.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _cursor(self) -> Iterator[sqlite3.Cursor]:
+        with self._lock:
+            cur = self._conn.cursor()
+            try:
+                yield cur
+            except sqlite3.DatabaseError as exc:
+                raise SourceError(f"{self.path}: cannot read {self.READING} ({exc})") from None
+            finally:
+                cur.close()
 
 
 def open_read_only(path: str | Path) -> tuple[ReadOnlyDatabase, sqlite3.Connection]:

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -57,14 +54,13 @@ from desktop.core.progress import (
     send_targets,
     update_credit,
 )
-from desktop.core.sources.readonly import open_read_only
+from desktop.core.sources.readonly import SharedReadOnlyFile
 from desktop.core.sources.sizes import CheckpointSize, ThreadSize, channel_sizes, merge_sizes
 from desktop.core.sources.sqlite_delta import SqliteDeltaRows
 from desktop.core.stored import RawValue, StoredWrite
 from desktop.core.textmatch import contains_folded, fold
 from desktop.core.thread_filter import parse_thread_filter
 
-_SQLITE_HEADER = b"SQLite format 3\x00"
 _REQUIRED_CHECKPOINT_COLUMNS = {
     "thread_id",
     "checkpoint_ns",
@@ -116,7 +112,7 @@ def node_of_task_path(task_path: str) -> str | None:
     return pull_node(task_path) or call_parent(task_path)
 
 
-class SqliteCheckpointSource:
+class SqliteCheckpointSource(SharedReadOnlyFile):
     """A LangGraph SQLite checkpoint database opened strictly for reading.
 
     Safe to share between threads: every query holds a lock, so the UI can run reads
@@ -124,11 +120,7 @@ class SqliteCheckpointSource:
     """
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path).expanduser()
-        self.location = str(self.path)
-        _check_file(self.path)
-        self._location, self._conn = open_read_only(self.path)
-        self._lock = threading.Lock()
+        super().__init__(path)
         self._order_cache: tuple[int, list[tuple[str, str | None]]] | None = None
         self._generated: set[str] = set()
         try:
@@ -142,38 +134,9 @@ class SqliteCheckpointSource:
         self._delta_names_cache: dict[tuple[str, str], list[str]] = {}
 
     @property
-    def note(self) -> str | None:
-        """Set when what is shown is not the file itself but a private snapshot of it
-        (see :mod:`desktop.core.sources.readonly`): one line for a status bar."""
-        return self._location.note
-
-    @property
     def short_note(self) -> str | None:
         """A few words for :attr:`note` (a status bar's text; the note is its tooltip)."""
         return self._location.short_note
-
-    def close(self) -> None:
-        """Release the connection; the source must not be used afterwards."""
-        with self._lock:
-            self._conn.close()
-            self._location.close()
-
-    def __enter__(self) -> SqliteCheckpointSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _cursor(self) -> Iterator[sqlite3.Cursor]:
-        with self._lock:
-            cur = self._conn.cursor()
-            try:
-                yield cur
-            except sqlite3.DatabaseError as exc:
-                raise SourceError(f"{self.path}: cannot read database ({exc})") from None
-            finally:
-                cur.close()
 
     def _check_schema(self) -> tuple[bool, bool]:
         with self._cursor() as cur:
@@ -813,22 +776,6 @@ def _write_error(value: Any) -> str | None:
     if where == "(value)":
         return f"value could not be decoded: {error}"
     return f"value could not be decoded at {where}: {error}"
-
-
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise SourceError(f"{path}: no such file")
-    if path.is_dir():
-        raise SourceError(f"{path} is a directory, not a checkpoint database file")
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(len(_SQLITE_HEADER))
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read file ({exc.strerror or exc})") from None
-    if not header:
-        raise SourceError(f"{path} is empty, not a LangGraph checkpoint database")
-    if header != _SQLITE_HEADER:
-        raise SourceError(f"{path} is not a SQLite database")
 
 
 def _scheduled(
