@@ -46,6 +46,7 @@ from desktop.core.guards import (
 )
 from desktop.core.model import AS_NODE_KEY
 from desktop.core.pgurl import is_postgres_url
+from desktop.core.progress import FailedTask, WaitingInterrupt
 from desktop.core.running import RunningNodes
 from desktop.core.sources.readonly import open_read_only
 
@@ -244,29 +245,6 @@ class StreamEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class PendingInterrupt:
-    """An ``interrupt()`` waiting for a value; ``node`` is the path of the node that asked."""
-
-    id: str
-    value: Any
-    node: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "value": self.value, "node": self.node}
-
-
-@dataclass(frozen=True, slots=True)
-class TaskFailure:
-    """A task of the latest step that raised (or was cancelled) instead of finishing."""
-
-    node: str
-    error: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"node": self.node, "error": self.error}
-
-
-@dataclass(frozen=True, slots=True)
 class ThreadStatus:
     """Where a thread stands: what runs next and what it waits for.
 
@@ -280,8 +258,8 @@ class ThreadStatus:
     thread_id: str
     checkpoint_id: str
     next_nodes: tuple[str, ...]
-    interrupts: tuple[PendingInterrupt, ...] = ()
-    errors: tuple[TaskFailure, ...] = ()
+    interrupts: tuple[WaitingInterrupt, ...] = ()
+    errors: tuple[FailedTask, ...] = ()
     source: str | None = None
     step: int | None = None
     note: str | None = None
@@ -782,8 +760,8 @@ async def _thread_status(graph: Pregel, saver: BaseCheckpointSaver, thread_id: s
     latest = await _require_thread(saver, thread_id)
     with reading_checkpoint(latest.config):
         snapshot = await graph.aget_state(checkpoint_config(thread_id), subgraphs=True)
-    interrupts: dict[str, PendingInterrupt] = {}
-    errors: list[TaskFailure] = []
+    interrupts: dict[str, WaitingInterrupt] = {}
+    errors: list[FailedTask] = []
     _collect_tasks(snapshot, (), interrupts, errors)
     metadata = snapshot.metadata or {}
     return ThreadStatus(
@@ -800,18 +778,18 @@ async def _thread_status(graph: Pregel, saver: BaseCheckpointSaver, thread_id: s
 def _collect_tasks(
     snapshot: StateSnapshot,
     path: tuple[str, ...],
-    interrupts: dict[str, PendingInterrupt],
-    errors: list[TaskFailure],
+    interrupts: dict[str, WaitingInterrupt],
+    errors: list[FailedTask],
 ) -> None:
     """Walk the tasks (and subgraph states); an interrupt belongs to the deepest task."""
     for task in snapshot.tasks:
         node = "/".join([*path, task.name])
         for item in task.interrupts:
-            interrupts[item.id] = PendingInterrupt(item.id, to_jsonable(item.value), node)
+            interrupts[item.id] = WaitingInterrupt(item.id, to_jsonable(item.value), node)
         if task.error:
             error = task.error
             text = error_line(error) if isinstance(error, BaseException) else str(error)
-            errors.append(TaskFailure(node, text))
+            errors.append(FailedTask(node, text))
         if isinstance(task.state, StateSnapshot):
             _collect_tasks(task.state, (*path, task.name), interrupts, errors)
 

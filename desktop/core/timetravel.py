@@ -50,9 +50,8 @@ from pydantic import ValidationError
 from desktop.core.decode import TYPE_KEY, is_message, to_jsonable
 from desktop.core.errors import NotFoundError, RewindError
 from desktop.core.graphs import LoadedGraph, error_line
+from desktop.core.progress import FailedTask, WaitingInterrupt
 from desktop.core.runner import (
-    PendingInterrupt,
-    TaskFailure,
     ThreadStatus,
     checkpoint_config,
     reading_checkpoint,
@@ -550,13 +549,13 @@ def detect_unfinished(status: ThreadStatus) -> ThreadCondition:
     return "finished"
 
 
-def task_failures(status: ThreadStatus) -> tuple[TaskFailure, ...]:
+def task_failures(status: ThreadStatus) -> tuple[FailedTask, ...]:
     """The tasks of the latest step that raised; a task that was only cancelled is left out."""
     return tuple(f for f in status.errors if not f.error.startswith(_CANCELLED))
 
 
 def resume_value_from_inputs(
-    interrupts: Sequence[PendingInterrupt],
+    interrupts: Sequence[WaitingInterrupt],
     texts: Mapping[str, str],
     as_json: Mapping[str, bool],
 ) -> Any:
@@ -575,7 +574,7 @@ def resume_value_from_inputs(
 
 
 def _resume_value(
-    item: PendingInterrupt, texts: Mapping[str, str], as_json: Mapping[str, bool]
+    item: WaitingInterrupt, texts: Mapping[str, str], as_json: Mapping[str, bool]
 ) -> Any:
     text = texts.get(item.id, "")
     if not as_json.get(item.id, False):

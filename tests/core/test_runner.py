@@ -32,11 +32,11 @@ from typing_extensions import TypedDict
 from desktop.core.demo.scripted_model import ScriptedChatModel
 from desktop.core.errors import NotFoundError, RewindError, SourceError
 from desktop.core.graphs import LoadedGraph, load_graph
+from desktop.core.progress import FailedTask
 from desktop.core.runner import (
     RewindSaver,
     RunError,
     StreamEvent,
-    TaskFailure,
     fork,
     make_input,
     open_read_saver,
@@ -439,7 +439,7 @@ async def test_cancelling_the_consumer_stops_the_run_and_it_can_continue(db: Pat
         status = await thread_status(loaded, saver, "t")
         assert status.next_nodes == ("slow",)
         assert status.can_continue
-        assert status.errors == (TaskFailure("slow", "CancelledError()"),)
+        assert status.errors == (FailedTask("slow", "CancelledError()"),)
         await collect(resume(loaded, saver, "t"))
         state = await loaded.bind(saver).aget_state(thread("t"))
 

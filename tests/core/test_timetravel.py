@@ -28,8 +28,8 @@ from typing_extensions import TypedDict
 from desktop.core.errors import NotFoundError, RewindError
 from desktop.core.graphs import LoadedGraph, load_graph
 from desktop.core.model import user_channels
+from desktop.core.progress import WaitingInterrupt
 from desktop.core.runner import (
-    PendingInterrupt,
     ThreadStatus,
     fork,
     open_read_saver,
@@ -561,14 +561,14 @@ async def test_a_cancelled_run_is_crashed_not_an_error(tmp_path: Path) -> None:
 
 
 def test_resume_value_for_one_interrupt_is_the_value_itself() -> None:
-    one = [PendingInterrupt("i1", {"question": "ok?"}, "review")]
+    one = [WaitingInterrupt("i1", {"question": "ok?"}, "review")]
     assert resume_value_from_inputs(one, {"i1": "yes"}, {}) == "yes"
     assert resume_value_from_inputs(one, {"i1": ""}, {"i1": False}) == ""
     assert resume_value_from_inputs(one, {"i1": '{"ok": true}'}, {"i1": True}) == {"ok": True}
 
 
 def test_resume_value_errors_name_the_interrupt_and_the_position() -> None:
-    two = [PendingInterrupt("i1", "a?", "ask_a"), PendingInterrupt("i2", "b?", "ask_b")]
+    two = [WaitingInterrupt("i1", "a?", "ask_a"), WaitingInterrupt("i2", "b?", "ask_b")]
     with pytest.raises(RewindError) as info:
         resume_value_from_inputs(two, {"i1": "x", "i2": '{\n  "n": 1,\n}'}, {"i2": True})
     assert str(info.value) == (

@@ -36,7 +36,8 @@ from desktop.ui.widgets.elided_label import ElidedLabel
 from desktop.ui.widgets.state_view import make_document_browser
 
 if TYPE_CHECKING:
-    from desktop.core.runner import PendingInterrupt, ThreadStatus
+    from desktop.core.progress import WaitingInterrupt
+    from desktop.core.runner import ThreadStatus
 
 PAYLOAD_MAX_HEIGHT: Final = 110
 PAYLOAD_MIN_LINES: Final = 2
@@ -70,7 +71,7 @@ class InterruptCard(QFrame):
     submit = Signal()
     """Ctrl+Enter in the value box."""
 
-    def __init__(self, item: PendingInterrupt, parent: QWidget | None = None) -> None:
+    def __init__(self, item: WaitingInterrupt, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("interruptCard")
         self.interrupt_id = item.id
