@@ -61,3 +61,6 @@ def test_thread_filter_ignores_case_in_every_script(pg_db):
         assert {t.thread_id for t in source.list_threads("ÜNÏ")} == {"ünï-1", "ÜNÏ-2"}
         assert source.count_threads("ünï") == 2
         assert {t.thread_id for t in source.list_threads("STRASSE")} == {"straße-3"}
+        # thread_ids (groups, state search) filters the same way, in list order.
+        assert source.thread_ids("ünï") == [t.thread_id for t in source.list_threads("ünï")]
+        assert source.thread_ids() == [t.thread_id for t in source.list_threads()]

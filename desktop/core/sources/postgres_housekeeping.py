@@ -27,20 +27,6 @@ class PostgresHousekeeping:
     _schema: Any
     location: str
 
-    def thread_ids(self, text_filter: str = "") -> list[str]:
-        """Every matching thread id in list order (newest first), nothing else read."""
-        from desktop.core.sources.postgres import _thread_filter
-
-        where, params = _thread_filter(text_filter)
-        cid = self._schema.cid
-        with self._db.read() as cur:
-            cur.execute(
-                f"SELECT thread_id FROM checkpoints {where} GROUP BY thread_id "
-                f'ORDER BY max({cid} COLLATE "C") DESC, thread_id COLLATE "C"',
-                params,
-            )
-            return [str(row[0]) for row in cur.fetchall()]
-
     def thread_sizes(self, thread_id: str | None = None) -> list[ThreadSize]:
         """Stored bytes per thread: checkpoints with metadata and blobs, and writes."""
         where, params = ("WHERE thread_id = %s", (thread_id,)) if thread_id else ("", ())

@@ -1,0 +1,128 @@
+"""Blobs and writes of some checkpoints in a ``PostgresSaver`` database.
+
+A value that is not a primitive lives in ``checkpoint_blobs`` under its channel and the
+version the checkpoint's ``channel_versions`` names (a shallow saver keeps only the
+latest blob); writes live in ``checkpoint_writes`` with their ``task_path``. These
+functions run inside a read transaction (``cur``) and build SQL from the database's
+:class:`~desktop.core.sources.postgres_schema.PgSchema`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from desktop.core.decode import DecodeError, decode_typed
+from desktop.core.isolate import damage, decode_value
+from desktop.core.model import ERROR_CHANNEL, INTERRUPT_CHANNEL, CheckpointMeta, PendingWrite
+from desktop.core.progress import TASKS_CHANNEL, WriteRecord, send_targets
+from desktop.core.sources.postgres_schema import EMPTY_BLOB, TRIGGERS_SQL, PgSchema
+
+_FLAG_CHANNELS = [INTERRUPT_CHANNEL, ERROR_CHANNEL]
+_VERSIONS_SQL = (
+    "jsonb_each_text(CASE jsonb_typeof(c.checkpoint -> 'channel_versions') "
+    "WHEN 'object' THEN c.checkpoint -> 'channel_versions' ELSE '{}'::jsonb END)"
+)
+
+
+def checkpoint_blobs(
+    cur: psycopg.Cursor[Any],
+    schema: PgSchema,
+    thread_id: str,
+    ns: str,
+    checkpoint_id: str,
+    *,
+    channel: str | None = None,
+) -> list[tuple[str, str, bytes | None]]:
+    """The blob rows a checkpoint's ``channel_versions`` point at (one channel, or all),
+    by channel name."""
+    only = "AND v.key = %s " if channel else ""
+    cur.execute(
+        f"SELECT bl.channel, bl.type, bl.blob FROM checkpoints c CROSS JOIN LATERAL "
+        f"{_VERSIONS_SQL} AS v JOIN checkpoint_blobs bl ON bl.thread_id = c.thread_id "
+        f"AND bl.checkpoint_ns = c.checkpoint_ns AND bl.channel = v.key {schema.blob_version} "
+        f"WHERE c.thread_id = %s AND c.checkpoint_ns = %s AND {schema.cid} = %s {only}"
+        'ORDER BY bl.channel COLLATE "C"',
+        (thread_id, ns, checkpoint_id, *((channel,) if channel else ())),
+    )
+    return cur.fetchall()
+
+
+def trigger_blobs(
+    cur: psycopg.Cursor[Any], schema: PgSchema, ns: str, threads: list[str], ids: list[str]
+) -> list[tuple[str, str, str, str, bytes | None]]:
+    """Blob values of the trigger channels of some checkpoints (the input on
+    ``__start__`` is only marked present, never fetched)."""
+    cur.execute(
+        f"SELECT c.thread_id, {schema.cid_of('c')}, "
+        "bl.channel, bl.type, CASE WHEN bl.channel = '__start__' THEN NULL ELSE bl.blob END "
+        f"FROM checkpoints c CROSS JOIN LATERAL {_VERSIONS_SQL} AS v(k, value) "
+        "JOIN checkpoint_blobs bl ON bl.thread_id = c.thread_id "
+        f"AND bl.checkpoint_ns = c.checkpoint_ns AND bl.channel = v.k {schema.blob_version} "
+        f"WHERE c.checkpoint_ns = %s AND c.thread_id = ANY(%s) "
+        f"AND {schema.cid_of('c')} = ANY(%s) "
+        f"AND {TRIGGERS_SQL}",
+        (ns, threads, ids),
+    )
+    return cur.fetchall()
+
+
+def write_records(
+    cur: psycopg.Cursor[Any], schema: PgSchema, ns: str, threads: list[str], ids: list[str]
+) -> dict[tuple[str, str], list[WriteRecord]]:
+    """The writes saved against some checkpoints; only interrupts and errors decoded."""
+    if not schema.has_writes:
+        return {}
+    cur.execute(
+        f"SELECT thread_id, checkpoint_id, task_id, {schema.task_path}, channel, "
+        "CASE WHEN channel = ANY(%s) THEN type END, "
+        "CASE WHEN channel = ANY(%s) THEN blob END FROM checkpoint_writes "
+        "WHERE checkpoint_ns = %s AND thread_id = ANY(%s) AND checkpoint_id = ANY(%s)",
+        (_FLAG_CHANNELS, _FLAG_CHANNELS, ns, threads, ids),
+    )
+    found: dict[tuple[str, str], list[WriteRecord]] = {}
+    for tid, cid, task_id, path, channel, type_, blob in sorted(
+        cur.fetchall(), key=lambda r: (r[3], r[2])
+    ):
+        try:
+            value = decode_typed(type_, blob) if blob is not None else None
+        except DecodeError:
+            value = None
+        record = WriteRecord(str(task_id), str(path or ""), str(channel), value)
+        found.setdefault((tid, cid), []).append(record)
+    return found
+
+
+def pending_writes(
+    cur: psycopg.Cursor[Any], schema: PgSchema, meta: CheckpointMeta
+) -> list[PendingWrite]:
+    """One checkpoint's writes, every value decoded (a broken one marked in place)."""
+    if not schema.has_writes:
+        return []
+    cur.execute(
+        f"SELECT task_id, {schema.task_path}, channel, type, blob "
+        "FROM checkpoint_writes WHERE thread_id = %s AND checkpoint_ns = %s "
+        'AND checkpoint_id = %s ORDER BY task_id COLLATE "C", idx',
+        (meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id),
+    )
+    writes = []
+    for task_id, path, channel, type_, blob in cur.fetchall():
+        value = decode_value(type_, blob)
+        error = next((f"value could not be decoded: {e}" for _, e in damage(value)), None)
+        writes.append(PendingWrite(str(task_id), path or "", str(channel), value, error))
+    return writes
+
+
+def pending_send_targets(
+    cur: psycopg.Cursor[Any], schema: PgSchema, thread_id: str, ns: str, checkpoint_id: str
+) -> list[str]:
+    """Target nodes of one checkpoint's pending ``Send``s, in order."""
+    found = checkpoint_blobs(cur, schema, thread_id, ns, checkpoint_id, channel=TASKS_CHANNEL)
+    if not found or found[0][1] == EMPTY_BLOB:
+        return []
+    try:
+        sends = decode_typed(found[0][1], found[0][2])
+    except DecodeError:
+        return []
+    return send_targets({TASKS_CHANNEL: sends})

@@ -1,0 +1,133 @@
+"""What a checkpoint's step runs and who wrote it, from a ``PostgresSaver`` database.
+
+The same rules as on SQLite (:mod:`desktop.core.progress`), fed by batched read-only
+SQL: a page of checkpoints with only their trigger channels decoded and their writes
+(:func:`read_steps`), the tasks that finished each step (:func:`step_writers`) and the
+node an ``update`` written by another tool stands in for (:func:`update_credits`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from desktop.core.decode import DecodeError, decode_typed
+from desktop.core.model import CheckpointMeta
+from desktop.core.progress import (
+    CONTROL_WRITES,
+    START,
+    CheckpointProgress,
+    WriteRecord,
+    checkpoint_progress,
+    update_credit,
+)
+from desktop.core.sources.common import checkpoint_meta, updates_to_credit, writers_of_steps
+from desktop.core.sources.postgres_rows import pending_send_targets, trigger_blobs, write_records
+from desktop.core.sources.postgres_schema import EMPTY_BLOB, TRIGGERS_SQL, PgSchema
+
+Key = tuple[str, str]
+
+
+def read_steps(
+    cur: psycopg.Cursor[Any],
+    schema: PgSchema,
+    ns: str,
+    keys: list[Key],
+    *,
+    into: dict[Key, dict[str, Any]] | None = None,
+) -> dict[Key, tuple[CheckpointProgress, CheckpointMeta]]:
+    """The step after each ``(thread_id, checkpoint_id)`` in namespace ``ns``, with the
+    checkpoint's metadata record, in three queries (checkpoints, trigger-channel blobs,
+    writes). Only trigger channels are decoded; ``into`` receives those checkpoints."""
+    if not keys:
+        return {}
+    wanted = set(keys)
+    threads, ids = [t for t, _ in keys], [c for _, c in keys]
+    cur.execute(
+        f"SELECT thread_id, {schema.cid}, {schema.parent}, metadata::text, "
+        "checkpoint - 'channel_values', "
+        "(SELECT jsonb_object_agg(k, v) FROM jsonb_each(CASE jsonb_typeof("
+        "checkpoint -> 'channel_values') WHEN 'object' THEN checkpoint -> 'channel_values' "
+        f"ELSE '{{}}'::jsonb END) AS e(k, v) WHERE {TRIGGERS_SQL}) "
+        f"FROM checkpoints WHERE checkpoint_ns = %s AND thread_id = ANY(%s) "
+        f"AND {schema.cid} = ANY(%s)",
+        (ns, threads, ids),
+    )
+    checkpoints: dict[Key, dict[str, Any]] = {}
+    metas: dict[Key, CheckpointMeta] = {}
+    for tid, cid, parent, raw_meta, rest, inline in cur.fetchall():
+        if (tid, cid) not in wanted or not isinstance(rest, dict):
+            continue
+        checkpoints[(tid, cid)] = {**rest, "channel_values": dict(inline or {})}
+        metas[(tid, cid)] = checkpoint_meta(tid, ns, cid, parent, raw_meta)
+    for tid, cid, channel, type_, blob in trigger_blobs(cur, schema, ns, threads, ids):
+        values = checkpoints.get((tid, cid), {}).get("channel_values")
+        if values is None or type_ == EMPTY_BLOB:
+            continue
+        try:
+            values[channel] = True if channel == START else decode_typed(type_, blob)
+        except DecodeError:
+            values.pop(channel, None)
+    if into is not None:
+        into.update(checkpoints)
+    writes = write_records(cur, schema, ns, threads, ids)
+    return {
+        key: (checkpoint_progress(checkpoint, writes.get(key, [])), metas[key])
+        for key, checkpoint in checkpoints.items()
+    }
+
+
+def update_credits(
+    cur: psycopg.Cursor[Any], schema: PgSchema, thread_id: str, metas: list[CheckpointMeta]
+) -> dict[Key, str]:
+    """The node each ``update`` checkpoint not written by Rewind was credited to, when
+    its parent has no other update child and the writes saved on it tell
+    (:func:`desktop.core.progress.update_credit`), as on SQLite."""
+    wanted: dict[str, list[tuple[CheckpointMeta, CheckpointMeta]]] = {}
+    for parent, update in updates_to_credit(metas):
+        wanted.setdefault(parent.checkpoint_ns, []).append((parent, update))
+    credits: dict[Key, str] = {}
+    for ns, pairs in wanted.items():
+        keys = [(thread_id, parent.checkpoint_id) for parent, _ in pairs]
+        checkpoints: dict[Key, dict[str, Any]] = {}
+        read_steps(cur, schema, ns, keys, into=checkpoints)
+        writes = write_records(cur, schema, ns, [t for t, _ in keys], [c for _, c in keys])
+        for parent, update in pairs:
+            key = (thread_id, parent.checkpoint_id)
+            checkpoint = checkpoints.get(key)
+            if checkpoint is None or parent.step is None:
+                continue
+            node = update_credit(checkpoint, ns, parent.step, writes.get(key, []))
+            if node is not None:
+                credits[update.key] = node
+    return credits
+
+
+def step_writers(
+    cur: psycopg.Cursor[Any],
+    schema: PgSchema,
+    thread_id: str,
+    parents: set[tuple[str, str | None]],
+) -> dict[Key, tuple[str, ...]]:
+    """For each checkpoint in ``parents``, the tasks of its step that finished.
+
+    Pull tasks are named by their path; a ``Send`` task by the target of the pending
+    ``Send`` its path points at (that one blob is read, only then).
+    """
+    if not schema.has_writes or not schema.has_task_path or not parents:
+        return {}
+    cur.execute(
+        "SELECT checkpoint_ns, checkpoint_id, task_id, task_path, "
+        "count(*) FILTER (WHERE channel <> ALL(%s)) FROM checkpoint_writes "
+        "WHERE thread_id = %s GROUP BY 1, 2, 3, 4",
+        (sorted(CONTROL_WRITES), thread_id),
+    )
+    found: dict[Key, list[WriteRecord]] = {}
+    for ns, cid, task_id, path, outputs in sorted(cur.fetchall()):
+        if (ns, cid) in parents and outputs:
+            record = WriteRecord(str(task_id), str(path or ""), "output")
+            found.setdefault((ns, cid), []).append(record)
+    return writers_of_steps(
+        found, lambda ns, cid: pending_send_targets(cur, schema, thread_id, ns, cid)
+    )
