@@ -276,7 +276,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
         "--window-size",
         metavar="WxH",
         type=_window_size,
-        help="with --screenshot: the window's size, e.g. 1024x640 (default 1280x800)",
+        help="open the window at this size, e.g. 1024x640 (default: the size it had last time; "
+        "with --screenshot, 1280x800)",
     )
     return parser
 

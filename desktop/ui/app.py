@@ -21,6 +21,7 @@ from pathlib import Path
 import qasync
 from PySide6.QtCore import (
     QCoreApplication,
+    Qt,
     QMessageLogContext,
     QtMsgType,
     qInstallMessageHandler,
@@ -196,6 +197,17 @@ def _open(controller: Controller, options: argparse.Namespace) -> None:
         controller.open_demo(thread_id=options.thread, checkpoint_id=options.checkpoint)
 
 
+def apply_window_size(window: MainWindow, options: argparse.Namespace) -> None:
+    """``--window-size WxH``: the window opens at that size, whatever size it had last time
+    (a maximized or full-screen window is made normal first; the size is then remembered
+    as usual when it closes)."""
+    size = getattr(options, "window_size", None)
+    if not size:
+        return
+    window.setWindowState(Qt.WindowState.WindowNoState)
+    window.resize(*size)
+
+
 def _use_daemon_executor() -> None:
     """Run blocking work (and the graph's synchronous nodes) on daemon threads, so a node
     still blocked when the window closes never keeps the process alive."""
@@ -206,6 +218,7 @@ async def _interactive(options: argparse.Namespace) -> int:
     _use_daemon_executor()
     controller = Controller(_graph_options(options))
     window = MainWindow(controller, RewindSettings())
+    apply_window_size(window, options)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()
@@ -219,8 +232,7 @@ async def _screenshot(options: argparse.Namespace) -> int:
     _use_daemon_executor()
     controller = Controller(_graph_options(options))
     window = MainWindow(controller, None, error_dialogs=False)
-    if getattr(options, "window_size", None):
-        window.resize(*options.window_size)
+    apply_window_size(window, options)
     errors: list[str] = []
     controller.error_occurred.connect(errors.append)
     controller.notice.connect(lambda message: message and errors.append(message))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QFontMetrics
 
+from desktop.cli import build_gui_parser
+from desktop.ui.app import apply_window_size
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.threads import ThreadListModel
@@ -58,3 +60,29 @@ def test_output_pane_is_folded_without_a_graph(qtbot, window: MainWindow, settle
     assert window.controller.runs.graph is not None
     opened = window.run_splitter.sizes()
     assert opened[1] > 100 and opened[0] == sizes[0] - opened[1]
+
+
+def test_window_size_sizes_the_real_window(qtbot, controller, settings) -> None:
+    """``rewind --window-size WxH`` without ``--screenshot`` opens the window at that size,
+    over the size remembered from last time."""
+    previous = MainWindow(controller, settings)
+    qtbot.addWidget(previous)
+    previous.resize(1500, 950)
+    previous.show()
+    qtbot.waitExposed(previous)
+    previous.close()
+
+    options = build_gui_parser().parse_args(["--window-size", "1200x760"])
+    window = MainWindow(controller, settings)
+    qtbot.addWidget(window)
+    assert window.size() == QSize(1500, 950), "the remembered size is restored first"
+    apply_window_size(window, options)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.size() == QSize(1200, 760)
+    window.close()
+
+    unsized = MainWindow(controller, settings)
+    qtbot.addWidget(unsized)
+    apply_window_size(unsized, build_gui_parser().parse_args([]))
+    assert unsized.size() == QSize(1200, 760), "without the option: the size it had last time"
