@@ -21,8 +21,8 @@ from pathlib import Path
 import qasync
 from PySide6.QtCore import (
     QCoreApplication,
-    Qt,
     QMessageLogContext,
+    Qt,
     QtMsgType,
     qInstallMessageHandler,
 )
