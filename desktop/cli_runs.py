@@ -106,6 +106,17 @@ def _stream(
         return run_streaming(_print_stream(start(graph, running), out), running)
 
 
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """``--configurable`` and ``--context`` as the runner takes them, checked before
+    anything is loaded or written."""
+    from desktop.core.run_settings import parse_configurable, parse_object
+
+    return {
+        "configurable": parse_configurable(args.configurable),
+        "context": parse_object(args.context, "--context"),
+    }
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """``rewind run``: a new turn (``--input``), or continue from ``--checkpoint``."""
     from desktop.core.guards import check_recursion_limit
@@ -113,6 +124,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     graph_input = make_input(args.input, args.input_json)
     check_recursion_limit(args.recursion_limit)
+    settings = _settings(args)
     checkpoint = _checkpoint(args, runs=True).checkpoint_id if args.checkpoint else None
     return _stream(
         args,
@@ -129,6 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             init=args.init,
             running=running,
             durability=args.durability,
+            **settings,
         ),
     )
 
@@ -139,6 +152,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from desktop.core.runner import replay
 
     check_recursion_limit(args.recursion_limit)
+    settings = _settings(args)
     checkpoint = _checkpoint(args, runs=True).checkpoint_id
     return _stream(
         args,
@@ -151,6 +165,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             recursion_limit=args.recursion_limit,
             running=running,
             durability=args.durability,
+            **settings,
         ),
     )
 
@@ -161,6 +176,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from desktop.core.runner import NO_VALUE, resume
 
     check_recursion_limit(args.recursion_limit)
+    settings = _settings(args)
     value = NO_VALUE if args.value is None else parse_value(args.value)
     return _stream(
         args,
@@ -173,6 +189,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
             recursion_limit=args.recursion_limit,
             running=running,
             durability=args.durability,
+            **settings,
         ),
     )
 
@@ -272,6 +289,18 @@ def _common(parser: argparse.ArgumentParser, *, streams: bool = True) -> None:
             "--durability",
             choices=("sync", "async", "exit"),
             help="when LangGraph saves checkpoints (default: LangGraph's default, async)",
+        )
+        parser.add_argument(
+            "--configurable",
+            metavar="JSON",
+            help='JSON object merged into the run\'s config["configurable"] (e.g. '
+            '{"user_id": "42"}); thread_id and checkpoint keys stay Rewind\'s',
+        )
+        parser.add_argument(
+            "--context",
+            metavar="JSON",
+            help="JSON object passed as LangGraph's runtime context (runtime.context; "
+            "built into the graph's context_schema)",
         )
 
 

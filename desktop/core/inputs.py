@@ -16,6 +16,7 @@ from typing import Any
 from langgraph._internal._typing import MISSING
 from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
+from langgraph.pregel.main import _coerce_context
 from langgraph.types import Command
 from pydantic import BaseModel, ValidationError
 
@@ -74,3 +75,29 @@ def check_input(graph: Pregel, stored: Mapping[str, Any], input: Any) -> None:
                 f"{_REFUSED}: it does not fit {schema.__name__} "
                 f"({exc.error_count()} error(s); {where}: {first.get('msg', '')})"
             ) from None
+
+
+def check_context(graph: Pregel, context: Any) -> None:
+    """Refuse a run ``context`` the graph's ``context_schema`` cannot be built from.
+
+    LangGraph builds a dataclass or pydantic ``context_schema`` from the given object
+    when a run starts (``_coerce_context``); a missing or unknown field would fail
+    there. Doing the same here first refuses it before anything is written.
+    """
+    schema = getattr(graph, "context_schema", None)
+    if context is None or schema is None:
+        return
+    try:
+        _coerce_context(schema, context)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ())) or "context"
+        raise RewindError(
+            f"Context refused, nothing was written: it does not fit {schema.__name__} "
+            f"({exc.error_count()} error(s); {where}: {first.get('msg', '')})"
+        ) from None
+    except Exception as exc:
+        raise RewindError(
+            f"Context refused, nothing was written: it does not fit {schema.__name__} "
+            f"({error_line(exc)})"
+        ) from None

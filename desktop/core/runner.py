@@ -47,6 +47,7 @@ from desktop.core.guards import (
 from desktop.core.model import AS_NODE_KEY
 from desktop.core.pgurl import is_postgres_url
 from desktop.core.progress import FailedTask, WaitingInterrupt
+from desktop.core.run_settings import DURABILITIES, check_configurable
 from desktop.core.running import RunningNodes
 from desktop.core.sources.readonly import open_read_only
 
@@ -54,8 +55,6 @@ SaverMode = Literal["read", "write", "create"]
 """How :func:`saver_for` opens a path: read-only, for writing an existing database, or
 for writing one that may not exist yet (a new run)."""
 
-DURABILITIES: Final = ("sync", "async", "exit")
-"""LangGraph's durability modes; ``None`` (the default everywhere) is LangGraph's default."""
 STREAM_MODES: Final = ("values", "updates", "messages", "custom", "checkpoints", "tasks", "debug")
 DEFAULT_MODES: Final = ("messages", "updates", "custom", "tasks", "checkpoints")
 DEFAULT_RECURSION_LIMIT: Final = 25
@@ -320,6 +319,8 @@ async def run(
     running: RunningNodes | None = None,
     action: str = "run",
     durability: Durability | None = None,
+    configurable: Mapping[str, Any] | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Run the graph on a thread and stream what happens.
 
@@ -334,10 +335,13 @@ async def run(
     everything streamed before the failure. ``running`` is kept up to date with the
     nodes running now. ``durability`` is passed to LangGraph as is: ``None`` runs with
     LangGraph's own default, as the user's app does unless it asks for another mode.
+    ``configurable`` is merged into the run's config and ``context`` is LangGraph's
+    runtime context (:mod:`desktop.core.run_settings`); both are checked first.
     """
     modes = _check_modes(stream_modes)
     _check_durability(durability)
     limit = check_recursion_limit(recursion_limit)
+    _check_settings(graph, configurable, context)
     _check_nodes(graph, interrupt_before, "interrupt_before")
     _check_nodes(graph, interrupt_after, "interrupt_after")
     mode: SaverMode = "create" if input is not None and checkpoint_id is None else "write"
@@ -360,6 +364,8 @@ async def run(
                 recursion_limit=limit,
                 running=running,
                 durability=durability,
+                configurable=configurable,
+                context=context,
             ):
                 yield event
 
@@ -374,6 +380,8 @@ async def replay(
     recursion_limit: int | None = None,
     running: RunningNodes | None = None,
     durability: Durability | None = None,
+    configurable: Mapping[str, Any] | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Run again from a past checkpoint; the nodes before it are not re-executed.
 
@@ -390,6 +398,8 @@ async def replay(
         running=running,
         action="replay",
         durability=durability,
+        configurable=configurable,
+        context=context,
     ):
         yield event
 
@@ -405,6 +415,8 @@ async def resume(
     recursion_limit: int | None = None,
     running: RunningNodes | None = None,
     durability: Durability | None = None,
+    configurable: Mapping[str, Any] | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Resume a thread: answer its interrupt(s) with ``value``, or continue a stopped run.
 
@@ -421,6 +433,7 @@ async def resume(
     modes = _check_modes(stream_modes)
     _check_durability(durability)
     limit = check_recursion_limit(recursion_limit)
+    _check_settings(graph, configurable, context)
     async with writing_thread(target, thread_id, "resume"), saver_for(graph, target) as saver:
         bound = graph.bind(saver, _store(graph, saver))
         status = await _thread_status(bound, saver, thread_id)
@@ -433,6 +446,8 @@ async def resume(
             recursion_limit=limit,
             running=running,
             durability=durability,
+            configurable=configurable,
+            context=context,
         ):
             yield event
 
@@ -628,6 +643,15 @@ def _check_durability(durability: str | None) -> None:
         )
 
 
+def _check_settings(
+    graph: LoadedGraph, configurable: Mapping[str, Any] | None, context: Any
+) -> None:
+    check_configurable(configurable)
+    if context is not None and not isinstance(context, Mapping):
+        raise RewindError(f"Context must be a JSON object, not {type(context).__name__}")
+    inputs.check_context(graph.graph, context)
+
+
 def _check_modes(stream_modes: Sequence[str]) -> tuple[str, ...]:
     unknown = [mode for mode in stream_modes if mode not in STREAM_MODES]
     if unknown:
@@ -666,6 +690,8 @@ async def _stream(
     recursion_limit: int | None = None,
     running: RunningNodes | None = None,
     durability: Durability | None = None,
+    configurable: Mapping[str, Any] | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Stream a run, turning a graph failure into a one-line :class:`RunError`.
 
@@ -677,6 +703,8 @@ async def _stream(
     failed: str | None = None
     if recursion_limit is not None:
         config = {**config, "recursion_limit": recursion_limit}
+    if configurable:
+        config = {**config, "configurable": {**configurable, **config["configurable"]}}
     try:
         async for part in graph.astream(
             input,
@@ -687,6 +715,7 @@ async def _stream(
             durability=durability,
             interrupt_before=interrupt_before,
             interrupt_after=interrupt_after,
+            context=context,
         ):
             if part["type"] == "tasks":
                 if running is not None:

@@ -1,0 +1,63 @@
+"""Graphs that read a run's settings, for ``--configurable`` / ``--context`` and the window's
+Run settings: one reads ``runtime.context`` (a dataclass ``context_schema``), one reads
+``config["configurable"]``. Compiled without a checkpointer (Rewind attaches its own).
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+from typing_extensions import TypedDict
+
+
+@dataclass
+class Persona:
+    user_name: str
+    tone: str = "plain"
+
+
+class LogState(TypedDict, total=False):
+    log: Annotated[list[str], operator.add]
+
+
+def _greet(state: LogState, runtime: Runtime[Persona]) -> dict[str, Any]:
+    return {"log": [f"greet {runtime.context.user_name} ({runtime.context.tone})"]}
+
+
+def _confirm(state: LogState, runtime: Runtime[Persona]) -> dict[str, Any]:
+    answer = interrupt("confirm?")
+    return {"log": [f"confirm {answer} for {runtime.context.user_name}"]}
+
+
+def context_graph(checkpointer: BaseCheckpointSaver | None = None) -> Any:
+    builder = StateGraph(LogState, context_schema=Persona)
+    builder.add_node("greet", _greet)
+    builder.add_node("confirm", _confirm)
+    builder.add_edge(START, "greet")
+    builder.add_edge("greet", "confirm")
+    builder.add_edge("confirm", END)
+    return builder.compile(checkpointer=checkpointer)
+
+
+def _configured(state: LogState, config: RunnableConfig) -> dict[str, Any]:
+    conf = config["configurable"]
+    return {"log": [f"user {conf.get('user_id')} model {conf.get('model')} on {conf['thread_id']}"]}
+
+
+def configurable_graph(checkpointer: BaseCheckpointSaver | None = None) -> Any:
+    builder = StateGraph(LogState)
+    builder.add_node("configured", _configured)
+    builder.add_edge(START, "configured")
+    builder.add_edge("configured", END)
+    return builder.compile(checkpointer=checkpointer)
+
+
+context_app = context_graph()
+configurable_app = configurable_graph()
