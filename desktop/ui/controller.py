@@ -46,6 +46,7 @@ from desktop.core.thread_filter import parse_thread_filter
 from desktop.ui.bounded import SHOW_ITEMS
 from desktop.ui.controllers.store import StoreController
 from desktop.ui.controllers.watch import LiveWatch
+from desktop.ui.intents import IntentTasks
 from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel
 from desktop.ui.models.timeline import SHORT_ID_CHARS, TimelineModel
 from desktop.ui.render import RenderedDiff, RenderedState, render_diff, render_state
@@ -173,7 +174,7 @@ class Controller(QObject):
         self._loading_thread: str | None = None
         self._selected: CheckpointKey | None = None
         self._diff_base: CheckpointKey | None = None
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._tasks = IntentTasks("rewind", self.error_occurred.emit, self._busy_changed)
         self._background: set[asyncio.Task[Any]] = set()
         self._states: OrderedDict[CheckpointKey, asyncio.Task[CheckpointState]] = OrderedDict()
         self._busy = False
@@ -506,9 +507,9 @@ class Controller(QObject):
         self.watch.stop()
         await self.store.shutdown()
         await self.runs.shutdown()
-        for task in [*self._tasks.values(), *self._background, *self._states.values()]:
+        self._tasks.cancel_all()
+        for task in [*self._background, *self._states.values()]:
             task.cancel()
-        self._tasks.clear()
         self._states.clear()
         source, self._source = self._source, None
         if source is not None:
@@ -519,44 +520,17 @@ class Controller(QObject):
     def _start(
         self, kind: str, coro: Coroutine[Any, Any, None], cancels: tuple[str, ...] = ()
     ) -> None:
-        for name in (kind, *cancels):
-            self._cancel(name)
-        task = asyncio.get_running_loop().create_task(self._guard(coro), name=f"rewind-{kind}")
-        self._tasks[kind] = task
-        task.add_done_callback(lambda done, kind=kind: self._finished(kind, done, coro))
-        self._set_busy(True)
+        self._tasks.start(kind, coro, cancels)
 
     def _cancel(self, kind: str) -> None:
-        task = self._tasks.pop(kind, None)
-        if task is not None:
-            task.cancel()
+        self._tasks.cancel(kind)
 
-    def _finished(
-        self, kind: str, task: asyncio.Task[None], coro: Coroutine[Any, Any, None]
-    ) -> None:
-        coro.close()
-        if self._tasks.get(kind) is task:
-            del self._tasks[kind]
-        if not self._tasks:
-            self._set_busy(False)
-            self.settled.emit()
-
-    def _set_busy(self, busy: bool) -> None:
+    def _busy_changed(self, busy: bool) -> None:
         if busy != self._busy:
             self._busy = busy
             self.busy_changed.emit(busy)
-
-    async def _guard(self, coro: Coroutine[Any, Any, None]) -> None:
-        try:
-            await coro
-        except asyncio.CancelledError:
-            raise
-        except RewindError as error:
-            self.error_occurred.emit(str(error))
-        except Exception as error:
-            log.exception("unexpected error in an intent task")
-            detail = " ".join(str(error).split()) or type(error).__name__
-            self.error_occurred.emit(f"Unexpected error: {detail}")
+        if not busy:
+            self.settled.emit()
 
     def _in_background(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(coro)

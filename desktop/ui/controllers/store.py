@@ -10,7 +10,6 @@ One task per intent; a new one of the same kind cancels the last.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -18,13 +17,13 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.core.errors import RewindError
 from desktop.core.store import NamespaceCount, StoreItem, StoreReader, open_store
+from desktop.ui.intents import IntentTasks
 from desktop.ui.models.store import PAGE_SIZE, NamespaceTreeModel, StoreItemsModel
 from desktop.ui.store_render import render_store_item
 
 if TYPE_CHECKING:
     from desktop.ui.controller import Controller
 
-log = logging.getLogger(__name__)
 
 SEARCH_DEBOUNCE_SECONDS = 0.2
 """Typing in the search box re-queries once the user pauses this long."""
@@ -67,7 +66,7 @@ class StoreController(QObject):
         self._active = False
         self._prefix: tuple[str, ...] = ()
         self._text = ""
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._tasks = IntentTasks("store", self.unavailable.emit)
         controller.database_opened.connect(lambda _path: self._database_changed())
         controller.watch.committed.connect(self._committed)
 
@@ -84,7 +83,7 @@ class StoreController(QObject):
     @property
     def is_busy(self) -> bool:
         """True while a load is running."""
-        return any(not task.done() for task in self._tasks.values())
+        return self._tasks.any_running()
 
     def set_store_location(self, location: str | None) -> None:
         """Read the Store at ``location`` (``--store``) instead of the checkpoint database's."""
@@ -127,9 +126,7 @@ class StoreController(QObject):
 
     async def shutdown(self) -> None:
         """Cancel every load and close the Store."""
-        for task in self._tasks.values():
-            task.cancel()
-        self._tasks.clear()
+        self._tasks.cancel_all()
         reader, self._reader = self._reader, None
         if reader is not None:
             await asyncio.to_thread(reader.close)
@@ -144,35 +141,10 @@ class StoreController(QObject):
     def _start(
         self, kind: str, coro: Coroutine[Any, Any, None], cancels: tuple[str, ...] = ()
     ) -> None:
-        for name in (kind, *cancels):
-            self._cancel(name)
-        task = asyncio.get_running_loop().create_task(self._guard(coro), name=f"store-{kind}")
-        self._tasks[kind] = task
-        task.add_done_callback(lambda done, kind=kind: self._finished(kind, done, coro))
+        self._tasks.start(kind, coro, cancels)
 
     def _cancel(self, kind: str) -> None:
-        task = self._tasks.pop(kind, None)
-        if task is not None:
-            task.cancel()
-
-    def _finished(
-        self, kind: str, task: asyncio.Task[None], coro: Coroutine[Any, Any, None]
-    ) -> None:
-        coro.close()
-        if self._tasks.get(kind) is task:
-            del self._tasks[kind]
-
-    async def _guard(self, coro: Coroutine[Any, Any, None]) -> None:
-        try:
-            await coro
-        except asyncio.CancelledError:
-            raise
-        except RewindError as error:
-            self.unavailable.emit(str(error))
-        except Exception as error:
-            log.exception("unexpected error in a Store load")
-            detail = " ".join(str(error).split()) or type(error).__name__
-            self.unavailable.emit(f"Unexpected error: {detail}")
+        self._tasks.cancel(kind)
 
     def _committed(self) -> None:
         """The live watch saw a commit to the open database: if that is where the shown
