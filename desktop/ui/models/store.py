@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from desktop.core.store import NAMESPACE_SEPARATOR, NamespaceCount, StoreItem
+from desktop.ui.models.paging import PagedListing
 from desktop.ui.models.threads import absolute_time, full_time
 
 PAGE_SIZE = 200
@@ -96,7 +97,7 @@ def item_kind(item: StoreItem) -> str:
     return " · ".join(parts)
 
 
-class StoreItemsModel(QAbstractTableModel):
+class StoreItemsModel(PagedListing, QAbstractTableModel):
     """Items of the chosen namespace matching the search, one row each, paged."""
 
     ItemRole = Qt.ItemDataRole.UserRole + 1
@@ -108,52 +109,26 @@ class StoreItemsModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._items: list[StoreItem] = []
-        self._total = 0
-        self._generation = 0
-        self._fetching = False
 
-    @property
-    def generation(self) -> int:
-        """Identifies the current listing; pages of older listings are dropped."""
-        return self._generation
-
-    @property
-    def total(self) -> int:
-        """How many items match (loaded or not)."""
-        return self._total
-
-    @property
-    def loaded(self) -> int:
-        """How many rows have been read so far."""
+    def _loaded_rows(self) -> int:
         return len(self._items)
 
     def reset(self, items: list[StoreItem], total: int) -> int:
         """Replace the listing with its first page; returns the new generation."""
         self.beginResetModel()
-        self._generation += 1
         self._items = list(items)
-        self._total = max(total, len(self._items))
-        self._fetching = False
+        generation = self._new_listing(total)
         self.endResetModel()
-        return self._generation
+        return generation
 
     def append_page(self, generation: int, items: list[StoreItem]) -> None:
         """Add a page read for ``generation``; stale pages are dropped."""
-        if generation != self._generation:
-            return
-        self._fetching = False
-        if not items:
-            self._total = len(self._items)
+        if not self._page_arrived(generation, len(items)):
             return
         first = len(self._items)
         self.beginInsertRows(QModelIndex(), first, first + len(items) - 1)
         self._items.extend(items)
         self.endInsertRows()
-
-    def page_failed(self, generation: int) -> None:
-        """A page could not be read: let the view ask again later."""
-        if generation == self._generation:
-            self._fetching = False
 
     def item_at(self, row: int) -> StoreItem | None:
         """The item of a loaded row."""
@@ -173,15 +148,6 @@ class StoreItemsModel(QAbstractTableModel):
 
     def columnCount(self, parent: _Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(HEADERS)
-
-    def canFetchMore(self, parent: _Index) -> bool:
-        return not parent.isValid() and not self._fetching and len(self._items) < self._total
-
-    def fetchMore(self, parent: _Index) -> None:
-        if not self.canFetchMore(parent):
-            return
-        self._fetching = True
-        self.fetch_requested.emit(self._generation, len(self._items))
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 )
 
 from desktop.core.model import ThreadSummary
+from desktop.ui.models.paging import PagedListing
 
 PAGE_SIZE = 200
 """Threads read per page."""
@@ -70,7 +71,7 @@ def full_time(when: datetime | None) -> str:
     return when.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
-class ThreadListModel(QAbstractListModel):
+class ThreadListModel(PagedListing, QAbstractListModel):
     """Threads of the open database, one row each, with named roles for their summary."""
 
     ThreadIdRole = Qt.ItemDataRole.UserRole + 1
@@ -90,9 +91,6 @@ class ThreadListModel(QAbstractListModel):
         super().__init__(parent)
         self._threads: list[ThreadSummary] = []
         self._rows: dict[str, int] = {}
-        self._total = 0
-        self._generation = 0
-        self._fetching = False
         self._running: str | None = None
 
     def set_running_thread(self, thread_id: str | None) -> None:
@@ -106,40 +104,22 @@ class ThreadListModel(QAbstractListModel):
                 index = self.index(row, 0)
                 self.dataChanged.emit(index, index, [self.RunStateRole])
 
-    @property
-    def generation(self) -> int:
-        """Identifies the current listing; pages for older listings are ignored."""
-        return self._generation
-
-    @property
-    def total(self) -> int:
-        """How many threads match the current filter (loaded or not)."""
-        return self._total
-
-    @property
-    def loaded(self) -> int:
-        """How many threads have been read so far."""
+    def _loaded_rows(self) -> int:
         return len(self._threads)
 
     def reset(self, threads: list[ThreadSummary], total: int) -> int:
         """Replace the listing with its first page; returns the new generation."""
         self.beginResetModel()
-        self._generation += 1
         self._threads = list(threads)
         self._rows = {t.thread_id: row for row, t in enumerate(self._threads)}
-        self._total = max(total, len(self._threads))
-        self._fetching = False
+        generation = self._new_listing(total)
         self.endResetModel()
-        return self._generation
+        return generation
 
     def append_page(self, generation: int, threads: list[ThreadSummary]) -> None:
         """Add a page read for ``generation``; stale pages are dropped."""
-        if generation != self._generation:
-            return
-        self._fetching = False
         fresh = [t for t in threads if t.thread_id not in self._rows]
-        if not fresh:
-            self._total = len(self._threads)
+        if not self._page_arrived(generation, len(fresh)):
             return
         first = len(self._threads)
         self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
@@ -175,11 +155,6 @@ class ThreadListModel(QAbstractListModel):
     def _renumber(self) -> None:
         self._rows = {t.thread_id: row for row, t in enumerate(self._threads)}
 
-    def page_failed(self, generation: int) -> None:
-        """A page could not be read: allow the view to ask again later."""
-        if generation == self._generation:
-            self._fetching = False
-
     def thread_at(self, row: int) -> ThreadSummary | None:
         """The summary shown in ``row``, if that row is loaded."""
         return self._threads[row] if 0 <= row < len(self._threads) else None
@@ -192,15 +167,6 @@ class ThreadListModel(QAbstractListModel):
 
     def rowCount(self, parent: _Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._threads)
-
-    def canFetchMore(self, parent: _Index) -> bool:
-        return not parent.isValid() and not self._fetching and len(self._threads) < self._total
-
-    def fetchMore(self, parent: _Index) -> None:
-        if not self.canFetchMore(parent):
-            return
-        self._fetching = True
-        self.fetch_requested.emit(self._generation, len(self._threads))
 
     def roleNames(self) -> dict[int, QByteArray]:
         names = super().roleNames()
