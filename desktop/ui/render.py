@@ -22,7 +22,7 @@ import html
 import json
 import re
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -35,16 +35,24 @@ from pygments.token import Error, Keyword, Name, Number, String
 
 from desktop.core.decode import TYPE_KEY, is_message
 from desktop.core.diff import DiffEntry, StateDiff, render_diff_text, unreadable_reason
-from desktop.core.model import CheckpointMeta, CheckpointState, PendingWrite, is_internal_channel
-from desktop.core.progress import WaitingInterrupt
-from desktop.core.sources.sqlite import node_of_task_path
+from desktop.core.model import CheckpointState, PendingWrite, is_internal_channel
 from desktop.ui.bounded import (
     MORE_LINK,
     MORE_MARKER,
     SHOW_ITEMS,
     bounded,
-    cut_middle,
     more_link_html,
+)
+from desktop.ui.state_header import (
+    StateHeader,
+    delta_note,
+    extra_metadata,
+    is_cancellation,
+    next_shown,
+    node_name,
+    one_line,
+    state_header,
+    when,
 )
 
 STRING_CAP = 2000
@@ -58,9 +66,6 @@ HIGHLIGHT_LIMIT = 1_000_000
 
 EXCERPT_CHARS = 160
 """Characters of a message's content shown in a diff entry."""
-
-ID_CHARS = 80
-"""Characters of an id or name shown in the state header (cut in the middle beyond)."""
 
 DIFF_ENTRIES_SHOWN = 500
 """Changes of a diff shown in HTML; the rest are counted (``rewind diff`` lists all)."""
@@ -135,7 +140,7 @@ class RenderedState:
     """
 
     title: str
-    header_html: str
+    header: StateHeader
     values_html: str
     messages_html: str
     writes_html: str
@@ -165,13 +170,14 @@ class RenderedState:
 class RenderedDiff:
     """A diff ready for the diff view: HTML, its one-line summary and plain text.
 
-    ``summary`` reads "2 added · 1 edited" (or "No changes"); ``summary_html`` is the
-    same with each kind in its colour.
+    ``summary`` reads "2 added · 1 edited" (or "No changes"); ``summary_parts`` are its
+    parts as ``(text, kind)``, kind being a diff kind, ``none`` or ``internal``, for the
+    view to colour.
     """
 
     title: str
     summary: str
-    summary_html: str
+    summary_parts: tuple[tuple[str, str], ...]
     html: str
     diff: StateDiff
     is_empty: bool
@@ -200,14 +206,14 @@ def render_state(state: CheckpointState, limit: int = SHOW_ITEMS) -> RenderedSta
     writes_html, cut_writes = _writes_html(state.pending_writes, limit)
     return RenderedState(
         title=title,
-        header_html=_header_html(state, errors, interrupts, error_writes),
+        header=state_header(state, errors, interrupts, error_writes),
         values_html=_values_html(state.values, shown, errors),
         messages_html=_messages_html(message_lists, limit),
         writes_html=writes_html,
         message_count=message_count,
         write_count=len(state.pending_writes),
         has_interrupt=bool(interrupts),
-        has_error=any(not _is_cancellation(w) for w in error_writes)
+        has_error=any(not is_cancellation(w) for w in error_writes)
         or any(w.error for w in state.pending_writes),
         error=error,
         state=state,
@@ -308,102 +314,6 @@ def _cap_text(text: str, cap: int) -> str:
 def _pre_style(color: str = JSON_COLORS["punctuation"]) -> str:
     """Style of a JSON block; its own colour is the punctuation's, which needs no spans."""
     return f"white-space:pre-wrap; margin:2px 0 10px 0; color:{color};"
-
-
-def _header_html(
-    state: CheckpointState,
-    errors: list[str],
-    interrupts: Sequence[WaitingInterrupt],
-    error_writes: list[PendingWrite],
-) -> str:
-    meta = state.meta
-    step = meta.step if meta.step is not None else "?"
-    first = [f'<span style="font-size:large; font-weight:600;">Step&nbsp;{step}</span>']
-    if meta.source:
-        first.append(_chip(meta.source, "#eaeef2", "#424a53"))
-    first.append(_mono(meta.checkpoint_id, _MUTED))
-    if meta.created_at:
-        first.append(f'<span style="color:{_MUTED};">{_when(meta)}</span>')
-    second = [f"thread {_mono(cut_middle(meta.thread_id, ID_CHARS))}"]
-    if meta.checkpoint_ns:
-        second.append(f"subgraph {_mono(cut_middle(meta.checkpoint_ns, ID_CHARS))}")
-    if meta.writers:
-        second.append(
-            "written by " + ", ".join(_mono(cut_middle(w, ID_CHARS)) for w in meta.writers)
-        )
-    nodes = ", ".join(_mono(cut_middle(n, ID_CHARS)) for n in _next_shown(state))
-    second.append("next " + (nodes or "—"))
-    parts = [
-        "&nbsp;&nbsp;".join(first),
-        f'<span style="color:{_MUTED};">{" · ".join(second)}</span>',
-    ]
-    extra = _extra_metadata(meta.metadata)
-    if extra:
-        parts.append(f'<span style="color:{_DIM};">metadata {_mono(_cap_text(extra, 300))}</span>')
-    if note := _delta_note(state):
-        parts.append(f'<span style="color:{_MUTED};">{_escape(note)}</span>')
-    for item in interrupts:
-        asked = _escape(_interrupt_excerpt(item.value))
-        parts.append(
-            _banner(f"Interrupted in {_mono(item.node)}: waiting for input{asked}", "amber")
-        )
-    for write in error_writes:
-        node = _node_name(write)
-        if _is_cancellation(write):
-            parts.append(
-                _banner(f"Stopped by you at {_mono(node)}; Continue picks up from here", "grey")
-            )
-            continue
-        parts.append(_banner(f"{_mono(node)} raised {_escape(_one_line(write.value))}", "red"))
-    parts.extend(_banner(_escape(error), "red") for error in errors)
-    return "<br>".join(parts)
-
-
-def _next_shown(state: CheckpointState) -> tuple[str, ...]:
-    """The step's tasks still due, as ``get_state`` of the thread says when a step stopped
-    part-way (finished tasks are not run again); every task of a step that completed."""
-    progress = state.progress
-    return progress.remaining or progress.next
-
-
-def _interrupt_excerpt(value: Any) -> str:
-    """What an interrupt asked, as `` — {...}`` (empty when it carried nothing)."""
-    items = value if isinstance(value, list) else [value]
-    asked = [
-        item.get("value") if isinstance(item, dict) and item.get(TYPE_KEY) == "Interrupt" else item
-        for item in items
-    ]
-    shown = [_one_line(a) for a in asked if a is not None]
-    return f" — {'; '.join(shown)[:EXCERPT_CHARS]}" if shown else ""
-
-
-def _when(meta: CheckpointMeta) -> str:
-    return meta.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _delta_note(state: CheckpointState) -> str:
-    """Which delta channels were rebuilt, and which could not be folded (reducer unknown)."""
-    notes = []
-    if state.reconstructed:
-        notes.append("Rebuilt from delta writes: " + ", ".join(state.reconstructed))
-    if state.unfolded:
-        notes.append(
-            "reducer unknown, shown as seed + ordered writes: " + ", ".join(state.unfolded)
-        )
-    notes.extend(state.delta_notes)
-    return "; ".join(notes)
-
-
-def _extra_metadata(metadata: dict[str, Any]) -> str:
-    rest = {
-        k: v for k, v in metadata.items() if k not in ("step", "source") and v not in ({}, [], None)
-    }
-    return json.dumps(rest, ensure_ascii=False, default=str) if rest else ""
-
-
-def _is_cancellation(write: PendingWrite) -> bool:
-    """An error write that only records a cancelled task (the user's Stop)."""
-    return _one_line(write.value).startswith("CancelledError")
 
 
 def _banner(inner_html: str, tone: str) -> str:
@@ -648,7 +558,7 @@ def _writes_html(writes: list[PendingWrite], limit: int) -> tuple[str, bool]:
             value = f'<pre style="{_pre_style()}">{_json_body_html(shown)}</pre>'
         rows.append(
             f'<tr bgcolor="{background}"><td valign="top">{_mono(write.task_id[:8], _MUTED)}</td>'
-            f'<td valign="top">{_mono(_node_name(write))}</td>'
+            f'<td valign="top">{_mono(node_name(write))}</td>'
             f'<td valign="top">{channel}</td><td valign="top">{value}</td></tr>'
         )
     table = (
@@ -659,15 +569,6 @@ def _writes_html(writes: list[PendingWrite], limit: int) -> tuple[str, bool]:
     if len(writes) > limit:
         table += _more_paragraph(len(writes) - limit, "writes")
     return table, cut
-
-
-def _node_name(write: PendingWrite) -> str:
-    node = node_of_task_path(write.task_path)
-    if node:
-        return node
-    if write.task_path.startswith("~__pregel_push"):
-        return "send"
-    return write.task_path or "?"
 
 
 # -- plain text ----------------------------------------------------------------------------
@@ -683,14 +584,14 @@ def _state_plain_text(
         f"Thread {meta.thread_id} · checkpoint {meta.checkpoint_id}"
         + (f" · subgraph {meta.checkpoint_ns}" if meta.checkpoint_ns else ""),
         f"Step {meta.step if meta.step is not None else '?'} · {meta.source or '?'}"
-        + (f" · {_when(meta)}" if meta.created_at else ""),
+        + (f" · {when(meta)}" if meta.created_at else ""),
         f"Written by: {', '.join(meta.writers) or '-'}",
-        f"Next: {', '.join(_next_shown(state)) or '-'}",
+        f"Next: {', '.join(next_shown(state)) or '-'}",
     ]
-    extra = _extra_metadata(meta.metadata)
+    extra = extra_metadata(meta.metadata)
     if extra:
         lines.append(f"Metadata: {extra}")
-    if note := _delta_note(state):
+    if note := delta_note(state):
         lines.append(note)
     lines.extend(f"ERROR: {error}" for error in errors)
     lines += ["", "== State =="]
@@ -702,7 +603,7 @@ def _state_plain_text(
     for write in state.pending_writes:
         flag = " INTERRUPT" if write.is_interrupt else " ERROR" if write.is_error else ""
         value = write.error or json.dumps(write.value, ensure_ascii=False)
-        lines.append(f"{write.task_id[:8]}  {_node_name(write)}  {write.channel}{flag}  {value}")
+        lines.append(f"{write.task_id[:8]}  {node_name(write)}  {write.channel}{flag}  {value}")
     return "\n".join(lines)
 
 
@@ -738,17 +639,11 @@ def render_diff(diff: StateDiff, *, title: str) -> RenderedDiff:
     user = [e for e in diff.entries if not _is_internal_entry(e)]
     internal = [e for e in diff.entries if _is_internal_entry(e)]
     counts = StateDiff(user).counts()
-    parts = [f"{n} {kind}" for kind, n in counts.items()]
-    parts_html = [
-        f'<span style="color:{_KIND_STYLES[kind][2]}; font-weight:600;">{n} {kind}</span>'
-        for kind, n in counts.items()
-    ]
+    parts = [(f"{n} {kind}", kind) for kind, n in counts.items()]
     if not counts:
-        parts.append("No changes")
-        parts_html.append(f'<span style="color:{_MUTED};">No changes</span>')
+        parts.append(("No changes", "none"))
     if internal:
-        parts.append(f"{len(internal)} internal")
-        parts_html.append(f'<span style="color:{_DIM};">{len(internal)} internal</span>')
+        parts.append((f"{len(internal)} internal", "internal"))
     if diff.is_empty:
         body = f'<p style="color:{_MUTED}; font-size:large;">No changes</p>'
     else:
@@ -765,8 +660,8 @@ def render_diff(diff: StateDiff, *, title: str) -> RenderedDiff:
         body = "\n".join(blocks)
     return RenderedDiff(
         title=title,
-        summary=" · ".join(parts),
-        summary_html=" · ".join(parts_html),
+        summary=" · ".join(text for text, _kind in parts),
+        summary_parts=tuple(parts),
         html=body,
         diff=diff,
         is_empty=diff.is_empty,
@@ -854,7 +749,7 @@ def _message_excerpt(message: Any, kind: str, *, inline: bool = False) -> str:
     label, background, color = _ROLE_STYLES.get(role, (role.title(), "#eaeef2", "#424a53"))
     content = message.get("content")
     text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
-    excerpt = _escape(_one_line(text)[:EXCERPT_CHARS]) if text else ""
+    excerpt = _escape(one_line(text)[:EXCERPT_CHARS]) if text else ""
     calls = [f"{c.get('name')}(…)" for c in message.get("tool_calls") or [] if isinstance(c, dict)]
     if calls:
         excerpt += f' <span class="mono">{_escape(", ".join(calls))}</span>'
@@ -907,8 +802,3 @@ def _chip(text: str, background: str, color: str) -> str:
         f'<span style="background-color:{background}; color:{color}; font-weight:600;">'
         f"&nbsp;{_escape(text)}&nbsp;</span>"
     )
-
-
-def _one_line(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return " ".join(text.split())

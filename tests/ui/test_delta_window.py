@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QLabel, QTabWidget
+from PySide6.QtWidgets import QTabWidget
 
 from desktop.core.decode import to_jsonable
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
+from desktop.ui.widgets.state_header import StateHeaderView
 from tests.builders import read_saver
 from tests.delta_builders import (
     DeltaDb,
@@ -29,7 +30,6 @@ from tests.delta_builders import (
     deep_agent_graph,
     tally_graph,
 )
-from tests.ui.test_state_view import shown_text
 from tests.ui.test_window import (
     checkpoint_row,
     click_row,
@@ -55,7 +55,7 @@ def tally_db(tmp_path_factory: pytest.TempPathFactory) -> DeltaDb:
 
 
 def header_text(window: MainWindow) -> str:
-    return shown_text(window.findChild(QLabel, "stateHeader"))
+    return window.findChild(StateHeaderView, "stateHeader").text()
 
 
 def _truth(path: Path, factory: Any, thread_id: str, checkpoint_id: str) -> dict[str, Any]:

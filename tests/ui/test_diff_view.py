@@ -7,8 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QLabel, QTextBrowser
+from PySide6.QtWidgets import QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from desktop.core.diff import diff_states
@@ -17,13 +16,6 @@ from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.ui.render import render_diff
 from desktop.ui.widgets.diff_view import DiffView
 from tests.builders import AgentDb, ForkDb
-
-
-def shown_text(label: QLabel) -> str:
-    """The text a rich-text label displays, without its markup."""
-    document = QTextDocument()
-    document.setHtml(label.text())
-    return document.toPlainText()
 
 
 @pytest.fixture
@@ -44,7 +36,7 @@ def test_new_turn_shows_added_messages_and_summary(view: DiffView, agent_db: Age
             source, "agent-weather", history[0].checkpoint_id, turn_start.checkpoint_id
         )
     view.set_rendered(render_diff(diff_states(old.values, new.values), title="Step 8 vs step 4"))
-    title = shown_text(view.findChild(QLabel, "diffTitle"))
+    title = view.title_text()
     assert title.startswith("Step 8 vs step 4")
     assert "4 added · 1 internal" in title
     text = view.findChild(QTextBrowser, "diffText").toPlainText()
@@ -61,7 +53,7 @@ def test_forked_value_shows_old_and_new(view: DiffView, fork_db: ForkDb) -> None
     with SqliteCheckpointSource(fork_db.path) as source:
         new, old = load_diff_pair(source, fork_db.thread_id, fork_db.fork_ids[0])
     view.set_rendered(render_diff(diff_states(old.values, new.values), title="fork"))
-    assert "1 changed" in shown_text(view.findChild(QLabel, "diffTitle"))
+    assert "1 changed" in view.title_text()
     lines = [line.strip() for line in view.text.toPlainText().splitlines() if line.strip()]
     assert lines[0].startswith("~ value") and "changed" in lines[0]
     assert lines[1] == "6  →  10"
@@ -71,7 +63,7 @@ def test_identical_states_say_no_changes(view: DiffView, agent_db: AgentDb) -> N
     with SqliteCheckpointSource(agent_db.path) as source:
         state = source.load_state(source.history("agent-math")[0])
     view.set_rendered(render_diff(diff_states(state.values, state.values), title="same"))
-    assert "No changes" in shown_text(view.title)
+    assert "No changes" in view.title_text()
     assert view.text.toPlainText().strip() == "No changes"
 
 
@@ -81,6 +73,6 @@ def test_clear_shows_the_message(view: DiffView, fork_db: ForkDb) -> None:
     view.set_rendered(render_diff(diff_states(old.values, new.values), title="fork"))
     view.clear("Root checkpoint: nothing to compare")
     assert view.rendered is None
-    assert shown_text(view.title) == "Root checkpoint: nothing to compare"
+    assert view.title_text() == "Root checkpoint: nothing to compare"
     assert view.text.toPlainText() == ""
     assert view.text.placeholderText() == "Root checkpoint: nothing to compare"

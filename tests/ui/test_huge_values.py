@@ -8,12 +8,18 @@ characters show as plain text, elided, and the window keeps its size.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TypedDict
+
 import pytest
+from langgraph.graph import START, StateGraph
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTextBrowser
 
 from desktop.ui.bounded import SHOW_ITEMS, next_limit
 from desktop.ui.main_window import MainWindow
+from desktop.ui.widgets.state_header import StateHeaderView
+from tests.builders import open_saver, thread_config
 from tests.builders_huge import IMG_THREAD, LONG_THREAD, HugeDb, build_huge_db
 from tests.ui.test_window import open_db, open_thread
 
@@ -85,7 +91,43 @@ def test_hostile_thread_ids_are_plain_text_and_never_widen_the_window(
     if len(thread_id) > 100:
         assert title.is_elided() and thread_id in title.toolTip()
     assert _labels_with_markup(window, IMG_THREAD[:20]) == []
-    # The rich state header escapes it: the tag is shown, never laid out as an image.
-    header = window.findChild(QLabel, "stateHeader")
-    assert "&lt;img" in header.text() or len(thread_id) > 100
-    assert header.sizeHint().width() < 1280
+    # The state header shows it as plain text, never laid out as an image.
+    header = window.findChild(StateHeaderView, "stateHeader")
+    assert f"thread {thread_id}" in header.text()
+    assert all(label.textFormat() == Qt.TextFormat.PlainText for label in header.labels())
+    assert header.minimumSizeHint().width() < 400
+
+
+MARKUP_NODE = "<b>x</b>&amp;"
+MARKUP_THREAD = "t-<b>x</b>&amp;"
+
+
+class _Note(TypedDict):
+    note: str
+
+
+def test_markup_in_a_thread_id_and_node_name_shows_as_typed(
+    qtbot, window: MainWindow, settle, tmp_path: Path
+) -> None:
+    """A thread id and a node name holding ``<b>x</b>&amp;``: the state header and the
+    diff title show those very characters (plain-text labels), never bold text or ``&``."""
+    builder = StateGraph(_Note)
+    builder.add_node(MARKUP_NODE, lambda state: {"note": f"{state['note']} {MARKUP_NODE}"})
+    builder.add_edge(START, MARKUP_NODE)
+    path = tmp_path / "markup.sqlite"
+    with open_saver(path) as saver:
+        builder.compile(checkpointer=saver).invoke({"note": "hi"}, thread_config(MARKUP_THREAD))
+    window.resize(1280, 800)
+    open_db(qtbot, window, settle, path)
+    open_thread(qtbot, window, settle, MARKUP_THREAD)
+
+    header = window.state_view.header
+    assert header.facts.text() == f"thread {MARKUP_THREAD} · written by {MARKUP_NODE} · next —"
+    assert not header.facts.is_elided() and header.facts.shown_text() == header.facts.text()
+    diff = window.diff_view
+    assert diff.title_text() == "What step 1 · loop changed   1 changed · 1 internal"
+    assert f"hi {MARKUP_NODE}" in diff.text.toPlainText()
+    shown = [*header.labels(), diff.title, *diff.summary, window.timeline_title]
+    assert all(label.textFormat() == Qt.TextFormat.PlainText for label in shown)
+    assert _labels_with_markup(window, "<b>x</b>") == []
+    assert MARKUP_THREAD in window.timeline_title.text()

@@ -84,10 +84,13 @@ def test_header_names_thread_step_writers_and_next(agent_db: AgentDb) -> None:
     rendered = render_state(state)
     assert state.next_nodes == ("tools",)
     assert rendered.title == "agent-math · step 1"
-    assert "Step&nbsp;1" in rendered.header_html, "the step never wraps"
-    assert meta.checkpoint_id in rendered.header_html
-    assert "written by" in rendered.header_html and ">agent<" in rendered.header_html
-    assert "next" in rendered.header_html and ">tools<" in rendered.header_html
+    header = rendered.header
+    assert (header.step, header.source, header.checkpoint_id) == (
+        "Step 1",
+        "loop",
+        meta.checkpoint_id,
+    )
+    assert header.facts == "thread agent-math · written by agent · next tools"
     assert "Written by: agent" in rendered.plain_text
     assert "Next: tools" in rendered.plain_text
 
@@ -119,9 +122,10 @@ def test_interrupt_is_flagged_in_header_and_writes(interrupt_db: InterruptDb) ->
     rendered = render_state(head_state(interrupt_db.path, interrupt_db.thread_id))
     assert rendered.has_interrupt and not rendered.has_error
     assert rendered.write_count == 1
-    assert "Interrupted in" in rendered.header_html and ">review<" in rendered.header_html
-    assert 'waiting for input — {"question": "Send this reply?", "draft": "Dear' in (
-        rendered.header_html
+    (banner,) = rendered.header.banners
+    assert banner.tone == "amber"
+    assert banner.text.startswith(
+        'Interrupted in review: waiting for input — {"question": "Send this reply?", "draft": "Dear'
     )
     assert "__interrupt__" in rendered.writes_html
     assert "&nbsp;interrupt&nbsp;" in rendered.writes_html
@@ -134,7 +138,10 @@ def test_interrupt_is_flagged_in_header_and_writes(interrupt_db: InterruptDb) ->
 def test_node_error_is_shown_prominently(error_db: ErrorDb) -> None:
     rendered = render_state(head_state(error_db.path, error_db.thread_id))
     assert rendered.has_error
-    assert f"raised ValueError('{BATCH_ERROR}')" in rendered.header_html
+    assert any(
+        b.tone == "red" and b.text.endswith(f"raised ValueError('{BATCH_ERROR}')")
+        for b in rendered.header.banners
+    )
     assert 'bgcolor="#ffebe9"' in rendered.writes_html  # the red row
     assert "&nbsp;error&nbsp;" in rendered.writes_html
     line = next(x for x in rendered.plain_text.splitlines() if "__error__" in x)
@@ -147,7 +154,7 @@ def test_undecodable_checkpoint_shows_the_error_and_what_was_read(hostile_db: Ho
         state = source.load_state(find_checkpoint(source.history(ref.thread_id), ref.checkpoint_id))
     rendered = render_state(state)
     assert rendered.error and "could not be decoded" in rendered.error
-    assert "could not be decoded" in rendered.header_html
+    assert "could not be decoded" in rendered.header.text
     assert "could not be decoded" in rendered.values_html
     assert "ERROR: checkpoint blob could not be decoded" in rendered.plain_text
     assert rendered.write_count == len(state.pending_writes) > 0
@@ -157,7 +164,7 @@ def test_subgraph_checkpoint_names_its_namespace(fanout_db: FanoutDb) -> None:
     with SqliteCheckpointSource(fanout_db.path) as source:
         meta = next(m for m in source.history(fanout_db.thread_id) if m.checkpoint_ns)
         rendered = render_state(source.load_state(meta))
-    assert "subgraph" in rendered.header_html
+    assert f"subgraph {meta.checkpoint_ns}" in rendered.header.facts
     assert f"subgraph {meta.checkpoint_ns}" in rendered.plain_text
 
 
@@ -299,4 +306,4 @@ def test_header_next_is_what_langgraph_still_has_to_run(tmp_path) -> None:
     assert summary.run_state == "error"
     rendered = render_state(state)
     assert "Next: fails\n" in rendered.plain_text + "\n"
-    assert "next <span" in rendered.header_html and ">fails<" in rendered.header_html
+    assert rendered.header.facts.endswith(" · next fails")

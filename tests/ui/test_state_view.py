@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QTextDocument
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QLineEdit, QTabWidget, QTextBrowser, QToolButton
 from pytestqt.qtbot import QtBot
 
 from desktop.core.model import CheckpointState
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.ui.render import render_state
+from desktop.ui.widgets.state_header import StateHeaderView
 from desktop.ui.widgets.state_view import StateView
 from tests.builders import AgentDb, ErrorDb, InterruptDb
 
@@ -25,13 +26,6 @@ from tests.builders import AgentDb, ErrorDb, InterruptDb
 def head_state(path: Path, thread_id: str) -> CheckpointState:
     with SqliteCheckpointSource(path) as source:
         return source.load_state(source.history(thread_id)[0])
-
-
-def shown_text(label: QLabel) -> str:
-    """The text a rich-text label displays, without its markup."""
-    document = QTextDocument()
-    document.setHtml(label.text())
-    return document.toPlainText()
 
 
 @pytest.fixture
@@ -74,9 +68,9 @@ def test_messages_tab_shows_roles_contents_and_tool_calls(
     ):
         assert expected in text
     assert text.index("What is the weather in Paris?") < text.index("And in Oslo?")
-    header = view.findChild(QLabel, "stateHeader")
+    header = view.findChild(StateHeaderView, "stateHeader")
     assert header.isVisible()
-    assert "Step 8" in shown_text(header) and "thread agent-weather" in shown_text(header)
+    assert "Step 8" in header.text() and "thread agent-weather" in header.text()
 
 
 def test_state_tab_shows_channel_values(qtbot: QtBot, view: StateView, agent_db: AgentDb) -> None:
@@ -102,8 +96,9 @@ def test_pending_writes_tab_flags_an_interrupt(
     text = browser.toPlainText()
     assert "__interrupt__" in text and "interrupt" in text
     assert "review" in text and "Send this reply?" in text
-    assert "Interrupted in review: waiting for input" in shown_text(
-        view.findChild(QLabel, "stateHeader")
+    assert (
+        "Interrupted in review: waiting for input"
+        in view.findChild(StateHeaderView, "stateHeader").text()
     )
 
 
@@ -124,7 +119,7 @@ def test_clear_shows_the_placeholder(view: StateView, agent_db: AgentDb) -> None
     view.set_rendered(render_state(head_state(agent_db.path, "agent-math")))
     view.clear("Select a checkpoint")
     assert view.rendered is None
-    assert not view.findChild(QLabel, "stateHeader").isVisible()
+    assert not view.findChild(StateHeaderView, "stateHeader").isVisible()
     for name in ("stateText", "messagesText", "pendingWritesView"):
         browser = view.findChild(QTextBrowser, name)
         assert browser.toPlainText() == ""

@@ -47,6 +47,7 @@ from desktop.ui.main_window import HEAD_RUN_TEXT, MainWindow
 from desktop.ui.models.threads import ThreadListModel
 from desktop.ui.models.timeline import TimelineModel
 from desktop.ui.run_controller import FINISHED, FORKED, INTERRUPTED, PAUSED, STOPPED
+from desktop.ui.widgets.state_header import StateHeaderView
 from desktop.ui.widgets.timeline_view import HEAD_TAG, NEXT_RUN_TAG, row_tag
 from tests.builders import open_saver, read_saver, thread_config
 from tests.ui.test_live_run import stored_keys, timeline_keys
@@ -420,7 +421,7 @@ def test_stop_a_replay_and_the_thread_offers_continue(
     threads = window.controller.threads_model
     row = threads.index(threads.row_of("demo-calculator"), 0)
     assert row.data(ThreadListModel.RunStateRole) == "stopped"
-    header = window.findChild(QLabel, "stateHeader").text()
+    header = window.findChild(StateHeaderView, "stateHeader").text()
     assert "CancelledError" not in header and "Stopped by you at" in header
 
 

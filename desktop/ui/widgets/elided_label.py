@@ -8,6 +8,7 @@ always shown as plain text (``Qt.PlainText``), never interpreted as markup, and 
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from PySide6.QtCore import QSize, Qt
@@ -20,6 +21,7 @@ MAX_SHOWN_CHARS = 400
 """Longer text is cut (in the middle) before Qt measures it; the tooltip keeps it all,
 up to :data:`MAX_TOOLTIP_CHARS`."""
 MAX_TOOLTIP_CHARS = 4000
+_WORD = re.compile(r"\S+")
 
 
 def plain_tooltip(text: str) -> str:
@@ -127,3 +129,59 @@ class ElidedLabel(QLabel):
         if tip is None:
             tip = self._full if shown != self._full else ""
         self.setToolTip(plain_tooltip(tip))
+
+
+class WrappedLabel(QLabel):
+    """Plain-text label that wraps at word boundaries; a word too long for its width (an
+    id, a JSON token) is elided in the middle instead of being cut, and the full text is
+    then the tooltip. Its minimum width is small: it never widens the window."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self._full = ""
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self._full = cut_middle(text, MAX_TOOLTIP_CHARS)
+        self.updateGeometry()
+        self._refresh()
+
+    def text(self) -> str:
+        """The whole text, as given."""
+        return self._full
+
+    def shown_text(self) -> str:
+        """The text on screen (long words elided to the label's width)."""
+        return super().text()
+
+    def is_elided(self) -> bool:
+        """Whether a word had to be shortened."""
+        return super().text() != self._full
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(
+            min(hint.width(), self.fontMetrics().horizontalAdvance("…") * 6), hint.height()
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        margins = self.contentsMargins()
+        room = max(self.width() - margins.left() - margins.right() - 2 * self.margin() - 2, 8)
+        metrics = self.fontMetrics()
+
+        def fit(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if metrics.horizontalAdvance(word) <= room:
+                return word
+            return metrics.elidedText(word, Qt.TextElideMode.ElideMiddle, room)
+
+        shown = _WORD.sub(fit, self._full)
+        if shown != super().text():
+            super().setText(shown)
+        self.setToolTip(plain_tooltip(self._full) if shown != self._full else "")

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QSizePolicy,
     QStyle,
     QTabWidget,
     QTextBrowser,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.bounded import MORE_LINK, next_limit
 from desktop.ui.render import RenderedState, document_css
+from desktop.ui.widgets.state_header import StateHeaderView
 
 MAX_FIND_MATCHES = 2000
 """Matches highlighted at most; more are counted as "2000+"."""
@@ -67,11 +67,6 @@ def _follow_in_page(browser: QTextBrowser, url: QUrl) -> None:
         browser.scrollToAnchor(url.fragment())
 
 
-def label_html(fragment: str) -> str:
-    """Rendered HTML wrapped with the document stylesheet, for a rich-text ``QLabel``."""
-    return f"<html><head><style>{document_css(fixed_font_family())}</style></head>{fragment}</html>"
-
-
 class StateView(QWidget):
     """Tabs "State", "Messages" and "Pending writes" for the selected checkpoint.
 
@@ -90,14 +85,7 @@ class StateView(QWidget):
         self._matches: list[QTextCursor] = []
         self._current = -1
 
-        self.header = QLabel(self)
-        self.header.setObjectName("stateHeader")
-        self.header.setTextFormat(Qt.TextFormat.RichText)
-        self.header.setWordWrap(True)
-        # Built from escaped text only (render.py); never widens the window.
-        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.header.hide()
+        self.header = StateHeaderView(self)
 
         self.state_text = make_document_browser("stateText", self)
         self.messages_text = make_document_browser("messagesText", self)
@@ -192,8 +180,7 @@ class StateView(QWidget):
         """Show a rendered checkpoint, keeping the current tab and any find text."""
         previous, self._rendered = self._rendered, rendered
         same = previous is not None and previous.state.meta.key == rendered.state.meta.key
-        self.header.setText(label_html(rendered.header_html))
-        self.header.show()
+        self.header.set_header(rendered.header)
         for browser, document in (
             (self.state_text, rendered.values_html),
             (self.messages_text, rendered.messages_html),
@@ -216,7 +203,6 @@ class StateView(QWidget):
         """Show nothing but ``message`` (e.g. "Select a checkpoint", "Loading…")."""
         self._rendered = None
         self.header.clear()
-        self.header.hide()
         for browser in (self.state_text, self.messages_text, self.writes_text):
             browser.clear()
             browser.setPlaceholderText(message)
