@@ -4,8 +4,8 @@ runs next, and banners for interrupts, errors and a Stop.
 Every part is a plain-text label (:mod:`desktop.ui.state_header` builds the strings), so
 text from the database is never markup. The checkpoint id elides in the middle and the
 metadata line at its end, each with the whole text on hover; the other lines wrap at
-word boundaries (a word too long for the pane is elided in the middle, whole on hover). Nothing in it
-can widen the window.
+word boundaries (a word too long for the pane is elided in the middle, whole on hover).
+Nothing in it can widen the window.
 """
 
 from __future__ import annotations
