@@ -18,7 +18,9 @@ Prints, once connected:
 - ``rewind threads URL`` as a process against a bare psycopg ``GROUP BY`` process.
 
 Run from the repository root: ``python -m benchmarks.bench_postgres [--threads N]``.
-Prints ratios; asserts nothing. The server and its folder are removed afterwards.
+Prints ratios; asserts nothing. The server and its folder are removed afterwards, unless
+``--keep DIR`` names a folder for them: the server is then only stopped, and the next
+run with the same ``--keep DIR`` reuses the database built there instead of building.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -38,11 +41,12 @@ from typing_extensions import TypedDict
 
 from desktop.core.history import build_timeline
 from desktop.core.sources import open_source
-from tests.postgres import PgServer
+from tests.postgres import PgDatabase, PgServer
 
 TEMPLATE = "template"
 BIG = "big-thread"
 PAGE = 50
+KEPT = "bench_kept"
 
 BARE_GROUP_BY = """
 import json, sys, psycopg
@@ -221,16 +225,37 @@ def main() -> None:
     parser.add_argument(
         "--list-limit", type=int, help="stop PostgresSaver.list over all threads after N"
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the server's data in DIR and reuse a database built there before",
+    )
     args = parser.parse_args()
-    server = PgServer()
+    server = PgServer(args.keep)
     try:
-        database = server.create_database("bench")
-        start = time.perf_counter()
-        build(database.url, args.threads, args.per_thread, args.big)
-        print(f"built in {time.perf_counter() - start:.0f} s")
+        database = server.existing_database(KEPT) if args.keep else None
+        if database is None:
+            database = _new_database(server)
+            start = time.perf_counter()
+            try:
+                build(database.url, args.threads, args.per_thread, args.big)
+            except BaseException:
+                database.drop()  # never reused half-built
+                raise
+            print(f"built in {time.perf_counter() - start:.0f} s")
+        else:
+            print(f"reusing the database kept in {args.keep}")
         report(database.url, args.list_limit)
     finally:
         server.stop()
+
+
+def _new_database(server: PgServer) -> PgDatabase:
+    """A new database named :data:`KEPT`, found again by the next ``--keep`` run."""
+    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {KEPT}")
+    return PgDatabase(server, KEPT)
 
 
 if __name__ == "__main__":

