@@ -77,27 +77,31 @@ def check_input(graph: Pregel, stored: Mapping[str, Any], input: Any) -> None:
             ) from None
 
 
-def check_context(graph: Pregel, context: Any) -> None:
-    """Refuse a run ``context`` the graph's ``context_schema`` cannot be built from.
+def context_problem(graph: Pregel, context: Any) -> str | None:
+    """Why the graph's ``context_schema`` cannot be built from ``context``, or None.
 
     LangGraph builds a dataclass or pydantic ``context_schema`` from the given object
-    when a run starts (``_coerce_context``); a missing or unknown field would fail
-    there. Doing the same here first refuses it before anything is written.
+    when a run starts (``_coerce_context``); a missing or unknown field fails there.
     """
     schema = getattr(graph, "context_schema", None)
     if context is None or schema is None:
-        return
+        return None
     try:
         _coerce_context(schema, context)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first.get("loc", ())) or "context"
-        raise RewindError(
-            f"Context refused, nothing was written: it does not fit {schema.__name__} "
-            f"({exc.error_count()} error(s); {where}: {first.get('msg', '')})"
-        ) from None
+        detail = f"{exc.error_count()} error(s); {where}: {first.get('msg', '')}"
     except Exception as exc:
-        raise RewindError(
-            f"Context refused, nothing was written: it does not fit {schema.__name__} "
-            f"({error_line(exc)})"
-        ) from None
+        detail = error_line(exc)
+    else:
+        return None
+    return f"does not fit {schema.__name__} ({detail})"
+
+
+def check_context(graph: Pregel, context: Any) -> None:
+    """Refuse, before anything is written, a run ``context`` LangGraph would fail to
+    build the graph's ``context_schema`` from (:func:`context_problem`)."""
+    problem = context_problem(graph, context)
+    if problem:
+        raise RewindError(f"Context refused, nothing was written: it {problem}")

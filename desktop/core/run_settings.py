@@ -39,10 +39,15 @@ def parse_object(text: str | None, what: str) -> dict[str, Any] | None:
         raise RewindError(
             f"{what} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
+    check_object(value, what)
+    return value
+
+
+def check_object(value: Any, what: str) -> None:
+    """Refuse a parsed JSON value that is not an object."""
     if not isinstance(value, dict):
         kind = "null" if value is None else type(value).__name__
         raise RewindError(f"{what} must be a JSON object ({{...}}), not {kind}")
-    return value
 
 
 def check_configurable(value: Mapping[str, Any] | None, what: str = "configurable") -> None:

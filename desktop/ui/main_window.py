@@ -49,6 +49,7 @@ from desktop.ui.actions import TimeTravelActions
 from desktop.ui.controller import Controller
 from desktop.ui.controllers.explain import replay_explanation, reruns_after
 from desktop.ui.controllers.quit_guard import QuitGuard
+from desktop.ui.controllers.run_settings import install_run_settings
 from desktop.ui.controllers.run_summary import RunTally
 from desktop.ui.controllers.thread_groups import ThreadGroupsLoader
 from desktop.ui.graph_menu import install_graph
@@ -217,6 +218,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._bind()
         self.graph = install_graph(self)
+        self.run_settings = install_run_settings(self)
         self._splitters_restored = False
         self.set_output_folded(controller.runs.graph is None)
         if settings is not None:
@@ -459,8 +461,6 @@ class MainWindow(QMainWindow):
         self.run_panel.stop_requested.connect(runs.stop)
         self.run_panel.new_thread_button.clicked.connect(self._new_thread)
         controller.thread_emptied.connect(self._thread_emptied)
-        self.run_panel.recursion_limit_changed.connect(runs.set_recursion_limit)
-        self.run_panel.durability_changed.connect(runs.set_durability)
         runs.stopping.connect(self._stopping)
         runs.graph_loading.connect(self._graph_loading)
         runs.graph_changed.connect(self._graph_changed)

@@ -8,9 +8,11 @@ closed by :meth:`RunController.close_saver`. Every write goes through the same c
 function as its headless twin: a run (:func:`desktop.core.runner.run`, also from a past
 checkpoint and with breakpoints), a replay, a resume and a fork. Each streams its parts
 as signals exactly like a run, one at a time, and Stop cancels any of them: LangGraph has
-saved the finished steps its durability mode saves (:attr:`RunController.durability`,
-LangGraph's default unless the run panel asks for another), so the thread stays
-consistent and the next run continues it.
+saved the finished steps its durability mode saves (:attr:`RunController.settings`,
+LangGraph's default unless the Run settings ask for another), so the thread stays
+consistent and the next run continues it. Every run, replay, resume, continue and
+fork-continue is given the same :class:`~desktop.core.run_settings.RunSettings`
+(configurable, context, recursion limit, durability).
 
 Reading a thread's status and the node a fork is credited to never writes: those go
 through a separate read-only connection (:meth:`RunController.read_saver`), so browsing
@@ -51,11 +53,11 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop.core.errors import RewindError
 from desktop.core.pgurl import location_of
+from desktop.core.run_settings import RunSettings
 from desktop.ui.widgets.stream_view import PATH_SEPARATOR, node_path
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-    from langgraph.types import Durability
 
     from desktop.core.graphs import LoadedGraph, TypeKey
     from desktop.core.runner import RewindSaver, StreamEvent, ThreadStatus
@@ -216,8 +218,7 @@ class RunController(QObject):
         self._progress: RunningNodes | None = None
         self._quitting = False
         self._stopping = False
-        self._recursion_limit: int | None = None
-        self._durability: Durability | None = None
+        self._settings = RunSettings()
 
     @property
     def graph(self) -> LoadedGraph | None:
@@ -245,23 +246,34 @@ class RunController(QObject):
         return self._request
 
     @property
-    def durability(self) -> Durability | None:
-        """LangGraph's durability for the next runs, replays and resumes (the run panel's
-        choice); None is LangGraph's default (``async``), as the user's app runs."""
-        return self._durability
+    def settings(self) -> RunSettings:
+        """What the next runs, replays, resumes and continues are given: configurable,
+        context, recursion limit and durability (LangGraph's defaults when unset)."""
+        return self._settings
 
-    def set_durability(self, mode: Durability | None) -> None:
-        """Use ``mode`` for the next runs (None: LangGraph's default)."""
-        self._durability = mode
+    def set_settings(self, settings: RunSettings) -> None:
+        """Use ``settings`` from the next run on (a run going keeps its own)."""
+        self._settings = settings
+
+    @property
+    def durability(self) -> str | None:
+        """LangGraph's durability for the next runs; None is LangGraph's default (async)."""
+        return self._settings.durability
 
     @property
     def recursion_limit(self) -> int | None:
         """The step limit of the next runs (None: LangGraph's default, 25)."""
-        return self._recursion_limit
+        return self._settings.recursion_limit
 
-    def set_recursion_limit(self, limit: int | None) -> None:
-        """Cap the steps of the next runs, replays and resumes (None: LangGraph's default)."""
-        self._recursion_limit = limit
+    def _run_options(self) -> dict[str, Any]:
+        """The runner's keyword arguments for the current settings (taken at start)."""
+        settings = self._settings
+        return {
+            "recursion_limit": settings.recursion_limit,
+            "durability": settings.durability,
+            "configurable": dict(settings.configurable) or None,
+            "context": None if settings.context is None else dict(settings.context),
+        }
 
     # -- the graph -----------------------------------------------------------------------
 
@@ -318,13 +330,11 @@ class RunController(QObject):
                 stream_modes=modes,
                 interrupt_before=interrupt_before or None,
                 interrupt_after=interrupt_after or None,
-                recursion_limit=limit,
                 running=self._progress,
-                durability=durability,
+                **options,
             )
 
-        limit = self._recursion_limit
-        durability = self._durability
+        options = self._run_options()
         return self._launch(RunRequest(RUN, thread_id, location_of(path), checkpoint_id), events)
 
     def start_replay(
@@ -346,14 +356,11 @@ class RunController(QObject):
                 thread_id,
                 checkpoint_id,
                 stream_modes=modes,
-                recursion_limit=limit,
                 running=self._progress,
-                durability=durability,
+                **options,
             )
 
-        limit = self._recursion_limit
-        durability = self._durability
-
+        options = self._run_options()
         return self._launch(RunRequest(REPLAY, thread_id, location_of(path), checkpoint_id), events)
 
     def start_resume(
@@ -373,8 +380,7 @@ class RunController(QObject):
         """
         continuing = _is_continue(value)
         modes = _modes(values)
-        limit = self._recursion_limit
-        durability = self._durability
+        options = self._run_options()
 
         def events(graph: LoadedGraph, saver: RewindSaver) -> AsyncIterator[StreamEvent]:
             from desktop.core.runner import NO_VALUE, resume
@@ -387,9 +393,8 @@ class RunController(QObject):
                 answer,
                 stream_modes=modes,
                 answers=None if continuing else answers,
-                recursion_limit=limit,
                 running=self._progress,
-                durability=durability,
+                **options,
             )
 
         kind = CONTINUE if continuing else RESUME
@@ -439,14 +444,12 @@ class RunController(QObject):
                 stream_modes=modes,
                 interrupt_before=interrupt_before or None,
                 interrupt_after=interrupt_after or None,
-                recursion_limit=limit,
                 running=self._progress,
-                durability=durability,
+                **options,
             ):
                 yield event
 
-        limit = self._recursion_limit
-        durability = self._durability
+        options = self._run_options()
 
         return self._launch(
             request,

@@ -1,5 +1,5 @@
 """What the window remembers between sessions: recent files and Postgres URLs (never a
-password), geometry, splitter sizes.
+password), geometry, splitter sizes, each graph's run settings.
 
 Everything goes through one ``QSettings`` object, so tests can hand in a settings file
 of their own (``RewindSettings(QSettings(path, QSettings.Format.IniFormat))``) and never
@@ -8,12 +8,14 @@ touch the user's real settings.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
 from desktop.core.pgurl import is_postgres_url, redact
+from desktop.core.run_settings import RunSettings
 
 MAX_RECENT_FILES = 10
 
@@ -21,6 +23,7 @@ _RECENT_KEY = "recentFiles"
 _GEOMETRY_KEY = "window/geometry"
 _STATE_KEY = "window/state"
 _SPLITTER_KEY = "window/splitters/{name}"
+_RUN_SETTINGS_KEY = "runSettings/{graph}"
 
 
 class RewindSettings:
@@ -80,3 +83,27 @@ class RewindSettings:
             sizes = self.qsettings.value(_SPLITTER_KEY.format(name=name))
             if isinstance(sizes, QByteArray):
                 splitter.restoreState(sizes)
+
+    def run_settings(self, graph_key: str) -> RunSettings:
+        """The run settings remembered for a graph (:func:`graph_settings_key`), or
+        LangGraph's defaults; stored values Rewind would refuse are dropped."""
+        stored = self.qsettings.value(_RUN_SETTINGS_KEY.format(graph=_key_part(graph_key)))
+        try:
+            data = json.loads(stored) if isinstance(stored, str) else None
+        except json.JSONDecodeError:
+            data = None
+        return RunSettings.from_json(data)
+
+    def save_run_settings(self, graph_key: str, settings: RunSettings) -> None:
+        """Remember ``settings`` for a graph; LangGraph's defaults forget it."""
+        key = _RUN_SETTINGS_KEY.format(graph=_key_part(graph_key))
+        if settings.is_default:
+            self.qsettings.remove(key)
+        else:
+            self.qsettings.setValue(key, json.dumps(settings.to_json(), ensure_ascii=False))
+        self.qsettings.sync()
+
+
+def _key_part(key: str) -> str:
+    """A settings key part for any text (QSettings treats ``/`` and ``\\`` as groups)."""
+    return key.replace("/", "|").replace("\\", "|")

@@ -1,4 +1,4 @@
-"""The run panel's durability choice reaches LangGraph (issue 7, section 5), driven by
+"""The Run settings' durability choice reaches LangGraph (issue 7, section 5), driven by
 real clicks and keys; every count and value is checked with LangGraph on the file."""
 
 from __future__ import annotations
@@ -6,8 +6,6 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 from pathlib import Path
-
-from PySide6.QtCore import Qt
 
 from desktop.core.graphs import load_graph
 from desktop.ui.controller import GraphOptions
@@ -23,6 +21,7 @@ from tests.ui.test_live_run import (
     type_input,
     wait_for_timeline,
 )
+from tests.ui.test_run_settings import choose_durability, open_settings, save
 
 GRAPHS = Path(__file__).resolve().parents[1] / "truth_graphs.py"
 
@@ -34,14 +33,10 @@ def _count(db: Path, thread_id: str) -> int:
         ).fetchone()[0]
 
 
-def _choose(qtbot, window: MainWindow, label: str) -> None:
-    combo = panel(window).durability
-    combo.setFocus()
-    qtbot.keyClick(combo, Qt.Key.Key_Home)
-    while combo.currentText() != label:
-        index = combo.currentIndex()
-        qtbot.keyClick(combo, Qt.Key.Key_Down)
-        assert combo.currentIndex() != index, f"no durability labelled {label!r}"
+def _choose(qtbot, window: MainWindow, mode: str) -> None:
+    dialog = open_settings(qtbot, window)
+    choose_durability(qtbot, dialog, mode)
+    save(qtbot, dialog)
 
 
 def _run_on(qtbot, window: MainWindow, thread_id: str) -> tuple[str, str]:
@@ -52,7 +47,7 @@ def _run_on(qtbot, window: MainWindow, thread_id: str) -> tuple[str, str]:
     return click_run(qtbot, window)
 
 
-def test_run_panel_durability_reaches_langgraph(
+def test_run_settings_durability_reaches_langgraph(
     qtbot,
     window: MainWindow,
     settle,
@@ -68,12 +63,12 @@ def test_run_panel_durability_reaches_langgraph(
     assert _run_on(qtbot, window, "default") == ("default", FINISHED)
     wait_for_timeline(qtbot, window, db, "default")
 
-    _choose(qtbot, window, "Durability: exit")
+    _choose(qtbot, window, "exit")
     assert window.controller.runs.durability == "exit"
     assert _run_on(qtbot, window, "exit") == ("exit", FINISHED)
     wait_for_timeline(qtbot, window, db, "exit")
 
-    _choose(qtbot, window, "Durability: sync")
+    _choose(qtbot, window, "sync")
     _, outcome = _run_on(qtbot, window, "sync")
     assert "_put_checkpoint_fut" in outcome, "sync breaks an inner graph, as in LangGraph"
 

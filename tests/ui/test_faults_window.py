@@ -121,7 +121,7 @@ def test_a_thread_another_rewind_is_writing_is_refused_inline(
         other.wait()
 
 
-def test_the_step_limit_of_the_run_panel_stops_an_endless_graph(
+def test_the_step_limit_of_the_run_settings_stops_an_endless_graph(
     qtbot,
     window: MainWindow,
     settle,
@@ -130,11 +130,12 @@ def test_the_step_limit_of_the_run_panel_stops_an_endless_graph(
 ) -> None:
     db = empty_db(tmp_path / "endless.sqlite")
     open_with(settle, window, db, "endless")
-    run_panel = panel(window)
-    assert run_panel.limit_spin.value() == 25
-    run_panel.limit_spin.selectAll()
-    qtbot.keyClicks(run_panel.limit_spin, "4")
-    assert run_panel.recursion_limit == 4
+    from tests.ui.test_run_settings import open_settings, save, set_limit
+
+    dialog = open_settings(qtbot, window)
+    assert dialog.limit_spin.value() == 25
+    set_limit(qtbot, dialog, 4)
+    save(qtbot, dialog)
     assert window.controller.runs.recursion_limit == 4
     set_thread(qtbot, window, "loop")
     type_input(qtbot, window, '{"log": []}', as_json=True)

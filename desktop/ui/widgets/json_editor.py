@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -24,6 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
+from desktop.core.errors import RewindError
 from desktop.ui.render import JSON_COLORS
 
 INDENT = "  "
@@ -124,12 +126,21 @@ class JsonEditor(QWidget):
     """Edit a JSON value: monospace, highlighted, validated on every change.
 
     An invalid text shows "Line L, column C: message" under the editor and marks the
-    line; :attr:`valid_changed` fires whenever validity flips.
+    line; :attr:`valid_changed` fires whenever validity flips. With ``optional`` an
+    empty text is valid (its value is None); ``check`` is called with each parsed value
+    and raises :class:`RewindError` (or ``ValueError``) with the line to show when the
+    JSON is well formed but not acceptable.
     """
 
     valid_changed = Signal(bool)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        optional: bool = False,
+        check: Callable[[Any], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("jsonEditor")
         self.edit = _CodeEdit(self)
@@ -151,6 +162,8 @@ class JsonEditor(QWidget):
         layout.addWidget(self.error_label)
         self._valid = False
         self._error = "Enter a JSON value"
+        self._optional = optional
+        self._check = check
         self.edit.textChanged.connect(self._validate)
         self._validate()
 
@@ -172,7 +185,8 @@ class JsonEditor(QWidget):
         """The parsed value; :class:`ValueError` with the inline message when invalid."""
         if not self._valid:
             raise ValueError(self._error)
-        return json.loads(self.edit.toPlainText())
+        text = self.edit.toPlainText()
+        return json.loads(text) if text.strip() else None
 
     def text(self) -> str:
         """The raw text being edited."""
@@ -182,19 +196,29 @@ class JsonEditor(QWidget):
         """Replace the raw text (validated like typed text)."""
         self.edit.setPlainText(text)
 
+    def set_check(self, check: Callable[[Any], None] | None) -> None:
+        """Replace the acceptance check of parsed values, and validate again."""
+        self._check = check
+        self._validate()
+
     def _validate(self) -> None:
         text = self.edit.toPlainText()
         line = None
         if not text.strip():
-            valid, message = False, "Enter a JSON value"
+            valid, message = self._optional, "" if self._optional else "Enter a JSON value"
         else:
             try:
-                json.loads(text)
+                value = json.loads(text)
             except json.JSONDecodeError as exc:
                 valid, line = False, exc.lineno
                 message = f"Line {exc.lineno}, column {exc.colno}: {exc.msg}"
             else:
                 valid, message = True, ""
+                try:
+                    if self._check is not None:
+                        self._check(value)
+                except (RewindError, ValueError) as exc:
+                    valid, message = False, str(exc)
         self._error = message
         self.error_label.setText(message)
         self.error_label.setVisible(not valid)

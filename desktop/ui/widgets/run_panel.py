@@ -15,42 +15,30 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.core.errors import RewindError
+from desktop.core.run_settings import RunSettings
 
 NO_GRAPH_HINT = (
     "Inspection only: no graph is attached. Start Rewind with "
     "`rewind DB --graph module:attr` (or path/to/file.py:attr) or "
     "`rewind DB --config langgraph.json [--graph-id NAME]` to run turns from here."
 )
-DURABILITY_CHOICES = (
-    ("Durability: default", None),
-    ("Durability: sync", "sync"),
-    ("Durability: async", "async"),
-    ("Durability: exit", "exit"),
-)
-DURABILITY_TIP = (
-    "When LangGraph saves checkpoints during runs, replays and resumes started here. "
-    "Default: LangGraph's own (async), as your app runs unless it asks for another; "
-    "sync saves each step before the next; exit saves once, when the run ends "
-    "(--durability headless)."
+SETTINGS_TIP = (
+    "Run settings of this graph: configurable, context, step limit, durability; used by "
+    "every Run, Replay, Continue, Resume and fork-continue."
 )
 TEXT_PLACEHOLDER = "Message to send as the user…  (Ctrl+Enter runs; empty continues the thread)"
 JSON_PLACEHOLDER = 'Graph input as JSON, e.g. {"messages": [{"role": "user", "content": "hi"}]}'
-DEFAULT_RECURSION_LIMIT = 25
-"""LangGraph's own default step limit, the spin box's starting value."""
-MAX_RECURSION_LIMIT = 1_000_000
 
 
 def default_thread_id(graph_name: str, now: datetime | None = None) -> str:
@@ -79,13 +67,6 @@ class RunPanel(QWidget):
 
     stop_requested = Signal()
     """The user asked to stop the current run."""
-
-    recursion_limit_changed = Signal(int)
-    """The step limit (LangGraph's ``recursion_limit``) of the next runs changed."""
-
-    durability_changed = Signal(object)
-    """LangGraph's durability for the next runs: ``"sync"``, ``"async"``, ``"exit"`` or
-    ``None`` (LangGraph's default)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,27 +106,9 @@ class RunPanel(QWidget):
         self.values_toggle = QCheckBox("Values", self)
         self.values_toggle.setObjectName("valuesToggle")
         self.values_toggle.setToolTip("Also stream the full state after every step (Values tab)")
-        self.limit_label = QLabel("Step limit", self)
-        self.limit_label.setObjectName("recursionLimitLabel")
-        self.limit_spin = QSpinBox(self)
-        self.limit_spin.setObjectName("recursionLimit")
-        self.limit_spin.setRange(1, MAX_RECURSION_LIMIT)
-        self.limit_spin.setValue(DEFAULT_RECURSION_LIMIT)
-        self.limit_spin.setToolTip(
-            "Recursion limit: a run, replay or resume stops after this many steps "
-            f"(LangGraph's default is {DEFAULT_RECURSION_LIMIT}; --recursion-limit headless)"
-        )
-        self.limit_label.setToolTip(self.limit_spin.toolTip())
-        self.limit_label.setBuddy(self.limit_spin)
-        self.limit_spin.valueChanged.connect(self.recursion_limit_changed)
-        self.durability = QComboBox(self)
-        self.durability.setObjectName("durabilityChoice")
-        self.durability.setToolTip(DURABILITY_TIP)
-        for label, mode in DURABILITY_CHOICES:
-            self.durability.addItem(label, mode)
-        self.durability.currentIndexChanged.connect(
-            lambda _: self.durability_changed.emit(self.durability.currentData())
-        )
+        self.settings_button = QPushButton("Settings…", self)
+        self.settings_button.setObjectName("runSettingsButton")
+        self.settings_button.setToolTip(SETTINGS_TIP)
         self.error_label = QLabel(self)
         self.error_label.setObjectName("runInputError")
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -172,9 +135,7 @@ class RunPanel(QWidget):
         bottom.setSpacing(10)
         bottom.addWidget(self.json_toggle)
         bottom.addWidget(self.values_toggle)
-        bottom.addWidget(self.limit_label)
-        bottom.addWidget(self.limit_spin)
-        bottom.addWidget(self.durability)
+        bottom.addWidget(self.settings_button)
         bottom.addWidget(self.error_label, 1)
         bottom.addStretch(0)
         bottom.addWidget(self.stop_button)
@@ -194,11 +155,6 @@ class RunPanel(QWidget):
     def graph_name(self) -> str | None:
         """Name of the attached graph, or None when running is not possible."""
         return self._graph_name
-
-    @property
-    def recursion_limit(self) -> int:
-        """The step limit the next runs get."""
-        return self.limit_spin.value()
 
     @property
     def thread_id(self) -> str:
@@ -226,6 +182,13 @@ class RunPanel(QWidget):
         """Between run start and end, Run is disabled and Stop enabled."""
         self._running = running
         self._refresh()
+
+    def show_settings(self, settings: RunSettings) -> None:
+        """Say on the Settings… button whether the graph's runs depart from LangGraph's
+        defaults (the tooltip lists how)."""
+        custom = not settings.is_default
+        self.settings_button.setText("Settings ●" if custom else "Settings…")
+        self.settings_button.setToolTip(f"{SETTINGS_TIP}\nNow: {settings.describe()}")
 
     def show_error(self, message: str) -> None:
         """Show ``message`` inline under the input ("" hides it)."""
@@ -292,8 +255,7 @@ class RunPanel(QWidget):
             self.input,
             self.json_toggle,
             self.values_toggle,
-            self.limit_spin,
-            self.durability,
+            self.settings_button,
         ):
             widget.setEnabled(attached)
         for widget in (self.thread_edit, self.new_thread_button):
