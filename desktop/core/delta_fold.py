@@ -71,7 +71,7 @@ def fold(channel: str, history: DeltaHistory) -> tuple[Any, ReducerKind]:
     ``{"__delta__": {"seed": ..., "writes": [...]}}``.
     """
     values = [w.value for w in history.writes if w.error is None]
-    seed, writes = _after_overwrite(history.seed, values)
+    seed, writes = after_overwrite(history.seed, values)
     kind = reducer_for(channel, seed, writes)
     if kind == "messages":
         return fold_messages(seed, writes), kind
@@ -151,7 +151,7 @@ def fold_dict_merge(seed: Any, writes: Sequence[Any]) -> dict[str, Any]:
     return result
 
 
-def _after_overwrite(seed: Any, values: list[Any]) -> tuple[Any, list[Any]]:
+def after_overwrite(seed: Any, values: list[Any]) -> tuple[Any, list[Any]]:
     """``DeltaChannel.replay_writes``: the last ``Overwrite`` becomes the base and only
     the writes after it are folded."""
     for i in range(len(values) - 1, -1, -1):

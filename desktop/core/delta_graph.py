@@ -1,10 +1,11 @@
-"""Delta channels folded by the attached graph's own reducers.
+"""Values Rewind derives on read, given by the attached graph's own reducers.
 
-Without a graph Rewind folds delta channels with built-in reducers
-(:mod:`desktop.core.delta`). When the user attaches their graph (the window, or
-``rewind export ... --graph SPEC``), its reducers are the truth: the values of its
-``DeltaChannel``s are read through LangGraph itself (``aget_state`` on a read-only
-saver, the graph's code folding the stored writes), then shown in Rewind's JSON shapes.
+Without a graph Rewind folds delta channels and a checkpoint's pending update
+(``Command(update=...)``) with built-in or guessed reducers
+(:mod:`desktop.core.shown_values`). When the user attaches their graph (the window, or
+``rewind export ... --graph SPEC``), its reducers are the truth: the values of those
+channels are read through LangGraph itself (``aget_state`` on a read-only saver, the
+graph's code folding the stored writes), then shown in Rewind's JSON shapes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from desktop.core.errors import RewindError
 from desktop.core.graphs import LoadedGraph
 from desktop.core.model import CheckpointState
 from desktop.core.runner import saver_for
+from desktop.core.shown_values import delta_writes, pending_update
 from desktop.core.timetravel import graph_for_namespace, live_values
 
 
@@ -34,21 +36,38 @@ def graph_delta_channels(graph: LoadedGraph, checkpoint_ns: str = "") -> frozens
     return frozenset(k for k, ch in pregel.channels.items() if isinstance(ch, DeltaChannel))
 
 
+def graph_derived_channels(graph: LoadedGraph, state: CheckpointState) -> frozenset[str]:
+    """The state channels of ``state`` whose value Rewind derived and the graph knows
+    better: its delta channels (when any was rebuilt) and the channels the
+    checkpoint's pending update changed."""
+    try:
+        pregel = graph_for_namespace(graph, state.meta.checkpoint_ns)
+    except RewindError:
+        return frozenset()
+    streamed = pregel.stream_channels_asis
+    keys = {streamed} if isinstance(streamed, str) else set(streamed)
+    derived = set(pending_update(delta_writes(state.meta.checkpoint_id, state.pending_writes)))
+    if state.reconstructed or state.unfolded:
+        derived.update(k for k, ch in pregel.channels.items() if isinstance(ch, DeltaChannel))
+    return frozenset(derived & keys)
+
+
 async def fold_with_graph(
     graph: LoadedGraph,
     target: BaseCheckpointSaver | str | Path,
     states: Sequence[CheckpointState],
 ) -> list[CheckpointState]:
-    """``states`` with every delta channel of ``graph`` valued as LangGraph reports it.
+    """``states`` with every channel Rewind derived (:func:`graph_derived_channels`)
+    valued as LangGraph reports it.
 
-    States without delta channels to rebuild are returned as they are; so is one whose
-    namespace the graph does not own.
+    States with nothing derived are returned as they are; so is one whose namespace
+    the graph does not own, or one that could not be decoded.
     """
     out = []
     async with saver_for(graph, target, mode="read") as saver:
         for state in states:
-            channels = graph_delta_channels(graph, state.meta.checkpoint_ns)
-            if not channels or state.error or not (state.reconstructed or state.unfolded):
+            channels = graph_derived_channels(graph, state)
+            if not channels or state.error:
                 out.append(state)
                 continue
             meta = state.meta
@@ -61,5 +80,11 @@ async def fold_with_graph(
                     values[channel] = to_jsonable(live[channel])
                 else:
                     values.pop(channel, None)
-            out.append(dataclasses.replace(state, values=values, unfolded=()))
+            folded = dataclasses.replace(
+                state,
+                values=values,
+                unfolded=tuple(c for c in state.unfolded if c not in channels),
+                guessed=tuple(c for c in state.guessed if c not in channels),
+            )
+            out.append(folded)
     return out

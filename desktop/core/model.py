@@ -161,7 +161,9 @@ class CheckpointState:
     ``values`` is every entry of ``channel_values``, JSON-safe, with each delta channel
     rebuilt (``reconstructed`` names those; ``unfolded`` the ones whose reducer Rewind
     cannot know, shown as seed plus writes; ``delta_notes`` the writes left out of a
-    rebuild because they could not be decoded). ``progress`` is the step after the
+    rebuild because they could not be decoded; ``guessed`` the channels the checkpoint's
+    pending update (``Command(update=...)``) changed with a reducer Rewind guessed from the
+    data, without the graph). ``progress`` is the step after the
     checkpoint as ``get_state`` of it reports (next, finished, interrupts, errors).
     ``error`` says why the blob could not be decoded; what could be read is still present.
     """
@@ -174,6 +176,7 @@ class CheckpointState:
     reconstructed: tuple[str, ...] = ()
     unfolded: tuple[str, ...] = ()
     delta_notes: tuple[str, ...] = ()
+    guessed: tuple[str, ...] = ()
 
     @property
     def next_nodes(self) -> tuple[str, ...]:
@@ -191,6 +194,8 @@ class CheckpointState:
             "pending_writes": [w.to_json() for w in self.pending_writes],
             "reconstructed": list(self.reconstructed),
         }
+        if self.guessed:
+            out["guessed"] = list(self.guessed)
         errors = [e for e in (self.meta.metadata_error, self.error, *self.delta_notes) if e]
         if errors:
             out["error"] = "; ".join(errors)

@@ -865,13 +865,17 @@ class Controller(QObject):
         return asyncio.shield(task)
 
     async def _read_state(self, source: CheckpointSource, meta: CheckpointMeta) -> CheckpointState:
-        """Decode in a worker thread; with a graph attached, its own reducers fold the
-        delta channels (read through LangGraph on a read-only saver)."""
+        """Decode in a worker thread; with a graph attached, its own reducers give the
+        values Rewind derives (delta channels, a pending update), read through LangGraph
+        on a read-only saver."""
         state = await asyncio.to_thread(source.load_state, meta)
         graph, path = self.runs.graph, self._path
-        if graph is None or path is None or not (state.reconstructed or state.unfolded):
+        if graph is None or path is None:
             return state
-        from desktop.core.delta_graph import fold_with_graph
+        from desktop.core.delta_graph import fold_with_graph, graph_derived_channels
+
+        if not graph_derived_channels(graph, state):
+            return state
 
         try:
             async with self.runs.read_saver(path) as saver:

@@ -127,6 +127,11 @@ def delta_note(state: CheckpointState) -> str:
         notes.append(
             "reducer unknown, shown as seed + ordered writes: " + ", ".join(state.unfolded)
         )
+    if state.guessed:
+        notes.append(
+            "pending update applied with a reducer guessed without the graph: "
+            + ", ".join(state.guessed)
+        )
     notes.extend(state.delta_notes)
     return "; ".join(notes)
 

@@ -24,14 +24,13 @@ from desktop.core.decode import DecodeError, decode_metadata
 from desktop.core.delta import (
     COUNTERS_KEY,
     DeltaRebuilder,
-    DeltaWrite,
-    channels_to_rebuild,
     delta_channels_named,
 )
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.isolate import damage, decode_value
 from desktop.core.model import CheckpointMeta, CheckpointState, PendingWrite
 from desktop.core.progress import CheckpointProgress, WriteRecord, checkpoint_progress
+from desktop.core.shown_values import checkpoint_values, state_from
 from desktop.core.sources.common import checkpoint_meta, with_writers
 from desktop.core.sources.pg_connect import ReadOnlyConnection
 from desktop.core.sources.postgres_delta import PostgresDeltaRows
@@ -150,39 +149,23 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
             )
         values = dict(sorted(values.items()))
         progress = CheckpointProgress()
-        reconstructed: tuple[str, ...] = ()
-        unfolded: tuple[str, ...] = ()
+        shown = None
         if isinstance(rest, dict):
             records = [WriteRecord(w.task_id, w.task_path, w.channel, w.value) for w in writes]
             progress = checkpoint_progress({**rest, "channel_values": values}, records)
             versions = rest.get("channel_versions")
-            versions = versions if isinstance(versions, dict) else {}
             known = () if COUNTERS_KEY in meta.metadata else self._delta_names(meta)
-            rebuild, never = channels_to_rebuild(meta.metadata, values, versions, known=known)
-            if rebuild or never:
-                rebuilt = self.delta.rebuild(
-                    thread_id,
-                    ns,
-                    cid,
-                    values=values,
-                    rebuild=rebuild,
-                    never_written=never,
-                    own_writes=_delta_writes(cid, writes),
-                )
-                values, reconstructed, unfolded = (
-                    rebuilt.values,
-                    rebuilt.reconstructed,
-                    rebuilt.unfolded,
-                )
-        return CheckpointState(
-            meta=meta,
-            values=dict(sorted(values.items())),
-            pending_writes=writes,
-            progress=progress,
-            error="; ".join(errors) or None,
-            reconstructed=reconstructed,
-            unfolded=unfolded,
-        )
+            shown = checkpoint_values(
+                self.delta,
+                meta,
+                values,
+                versions if isinstance(versions, dict) else {},
+                writes,
+                known,
+            )
+            values = shown.values
+        error = "; ".join(errors) or None
+        return state_from(meta, dict(sorted(values.items())), writes, progress, error, shown)
 
     def _delta_names(self, meta: CheckpointMeta) -> list[str]:
         """Delta channels the newest checkpoints of ``meta``'s namespace name (cached)."""
@@ -211,11 +194,3 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
             "thread_id": thread_id,
             "checkpoints": [self.load_state(meta).to_json() for meta in self.history(thread_id)],
         }
-
-
-def _delta_writes(checkpoint_id: str, writes: list[PendingWrite]) -> list[DeltaWrite]:
-    """A checkpoint's pending writes as :mod:`desktop.core.delta` rows (stored order)."""
-    return [
-        DeltaWrite(checkpoint_id, w.task_id, w.task_path, i, w.channel, w.value, w.error)
-        for i, w in enumerate(writes)
-    ]

@@ -22,8 +22,6 @@ from desktop.core.decode import DecodeError, decode_metadata, decode_scheduling,
 from desktop.core.delta import (
     COUNTERS_KEY,
     DeltaRebuilder,
-    DeltaWrite,
-    channels_to_rebuild,
     delta_channels_named,
 )
 from desktop.core.errors import NotFoundError, SourceError
@@ -54,6 +52,7 @@ from desktop.core.progress import (
     send_targets,
     update_credit,
 )
+from desktop.core.shown_values import checkpoint_values, state_from
 from desktop.core.sources.readonly import SharedReadOnlyFile
 from desktop.core.sources.sizes import CheckpointSize, ThreadSize, channel_sizes, merge_sizes
 from desktop.core.sources.sqlite_delta import SqliteDeltaRows
@@ -598,7 +597,7 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
             writes = self._pending_writes(cur, meta)
         type_, blob, size = row
         progress = CheckpointProgress()
-        rebuilt = None
+        shown = None
         withheld = self._withheld("checkpoint blob", size)
         if withheld is not None:
             values, error = {REST_KEY: unreadable(withheld, None if size == -1 else size)}, withheld
@@ -610,30 +609,17 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
                 records = [WriteRecord(w.task_id, w.task_path, w.channel, w.value) for w in writes]
                 progress = checkpoint_progress(checkpoint, records)
                 versions = checkpoint.get("channel_versions")
-                versions = versions if isinstance(versions, dict) else {}
                 known = () if COUNTERS_KEY in meta.metadata else self._delta_names(meta)
-                rebuild, never = channels_to_rebuild(meta.metadata, values, versions, known=known)
-                if rebuild or never:
-                    rebuilt = self.delta.rebuild(
-                        meta.thread_id,
-                        meta.checkpoint_ns,
-                        meta.checkpoint_id,
-                        values=values,
-                        rebuild=rebuild,
-                        never_written=never,
-                        own_writes=_delta_writes(meta.checkpoint_id, writes),
-                    )
-                    values = rebuilt.values
-        return CheckpointState(
-            meta=meta,
-            values=values,
-            pending_writes=writes,
-            progress=progress,
-            error=error,
-            reconstructed=rebuilt.reconstructed if rebuilt else (),
-            unfolded=rebuilt.unfolded if rebuilt else (),
-            delta_notes=rebuilt.skipped if rebuilt else (),
-        )
+                shown = checkpoint_values(
+                    self.delta,
+                    meta,
+                    values,
+                    versions if isinstance(versions, dict) else {},
+                    writes,
+                    known,
+                )
+                values = shown.values
+        return state_from(meta, values, writes, progress, error, shown)
 
     def _delta_names(self, meta: CheckpointMeta) -> list[str]:
         """Delta channels the newest checkpoints of ``meta``'s namespace name (cached)."""
@@ -757,14 +743,6 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
             "thread_id": thread_id,
             "checkpoints": [self.load_state(meta).to_json() for meta in self.history(thread_id)],
         }
-
-
-def _delta_writes(checkpoint_id: str, writes: list[PendingWrite]) -> list[DeltaWrite]:
-    """A checkpoint's pending writes as :mod:`desktop.core.delta` rows (stored order)."""
-    return [
-        DeltaWrite(checkpoint_id, w.task_id, w.task_path, i, w.channel, w.value, w.error)
-        for i, w in enumerate(writes)
-    ]
 
 
 def _write_error(value: Any) -> str | None:

@@ -1,0 +1,59 @@
+"""The window shows a checkpoint's pending update (``Command(update=...)``) as
+``get_state`` does: applied with a guessed reducer and said so without the graph, with
+the graph's own reducers once it is attached."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path
+
+from desktop.core.delta import NULL_TASK_ID
+from desktop.core.sources.sqlite import SqliteCheckpointSource
+from desktop.ui.controller import GraphOptions
+from desktop.ui.main_window import MainWindow
+from tests.ui.test_delta_window import _truth, header_text
+from tests.ui.test_window import (
+    checkpoint_row,
+    click_row,
+    open_db,
+    open_thread,
+    state_text,
+    timeline,
+)
+from tests.update_builders import build_review_db, review_graph
+
+UPDATE_GRAPHS = Path(__file__).parent.parent / "update_builders.py"
+
+
+def test_pending_update_is_shown_and_folded_by_the_attached_graph(
+    qtbot, window: MainWindow, settle, tmp_path: Path
+) -> None:
+    db = build_review_db(tmp_path / "review.db")
+    thread_id = db.thread_ids[0]
+    with SqliteCheckpointSource(db.path) as source:
+        metas = source.history(thread_id)
+        states = [source.load_state(m) for m in metas]
+    target = next(
+        s.meta for s in reversed(states) if any(w.task_id == NULL_TASK_ID for w in s.pending_writes)
+    )
+    other = next(m for m in metas if m.checkpoint_id != target.checkpoint_id)
+    truth = _truth(db.path, review_graph, thread_id, target.checkpoint_id)
+
+    open_db(qtbot, window, settle, db.path)
+    open_thread(qtbot, window, settle, thread_id)
+    view = timeline(window)
+    settle(lambda: click_row(qtbot, view, checkpoint_row(view, target.checkpoint_id)))
+    text = state_text(window)
+    assert truth["note"] in text and "shorter please" in text
+    assert "reducer guessed without the graph: messages, note, tally" in header_text(window)
+    assert f'"tally": {truth["tally"]}' not in text, "operator.add is not guessable"
+
+    window.controller.graph_options = GraphOptions(graph=f"{UPDATE_GRAPHS}:review_app")
+    settle(window.controller.attach_graph)
+    settle(lambda: click_row(qtbot, view, checkpoint_row(view, other.checkpoint_id)))
+    settle(lambda: click_row(qtbot, view, checkpoint_row(view, target.checkpoint_id)))
+    assert f'"tally": {truth["tally"]}' in state_text(window)
+    assert "guessed" not in header_text(window)
