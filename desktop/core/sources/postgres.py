@@ -28,7 +28,7 @@ from desktop.core.delta import (
 )
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.isolate import damage, decode_value
-from desktop.core.model import CheckpointMeta, CheckpointState, PendingWrite
+from desktop.core.model import CheckpointMeta, CheckpointState
 from desktop.core.progress import CheckpointProgress, WriteRecord, checkpoint_progress
 from desktop.core.shown_values import checkpoint_values, state_from
 from desktop.core.sources.common import checkpoint_meta, with_writers
