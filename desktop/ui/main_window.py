@@ -285,14 +285,19 @@ class MainWindow(QMainWindow):
         self.reset_base_button.setEnabled(False)
         diff_pane = QWidget(self)
         diff_pane.setObjectName("diffPane")
-        base_row = QHBoxLayout()
+        # Shown only while the diff is against a chosen checkpoint (the diff title says
+        # "What step N changed" when it is against the parent): the room goes to the diff.
+        self.diff_base_row = QWidget(self)
+        self.diff_base_row.setObjectName("diffBaseRow")
+        base_row = QHBoxLayout(self.diff_base_row)
         base_row.setContentsMargins(8, 6, 8, 2)
         base_row.addWidget(self.diff_base_label, 1)
         base_row.addWidget(self.reset_base_button)
+        self.diff_base_row.hide()
         diff_layout = QVBoxLayout(diff_pane)
         diff_layout.setContentsMargins(0, 0, 0, 0)
         diff_layout.setSpacing(0)
-        diff_layout.addLayout(base_row)
+        diff_layout.addWidget(self.diff_base_row)
         diff_layout.addWidget(self.diff_view, 1)
 
         self.detail_splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -500,6 +505,7 @@ class MainWindow(QMainWindow):
         self.diff_view.clear("Select a checkpoint to see what it changed")
         self.diff_base_label.clear()
         self.reset_base_button.setEnabled(False)
+        self.diff_base_row.hide()
         if self.settings is not None:
             self.settings.add_recent_file(path)
             self._fill_recent_menu()
@@ -542,6 +548,7 @@ class MainWindow(QMainWindow):
     def _diff_base_changed(self, text: str, chosen: bool) -> None:
         self.diff_base_label.setText(text)
         self.reset_base_button.setEnabled(chosen)
+        self.diff_base_row.setVisible(chosen)
 
     def _error(self, message: str) -> None:
         if not self._error_dialogs:
@@ -645,6 +652,7 @@ class MainWindow(QMainWindow):
         self.resume_panel.show_status(None)
         self.diff_base_label.clear()
         self.reset_base_button.setEnabled(False)
+        self.diff_base_row.hide()
         self._update_actions()
 
     def _tally_event(self, event: StreamEvent) -> None:

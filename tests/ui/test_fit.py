@@ -3,8 +3,9 @@ sees it, rendered at that size (``docs/screenshots.sh`` renders the same)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QLabel
 
 from desktop.cli import build_gui_parser
 from desktop.ui.app import apply_window_size
@@ -86,3 +87,60 @@ def test_window_size_sizes_the_real_window(qtbot, controller, settings) -> None:
     qtbot.addWidget(unsized)
     apply_window_size(unsized, build_gui_parser().parse_args([]))
     assert unsized.size() == QSize(1200, 760), "without the option: the size it had last time"
+
+
+SMALL = QSize(1024, 640)
+
+
+def _assert_fits(qtbot, window: MainWindow, state: str) -> None:
+    """The window's minimum fits 1024x640, and at that size it keeps that size."""
+    qtbot.wait(30)
+    hint = window.minimumSizeHint()
+    assert hint.width() <= SMALL.width() and hint.height() <= SMALL.height(), (state, hint)
+    assert window.size() == SMALL, (state, window.size())
+
+
+def test_the_window_fits_1024x640_in_every_state(
+    qtbot, window: MainWindow, settle, monkeypatch
+) -> None:
+    """Demo opened, graph attached, a run active, an interrupt pending: the minimum size
+    never exceeds 1024x640, and the interrupt card has room for its question, payload and
+    answer box."""
+    window.resize(SMALL)
+    settle(window.controller.open_demo)
+    _assert_fits(qtbot, window, "demo opened")
+    monkeypatch.setenv("REWIND_DEMO_TOKEN_DELAY", "0.02")
+    window.controller.graph_options = GraphOptions(graph="demo")
+    settle(window.controller.attach_graph)
+    _assert_fits(qtbot, window, "graph attached")
+
+    panel = window.run_panel
+    qtbot.mouseClick(panel.new_thread_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(panel.input, "What is 12 * 49?")
+    runs = window.controller.runs
+    with qtbot.waitSignal(runs.run_finished, timeout=30_000) as finished:
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+        assert runs.is_running
+        qtbot.waitUntil(lambda: window.stream_view.token_count >= 3, timeout=15_000)
+        _assert_fits(qtbot, window, "run active")
+    assert finished.args[1] == "interrupted", finished.args
+    qtbot.waitUntil(lambda: window.resume_panel.condition == "interrupted", timeout=15_000)
+    qtbot.waitUntil(lambda: window.state_view.rendered is not None, timeout=15_000)
+    _assert_fits(qtbot, window, "interrupt pending")
+
+    card = window.resume_panel.cards[0]
+    inside = card.contentsRect()
+    question = card.findChild(QLabel, "interruptQuestion")
+    for part in (card.value_edit, card.json_box, question):
+        box = part.geometry()
+        assert inside.contains(box), f"{part.objectName()} is cut off: {box} in {inside}"
+    assert question.height() >= question.heightForWidth(question.width()), "question cut off"
+    assert card.value_edit.height() >= card.value_edit.fontMetrics().lineSpacing() * 3
+    assert window.resume_panel.resume_button.isVisible()
+    # The run panel's options that do not fit are one click away in the "⋯" pop-up.
+    options = panel.options
+    if options.folded():
+        qtbot.mouseClick(options.more, Qt.MouseButton.LeftButton)
+        assert options.popup.isVisible()
+        assert all(widget.isVisible() for widget in options.folded())
+        options.popup.hide()

@@ -88,10 +88,10 @@ def test_pending_writes_tab_flags_an_interrupt(
 ) -> None:
     view.set_rendered(render_state(head_state(interrupt_db.path, interrupt_db.thread_id)))
     tabs = view.findChild(QTabWidget, "stateTabs")
-    assert tabs.tabText(2) == "Pending writes (1)"
+    assert tabs.tabText(2) == "Writes (1)"
     assert not tabs.tabIcon(2).isNull()
     assert "interrupted" in tabs.tabToolTip(2)
-    browser = click_tab(qtbot, view, "Pending writes")
+    browser = click_tab(qtbot, view, "Writes")
     assert browser is view.findChild(QTextBrowser, "pendingWritesView")
     text = browser.toPlainText()
     assert "__interrupt__" in text and "interrupt" in text
@@ -112,7 +112,7 @@ def test_pending_writes_tab_flags_an_error_and_clears_the_flag(
     assert "cannot split 3 items into 0 batches" in view.writes_text.toPlainText()
     view.set_rendered(render_state(head_state(agent_db.path, "agent-math")))
     assert tabs.tabIcon(2).isNull()
-    assert tabs.tabText(2) == "Pending writes (0)"
+    assert tabs.tabText(2) == "Writes (0)"
 
 
 def test_clear_shows_the_placeholder(view: StateView, agent_db: AgentDb) -> None:
@@ -177,7 +177,7 @@ def test_find_follows_the_current_tab_and_reports_no_matches(
     qtbot.keyClicks(view.findChild(QLineEdit, "stateFind"), "Send this reply")
     count = view.findChild(QLabel, "stateFindCount")
     assert count.text() == "No matches"  # the State tab holds the draft, not the question
-    writes = click_tab(qtbot, view, "Pending writes")
+    writes = click_tab(qtbot, view, "Writes")
     assert count.text() == "1 of 1"
     assert len(writes.extraSelections()) == 1
     assert view.state_text.extraSelections() == []

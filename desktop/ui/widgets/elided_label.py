@@ -136,10 +136,13 @@ class WrappedLabel(QLabel):
     id, a JSON token) is elided in the middle instead of being cut, and the full text is
     then the tooltip. Its minimum width is small: it never widens the window."""
 
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, text: str = "", parent: QWidget | None = None, *, min_lines: int = 1
+    ) -> None:
         super().__init__(parent)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setWordWrap(True)
+        self._min_lines = min_lines
         self._full = ""
         self.setText(text)
 
@@ -161,14 +164,19 @@ class WrappedLabel(QLabel):
         return super().text() != self._full
 
     def minimumSizeHint(self) -> QSize:
+        # Narrow, and as tall as its text at the width it has up to ``min_lines`` lines:
+        # a squeezed layout keeps that much (the window's minimum stays predictable).
         hint = super().minimumSizeHint()
-        return QSize(
-            min(hint.width(), self.fontMetrics().horizontalAdvance("…") * 6), hint.height()
-        )
+        narrow = self.fontMetrics().horizontalAdvance("…") * 6
+        lines = self.fontMetrics().lineSpacing() * self._min_lines
+        height = min(self.heightForWidth(max(self.width(), narrow)), lines)
+        return QSize(min(hint.width(), narrow), max(hint.height(), height))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._refresh()
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()
 
     def _refresh(self) -> None:
         margins = self.contentsMargins()

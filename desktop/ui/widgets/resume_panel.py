@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import RewindError
 from desktop.ui.render import render_json_html
-from desktop.ui.widgets.elided_label import ElidedLabel
+from desktop.ui.widgets.elided_label import ElidedLabel, WrappedLabel
 from desktop.ui.widgets.state_view import make_document_browser
 
 if TYPE_CHECKING:
@@ -80,15 +80,13 @@ class InterruptCard(QFrame):
         )
         header.setObjectName("interruptHeader")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 8, 10, 8)
-        layout.setSpacing(6)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
         layout.addWidget(header)
         question, rest = _split_question(item.value)
         if question:
-            label = QLabel(question, self)
+            label = WrappedLabel(question, self, min_lines=2)
             label.setObjectName("interruptQuestion")
-            label.setWordWrap(True)
-            label.setTextFormat(Qt.TextFormat.PlainText)
             layout.addWidget(label)
         if rest is not None:
             self.payload: QTextBrowser | None = make_document_browser("interruptPayload", self)
@@ -181,14 +179,10 @@ class ResumePanel(QFrame):
         self._status: ThreadStatus | None = None
         self.cards: list[InterruptCard] = []
 
-        self.title = QLabel(self)
+        self.title = WrappedLabel("", self)
         self.title.setObjectName("resumeTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setWordWrap(True)
-        self.detail = QLabel(self)
+        self.detail = WrappedLabel("", self)
         self.detail.setObjectName("resumeDetail")
-        self.detail.setTextFormat(Qt.TextFormat.PlainText)
-        self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.cards_host = QWidget(self)
         self.cards_host.setObjectName("interruptCards")
@@ -216,8 +210,8 @@ class ResumePanel(QFrame):
         buttons.addWidget(self.resume_button)
         buttons.addWidget(self.continue_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 10)
-        layout.setSpacing(6)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.setSpacing(4)
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
         layout.addWidget(self.cards_host)
@@ -291,7 +285,7 @@ class ResumePanel(QFrame):
             else f"Waiting for {count} answers ({nodes})"
         )
         self.detail.setText(
-            "The run paused at interrupt(). Answer and Resume to continue it"
+            "Answer, then Resume to continue the run"
             + (": one value per interrupt." if count > 1 else ".")
         )
         for item in status.interrupts:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import RewindError
 from desktop.core.run_settings import RunSettings
+from desktop.ui.widgets.overflow_row import OverflowRow
 
 NO_GRAPH_HINT = (
     "Inspection only: no graph is attached. Start Rewind with "
@@ -131,13 +132,13 @@ class RunPanel(QWidget):
         top.addWidget(thread_label)
         top.addWidget(self.thread_edit, 1)
         top.addWidget(self.new_thread_button)
+        # Options that do not fit a narrow pane fold into a "⋯" pop-up, last first.
+        self.options = OverflowRow(self)
+        for widget in (self.json_toggle, self.values_toggle, self.settings_button):
+            self.options.add(widget)
         bottom = QHBoxLayout()
         bottom.setSpacing(10)
-        bottom.addWidget(self.json_toggle)
-        bottom.addWidget(self.values_toggle)
-        bottom.addWidget(self.settings_button)
-        bottom.addWidget(self.error_label, 1)
-        bottom.addStretch(0)
+        bottom.addWidget(self.options, 1)
         bottom.addWidget(self.stop_button)
         bottom.addWidget(self.run_button)
         layout = QVBoxLayout(self)
@@ -146,6 +147,7 @@ class RunPanel(QWidget):
         layout.addWidget(self.graph_label)
         layout.addLayout(top)
         layout.addWidget(self.input)
+        layout.addWidget(self.error_label)
         layout.addLayout(bottom)
         self.set_graph(None)
 

@@ -3,9 +3,9 @@ runs next, and banners for interrupts, errors and a Stop.
 
 Every part is a plain-text label (:mod:`desktop.ui.state_header` builds the strings), so
 text from the database is never markup. The checkpoint id elides in the middle and the
-metadata line at its end, each with the whole text on hover; the other lines wrap at
-word boundaries (a word too long for the pane is elided in the middle, whole on hover).
-Nothing in it can widen the window.
+metadata line and the banners (one line each) at their end, each with the whole text on
+hover; the other lines wrap at word boundaries (a word too long for the pane is elided
+in the middle, whole on hover). Nothing in it can widen the window.
 """
 
 from __future__ import annotations
@@ -46,9 +46,13 @@ class StateHeaderView(QWidget):
         self.checkpoint_id = ElidedLabel("", self, mode=Qt.TextElideMode.ElideMiddle)
         self.checkpoint_id.setObjectName("stateCheckpointId")
         self.checkpoint_id.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        # Enough of the id to tell checkpoints apart; the time gives way first.
+        self.checkpoint_id.setMinimumWidth(
+            self.checkpoint_id.fontMetrics().horizontalAdvance("0" * 13)
+        )
         self.when = ElidedLabel("", self)
         self.when.setObjectName("stateWhen")
-        self.facts = WrappedLabel("", self)
+        self.facts = WrappedLabel("", self, min_lines=2)
         self.facts.setObjectName("stateFacts")
         self.metadata = ElidedLabel("", self)
         self.metadata.setObjectName("stateMetadata")
@@ -56,7 +60,7 @@ class StateHeaderView(QWidget):
         self.note.setObjectName("stateNote")
         for label in (self.checkpoint_id, self.facts, self.metadata, self.note):
             label.setTextInteractionFlags(selectable)
-        self.banners: list[WrappedLabel] = []
+        self.banners: list[ElidedLabel] = []
 
         first = QHBoxLayout()
         first.setSpacing(8)
@@ -65,8 +69,8 @@ class StateHeaderView(QWidget):
         first.addWidget(self.checkpoint_id, 1)
         first.addWidget(self.when)
         self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(12, 8, 12, 6)
-        self._layout.setSpacing(3)
+        self._layout.setContentsMargins(10, 6, 10, 4)
+        self._layout.setSpacing(2)
         self._layout.addLayout(first)
         for label in (self.facts, self.metadata, self.note):
             self._layout.addWidget(label)
@@ -109,7 +113,7 @@ class StateHeaderView(QWidget):
         self.note.setVisible(bool(header.note))
         self._clear_banners()
         for banner in header.banners:
-            label = WrappedLabel(banner.text, self)
+            label = ElidedLabel(banner.text, self)
             label.setObjectName("stateBanner")
             label.setProperty("tone", banner.tone)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

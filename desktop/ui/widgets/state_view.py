@@ -37,6 +37,8 @@ from desktop.ui.bounded import MORE_LINK, next_limit
 from desktop.ui.render import RenderedState, document_css
 from desktop.ui.widgets.state_header import StateHeaderView
 
+WRITES_TAB = "Writes"
+WRITES_TIP = "Pending writes: what the tasks of the next step saved (interrupts, errors)."
 MAX_FIND_MATCHES = 2000
 """Matches highlighted at most; more are counted as "2000+"."""
 
@@ -58,6 +60,8 @@ def make_document_browser(object_name: str, parent: QWidget | None = None) -> QT
     browser.anchorClicked.connect(lambda url: _follow_in_page(browser, url))
     browser.document().setDefaultStyleSheet(document_css(fixed_font_family()))
     browser.document().setDocumentMargin(10)
+    # A short window squeezes documents to a couple of scrollable lines, not less.
+    browser.setMinimumHeight(browser.fontMetrics().lineSpacing() * 2 + 16)
     return browser
 
 
@@ -68,7 +72,7 @@ def _follow_in_page(browser: QTextBrowser, url: QUrl) -> None:
 
 
 class StateView(QWidget):
-    """Tabs "State", "Messages" and "Pending writes" for the selected checkpoint.
+    """Tabs "State", "Messages" and "Writes" (pending writes) for the selected checkpoint.
 
     Ctrl+F opens a find bar that highlights every match in the current tab (Enter and
     Shift+Enter step through them, Escape closes it). "Copy JSON" puts the whole
@@ -98,7 +102,12 @@ class StateView(QWidget):
         self.tabs.tabBar().setDrawBase(False)
         self.tabs.addTab(self.state_text, "State")
         self.tabs.addTab(self.messages_text, "Messages")
-        self.tabs.addTab(self.writes_text, "Pending writes")
+        self.tabs.addTab(self.writes_text, WRITES_TAB)
+        self.tabs.setTabToolTip(0, "The checkpoint's channel values")
+        self.tabs.setTabToolTip(1, "The messages in the state, readably")
+        # Tabs that do not fit end in "…" (the tab's tooltip says what it holds).
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
+        self.tabs.setUsesScrollButtons(False)
         self.tabs.currentChanged.connect(self._tab_changed)
 
         self.copy_button = QToolButton(self)
@@ -109,13 +118,17 @@ class StateView(QWidget):
         self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.copy_action.triggered.connect(self.copy_json)
         self.copy_button.setDefaultAction(self.copy_action)
-        self.copy_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.copy_action.setIcon(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton)
+        )
+        # An icon beside the tabs (its tooltip names it), so the tabs keep their room.
+        self.copy_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.addAction(self.copy_action)
         self.tabs.setCornerWidget(self.copy_button, Qt.Corner.TopRightCorner)
         self._copied = QTimer(self)
         self._copied.setSingleShot(True)
         self._copied.setInterval(1500)
-        self._copied.timeout.connect(lambda: self.copy_action.setText("Copy JSON"))
+        self._copied.timeout.connect(lambda: self._say_copied(False))
 
         self.find_bar = self._build_find_bar()
         self.find_action = QAction("Find", self)
@@ -191,11 +204,13 @@ class StateView(QWidget):
             if same:
                 browser.verticalScrollBar().setValue(position)
         self.tabs.setTabText(1, f"Messages ({rendered.message_count})")
-        self.tabs.setTabText(2, f"Pending writes ({rendered.write_count})")
+        self.tabs.setTabText(2, f"{WRITES_TAB} ({rendered.write_count})")
         flagged = rendered.has_interrupt or rendered.has_error
         icon = QStyle.StandardPixmap.SP_MessageBoxWarning
         self.tabs.setTabIcon(2, self.style().standardIcon(icon) if flagged else QIcon())
-        self.tabs.setTabToolTip(2, _writes_tooltip(rendered))
+        self.tabs.setTabToolTip(
+            2, " ".join(p for p in (WRITES_TIP, _writes_tooltip(rendered)) if p)
+        )
         self.copy_action.setEnabled(True)
         self._search()
 
@@ -207,9 +222,9 @@ class StateView(QWidget):
             browser.clear()
             browser.setPlaceholderText(message)
         self.tabs.setTabText(1, "Messages")
-        self.tabs.setTabText(2, "Pending writes")
+        self.tabs.setTabText(2, WRITES_TAB)
         self.tabs.setTabIcon(2, QIcon())
-        self.tabs.setTabToolTip(2, "")
+        self.tabs.setTabToolTip(2, WRITES_TIP)
         self.copy_action.setEnabled(False)
         self._search()
 
@@ -222,8 +237,14 @@ class StateView(QWidget):
         if self._rendered is None:
             return
         QGuiApplication.clipboard().setText(self._rendered.json_text)
-        self.copy_action.setText("Copied")
+        self._say_copied(True)
         self._copied.start()
+
+    def _say_copied(self, copied: bool) -> None:
+        """The button's tooltip says "Copied" for a moment after a copy."""
+        self.copy_action.setText("Copied" if copied else "Copy JSON")
+        tip = "Copied" if copied else "Copy the whole checkpoint as JSON (Ctrl+Shift+C)"
+        self.copy_action.setToolTip(tip)
 
     # -- find --------------------------------------------------------------------------
 

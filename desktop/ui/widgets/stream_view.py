@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPlainTextEdit,
     QSplitter,
     QTableView,
@@ -42,6 +41,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from desktop.ui.widgets.elided_label import ElidedLabel
 
 if TYPE_CHECKING:
     from desktop.core.runner import StreamEvent
@@ -370,6 +371,9 @@ class StreamView(QWidget):
         events.setStretchFactor(0, 3)
         events.setStretchFactor(1, 1)
         events.setSizes([300, 90])
+        # A short window leaves the log and the detail a couple of lines each, not more.
+        for view in (self.event_log, self.event_detail):
+            view.setMinimumHeight(view.fontMetrics().lineSpacing() * 2 + 12)
 
         self.values_view = QPlainTextEdit(self)
         self.values_view.setObjectName("valuesView")
@@ -392,7 +396,7 @@ class StreamView(QWidget):
         self.clear_button.setText("Clear")
         self.clear_button.setToolTip("Clear the output, the event log and the values")
         self.clear_button.clicked.connect(self.clear)
-        self.counter = QLabel(self)
+        self.counter = ElidedLabel("", self)
         self.counter.setObjectName("streamCounter")
         corner = QWidget(self)
         corner_layout = QHBoxLayout(corner)
