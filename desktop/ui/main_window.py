@@ -77,6 +77,7 @@ from desktop.ui.widgets.busy import BusyIndicator
 from desktop.ui.widgets.compare_picker import ComparePicker
 from desktop.ui.widgets.diff_view import DiffView
 from desktop.ui.widgets.elided_label import ElidedLabel
+from desktop.ui.widgets.event_log import summarize
 from desktop.ui.widgets.fork_editor import ForkEditor
 from desktop.ui.widgets.graph_view import GraphPane
 from desktop.ui.widgets.postgres_dialog import PostgresOpener
@@ -84,7 +85,7 @@ from desktop.ui.widgets.resume_panel import ResumePanel
 from desktop.ui.widgets.run_panel import NO_GRAPH_HINT, RunPanel
 from desktop.ui.widgets.state_view import StateView
 from desktop.ui.widgets.store_view import install_store_view
-from desktop.ui.widgets.stream_view import StreamView, summarize
+from desktop.ui.widgets.stream_view import StreamView
 from desktop.ui.widgets.thread_list import ThreadListPane
 from desktop.ui.widgets.timeline_view import TimelineView
 

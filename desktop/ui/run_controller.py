@@ -54,7 +54,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 from desktop.core.errors import RewindError
 from desktop.core.pgurl import location_of
 from desktop.core.run_settings import RunSettings
-from desktop.ui.widgets.stream_view import PATH_SEPARATOR, node_path
+from desktop.ui.widgets.event_log import PATH_SEPARATOR, node_path
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver

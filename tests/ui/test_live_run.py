@@ -26,8 +26,8 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.models.threads import ThreadListModel
 from desktop.ui.models.timeline import TimelineModel
 from desktop.ui.run_controller import FAILED, FINISHED, INTERRUPTED, STOPPED
+from desktop.ui.widgets.event_log import EventLogModel
 from desktop.ui.widgets.run_panel import RunPanel
-from desktop.ui.widgets.stream_view import EventLogModel
 from tests.builders import AgentDb, batch_graph, open_saver, read_saver, thread_config
 
 TIMEOUT = 20_000
@@ -480,7 +480,7 @@ def test_a_node_that_raises_shows_the_error(
     failed = [row for row in range(log.rowCount()) if log.index(row, 1).data() == "task failed"]
     assert len(failed) == 1
     index = log.index(failed[0], 3)
-    assert index.data() == "ValueError: cannot split 3 items into 0 batches"
+    assert index.data().endswith(" ms · ValueError: cannot split 3 items into 0 batches")
     assert index.data(EventLogModel.ToneRole) == "error"
     assert index.data(Qt.ItemDataRole.ForegroundRole).color().name() == "#cf222e"
     assert head_badge(window) == "error"

@@ -17,14 +17,8 @@ from PySide6.QtWidgets import QTableView
 
 from desktop.core.graphs import LoadedGraph, load_graph
 from desktop.core.runner import RunError, StreamEvent, make_input, open_saver, run
-from desktop.ui.widgets.stream_view import (
-    FLUSH_INTERVAL_MS,
-    EventLogModel,
-    LogEntry,
-    StreamView,
-    log_entry,
-    node_path,
-)
+from desktop.ui.widgets.event_log import EventLogModel, LogEntry, log_entry, node_path
+from desktop.ui.widgets.stream_view import FLUSH_INTERVAL_MS, StreamView
 from tests.builders import batch_graph
 
 MODES = ("messages", "updates", "custom", "tasks", "checkpoints", "values")
@@ -184,7 +178,10 @@ def test_failed_task_row_is_red(view: StreamView, error_events) -> None:
     failed = [r for r in range(model.rowCount()) if model.index(r, 1).data() == "task failed"]
     assert len(failed) == 1
     index = model.index(failed[0], 3)
-    assert index.data() == "ValueError: cannot split 3 items into 0 batches"
+    cost = model.entry_at(failed[0]).cost
+    assert cost is not None and cost.seconds is not None, "a failed task is timed too"
+    took = cost.describe()
+    assert index.data() == f"{took} · ValueError: cannot split 3 items into 0 batches"
     assert model.index(failed[0], 2).data() == "explode"
     assert index.data(Qt.ItemDataRole.ForegroundRole).color().name() == "#cf222e"
     view.end_run("Run failed: Node 'explode' failed", "error")
