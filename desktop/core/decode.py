@@ -300,10 +300,24 @@ def ext_record(code: int, inner: Any) -> Any:
 
 _PLAIN_TYPES = frozenset({str, int, bool, type(None)})
 """Leaves that are already JSON-safe: copied without a call (big states are mostly these)."""
+_EMPTY_TYPES = frozenset({str, list, dict, type(None)})
+"""Types whose empty value a message leaves out (``""``, ``[]``, ``{}``, ``None``)."""
 
 
 def jsonable_data(value: Any) -> Any:
     """Convert decoded msgpack data (with foreign records) into JSON-safe values."""
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return value
+    if kind is list:  # the common containers first, without the ABC checks below
+        return [v if type(v) in _PLAIN_TYPES else jsonable_data(v) for v in value]
+    if kind is dict:
+        return {
+            k if type(k) is str else _key(k): v if type(v) in _PLAIN_TYPES else jsonable_data(v)
+            for k, v in value.items()
+        }
+    if kind is _Foreign:
+        return _foreign_data(value)
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -327,8 +341,7 @@ def jsonable_data(value: Any) -> Any:
 def _foreign_data(record: _Foreign) -> Any:
     module, name, payload = record.module, record.name, record.data
     if module.startswith("langchain_core.messages") and name in _MESSAGE_CLASS_TYPES:
-        fields = jsonable_data(payload) if isinstance(payload, Mapping) else {}
-        return message_data(fields, _MESSAGE_CLASS_TYPES[name])
+        return _message_record(payload, _MESSAGE_CLASS_TYPES[name])
     qualified = f"{module}.{name}"
     if qualified in ("datetime.datetime", "datetime.date", "datetime.time"):
         if isinstance(payload, str):
@@ -360,6 +373,26 @@ def _foreign_data(record: _Foreign) -> Any:
     if isinstance(data, dict):
         return {TYPE_KEY: qualified, **data}
     return {TYPE_KEY: qualified, "data": data}
+
+
+def _message_record(payload: Any, default_type: str) -> dict[str, Any]:
+    """:func:`message_data` of a stored message's payload, converting only the fields it
+    keeps (a snapshot holds thousands of messages: one pass, no intermediate dict)."""
+    if not isinstance(payload, Mapping):
+        return message_data({}, default_type)
+    kind = payload.get("type")
+    out: dict[str, Any] = {
+        "type": kind if isinstance(kind, str) and kind in MESSAGE_TYPES else default_type
+    }
+    get = payload.get
+    for key in _MESSAGE_FIELDS[1:]:
+        value = get(key)
+        if not value and type(value) in _EMPTY_TYPES and key not in ("id", "content"):
+            continue
+        out[key] = value if type(value) in _PLAIN_TYPES else jsonable_data(value)
+    if (calls := out.get("tool_calls")) and type(calls) is list:
+        out["tool_calls"] = [_tool_call(call) for call in calls]
+    return out
 
 
 def message_data(fields: Mapping[str, Any], default_type: str | None = None) -> dict[str, Any]:

@@ -139,16 +139,40 @@ class DeltaRebuilder:
     Thread-safe; ``cache_size`` histories (one per checkpoint) are kept.
     """
 
-    def __init__(self, rows: DeltaRows, cache_size: int = 2048) -> None:
+    def __init__(self, rows: DeltaRows, cache_size: int = 2048, stored_size: int = 16) -> None:
         self._rows = rows
         self._cache: OrderedDict[tuple[str, str, str], dict[str, DeltaHistory]] = OrderedDict()
         self._cache_size = cache_size
+        self._stored: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
+        self._stored_size = stored_size
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         """Forget cached histories (the database changed under the source)."""
         with self._lock:
             self._cache.clear()
+            self._stored.clear()
+
+    def stored_values(self, thread_id: str, ns: str, checkpoint_id: str) -> dict[str, Any]:
+        """Delta channel values already decoded from this checkpoint's own blob (its
+        snapshots), so a source decoding the blob need not convert them again."""
+        with self._lock:
+            found = self._stored.get((thread_id, ns, checkpoint_id))
+            return dict(found) if found else {}
+
+    def remember_stored(
+        self, thread_id: str, ns: str, checkpoint_id: str, values: Mapping[str, Any]
+    ) -> None:
+        """Keep the delta channel values a checkpoint's blob stores, decoded (see
+        :meth:`stored_values`); the walk then takes its seed from here."""
+        if not values:
+            return
+        key = (thread_id, ns, checkpoint_id)
+        with self._lock:
+            self._stored.setdefault(key, {}).update(values)
+            self._stored.move_to_end(key)
+            while len(self._stored) > self._stored_size:
+                self._stored.popitem(last=False)
 
     def rebuild(
         self,
@@ -240,7 +264,12 @@ class DeltaRebuilder:
                         # checkpoint (which made its child) are still needed.
                         bases[ch] = cached[ch]
                 candidates = [ch for ch in active if ch not in bases and _may_store(row, ch)]
-                stored = row.load(candidates) if candidates else {}
+                stored = self.stored_values(thread_id, ns, row.checkpoint_id)
+                missing = [ch for ch in candidates if ch not in stored]
+                if missing:
+                    loaded = row.load(missing)
+                    self.remember_stored(thread_id, ns, row.checkpoint_id, loaded)
+                    stored.update(loaded)
                 for ch in candidates:
                     if ch in stored:
                         bases[ch] = DeltaHistory(stored[ch], ())

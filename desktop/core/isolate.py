@@ -100,8 +100,14 @@ def decode_value(type_: str | None, blob: bytes | None) -> Any:
     return _jsonable(_unpack(bytes(blob), 0), len(blob))
 
 
-def decode_checkpoint(type_: str | None, blob: bytes | None) -> DecodedCheckpoint:
-    """The ``channel_values`` of a stored checkpoint, decoded value by value."""
+def decode_checkpoint(
+    type_: str | None, blob: bytes | None, known: Mapping[str, Any] | None = None
+) -> DecodedCheckpoint:
+    """The ``channel_values`` of a stored checkpoint, decoded value by value.
+
+    ``known`` gives channels already converted from this same blob (a delta channel's
+    snapshot the ancestor walk decoded): they are taken as they are, not converted again.
+    """
     if type_ != "msgpack" or blob is None:
         try:
             checkpoint = decode_typed(type_, blob)
@@ -115,7 +121,7 @@ def decode_checkpoint(type_: str | None, blob: bytes | None) -> DecodedCheckpoin
     flag = [False]
     token = _DAMAGED.set(flag)
     try:
-        decoded = _msgpack_checkpoint(bytes(blob))
+        decoded = _msgpack_checkpoint(bytes(blob), known or {})
     finally:
         _DAMAGED.reset(token)
     if decoded.checkpoint is None or not flag[0]:
@@ -123,7 +129,7 @@ def decode_checkpoint(type_: str | None, blob: bytes | None) -> DecodedCheckpoin
     return _finished(decoded.values, decoded.checkpoint)
 
 
-def _msgpack_checkpoint(blob: bytes) -> DecodedCheckpoint:
+def _msgpack_checkpoint(blob: bytes, known: Mapping[str, Any]) -> DecodedCheckpoint:
     """Decode a msgpack checkpoint; markers are found afterwards (see the caller)."""
     raw = _unpack(blob, 0)
     if isinstance(raw, Unreadable):
@@ -137,7 +143,10 @@ def _msgpack_checkpoint(blob: bytes) -> DecodedCheckpoint:
         return _broken(f"checkpoint channel values could not be read: {channels.error}", None)
     if not isinstance(channels, dict):
         return DecodedCheckpoint({}, "checkpoint blob has no channel_values")
-    values = {_text_key(key): _jsonable(value, None) for key, value in channels.items()}
+    values = {
+        _text_key(key): known[key] if key in known else _jsonable(value, None)
+        for key, value in channels.items()
+    }
     whole = {
         _text_key(key): _jsonable(value, None)
         for key, value in raw.items()

@@ -82,11 +82,19 @@ def checkpoint_values(
     versions: Mapping[str, Any],
     writes: Sequence[PendingWrite],
     known: Collection[str] = (),
+    *,
+    intact: bool = False,
 ) -> ShownValues:
     """``values`` (the stored ``channel_values``, decoded) as ``get_state`` of ``meta``
     shows them: delta channels rebuilt, then the pending update applied. ``known`` are
     the delta channels other checkpoints of the namespace name (see
-    :func:`desktop.core.delta.channels_to_rebuild`)."""
+    :func:`desktop.core.delta.channels_to_rebuild`). ``intact``: nothing in ``values``
+    is damaged, so the delta channels it stores can seed later rebuilds."""
+    counters = meta.metadata.get(COUNTERS_KEY)
+    delta = {*known, *(counters if isinstance(counters, Mapping) else ())}
+    if intact:
+        stored = {ch: values[ch] for ch in delta if ch in values}
+        rebuilder.remember_stored(meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id, stored)
     own = delta_writes(meta.checkpoint_id, writes)
     rebuild, never = channels_to_rebuild(meta.metadata, values, versions, known=known)
     reconstructed: tuple[str, ...] = ()
@@ -104,8 +112,6 @@ def checkpoint_values(
         )
         values, reconstructed = rebuilt.values, rebuilt.reconstructed
         unfolded, notes = rebuilt.unfolded, rebuilt.skipped
-    counters = meta.metadata.get(COUNTERS_KEY)
-    delta = {*known, *(counters if isinstance(counters, Mapping) else ())}
     update = apply_pending_update(values, own, delta=delta, done=reconstructed)
     return ShownValues(
         update.values,

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from desktop.core.errors import RewindError
 from desktop.core.executor import DaemonExecutor
+from desktop.core.heap import freeze_long_lived
 from desktop.ui.controller import Controller, GraphOptions
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings import RewindSettings
@@ -219,6 +220,7 @@ async def _interactive(options: argparse.Namespace) -> int:
     controller = Controller(_graph_options(options))
     window = MainWindow(controller, RewindSettings())
     apply_window_size(window, options)
+    freeze_long_lived(collect=True)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()

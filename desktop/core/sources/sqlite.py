@@ -602,7 +602,9 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
         if withheld is not None:
             values, error = {REST_KEY: unreadable(withheld, None if size == -1 else size)}, withheld
         else:
-            decoded = decode_checkpoint(type_, blob)
+            key = (meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id)
+            stored = self.delta.stored_values(*key)
+            decoded = decode_checkpoint(type_, blob, stored)
             values, error = decoded.values, decoded.error
             checkpoint = decoded.checkpoint
             if checkpoint is not None:
@@ -617,6 +619,7 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
                     versions if isinstance(versions, dict) else {},
                     writes,
                     known,
+                    intact=decoded.error is None,
                 )
                 values = shown.values
         return state_from(meta, values, writes, progress, error, shown)

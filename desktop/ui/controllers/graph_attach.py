@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 
 from desktop.core.errors import RewindError
+from desktop.core.heap import freeze_long_lived
 from desktop.core.pgurl import redact
 
 if TYPE_CHECKING:
@@ -150,6 +151,7 @@ class GraphAttachController(QObject):
             self._failed(f"Cannot attach the graph: {type(error).__name__}: {error}", previous)
             return
         self._task = None
+        freeze_long_lived(collect=True)  # the graph's modules live as long as the window
         self.owner = _database_key(self.controller.path)
         self._remember(self.owner, graph)
         self.controller.runs.set_graph(graph)

@@ -1,0 +1,22 @@
+"""Keep Python's full garbage collections short in a long-running window.
+
+A full (generation 2) collection walks every object the cyclic collector tracks, with
+the GIL held. With LangChain or a user's graph imported that is a few hundred thousand
+objects, 80-170 ms on a busy machine, and it falls on whatever allocates next: a
+checkpoint being decoded, a diff, the event loop (``benchmarks/bench_delta.py``
+measured it as the worst selection). Modules, classes and the window live as long as
+the process, so after start-up (and after a graph is attached) they are moved out of
+the collector's reach with :func:`gc.freeze`; objects made later are collected as usual.
+"""
+
+from __future__ import annotations
+
+import gc
+
+
+def freeze_long_lived(*, collect: bool = False) -> None:
+    """Exclude every object alive now from later collections (``collect``: free the
+    cyclic garbage first, so none of it is kept)."""
+    if collect:
+        gc.collect()
+    gc.freeze()
