@@ -295,3 +295,39 @@ def test_parallel_next_is_in_graph_order_without_a_graph(tmp_path):
         for meta in source.history("t"):
             assert source.progress(meta).next == truth[meta.checkpoint_id]
         assert source.thread("t").progress.next == ("zeta", "alpha", "mid")
+
+
+def test_status_from_postgres_heads_matches_langgraph(pg_db):
+    """The Postgres listing reads only trigger channels and skips the writes of heads
+    whose step has no tasks: an interrupted functional-API entrypoint (the input on
+    ``__start__``, the entrypoint named by writes), a join waiting for its barrier, a
+    finished thread and an interrupted HITL agent still read as LangGraph says."""
+    with open_saver(pg_db.url) as saver:
+        functional = functional_graph(saver)
+        functional.invoke({"n": 3}, thread_config("f"))
+        found = assert_thread_matches_langgraph(pg_db.url, functional, "f")
+        assert found["summary"].run_state == "interrupted"
+        assert found["summary"].progress.interrupts[0].node == "main"
+        joined = join_graph(saver)
+        joined.invoke({"items": []}, thread_config("j"))
+        found = assert_thread_matches_langgraph(pg_db.url, joined, "j")
+        assert (found["summary"].run_state, found["summary"].next_nodes) == (
+            "unfinished",
+            ("join",),
+        )
+        functional.invoke(Command(resume="yes"), thread_config("f"))
+        found = assert_thread_matches_langgraph(pg_db.url, functional, "f")
+        assert found["summary"].run_state == "finished"
+        agent = hitl_agent(saver)
+        agent.invoke({"messages": [HumanMessage("weather in Paris?")]}, thread_config("h"))
+        found = assert_thread_matches_langgraph(pg_db.url, agent, "h")
+        assert found["summary"].run_state == "interrupted"
+    with open_source(pg_db.url) as source:
+        listed = {t.thread_id: t for t in source.list_threads()}
+        paged = {t.thread_id: t for t in source.list_threads(limit=10)}
+    assert listed == paged
+    assert {t: s.run_state for t, s in listed.items()} == {
+        "f": "finished",
+        "j": "unfinished",
+        "h": "interrupted",
+    }

@@ -9,6 +9,7 @@ functions run inside a read transaction (``cur``) and build SQL from the databas
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -17,7 +18,7 @@ from desktop.core.decode import DecodeError, decode_typed
 from desktop.core.isolate import damage, decode_value
 from desktop.core.model import ERROR_CHANNEL, INTERRUPT_CHANNEL, CheckpointMeta, PendingWrite
 from desktop.core.progress import TASKS_CHANNEL, WriteRecord, send_targets
-from desktop.core.sources.postgres_schema import EMPTY_BLOB, TRIGGERS_SQL, PgSchema
+from desktop.core.sources.postgres_schema import EMPTY_BLOB, PgSchema
 
 _FLAG_CHANNELS = [INTERRUPT_CHANNEL, ERROR_CHANNEL]
 _VERSIONS_SQL = (
@@ -49,37 +50,60 @@ def checkpoint_blobs(
     return cur.fetchall()
 
 
+def keyed_join(schema: PgSchema, table: str = "checkpoints", alias: str = "c") -> str:
+    """``FROM`` a list of ``(thread_id, checkpoint_id)`` keys (two array parameters)
+    joined to their rows of ``table`` in one namespace (a third parameter): one primary
+    key lookup per key, whatever the number of keys."""
+    cid = schema.cid_of(alias) if table == "checkpoints" else f"{alias}.checkpoint_id"
+    return (
+        "FROM unnest(%s::text[], %s::text[]) AS keys(t, id) "
+        f"JOIN {table} {alias} ON {alias}.thread_id = keys.t "
+        f"AND {alias}.checkpoint_ns = %s AND {cid} = keys.id"
+    )
+
+
+def key_params(ns: str, keys: Sequence[tuple[str, str]]) -> tuple[list[str], list[str], str]:
+    """The parameters of :func:`keyed_join` (each key once)."""
+    unique = list(dict.fromkeys(keys))
+    return [t for t, _ in unique], [c for _, c in unique], ns
+
+
 def trigger_blobs(
-    cur: psycopg.Cursor[Any], schema: PgSchema, ns: str, threads: list[str], ids: list[str]
+    cur: psycopg.Cursor[Any], schema: PgSchema, ns: str, wanted: Sequence[tuple[str, ...]]
 ) -> list[tuple[str, str, str, str, bytes | None]]:
-    """Blob values of the trigger channels of some checkpoints (the input on
-    ``__start__`` is only marked present, never fetched)."""
+    """Blob values of trigger channels: ``wanted`` holds ``(thread_id, checkpoint_id,
+    channel, version)``; one primary key lookup each, the checkpoint itself not read
+    again. The input on ``__start__`` is only marked present, never fetched."""
+    if not wanted:
+        return []
+    columns = [list(column) for column in zip(*wanted, strict=True)]
+    version = "AND bl.version = w.version" if not schema.shallow else ""
+    # LATERAL ... LIMIT 1: a lookup per row; as a join the planner may merge every
+    # blob of the table instead.
     cur.execute(
-        f"SELECT c.thread_id, {schema.cid_of('c')}, "
-        "bl.channel, bl.type, CASE WHEN bl.channel = '__start__' THEN NULL ELSE bl.blob END "
-        f"FROM checkpoints c CROSS JOIN LATERAL {_VERSIONS_SQL} AS v(k, value) "
-        "JOIN checkpoint_blobs bl ON bl.thread_id = c.thread_id "
-        f"AND bl.checkpoint_ns = c.checkpoint_ns AND bl.channel = v.k {schema.blob_version} "
-        f"WHERE c.checkpoint_ns = %s AND c.thread_id = ANY(%s) "
-        f"AND {schema.cid_of('c')} = ANY(%s) "
-        f"AND {TRIGGERS_SQL}",
-        (ns, threads, ids),
+        "SELECT w.t, w.id, w.channel, bl.type, bl.blob "
+        "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) "
+        "AS w(t, id, channel, version) CROSS JOIN LATERAL (SELECT bl.type, "
+        "CASE WHEN bl.channel = '__start__' THEN NULL ELSE bl.blob END AS blob "
+        "FROM checkpoint_blobs bl WHERE bl.thread_id = w.t "
+        f"AND bl.checkpoint_ns = %s AND bl.channel = w.channel {version} LIMIT 1) AS bl",
+        (*columns, ns),
     )
     return cur.fetchall()
 
 
 def write_records(
-    cur: psycopg.Cursor[Any], schema: PgSchema, ns: str, threads: list[str], ids: list[str]
+    cur: psycopg.Cursor[Any], schema: PgSchema, ns: str, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], list[WriteRecord]]:
     """The writes saved against some checkpoints; only interrupts and errors decoded."""
-    if not schema.has_writes:
+    if not schema.has_writes or not keys:
         return {}
     cur.execute(
-        f"SELECT thread_id, checkpoint_id, task_id, {schema.task_path}, channel, "
-        "CASE WHEN channel = ANY(%s) THEN type END, "
-        "CASE WHEN channel = ANY(%s) THEN blob END FROM checkpoint_writes "
-        "WHERE checkpoint_ns = %s AND thread_id = ANY(%s) AND checkpoint_id = ANY(%s)",
-        (_FLAG_CHANNELS, _FLAG_CHANNELS, ns, threads, ids),
+        f"SELECT keys.t, keys.id, w.task_id, {schema.task_path_of('w')}, w.channel, "
+        "CASE WHEN w.channel = ANY(%s) THEN w.type END, "
+        "CASE WHEN w.channel = ANY(%s) THEN w.blob END "
+        f"{keyed_join(schema, 'checkpoint_writes', 'w')}",
+        (_FLAG_CHANNELS, _FLAG_CHANNELS, *key_params(ns, keys)),
     )
     found: dict[tuple[str, str], list[WriteRecord]] = {}
     for tid, cid, task_id, path, channel, type_, blob in sorted(

@@ -44,7 +44,12 @@ class PgSchema:
 
     @property
     def parent(self) -> str:
-        return "NULL::text" if self.shallow else "parent_checkpoint_id"
+        return self.parent_of("")
+
+    def parent_of(self, alias: str) -> str:
+        """:attr:`parent` for the ``checkpoints`` table named ``alias`` in a join."""
+        prefix = f"{alias}." if alias else ""
+        return "NULL::text" if self.shallow else f"{prefix}parent_checkpoint_id"
 
     @property
     def blob_version(self) -> str:
@@ -53,7 +58,12 @@ class PgSchema:
 
     @property
     def task_path(self) -> str:
-        return "task_path" if self.has_task_path else "''"
+        return self.task_path_of("")
+
+    def task_path_of(self, alias: str) -> str:
+        """:attr:`task_path` for the ``checkpoint_writes`` table named ``alias``."""
+        prefix = f"{alias}." if alias else ""
+        return f"{prefix}task_path" if self.has_task_path else "''"
 
 
 def read_schema(db: ReadOnlyConnection, location: str) -> PgSchema:

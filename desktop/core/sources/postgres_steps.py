@@ -21,9 +21,16 @@ from desktop.core.progress import (
     WriteRecord,
     checkpoint_progress,
     update_credit,
+    writes_matter,
 )
 from desktop.core.sources.common import checkpoint_meta, updates_to_credit, writers_of_steps
-from desktop.core.sources.postgres_rows import pending_send_targets, trigger_blobs, write_records
+from desktop.core.sources.postgres_rows import (
+    key_params,
+    keyed_join,
+    pending_send_targets,
+    trigger_blobs,
+    write_records,
+)
 from desktop.core.sources.postgres_schema import EMPTY_BLOB, TRIGGERS_SQL, PgSchema
 
 Key = tuple[str, str]
@@ -38,30 +45,52 @@ def read_steps(
     into: dict[Key, dict[str, Any]] | None = None,
 ) -> dict[Key, tuple[CheckpointProgress, CheckpointMeta]]:
     """The step after each ``(thread_id, checkpoint_id)`` in namespace ``ns``, with the
-    checkpoint's metadata record, in three queries (checkpoints, trigger-channel blobs,
-    writes). Only trigger channels are decoded; ``into`` receives those checkpoints."""
+    checkpoint's step and source (the only metadata read), in three queries of one
+    primary key lookup per checkpoint (checkpoints, trigger-channel blobs, writes).
+
+    Only what :func:`checkpoint_progress` looks at is fetched: ``id``,
+    ``versions_seen``, and the versions and inline values of trigger channels from the
+    JSONB, the blobs of trigger channels that are not inline (the input only marked
+    present), and the writes of checkpoints whose step has tasks
+    (:func:`~desktop.core.progress.writes_matter`). ``into`` receives those partial
+    checkpoints.
+    """
     if not keys:
         return {}
-    wanted = set(keys)
-    threads, ids = [t for t, _ in keys], [c for _, c in keys]
     cur.execute(
-        f"SELECT thread_id, {schema.cid}, {schema.parent}, metadata::text, "
-        "checkpoint - 'channel_values', "
+        f"SELECT keys.t, keys.id, {schema.parent_of('c')}, "
+        "CASE jsonb_typeof(c.metadata) WHEN 'object' THEN jsonb_build_object("
+        "'step', c.metadata -> 'step', 'source', c.metadata -> 'source')::text "
+        "ELSE c.metadata::text END, "
+        "c.checkpoint -> 'id', "
         "(SELECT jsonb_object_agg(k, v) FROM jsonb_each(CASE jsonb_typeof("
-        "checkpoint -> 'channel_values') WHEN 'object' THEN checkpoint -> 'channel_values' "
-        f"ELSE '{{}}'::jsonb END) AS e(k, v) WHERE {TRIGGERS_SQL}) "
-        f"FROM checkpoints WHERE checkpoint_ns = %s AND thread_id = ANY(%s) "
-        f"AND {schema.cid} = ANY(%s)",
-        (ns, threads, ids),
+        "c.checkpoint -> 'channel_versions') WHEN 'object' THEN "
+        "c.checkpoint -> 'channel_versions' ELSE '{}'::jsonb END) AS cv(k, v) "
+        f"WHERE {TRIGGERS_SQL}), c.checkpoint -> 'versions_seen', "
+        "(SELECT jsonb_object_agg(k, v) FROM jsonb_each(CASE jsonb_typeof("
+        "c.checkpoint -> 'channel_values') WHEN 'object' THEN c.checkpoint -> 'channel_values' "
+        f"ELSE '{{}}'::jsonb END) AS e(k, v) WHERE {TRIGGERS_SQL}), "
+        # Trigger channels whose value is not inline: in a blob at their version.
+        "(SELECT jsonb_object_agg(k, value) FROM jsonb_each_text(CASE jsonb_typeof("
+        "c.checkpoint -> 'channel_versions') WHEN 'object' THEN "
+        "c.checkpoint -> 'channel_versions' ELSE '{}'::jsonb END) AS v(k, value) "
+        f"WHERE {TRIGGERS_SQL} AND NOT (jsonb_typeof(c.checkpoint -> 'channel_values') "
+        "= 'object' AND c.checkpoint -> 'channel_values' ? k)) "
+        f"{keyed_join(schema)} WHERE jsonb_typeof(c.checkpoint) = 'object'",
+        key_params(ns, keys),
     )
     checkpoints: dict[Key, dict[str, Any]] = {}
     metas: dict[Key, CheckpointMeta] = {}
-    for tid, cid, parent, raw_meta, rest, inline in cur.fetchall():
-        if (tid, cid) not in wanted or not isinstance(rest, dict):
-            continue
-        checkpoints[(tid, cid)] = {**rest, "channel_values": dict(inline or {})}
+    in_blobs: list[tuple[str, str, str, str]] = []
+    for tid, cid, parent, raw_meta, id_, versions, seen, inline, blobbed in cur.fetchall():
+        checkpoint = {"channel_values": dict(inline or {})}
+        for name, part in (("id", id_), ("channel_versions", versions), ("versions_seen", seen)):
+            if part is not None:
+                checkpoint[name] = part
+        checkpoints[(tid, cid)] = checkpoint
         metas[(tid, cid)] = checkpoint_meta(tid, ns, cid, parent, raw_meta)
-    for tid, cid, channel, type_, blob in trigger_blobs(cur, schema, ns, threads, ids):
+        in_blobs.extend((tid, cid, channel, ver) for channel, ver in (blobbed or {}).items())
+    for tid, cid, channel, type_, blob in trigger_blobs(cur, schema, ns, in_blobs):
         values = checkpoints.get((tid, cid), {}).get("channel_values")
         if values is None or type_ == EMPTY_BLOB:
             continue
@@ -71,7 +100,7 @@ def read_steps(
             values.pop(channel, None)
     if into is not None:
         into.update(checkpoints)
-    writes = write_records(cur, schema, ns, threads, ids)
+    writes = write_records(cur, schema, ns, [k for k, c in checkpoints.items() if writes_matter(c)])
     return {
         key: (checkpoint_progress(checkpoint, writes.get(key, [])), metas[key])
         for key, checkpoint in checkpoints.items()
@@ -92,7 +121,7 @@ def update_credits(
         keys = [(thread_id, parent.checkpoint_id) for parent, _ in pairs]
         checkpoints: dict[Key, dict[str, Any]] = {}
         read_steps(cur, schema, ns, keys, into=checkpoints)
-        writes = write_records(cur, schema, ns, [t for t, _ in keys], [c for _, c in keys])
+        writes = write_records(cur, schema, ns, keys)
         for parent, update in pairs:
             key = (thread_id, parent.checkpoint_id)
             checkpoint = checkpoints.get(key)

@@ -58,12 +58,15 @@ class PostgresThreads:
         self, text_filter: str = "", *, offset: int = 0, limit: int | None = None
     ) -> list[ThreadSummary]:
         """Threads newest first (by their newest root checkpoint), with checkpoint count,
-        last update and run state."""
+        last update and run state. Without a filter a page is read from
+        :meth:`_thread_order`; the whole list, or a filtered one, from one ``GROUP BY``."""
         with self._db.read() as cur:
-            if parse_thread_filter(text_filter).empty:
+            if parse_thread_filter(text_filter).empty and limit is not None:
                 order = self._thread_order(cur)
-                end = None if limit is None else offset + limit
-                return self._page(cur, [thread_id for thread_id, _ in order[offset:end]])
+                page = order[offset : offset + limit]
+                return self._page(cur, [thread_id for thread_id, _ in page])
+            # Every thread (``rewind threads``): one pass over the key columns is
+            # cheaper than a seek per thread and a lookup per thread again.
             where, params = thread_filter(cur, text_filter)
             query = f"{_COUNTS_SQL} {where} GROUP BY thread_id ORDER BY {_ORDER_KEY}"
             if limit is not None:
