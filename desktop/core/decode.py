@@ -26,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import PurePath
 from typing import Any
 
-import ormsgpack
+from desktop.core import msgpack_chunks
 
 TYPE_KEY = "__type__"
 
@@ -110,7 +110,7 @@ def decode_typed(type_: str | None, blob: bytes | None) -> Any:
 def _unpack(type_: str, blob: bytes) -> Any:
     if type_ == "json":
         return json.loads(blob)
-    return ormsgpack.unpackb(blob, ext_hook=_ext_hook, option=ormsgpack.OPT_NON_STR_KEYS)
+    return msgpack_chunks.unpackb(blob, _ext_hook)
 
 
 class _Deferred:
@@ -144,7 +144,7 @@ def decode_scheduling(type_: str | None, blob: bytes | None) -> Any:
     if type_ != "msgpack" or blob is None:
         return decode_typed(type_, blob)
     try:
-        raw = ormsgpack.unpackb(blob, ext_hook=_Deferred, option=ormsgpack.OPT_NON_STR_KEYS)
+        raw = msgpack_chunks.unpackb(blob, _Deferred)
         if not isinstance(raw, dict):
             return jsonable_data(_undefer(raw))
         values = raw.get("channel_values")
@@ -281,7 +281,7 @@ def _ext_hook(code: int, data: bytes) -> Any:
     """Turn a msgpack extension record into data, never importing or calling anything."""
     if code not in KNOWN_EXT_CODES:
         return Unreadable(f"unknown msgpack extension code {code}", len(data))
-    inner = ormsgpack.unpackb(data, ext_hook=_ext_hook, option=ormsgpack.OPT_NON_STR_KEYS)
+    inner = msgpack_chunks.unpackb(data, _ext_hook)
     return ext_record(code, inner)
 
 

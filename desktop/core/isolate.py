@@ -23,8 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-import ormsgpack
-
+from desktop.core import msgpack_chunks
 from desktop.core.decode import (
     KNOWN_EXT_CODES,
     DecodeError,
@@ -44,7 +43,6 @@ REST_KEY = "__unreadable__"
 
 _MAX_SPLIT_DEPTH = 48
 _MAX_REPORTED = 3
-_OPTIONS = ormsgpack.OPT_NON_STR_KEYS
 _BAD_DATA = (ValueError, TypeError, IndexError, KeyError, OverflowError, RecursionError)
 # Set while a blob is decoded: becomes True when any part of it is unreadable, so a
 # healthy checkpoint skips the walk that looks for markers.
@@ -212,7 +210,7 @@ def _mark(error: str, size: int | None) -> Unreadable:
 def _unpack(buf: bytes, depth: int) -> Any:
     """Unpack ``buf`` whole, or split it and unpack its items one by one on failure."""
     try:
-        return ormsgpack.unpackb(buf, ext_hook=_ext_hook, option=_OPTIONS)
+        return msgpack_chunks.unpackb(buf, _ext_hook)
     except _BAD_DATA as exc:
         reason = _reason(exc)
     try:
