@@ -28,6 +28,7 @@ from PySide6.QtGui import (
     QFontDatabase,
     QFontMetrics,
     QKeySequence,
+    QResizeEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -40,6 +41,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -79,6 +81,7 @@ from desktop.ui.widgets.diff_view import DiffView
 from desktop.ui.widgets.elided_label import ElidedLabel
 from desktop.ui.widgets.event_log import summarize
 from desktop.ui.widgets.fork_editor import ForkEditor
+from desktop.ui.widgets.graph_fold import GraphFold
 from desktop.ui.widgets.graph_view import GraphPane
 from desktop.ui.widgets.postgres_dialog import PostgresOpener
 from desktop.ui.widgets.resume_panel import ResumePanel
@@ -242,7 +245,14 @@ class MainWindow(QMainWindow):
         timeline_layout = QVBoxLayout(timeline_pane)
         timeline_layout.setContentsMargins(0, 8, 0, 0)
         timeline_layout.setSpacing(6)
-        timeline_layout.addWidget(self.timeline_title)
+        self.graph_toggle = QToolButton(self)
+        self.graph_toggle.setObjectName("graphToggle")
+        self.graph_toggle.setText("Graph")
+        title_row = QHBoxLayout()
+        title_row.setContentsMargins(0, 0, 6, 0)
+        title_row.addWidget(self.timeline_title, 1)
+        title_row.addWidget(self.graph_toggle)
+        timeline_layout.addLayout(title_row)
         timeline_layout.addWidget(self.timeline_view, 1)
 
         run_area = QWidget(self)
@@ -261,6 +271,7 @@ class MainWindow(QMainWindow):
         self.graph_splitter.setStretchFactor(0, 3)
         self.graph_splitter.setStretchFactor(1, 2)
         self.graph_splitter.setSizes([300, 240])
+        self.graph_fold = GraphFold(self.graph_splitter, self.graph_pane, self.graph_toggle)
 
         self.run_splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.run_splitter.setObjectName("runSplitter")
@@ -328,7 +339,11 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setStretchFactor(2, 2)
-        self.main_splitter.setSizes([thread_pane_width(self.thread_pane), 540, 500])
+        self.main_splitter.setSizes([thread_pane_width(self.thread_pane), 600, 420])
+        # Until the user drags a divider (or a saved layout is restored), the columns
+        # follow the window's width: see default_split.
+        self._auto_split = True
+        self.main_splitter.splitterMoved.connect(self._split_chosen)
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -926,9 +941,23 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._apply_default_split()
         if self.settings is not None and not self._splitters_restored:
             self._splitters_restored = True
-            self.settings.restore_splitters(self.splitters)
+            if self.settings.restore_splitters(self.splitters):
+                self._auto_split = False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._apply_default_split()
+
+    def _split_chosen(self, _position: int, _index: int) -> None:
+        self._auto_split = False
+
+    def _apply_default_split(self) -> None:
+        if self._auto_split and self.isVisible():
+            sizes = default_split(self.main_splitter.width(), thread_pane_width(self.thread_pane))
+            self.main_splitter.setSizes(sizes)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.quit_guard.allow(event):
@@ -950,6 +979,15 @@ def thread_pane_width(pane: QWidget) -> int:
     bold = pane.font()
     bold.setBold(True)
     return QFontMetrics(bold).horizontalAdvance(THREAD_ID_SAMPLE + "   just now") + 44
+
+
+def default_split(width: int, thread_width: int) -> list[int]:
+    """Thread list, run column and detail column widths for a window ``width`` wide: the
+    thread list keeps its width, the detail column (state, diff, interrupt card) gets
+    about two fifths of the rest, never under 340 or over 480 pixels."""
+    rest = max(width - thread_width, 0)
+    detail = max(340, min(rest * 2 // 5, 480))
+    return [thread_width, max(rest - detail, 0), detail]
 
 
 def _replay_note(timeline: ThreadTimeline | None, meta: CheckpointMeta | None) -> str | None:

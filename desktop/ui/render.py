@@ -67,6 +67,13 @@ HIGHLIGHT_LIMIT = 1_000_000
 EXCERPT_CHARS = 160
 """Characters of a message's content shown in a diff entry."""
 
+BREAK_HINT = "\u200b"
+"""A zero-width space: where a long key path may wrap (after its hyphens), never mid-word.
+The document browsers leave it out of copies."""
+
+BREAKABLE_CHARS = 24
+"""Key paths longer than this get break hints after their hyphens."""
+
 DIFF_ENTRIES_SHOWN = 500
 """Changes of a diff shown in HTML; the rest are counted (``rewind diff`` lists all)."""
 
@@ -703,7 +710,7 @@ def _diff_entry_html(entry: DiffEntry, path_text: str, *, nested: bool) -> str:
     value = entry.new if entry.kind != "removed" else entry.old
     head = (
         f'<span class="mono" style="color:{color}; font-weight:700;">{sign}</span>'
-        f"&nbsp;{_mono(path_text)}&nbsp;&nbsp;{_chip(entry.kind, background, color)}"
+        f"&nbsp;{_mono(_breakable(path_text))}&nbsp;&nbsp;{_chip(entry.kind, background, color)}"
     )
     if entry.kind in ("added", "removed") and is_message(value):
         body = _message_excerpt(value, entry.kind)
@@ -775,6 +782,11 @@ def _text_diff_html(lines: list[str]) -> str:
 
 
 # -- small pieces --------------------------------------------------------------------------
+
+
+def _breakable(text: str) -> str:
+    """A long key path that may wrap after its hyphens (ids like UUIDs), not mid-word."""
+    return text.replace("-", "-" + BREAK_HINT) if len(text) > BREAKABLE_CHARS else text
 
 
 def _escape(text: str) -> str:

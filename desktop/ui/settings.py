@@ -76,13 +76,15 @@ class RewindSettings:
             window.restoreState(state)
         return bool(restored)
 
-    def restore_splitters(self, splitters: dict[str, QSplitter]) -> None:
+    def restore_splitters(self, splitters: dict[str, QSplitter]) -> bool:
         """Restore splitter positions; call once the window has its final size (first show),
-        or the splitters redistribute the restored sizes."""
+        or the splitters redistribute the restored sizes. True if any was restored."""
+        restored = False
         for name, splitter in splitters.items():
             sizes = self.qsettings.value(_SPLITTER_KEY.format(name=name))
             if isinstance(sizes, QByteArray):
-                splitter.restoreState(sizes)
+                restored = splitter.restoreState(sizes) or restored
+        return restored
 
     def run_settings(self, graph_key: str) -> RunSettings:
         """The run settings remembered for a graph (:func:`graph_settings_key`), or

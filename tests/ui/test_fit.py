@@ -3,6 +3,8 @@ sees it, rendered at that size (``docs/screenshots.sh`` renders the same)."""
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel
@@ -12,6 +14,9 @@ from desktop.ui.app import apply_window_size
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.threads import ThreadListModel
+from desktop.ui.render import BREAK_HINT
+from desktop.ui.widgets.elided_label import ElidedLabel
+from desktop.ui.widgets.thread_list import MIN_DETAIL_ROOM, MORE_BADGE, badges_that_fit
 from tests.ui.test_window import thread_list
 
 SIZE = QSize(1280, 800)
@@ -24,6 +29,7 @@ def test_key_labels_are_whole_at_1280x800(qtbot, window: MainWindow, settle) -> 
     settle(window.controller.attach_graph)
     qtbot.wait(50)
     assert window.size() == SIZE, "nothing on screen made the window grow"
+    assert window.graph_pane.isVisible() and window.graph_toggle.isChecked()
     hint = window.minimumSizeHint()
     assert hint.width() <= SIZE.width() and hint.height() <= SIZE.height()
 
@@ -137,6 +143,17 @@ def test_the_window_fits_1024x640_in_every_state(
     assert question.height() >= question.heightForWidth(question.width()), "question cut off"
     assert card.value_edit.height() >= card.value_edit.fontMetrics().lineSpacing() * 3
     assert window.resume_panel.resume_button.isVisible()
+    assert_text_is_whole(qtbot, window)
+
+    # Beside a narrow timeline the Graph pane starts folded; its toggle shows it.
+    fold = window.graph_fold
+    assert fold.folded and not window.graph_pane.isVisible()
+    qtbot.mouseClick(window.graph_toggle, Qt.MouseButton.LeftButton)
+    assert not fold.folded and window.graph_pane.isVisible()
+    _assert_fits(qtbot, window, "graph pane shown")
+    window.resize(SIZE)
+    qtbot.wait(30)
+    assert window.graph_pane.isVisible(), "the user's choice stands"
     # The run panel's options that do not fit are one click away in the "⋯" pop-up.
     options = panel.options
     if options.folded():
@@ -144,3 +161,54 @@ def test_the_window_fits_1024x640_in_every_state(
         assert options.popup.isVisible()
         assert all(widget.isVisible() for widget in options.folded())
         options.popup.hide()
+
+
+def assert_text_is_whole(qtbot, window: MainWindow) -> None:
+    """No key label is clipped without an ellipsis, and what is elided is whole on hover."""
+    # Timeline: every column shown lies inside the view, its title whole ("Time" never
+    # "Ti"): at narrow widths the id and time columns give way instead.
+    header = window.timeline_view.header()
+    bold = header.font()
+    bold.setBold(True)
+    for column in range(header.count()):
+        if header.isSectionHidden(column):
+            continue
+        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert right <= header.width(), f"column {column} runs off the timeline"
+        title = header.model().headerData(column, Qt.Orientation.Horizontal)
+        assert QFontMetrics(bold).horizontalAdvance(title) + 16 <= header.sectionSize(column)
+    # The "Messages (N)" tab and its neighbours show whole.
+    bar = window.state_view.tabs.tabBar()
+    assert bar.tabText(1).startswith("Messages (")
+    for index in range(bar.count()):
+        assert bar.tabRect(index).width() >= bar.tabSizeHint(index).width(), bar.tabText(index)
+        assert bar.rect().contains(bar.tabRect(index)), bar.tabText(index)
+    # The checkpoint id in the state header: one line, elided in the middle, whole on hover.
+    state_header = window.state_view.header
+    shown_id = state_header.checkpoint_id
+    meta = window.controller.selected_meta
+    assert meta is not None and shown_id.full_text() == meta.checkpoint_id
+    assert not shown_id.wordWrap() and meta.checkpoint_id in shown_id.toolTip()
+    # The diff's summary parts ("1 added") are whole labels, never broken.
+    for label in window.diff_view.summary:
+        assert label.width() >= label.sizeHint().width(), label.text()
+    # Long ids in the diff wrap only after their hyphens; a copy has no break hints.
+    browser = window.diff_view.text
+    assert BREAK_HINT in browser.toPlainText()
+    browser.selectAll()
+    copied = browser.createMimeDataFromSelection().text()
+    assert BREAK_HINT not in copied and "messages[id=scripted-" in copied
+    # Thread-list badges fit their rows beside the ids, which show whole.
+    view = thread_list(window)
+    font = view.font()
+    font.setPointSizeF(max(7.0, font.pointSizeF() - 1.5))
+    font.setBold(True)
+    metrics = QFontMetrics(font)
+    room = view.viewport().width() - 2 * 10 - 2 - MIN_DETAIL_ROOM
+    widths = [metrics.horizontalAdvance("interrupted") + 16]
+    assert badges_that_fit(widths, room, metrics.horizontalAdvance(MORE_BADGE) + 16) == 1
+    assert badges_that_fit([80, 70], 100, 20) == 1, "what does not fit folds into '…'"
+    # Every elided label says the whole text on hover.
+    for label in window.findChildren(ElidedLabel):
+        if label.isVisible() and label.is_elided():
+            assert escape(label.full_text()[:40]) in label.toolTip(), label.objectName()

@@ -126,8 +126,11 @@ class ElidedLabel(QLabel):
             shown = metrics.elidedText(shown, self._mode, max(room, 0))
         super().setText(shown)
         tip = self._extra_tooltip
+        elided = shown != self._full
         if tip is None:
-            tip = self._full if shown != self._full else ""
+            tip = self._full if elided else ""
+        elif elided and self._full not in tip:
+            tip = f"{self._full}\n{tip}"
         self.setToolTip(plain_tooltip(tip))
 
 

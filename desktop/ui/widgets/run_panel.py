@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import RewindError
 from desktop.core.run_settings import RunSettings
+from desktop.ui.widgets.elided_label import ElidedLabel
 from desktop.ui.widgets.overflow_row import OverflowRow
 
 NO_GRAPH_HINT = (
@@ -75,11 +76,9 @@ class RunPanel(QWidget):
         self._graph_name: str | None = None
         self._running = False
 
-        self.graph_label = QLabel(self)
+        # Never wider than the pane: elided, the full description in its tooltip.
+        self.graph_label = ElidedLabel("", self)
         self.graph_label.setObjectName("runGraphLabel")
-        self.graph_label.setTextFormat(Qt.TextFormat.PlainText)
-        # Never wider than the pane: the full description is the tooltip.
-        self.graph_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.thread_edit = QLineEdit(self)
         self.thread_edit.setObjectName("runThread")
         self.thread_edit.setPlaceholderText("thread id")
@@ -167,12 +166,12 @@ class RunPanel(QWidget):
         """Attach (or detach, with None) the graph runs use; the label shows ``description``."""
         self._graph_name = name
         if name is None:
-            self.graph_label.setText(description or "No graph attached · inspection only")
+            text = description or "No graph attached · inspection only"
             self.setToolTip(tooltip or NO_GRAPH_HINT)
         else:
-            self.graph_label.setText(description or f"Graph: {name}")
+            text = description or f"Graph: {name}"
             self.setToolTip(tooltip)
-        self.graph_label.setToolTip(self.toolTip())
+        self.graph_label.set_full_text(text, self.toolTip() or text)
         self._refresh()
 
     def set_thread(self, thread_id: str) -> None:

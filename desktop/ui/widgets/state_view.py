@@ -9,7 +9,7 @@ larger limit (:attr:`StateView.show_more_requested`), keeping the scroll positio
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.bounded import MORE_LINK, next_limit
-from desktop.ui.render import RenderedState, document_css
+from desktop.ui.render import BREAK_HINT, RenderedState, document_css
 from desktop.ui.widgets.state_header import StateHeaderView
 
 WRITES_TAB = "Writes"
@@ -51,9 +51,19 @@ def fixed_font_family() -> str:
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
 
 
+class DocumentBrowser(QTextBrowser):
+    """A text browser whose copies leave out the invisible line-break hints (zero-width
+    spaces) that let long ids wrap at their hyphens."""
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        data = QMimeData()
+        data.setText(self.textCursor().selection().toPlainText().replace(BREAK_HINT, ""))
+        return data
+
+
 def make_document_browser(object_name: str, parent: QWidget | None = None) -> QTextBrowser:
     """A read-only browser for rendered HTML: in-page anchors work, nothing external opens."""
-    browser = QTextBrowser(parent)
+    browser = DocumentBrowser(parent)
     browser.setObjectName(object_name)
     browser.setOpenExternalLinks(False)
     browser.setOpenLinks(False)

@@ -21,7 +21,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QResizeEvent,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -319,6 +326,19 @@ class StreamView(QWidget):
             + "\n\n"
             + json.dumps(entry.data, ensure_ascii=False, indent=2, default=str)
         )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_counter()
+
+    def _fit_counter(self) -> None:
+        """The tabs keep their room: the counter beside them gets what is left (elided,
+        whole on hover) and hides when that is too little to say anything."""
+        bar = self.tabs.tabBar()
+        tabs = sum(bar.tabSizeHint(i).width() for i in range(bar.count()))
+        room = self.width() - tabs - self.clear_button.sizeHint().width() - 24
+        self.counter.setMaximumWidth(max(room, 0))
+        self.counter.setVisible(room >= self.counter.fontMetrics().horizontalAdvance("0 tokens…"))
 
     def _update_counter(self) -> None:
         rows = self.event_model.rowCount()

@@ -52,6 +52,10 @@ _BADGES = {
     "forked": (QColor("#fbefff"), QColor("#6639ba"), QColor("#c297ff")),
     "stopped": (QColor("#f6f8fa"), QColor("#57606a"), QColor("#d0d7de")),
 }
+MORE_BADGE = "…"
+_BADGES[MORE_BADGE] = _BADGES["stopped"]
+MIN_DETAIL_ROOM = 40
+"""Room kept left of the badges for the checkpoint count."""
 _PAD_X = 10
 _PAD_Y = 7
 _LINE_GAP = 3
@@ -117,6 +121,15 @@ class ThreadItemDelegate(QStyledItemDelegate):
         badge_metrics = QFontMetrics(badge_font)
         right = inner.right()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # Badges never run off the row: those that do not fit fold into a "…" badge
+        # (the row's tooltip names every state).
+        shown = badges_that_fit(
+            [badge_metrics.horizontalAdvance(b) + 16 for b in badges],
+            inner.width() - MIN_DETAIL_ROOM,
+            badge_metrics.horizontalAdvance(MORE_BADGE) + 16,
+        )
+        if shown < len(badges):
+            badges = [*badges[:shown], MORE_BADGE]
         for badge in reversed(badges):
             width = badge_metrics.horizontalAdvance(badge) + 12
             height = min(detail_height + 2, badge_metrics.height() + 4)
@@ -142,6 +155,19 @@ class ThreadItemDelegate(QStyledItemDelegate):
             detail_metrics.elidedText(detail, Qt.TextElideMode.ElideRight, detail_rect.width()),
         )
         painter.restore()
+
+
+def badges_that_fit(widths: list[int], room: int, more_width: int) -> int:
+    """How many badges of ``widths`` (with their gaps) fit in ``room``, keeping room for a
+    "…" badge of ``more_width`` when some do not."""
+    if sum(widths) <= room:
+        return len(widths)
+    used = more_width
+    for count, width in enumerate(widths):
+        if used + width > room:
+            return count
+        used += width
+    return len(widths)
 
 
 def _title_font(base: QFont) -> QFont:

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPen,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -157,12 +158,15 @@ class TimelineView(QTreeView):
         header.setSectionResizeMode(TIME_COLUMN, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(ID_COLUMN, QHeaderView.ResizeMode.Interactive)
         metrics = self.fontMetrics()
-        header.resizeSection(
-            CHECKPOINT_COLUMN,
-            metrics.horizontalAdvance("step 000 · update") + tag_width(self.font()) + 64,
-        )
-        header.resizeSection(TIME_COLUMN, metrics.horizontalAdvance("00:00:00.000") + 20)
-        header.resizeSection(ID_COLUMN, metrics.horizontalAdvance("0000000000") + 16)
+        self._widths = {
+            CHECKPOINT_COLUMN: metrics.horizontalAdvance("step 000 · update")
+            + tag_width(self.font())
+            + 64,
+            TIME_COLUMN: metrics.horizontalAdvance("00:00:00.000") + 20,
+            ID_COLUMN: metrics.horizontalAdvance("0000000000") + 16,
+        }
+        for column, width in self._widths.items():
+            header.resizeSection(column, width)
         header.setMinimumSectionSize(48)
 
         self.selectionModel().currentChanged.connect(self._current_changed)
@@ -189,6 +193,27 @@ class TimelineView(QTreeView):
         self.compare_action.triggered.connect(self._compare_with_menu_row)
         self.copy_id_action.triggered.connect(self._copy_menu_row_id)
         self.menu.aboutToHide.connect(self._menu_hiding)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Keep every column inside the view, so no header or row is cut off at its edge:
+        when the view is narrow the id column goes first, then the time (the state header
+        and the status bar show both), then the checkpoint column narrows (its rows elide)."""
+        header = self.header()
+        room = self.viewport().width()
+        nodes = self.fontMetrics().horizontalAdvance("Nodes") + 40
+        checkpoint = self._widths[CHECKPOINT_COLUMN]
+        time, ident = self._widths[TIME_COLUMN], self._widths[ID_COLUMN]
+        narrowest = min(checkpoint, max(room // 2, 96))
+        show_time = narrowest + nodes + time <= room
+        show_id = show_time and checkpoint + nodes + time + ident <= room
+        header.setSectionHidden(TIME_COLUMN, not show_time)
+        header.setSectionHidden(ID_COLUMN, not show_id)
+        others = nodes + (time if show_time else 0) + (ident if show_id else 0)
+        header.resizeSection(CHECKPOINT_COLUMN, max(min(checkpoint, room - others), 48))
 
     def add_menu_actions(self, actions: Sequence[QAction | None]) -> None:
         """Put ``actions`` (None: a separator) at the top of the context menu."""
