@@ -67,6 +67,39 @@ class ThreadTimeline:
             return None
         return self.by_key.get((meta.checkpoint_ns, meta.parent_checkpoint_id))
 
+    def subgraph_parent(self, meta: CheckpointMeta) -> CheckpointMeta | None:
+        """The parent graph's checkpoint whose step ran ``meta``'s subgraph (the one its
+        ``metadata.parents`` names), if it is stored; None for a root checkpoint."""
+        if not meta.checkpoint_ns:
+            return None
+        parent_ns = _parent_ns(meta.checkpoint_ns)
+        parents = meta.metadata.get("parents")
+        anchor = parents.get(parent_ns) if isinstance(parents, dict) else None
+        return self.by_key.get((parent_ns, anchor)) if isinstance(anchor, str) else None
+
+    def finished_subgraph_parent(self, meta: CheckpointMeta) -> CheckpointMeta | None:
+        """For a checkpoint of a subgraph run that has finished, the parent checkpoint that
+        ran it; else None.
+
+        A subgraph run belongs to one task of its parent's step (namespace ``node:task``);
+        once that step is over (the parent saved the next step's checkpoint after it) the
+        parent never reads the subgraph's checkpoints again, so a fork there changes
+        nothing. Forking the parent checkpoint runs the subgraph again from the edit. A
+        subgraph compiled with ``checkpointer=True`` (namespace ``node``, no task) keeps its
+        state across turns: its checkpoints are read by the next turn, so None."""
+        if ":" not in meta.checkpoint_ns.rpartition("|")[2]:
+            return None
+        parent = self.subgraph_parent(meta)
+        if parent is None:
+            return None
+        moved_on = any(
+            m.source == "loop"
+            and m.checkpoint_ns == parent.checkpoint_ns
+            and m.parent_checkpoint_id == parent.checkpoint_id
+            for m in self.by_key.values()
+        )
+        return parent if moved_on else None
+
     def branch_tips(self) -> list[CheckpointMeta]:
         """Leaves of the root namespace: every branch's newest checkpoint, head first."""
         root = [m for m in self.by_key.values() if m.checkpoint_ns == ""]

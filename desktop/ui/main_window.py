@@ -847,7 +847,10 @@ class MainWindow(QMainWindow):
         if self.fork_editor is None:
             self.fork_editor = ForkEditor(self)
             self.fork_editor.fork_requested.connect(self._fork_submitted)
-        self.fork_editor.edit(state, graph, inferred, live=live)
+            self.fork_editor.fork_parent_requested.connect(self.controller.request_fork)
+        timeline = self.controller.timeline
+        finished = timeline.finished_subgraph_parent(state.meta) if timeline else None
+        self.fork_editor.edit(state, graph, inferred, live=live, finished_parent=finished)
         self.fork_editor.show()
         self.fork_editor.raise_()
         self.fork_editor.activateWindow()

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import operator
+from typing import Annotated
+
+from langgraph.graph import START, StateGraph
+from langgraph.types import interrupt
+from typing_extensions import TypedDict
+
 from desktop.core.history import build_timeline
 from desktop.core.model import CheckpointMeta
+from desktop.core.sources.sqlite import SqliteCheckpointSource
+from tests.builders import open_saver, thread_config
 
 
 def meta(cid: str, parent: str | None, step: int, source: str = "loop", ns: str = "", **md):
@@ -90,3 +99,54 @@ def test_parent_loops_in_a_tampered_database_are_cut_not_followed_forever():
     rows = [i.meta.checkpoint_id for r in loop.roots for i in r.walk() if i.meta]
     assert sorted(rows) == ["c1", "c2", "c3"]
     assert [m.checkpoint_id for m in loop.lineage(loop.by_key[("", "c3")])][-1] == "c3"
+
+
+class _LogState(TypedDict, total=False):
+    log: Annotated[list[str], operator.add]
+
+
+def _subgraph_timeline(path, *, checkpointer: bool, finished: bool):
+    """A real graph whose ``research`` node is a subgraph, run to its end (or stopped at
+    an interrupt inside the subgraph) with ``SqliteSaver``, read back as a timeline."""
+
+    def search(state: _LogState) -> dict:
+        return {"log": ["search" if finished else interrupt("ok?")]}
+
+    inner = StateGraph(_LogState)
+    inner.add_node("search", search)
+    inner.add_edge(START, "search")
+    outer = StateGraph(_LogState)
+    outer.add_node("research", inner.compile(checkpointer=True if checkpointer else None))
+    outer.add_node("write", lambda state: {"log": ["write"]})
+    outer.add_edge(START, "research")
+    outer.add_edge("research", "write")
+    with open_saver(path) as saver:
+        outer.compile(checkpointer=saver).invoke({"log": []}, thread_config("t"))
+    with SqliteCheckpointSource(path) as source:
+        return build_timeline("t", source.history("t"))
+
+
+def _newest_in_subgraph(timeline):
+    return max(
+        (m for m in timeline.by_key.values() if m.checkpoint_ns), key=lambda m: m.checkpoint_id
+    )
+
+
+def test_a_finished_subgraph_run_names_the_parent_checkpoint_that_ran_it(tmp_path):
+    timeline = _subgraph_timeline(tmp_path / "done.sqlite", checkpointer=False, finished=True)
+    inside = _newest_in_subgraph(timeline)
+    assert inside.checkpoint_ns.startswith("research:")
+    parent = timeline.finished_subgraph_parent(inside)
+    assert parent is not None and parent == timeline.subgraph_parent(inside)
+    assert parent.checkpoint_ns == "" and parent.step == 0
+
+
+def test_a_subgraph_run_still_in_its_step_or_with_its_own_checkpointer_is_not_flagged(tmp_path):
+    waiting = _subgraph_timeline(tmp_path / "wait.sqlite", checkpointer=False, finished=False)
+    inside = _newest_in_subgraph(waiting)
+    assert waiting.subgraph_parent(inside) is not None
+    assert waiting.finished_subgraph_parent(inside) is None
+    kept = _subgraph_timeline(tmp_path / "kept.sqlite", checkpointer=True, finished=True)
+    inside = _newest_in_subgraph(kept)
+    assert inside.checkpoint_ns == "research", "checkpointer=True keeps one namespace"
+    assert kept.finished_subgraph_parent(inside) is None

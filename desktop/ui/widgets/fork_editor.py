@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -32,6 +33,7 @@ from desktop.ui.widgets.json_editor import JsonEditor
 
 if TYPE_CHECKING:
     from desktop.core.graphs import LoadedGraph
+    from desktop.core.model import CheckpointMeta
     from desktop.core.timetravel import ChannelKind
 
 INFERRED_SUFFIX: Final = " (inferred)"
@@ -53,6 +55,9 @@ _STYLE = """
     border-radius: 6px; padding: 5px 8px;
 }
 #asNodeHint { color: #9a6700; }
+#forkSubgraphNote {
+    background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; color: #4d2d00;
+}
 """
 
 
@@ -73,6 +78,10 @@ class ForkEditor(QDialog):
     :attr:`continue_after_fork` in the slot.
     """
 
+    fork_parent_requested = Signal(object)
+    """The user chose to fork the parent checkpoint (a ``CheckpointMeta``) instead of a
+    checkpoint of a subgraph that already finished."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("forkEditor")
@@ -88,6 +97,7 @@ class ForkEditor(QDialog):
         self._update: dict[str, Any] | None = None
         self._blocked: str | None = None
         self._busy = False
+        self._finished_parent: CheckpointMeta | None = None
 
         self.title = QLabel(self)
         self.title.setObjectName("forkTitle")
@@ -102,6 +112,22 @@ class ForkEditor(QDialog):
         )
         hint.setObjectName("forkHint")
         hint.setWordWrap(True)
+
+        self.subgraph_note = QFrame(self)
+        self.subgraph_note.setObjectName("forkSubgraphNote")
+        self.subgraph_text = QLabel(self.subgraph_note)
+        self.subgraph_text.setObjectName("forkSubgraphText")
+        self.subgraph_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.subgraph_text.setWordWrap(True)
+        self.fork_parent_button = QPushButton("Fork the parent checkpoint instead", self)
+        self.fork_parent_button.setObjectName("forkParentInstead")
+        self.fork_parent_button.setAutoDefault(False)
+        self.fork_parent_button.clicked.connect(self._fork_parent)
+        note_layout = QHBoxLayout(self.subgraph_note)
+        note_layout.setContentsMargins(10, 8, 10, 8)
+        note_layout.addWidget(self.subgraph_text, 1)
+        note_layout.addWidget(self.fork_parent_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.subgraph_note.hide()
 
         self.editor = JsonEditor(self)
         self.changes = QLabel(self)
@@ -154,6 +180,7 @@ class ForkEditor(QDialog):
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
         layout.addWidget(hint)
+        layout.addWidget(self.subgraph_note)
         layout.addWidget(self.editor, 1)
         layout.addWidget(self.changes)
         layout.addWidget(self.error)
@@ -208,8 +235,13 @@ class ForkEditor(QDialog):
         inferred_as_node: str | None,
         *,
         live: dict[str, Any] | None = None,
+        finished_parent: CheckpointMeta | None = None,
     ) -> None:
         """Load a checkpoint into the editor; ``inferred_as_node`` is preselected.
+
+        ``finished_parent``: the checkpoint is in a subgraph run that has finished, and
+        this is the parent checkpoint that ran it (``ThreadTimeline.finished_subgraph_parent``):
+        the editor says a fork here is never read, and offers to fork that one instead.
 
         ``live`` (the values as the graph revives them, from
         :func:`desktop.core.timetravel.live_values`) lets the fork write back what the
@@ -249,6 +281,7 @@ class ForkEditor(QDialog):
             if in_subgraph
             else CONTINUE_TIP
         )
+        self._show_finished_subgraph(finished_parent)
         self.error.hide()
         self.editor.set_value(self._original)
         self._plan_timer.stop()
@@ -278,6 +311,23 @@ class ForkEditor(QDialog):
         )
 
     # -- internals -------------------------------------------------------------------------
+
+    def _show_finished_subgraph(self, parent: CheckpointMeta | None) -> None:
+        self._finished_parent = parent
+        self.subgraph_note.setVisible(parent is not None)
+        if parent is None or self._state is None:
+            return
+        node = self._state.meta.checkpoint_ns.rpartition("|")[2].split(":", 1)[0]
+        step = "?" if parent.step is None else parent.step
+        self.subgraph_text.setText(
+            f"This subgraph run ({node}) has finished: the parent graph moved on past the "
+            f"step that ran it, so a checkpoint written here is never read. To change what "
+            f"{node} starts from, fork the parent checkpoint (step {step}) and run on from it."
+        )
+
+    def _fork_parent(self) -> None:
+        if self._finished_parent is not None and not self._busy:
+            self.fork_parent_requested.emit(self._finished_parent)
 
     def _fill_nodes(self, nodes: tuple[str, ...], inferred: str | None) -> None:
         self.as_node.blockSignals(True)
@@ -354,6 +404,7 @@ class ForkEditor(QDialog):
             and self.as_node.currentData() is not None
         )
         self.submit_button.setEnabled(ready)
-        self.submit_button.setText("Forking…" if self._busy else "Fork")
+        idle = "Fork anyway" if self._finished_parent is not None else "Fork"
+        self.submit_button.setText("Forking…" if self._busy else idle)
         self.editor.setEnabled(not self._busy)
         self.as_node.setEnabled(not self._busy and self._state is not None)
