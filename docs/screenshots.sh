@@ -2,7 +2,8 @@
 # Renders the window with Rewind itself at the two sizes it must fit, 1280x800 and
 # 1024x640: docs/screenshot-1280x800.png and docs/screenshot-1024x640.png. A fresh demo
 # database, one replay from a past checkpoint (a branch, paused at the demo's approval
-# interrupt), then the window's --screenshot mode. Needs no display (offscreen Qt).
+# interrupt), then the window's --screenshot mode, which fails rather than save a PNG of
+# another size than --window-size. Needs no display (offscreen Qt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)

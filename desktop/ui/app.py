@@ -209,6 +209,16 @@ def apply_window_size(window: MainWindow, options: argparse.Namespace) -> None:
     window.resize(*size)
 
 
+def _check_size(window: MainWindow, asked: tuple[int, int] | None) -> None:
+    """A screenshot at ``--window-size`` is that size, or an error (never a bigger PNG)."""
+    if asked and (window.width(), window.height()) != asked:
+        hint = window.minimumSizeHint()
+        raise RewindError(
+            f"the window cannot be {asked[0]}x{asked[1]}: it needs at least "
+            f"{hint.width()}x{hint.height()}"
+        )
+
+
 def _use_daemon_executor() -> None:
     """Run blocking work (and the graph's synchronous nodes) on daemon threads, so a node
     still blocked when the window closes never keeps the process alive."""
@@ -247,6 +257,7 @@ async def _screenshot(options: argparse.Namespace) -> int:
         if errors:
             raise RewindError(errors[0])
         QCoreApplication.sendPostedEvents()
+        _check_size(window, getattr(options, "window_size", None))
         target = Path(options.screenshot).expanduser()
         if not window.grab().save(str(target)):
             raise RewindError(f"cannot write the screenshot to {target}")

@@ -3,14 +3,16 @@ sees it, rendered at that size (``docs/screenshots.sh`` renders the same)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from html import escape
 
+import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 
 from desktop.cli import build_gui_parser
-from desktop.ui.app import apply_window_size
+from desktop.ui.app import apply_theme, apply_window_size
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.threads import ThreadListModel
@@ -98,6 +100,20 @@ def test_window_size_sizes_the_real_window(qtbot, controller, settings) -> None:
 SMALL = QSize(1024, 640)
 
 
+@pytest.fixture
+def themed(qapp: QApplication) -> Iterator[None]:
+    """The app's own theme (Fusion, palette, font, stylesheet) as ``rewind`` applies it:
+    tab padding and bold titles change what fits. Put back afterwards."""
+    saved = (qapp.style().name(), qapp.palette(), qapp.font(), qapp.styleSheet())
+    apply_theme(qapp)
+    yield
+    name, palette, font, sheet = saved
+    qapp.setStyleSheet(sheet)
+    qapp.setStyle(name)
+    qapp.setPalette(palette)
+    qapp.setFont(font)
+
+
 def _assert_fits(qtbot, window: MainWindow, state: str) -> None:
     """The window's minimum fits 1024x640, and at that size it keeps that size."""
     qtbot.wait(30)
@@ -107,7 +123,7 @@ def _assert_fits(qtbot, window: MainWindow, state: str) -> None:
 
 
 def test_the_window_fits_1024x640_in_every_state(
-    qtbot, window: MainWindow, settle, monkeypatch
+    qtbot, themed: None, window: MainWindow, settle, monkeypatch
 ) -> None:
     """Demo opened, graph attached, a run active, an interrupt pending: the minimum size
     never exceeds 1024x640, and the interrupt card has room for its question, payload and
@@ -183,6 +199,12 @@ def assert_text_is_whole(qtbot, window: MainWindow) -> None:
     for index in range(bar.count()):
         assert bar.tabRect(index).width() >= bar.tabSizeHint(index).width(), bar.tabText(index)
         assert bar.rect().contains(bar.tabRect(index)), bar.tabText(index)
+    # The selected tab's title is bold: it still fits its tab.
+    current = bar.currentIndex()
+    bold_tab = bar.font()
+    bold_tab.setBold(True)
+    text_width = QFontMetrics(bold_tab).horizontalAdvance(bar.tabText(current))
+    assert text_width + 2 * 8 <= bar.tabRect(current).width(), bar.tabText(current)
     # The checkpoint id in the state header: one line, elided in the middle, whole on hover.
     state_header = window.state_view.header
     shown_id = state_header.checkpoint_id

@@ -45,6 +45,31 @@ def test_screenshot_of_a_database(tmp_path: Path, agent_db: AgentDb) -> None:
     assert not (tmp_path / "config").exists(), "screenshot mode must not write settings"
 
 
+def test_screenshot_at_1024x640_is_exactly_that_size(tmp_path: Path, agent_db: AgentDb) -> None:
+    png = tmp_path / "small.png"
+    result = run_rewind(
+        str(agent_db.path), "--screenshot", str(png), "--window-size", "1024x640", home=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (1024, 640)
+
+
+def test_screenshot_at_a_size_the_window_cannot_take_exits_1(
+    tmp_path: Path, agent_db: AgentDb
+) -> None:
+    png = tmp_path / "tiny.png"
+    result = run_rewind(
+        str(agent_db.path), "--screenshot", str(png), "--window-size", "400x300", home=tmp_path
+    )
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if not _qt_noise(line)]
+    assert len(lines) == 1 and lines[0].startswith(
+        "rewind: error: the window cannot be 400x300: it needs at least "
+    )
+    assert not png.exists()
+
+
 def test_screenshot_with_preselected_thread_and_checkpoint(tmp_path: Path, fork_db: ForkDb) -> None:
     png = tmp_path / "fork.png"
     result = run_rewind(
