@@ -86,10 +86,27 @@ class LiveWriter:
 
     def turn(self, thread_id: str) -> None:
         """Run one turn on ``thread_id`` (3 checkpoints) and wait for it."""
+        self.start_turns(thread_id)
+        self.finish_turns(thread_id)
+
+    def start_turns(self, *thread_ids: str) -> None:
+        """Ask for one turn on each thread, in order, without waiting (the caller's
+        event loop keeps running while the writer commits)."""
         assert self.process.stdin is not None
-        self.process.stdin.write(thread_id + "\n")
+        self.process.stdin.write("".join(f"{t}\n" for t in thread_ids))
         self.process.stdin.flush()
-        assert self._out.next(120) == f"done {thread_id}"
+
+    def finish_turns(self, *thread_ids: str) -> None:
+        """Wait until the turns :meth:`start_turns` asked for are done."""
+        for thread_id in thread_ids:
+            assert self._out.next(120) == f"done {thread_id}"
+
+    def delete(self, thread_id: str) -> None:
+        """Delete a thread through LangGraph's saver in the writer process and wait."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"delete {thread_id}\n")
+        self.process.stdin.flush()
+        assert self._out.next(120) == f"deleted {thread_id}"
 
     def close(self) -> None:
         """End the writer (it exits when its stdin closes)."""

@@ -6,6 +6,8 @@ When nothing changed it costs one tiny query and reads no table:
 - SQLite: ``PRAGMA data_version`` on the probe's own read-only connection changes
   whenever another connection commits. Only then are the new rows found by ``rowid``
   (new checkpoints and writes get higher rowids), which names the threads that changed.
+  A commit that added no such rows (a thread deleted, a Store write) is an unknown
+  change: the caller checks what it shows.
 - Postgres: ``pg_current_snapshot()`` (oldest running transaction, next transaction
   id, the ones in progress) changes whenever a transaction that writes starts or
   commits, on any table; a function call that reads no table and needs no privilege.
@@ -40,12 +42,20 @@ POSTGRES_POLL_SECONDS = 0.2
 class Changes:
     """Something was committed since the last poll.
 
-    ``threads`` names the threads with new checkpoints or writes (empty when the
-    commit touched neither, e.g. a Store write), or is None when the backend cannot tell
-    (or rows went away): re-read what is shown.
+    ``threads`` names the threads with new checkpoints or writes, or is None when the
+    backend cannot tell (or rows went away, or another table changed): check what is
+    shown.
     """
 
     threads: frozenset[str] | None
+
+    def merged(self, other: Changes | None) -> Changes:
+        """These changes and ``other`` (not yet handled) as one."""
+        if other is None:
+            return self
+        if self.threads is None or other.threads is None:
+            return Changes(None)
+        return Changes(self.threads | other.threads)
 
 
 class ChangeProbe(Protocol):
@@ -120,7 +130,8 @@ class SqliteProbe:
             self._marks = marks
         except sqlite3.DatabaseError as exc:
             raise SourceError(f"{self.path}: cannot watch the database ({exc})") from None
-        return Changes(frozenset(threads))
+        # No new rows: rows were deleted or changed in place (or another table written).
+        return Changes(frozenset(threads) if threads else None)
 
     def _data_version(self) -> int:
         return int(self._conn.execute("PRAGMA data_version").fetchone()[0])

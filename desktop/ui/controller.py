@@ -798,6 +798,27 @@ class Controller(QObject):
         if shown and at_head and timeline is not None and timeline.head is not None:
             self.select_checkpoint(timeline.head.key)
 
+    def remove_external(self, thread_id: str) -> None:
+        """Another process deleted a thread (live watch): it leaves the list, and when it
+        was shown the timeline empties and the state pane says what happened."""
+        if self.threads_model.remove(thread_id):
+            self.thread_count_changed.emit(self.threads_model.total)
+        if thread_id != self._thread_id or thread_id == self._loading_thread:
+            return
+        self._states.clear()
+        self._thread_id = None
+        self._selected = None
+        self._diff_base = None
+        self.set_continue_point(None)
+        self._cancel("status")
+        self._set_status(None)
+        self.timeline_model.set_diff_base(None)
+        self.timeline_model.set_timeline(None)
+        self.checkpoint_selected.emit(None)
+        message = f"Thread {thread_id} was deleted by another process"
+        self.state_cleared.emit(message)
+        self.diff_cleared.emit(message)
+
     # -- time travel ---------------------------------------------------------------------
 
     def _writable_path(self, refusal: SignalInstance | None = None) -> Path | str | None:

@@ -52,6 +52,21 @@ def test_sqlite_probe_reports_deleted_rows_as_unknown_changes(live_db):
         probe.close()
 
 
+def test_sqlite_probe_reports_a_thread_deleted_before_others_as_unknown(live_db):
+    """Deleting a thread older than the newest rows leaves the highest rowids alone: the
+    commit adds no rows, so the probe says "unknown" and the caller checks."""
+    path, writer = live_db
+    writer.turn("t2")
+    writer.turn("t3")
+    probe = open_probe(path)
+    try:
+        writer.delete("t2")
+        assert probe.poll() == Changes(None)
+        assert probe.poll() is None
+    finally:
+        probe.close()
+
+
 def start_follow(
     path: Path | str, thread_id: str
 ) -> tuple[subprocess.Popen, LineReader, LineReader]:

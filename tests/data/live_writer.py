@@ -2,7 +2,9 @@
 
 ``python -m tests.data.live_writer LOCATION`` opens LangGraph's own saver on LOCATION
 (a SQLite path or a Postgres URL), prints ``ready``, then for every line ``THREAD`` on
-stdin runs one turn of a small graph on that thread and prints ``done THREAD``.
+stdin runs one turn of a small graph on that thread and prints ``done THREAD``; for
+``delete THREAD`` it deletes the thread through the saver (``delete_thread``) and prints
+``deleted THREAD``.
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ def main() -> None:
         for line in sys.stdin:
             thread = line.strip()
             if not thread:
+                continue
+            if thread.startswith("delete "):
+                thread = thread.removeprefix("delete ")
+                saver.delete_thread(thread)
+                print(f"deleted {thread}", flush=True)
                 continue
             graph.invoke({"turns": []}, {"configurable": {"thread_id": thread}})
             print(f"done {thread}", flush=True)

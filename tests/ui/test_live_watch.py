@@ -5,13 +5,17 @@ scroll are kept unless the head was selected."""
 
 from __future__ import annotations
 
+import itertools
+import time
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QListView, QTreeView
 
+from desktop.ui.controllers.watch import MIN_READ_INTERVAL
 from desktop.ui.main_window import MainWindow
+from tests.core.test_watch import postgres_truth_ids
 from tests.live import TURN_CHECKPOINTS, LiveWriter, truth_ids
 from tests.ui.test_window import checkpoint_row, click_row, open_db
 
@@ -142,8 +146,6 @@ def test_a_thread_list_scrolled_down_keeps_its_rows_in_place(
 def test_postgres_window_shows_what_another_process_commits(
     qtbot, window: MainWindow, settle, pg_db
 ):
-    from tests.core.test_watch import postgres_truth_ids
-
     with LiveWriter(pg_db.url) as writer:
         writer.turn("t1")
         reader = pg_db.select_only_url()
@@ -157,3 +159,72 @@ def test_postgres_window_shows_what_another_process_commits(
         truth = postgres_truth_ids(pg_db.url, "t1")
         assert timeline_ids(window) == truth
         qtbot.waitUntil(lambda: window.controller.selected_key == ("", truth[0]), timeout=WAIT_MS)
+
+
+def test_a_thread_another_process_deletes_leaves_the_list(qtbot, window: MainWindow, watched):
+    """``delete_thread`` through LangGraph's saver in the writer process, on a thread
+    older than the newest rows (no rowid goes down): the list drops it, nothing else
+    moves."""
+    _path, writer = watched
+    writer.turn("t2")
+    writer.turn("t3")
+    qtbot.waitUntil(lambda: listed(window) == ["t3", "t2", "t1"], timeout=WAIT_MS)
+    writer.delete("t2")
+    qtbot.waitUntil(lambda: listed(window) == ["t3", "t1"], timeout=WAIT_MS)
+    assert window.thread_count_label.text() == "2 threads"
+    assert window.controller.thread_id == "t1"
+    assert window.controller.timeline is not None
+
+
+def test_postgres_shown_thread_deleted_by_another_process_says_so(
+    qtbot, window: MainWindow, settle, pg_db
+):
+    with LiveWriter(pg_db.url) as writer:
+        writer.turn("t1")
+        writer.turn("t2")
+        settle(lambda: window.controller.open_database(pg_db.select_only_url()))
+        qtbot.waitUntil(lambda: window.controller.watch.is_watching, timeout=WAIT_MS)
+        assert (listed(window), window.controller.thread_id) == (["t2", "t1"], "t2")
+        writer.delete("t2")
+        qtbot.waitUntil(lambda: listed(window) == ["t1"], timeout=WAIT_MS)
+    assert window.controller.thread_id is None and window.controller.timeline is None
+    placeholder = window.state_view.state_text.placeholderText()
+    assert placeholder == "Thread t2 was deleted by another process"
+    assert window.thread_count_label.text() == "1 thread"
+
+
+def test_postgres_reads_back_only_what_changed_at_most_every_interval(
+    qtbot, window: MainWindow, settle, pg_db, pg_server
+):
+    """Every commit on the server changes the snapshot; only a watched thread's new
+    rows are read back, and a burst of commits is read back in spaced, single reads."""
+    watch = window.controller.watch
+    applied: list[float] = []
+    committed: list[float] = []
+    watch.applied.connect(lambda: applied.append(time.monotonic()))
+    watch.committed.connect(lambda: committed.append(time.monotonic()))
+    elsewhere = pg_server.create_database("elsewhere")
+    try:
+        with LiveWriter(pg_db.url) as writer, LiveWriter(elsewhere.url) as other:
+            writer.turn("t1")
+            settle(lambda: window.controller.open_database(pg_db.select_only_url()))
+            qtbot.waitUntil(lambda: watch.is_watching, timeout=WAIT_MS)
+            qtbot.wait(500)
+            applied.clear()
+            committed.clear()
+            other.turn("x1")
+            qtbot.waitUntil(lambda: len(committed) >= 1, timeout=WAIT_MS)
+            qtbot.wait(int(MIN_READ_INTERVAL * 4000))
+            assert applied == [], "commits to another database read nothing back"
+            turns = ["t1"] * 6 + ["t2"]
+            writer.start_turns(*turns)
+            qtbot.waitUntil(lambda: listed(window) == ["t2", "t1"], timeout=WAIT_MS)
+            qtbot.waitUntil(
+                lambda: len(timeline_ids(window)) == 7 * TURN_CHECKPOINTS, timeout=WAIT_MS
+            )
+            writer.finish_turns(*turns)
+            assert timeline_ids(window) == postgres_truth_ids(pg_db.url, "t1")
+    finally:
+        elsewhere.drop()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(applied)]
+    assert applied and min(gaps, default=MIN_READ_INTERVAL) >= MIN_READ_INTERVAL * 0.9, gaps

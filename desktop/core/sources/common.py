@@ -7,7 +7,7 @@ and how a checkpoint's metadata becomes a :class:`CheckpointMeta`, do not.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from desktop.core.decode import DecodeError, decode_metadata
@@ -21,6 +21,10 @@ from desktop.core.progress import (
     step_writers,
 )
 from desktop.core.sources.sqlite import checkpoint_time
+
+ThreadMark = tuple[int, str, int]
+"""What changes whenever a thread is written to: ``(checkpoints, newest checkpoint id,
+writes)``, every namespace counted (live watch compares them, nothing else reads them)."""
 
 
 class CheckpointSource(Protocol):
@@ -43,6 +47,8 @@ class CheckpointSource(Protocol):
         self, text_filter: str = "", *, offset: int = 0, limit: int | None = None
     ) -> list[ThreadSummary]: ...
     def thread(self, thread_id: str) -> ThreadSummary: ...
+    def thread_ids(self, text_filter: str = "") -> list[str]: ...
+    def thread_marks(self, thread_ids: Sequence[str]) -> dict[str, ThreadMark]: ...
     def history(self, thread_id: str) -> list[CheckpointMeta]: ...
     def progress(self, meta: CheckpointMeta) -> CheckpointProgress: ...
     def load_state(self, meta: CheckpointMeta) -> CheckpointState: ...

@@ -14,6 +14,7 @@ reading the first page cost one scan.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -21,6 +22,7 @@ import psycopg
 from desktop.core.errors import NotFoundError
 from desktop.core.model import ThreadSummary
 from desktop.core.progress import CheckpointProgress
+from desktop.core.sources.common import ThreadMark
 from desktop.core.sources.postgres_steps import read_steps
 from desktop.core.sources.sqlite import checkpoint_time
 from desktop.core.textmatch import contains_folded, fold
@@ -103,6 +105,32 @@ class PostgresThreads:
                 params,
             )
             return [str(row[0]) for row in cur.fetchall()]
+
+    def thread_marks(self, thread_ids: Sequence[str]) -> dict[str, ThreadMark]:
+        """:data:`~desktop.core.sources.common.ThreadMark` of each thread that exists
+        (index-only scans of those threads' keys; nothing decoded)."""
+        if not thread_ids:
+            return {}
+        ids = list(dict.fromkeys(thread_ids))
+        with self._db.read() as cur:
+            cur.execute(
+                f'SELECT thread_id, count(*), max({self._schema.cid} COLLATE "C") '
+                "FROM checkpoints WHERE thread_id = ANY(%s) GROUP BY thread_id",
+                (ids,),
+            )
+            checkpoints = cur.fetchall()
+            writes: dict[str, int] = {}
+            if self._schema.has_writes:
+                cur.execute(
+                    "SELECT thread_id, count(*) FROM checkpoint_writes "
+                    "WHERE thread_id = ANY(%s) GROUP BY thread_id",
+                    (ids,),
+                )
+                writes = {str(t): int(n) for t, n in cur.fetchall()}
+        return {
+            str(t): (int(count), str(newest or ""), writes.get(str(t), 0))
+            for t, count, newest in checkpoints
+        }
 
     def _thread_order(self, cur: psycopg.Cursor[Any]) -> list[tuple[str, str | None]]:
         """Every thread id with its newest root checkpoint id, newest first (a thread

@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.core.decode import DecodeError, decode_metadata, decode_scheduling, decode_typed
 from desktop.core.delta import (
@@ -59,6 +60,9 @@ from desktop.core.sources.sqlite_delta import SqliteDeltaRows
 from desktop.core.stored import RawValue, StoredWrite
 from desktop.core.textmatch import contains_folded, fold
 from desktop.core.thread_filter import parse_thread_filter
+
+if TYPE_CHECKING:
+    from desktop.core.sources.common import ThreadMark
 
 _REQUIRED_CHECKPOINT_COLUMNS = {
     "thread_id",
@@ -302,6 +306,28 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
                 params,
             ).fetchall()
         return [str(row[0]) for row in rows]
+
+    def thread_marks(self, thread_ids: Sequence[str]) -> dict[str, ThreadMark]:
+        """:data:`~desktop.core.sources.common.ThreadMark` of each thread that exists
+        (index range scans of those threads' keys; nothing decoded)."""
+        ids = json.dumps(list(dict.fromkeys(thread_ids)))
+        writes = (
+            "(SELECT COUNT(*) FROM writes w WHERE w.thread_id = j.value)"
+            if self._has_writes
+            else "0"
+        )
+        with self._cursor() as cur:
+            rows = cur.execute(
+                "SELECT j.value, (SELECT COUNT(*) FROM checkpoints c WHERE c.thread_id = j.value), "
+                "(SELECT MAX(checkpoint_id) FROM checkpoints c WHERE c.thread_id = j.value), "
+                f"{writes} FROM json_each(?) j",
+                (ids,),
+            ).fetchall()
+        return {
+            str(t): (int(count), str(newest), int(written))
+            for t, count, newest, written in rows
+            if count
+        }
 
     def _thread_order(self, cur: sqlite3.Cursor) -> list[tuple[str, str | None]]:
         """Every thread id with its newest root checkpoint id, newest first.

@@ -3,18 +3,26 @@
 For the open database, one asyncio task polls a :mod:`desktop.core.watch` probe
 (``PRAGMA data_version`` for SQLite, the server snapshot for Postgres) in a worker
 thread every 100-200 ms; when nothing was committed that is all it does. When something
-was, it reads back only what changed (the threads the probe names, or for Postgres the
-newest page of threads compared with what the list shows, and the shown thread) and
-hands each thread to :meth:`Controller.apply_external`: the thread list gains or
-re-sorts the thread, the open timeline gains its new checkpoints, and a selection that
-sat on the head follows the new head. Threads Rewind itself is running are left to the
-run's own live path. Nothing here writes.
+was, it reads back only what changed and hands each changed thread to
+:meth:`Controller.apply_external`: the thread list gains or re-sorts the thread, the
+open timeline gains its new checkpoints, and a selection that sat on the head follows
+the new head. Threads Rewind itself is running are left to the run's own live path.
+Nothing here writes.
+
+What changed: the threads the probe names (SQLite's new rows), or, when it cannot tell
+(Postgres, where any commit on the server changes the snapshot; rows deleted), a
+*check*: the thread ids in list order (an index scan, no values) and a cheap mark of
+each watched thread (the newest page and the shown thread: checkpoint count, newest id,
+write count); only threads whose mark moved are read again, and threads that are gone
+leave the list (the shown one says so in place). Reads are coalesced: one at a time, at
+least :data:`MIN_READ_INTERVAL` apart however often commits land.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -25,13 +33,16 @@ from desktop.core.watch import Changes, open_probe
 from desktop.ui.models.threads import PAGE_SIZE
 
 if TYPE_CHECKING:
-    from desktop.core.sources.common import CheckpointSource
+    from desktop.core.sources.common import CheckpointSource, ThreadMark
     from desktop.ui.controller import Controller
 
 log = logging.getLogger(__name__)
 
 MAX_NAMED_THREADS = 50
-"""More changed threads than this in one poll: re-read the newest page instead."""
+"""More changed threads than this in one poll: check the newest page instead."""
+
+MIN_READ_INTERVAL = 0.25
+"""Seconds between two read-backs at least: commits landing faster are coalesced."""
 
 
 class LiveWatch(QObject):
@@ -44,13 +55,15 @@ class LiveWatch(QObject):
     """Something was committed to the open database (checkpoints, writes, the Store...)."""
 
     applied = Signal()
-    """Changes from another process were read back and shown."""
+    """Changes from another process were read back and shown (threads read again or
+    dropped); a commit that changed nothing shown emits only :attr:`committed`."""
 
     def __init__(self, controller: Controller) -> None:
         super().__init__(controller)
         self._controller = controller
         self._task: asyncio.Task[None] | None = None
         self._watching = False
+        self._marks: dict[str, ThreadMark] = {}
         controller.database_opened.connect(self._database_opened)
 
     @property
@@ -85,19 +98,50 @@ class LiveWatch(QObject):
         except RewindError as error:
             log.info("live watch is off for %s: %s", location, error)
             return
+        self._marks = {}
         self._set_watching(True)
+        loop = asyncio.get_running_loop()
+        pending: Changes | None = None
+        last_read = -MIN_READ_INTERVAL
         try:
+            await self._check_marks()
             while True:
                 await asyncio.sleep(probe.interval)
                 changes = await asyncio.to_thread(probe.poll)
                 if changes is not None:
                     self.committed.emit()
-                    await self._apply(changes)
+                    pending = changes.merged(pending)
+                if pending is None or loop.time() - last_read < MIN_READ_INTERVAL:
+                    continue
+                last_read = loop.time()
+                changes, pending = pending, None
+                await self._apply(changes)
         except RewindError as error:
             log.info("live watch stopped for %s: %s", location, error)
         finally:
             self._set_watching(False)
             probe.close()
+
+    async def _check_marks(self) -> tuple[set[str], bool]:
+        """Drop threads that are gone (True when some were); the watched threads whose
+        mark moved."""
+        controller = self._controller
+        source = controller.source
+        if source is None:
+            return set(), False
+        loaded = [
+            thread.thread_id
+            for row in range(controller.threads_model.loaded)
+            if (thread := controller.threads_model.thread_at(row)) is not None
+        ]
+        shown = controller.thread_id
+        check = await asyncio.to_thread(_check, source, self._marks, loaded, shown)
+        if source is not controller.source:
+            return set(), False
+        self._marks = check.marks
+        for thread_id in check.gone:
+            controller.remove_external(thread_id)
+        return check.changed, bool(check.gone)
 
     async def _apply(self, changes: Changes) -> None:
         controller = self._controller
@@ -105,42 +149,49 @@ class LiveWatch(QObject):
         if source is None:
             return
         running = controller.runs.thread_id if controller.runs.is_running else None
-        shown = controller.thread_id
-        threads = changes.threads
-        if threads is not None and not threads:
-            return
+        threads, shown = changes.threads, False
         if threads is None or len(threads) > MAX_NAMED_THREADS:
-            known = {
-                thread.thread_id: thread
-                for row in range(controller.threads_model.loaded)
-                if (thread := controller.threads_model.thread_at(row)) is not None
-            }
-            threads = await asyncio.to_thread(_changed_on_first_page, source, known)
-            if shown is not None:
-                threads |= {shown}
+            threads, shown = await self._check_marks()
         for thread_id in sorted(threads - {running}):
+            shown = True
             with_history = thread_id == controller.thread_id
             try:
                 summary, metas = await asyncio.to_thread(_read, source, thread_id, with_history)
             except NotFoundError:
+                if source is controller.source:
+                    controller.remove_external(thread_id)
                 continue
             if source is not controller.source:
                 return
             controller.apply_external(summary, metas)
-        self.applied.emit()
+        if shown:
+            self.applied.emit()
 
 
-def _changed_on_first_page(source: CheckpointSource, known: dict[str, ThreadSummary]) -> set[str]:
-    """Threads of the newest page that are new or changed since the list read them."""
-    changed = set()
-    for thread in source.list_threads("", offset=0, limit=PAGE_SIZE):
-        old = known.get(thread.thread_id)
-        if old is None or (old.checkpoints, old.latest_checkpoint_id) != (
-            thread.checkpoints,
-            thread.latest_checkpoint_id,
-        ):
-            changed.add(thread.thread_id)
-    return changed
+@dataclass(frozen=True)
+class _Check:
+    """What a check found: threads gone, watched threads whose mark moved, new marks."""
+
+    gone: list[str]
+    changed: set[str]
+    marks: dict[str, ThreadMark]
+
+
+def _check(
+    source: CheckpointSource,
+    marks: dict[str, ThreadMark],
+    loaded: list[str],
+    shown: str | None,
+) -> _Check:
+    """Compare the listed threads and the watched threads' marks with the database
+    (worker thread): ids in list order, then one mark per watched thread."""
+    ids = source.thread_ids()
+    present = set(ids)
+    gone = [t for t in dict.fromkeys([*loaded, *([shown] if shown else [])]) if t not in present]
+    watched = ids[:PAGE_SIZE] + ([shown] if shown in present else [])
+    now = source.thread_marks(watched)
+    changed = {t for t in now if marks.get(t) != now[t]}
+    return _Check(gone, changed, now)
 
 
 def _read(

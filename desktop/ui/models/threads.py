@@ -152,6 +152,18 @@ class ThreadListModel(PagedListing, QAbstractListModel):
         top = self.index(0, 0)
         self.dataChanged.emit(top, top)
 
+    def remove(self, thread_id: str) -> bool:
+        """Drop a thread that no longer exists; False when it was not loaded."""
+        row = self._rows.get(thread_id)
+        if row is None:
+            return False
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._threads[row]
+        self._total = max(self._total - 1, len(self._threads))
+        self._renumber()
+        self.endRemoveRows()
+        return True
+
     def _renumber(self) -> None:
         self._rows = {t.thread_id: row for row, t in enumerate(self._threads)}
 
