@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.input_form import MESSAGES_ONLY, input_fields_of
 from desktop.core.pgurl import display_name
 from desktop.ui.actions import TimeTravelActions
 from desktop.ui.controller import Controller
@@ -601,6 +602,8 @@ class MainWindow(QMainWindow):
         self.next_run_bar.breakpoints_button.set_nodes(graph.node_names if graph else ())
         self._update_actions()
         self.set_output_folded(graph is None)
+        self.run_panel.set_input_fields(input_fields_of(graph.graph) if graph else MESSAGES_ONLY)
+        self._fit_run_area()
         if graph is None:
             self.run_panel.set_graph(None)
             self.graph_status_label.set_full_text("No graph · inspection only", NO_GRAPH_HINT)
@@ -611,6 +614,16 @@ class MainWindow(QMainWindow):
         self.graph_status_label.set_full_text(
             short_graph_label(graph), f"{description}\nNodes: {nodes}"
         )
+
+    def _fit_run_area(self, keep: int = 200) -> None:
+        """Give the run panel the height its input form asks for, taken from the timeline
+        while that keeps ``keep`` pixels (in a short window the form scrolls instead)."""
+        sizes = self.run_splitter.sizes()
+        wanted = self.run_splitter.widget(2).sizeHint().height() - sizes[2]
+        grow = min(wanted, sizes[0] - keep)
+        if grow > 0:
+            sizes[0], sizes[2] = sizes[0] - grow, sizes[2] + grow
+            self.run_splitter.setSizes(sizes)
 
     def set_output_folded(self, folded: bool) -> None:
         """Fold the Output/Events pane away (its room goes to the timeline) or open it."""

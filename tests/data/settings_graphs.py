@@ -1,17 +1,19 @@
 """Graphs that read a run's settings, for ``--configurable`` / ``--context`` and the window's
 Run settings: one reads ``runtime.context`` (a dataclass ``context_schema``), one reads
-``config["configurable"]``. Compiled without a checkpointer (Rewind attaches its own).
+``config["configurable"]``; and one whose input schema has a key of every editor kind,
+for the input form. Compiled without a checkpointer (Rewind attaches its own).
 """
 
 from __future__ import annotations
 
 import operator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+from langchain_core.messages import AnyMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.graph import END, START, StateGraph
+from langgraph.graph import END, START, StateGraph, add_messages
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from typing_extensions import TypedDict
@@ -59,5 +61,28 @@ def configurable_graph(checkpointer: BaseCheckpointSaver | None = None) -> Any:
     return builder.compile(checkpointer=checkpointer)
 
 
+class FormState(TypedDict, total=False):
+    messages: Annotated[list[AnyMessage], add_messages]
+    topic: str
+    count: int
+    temperature: float
+    strict: bool
+    style: Literal["brief", "detailed"]
+    tags: list[str]
+
+
+def _echo(state: FormState) -> dict[str, Any]:
+    return {"topic": f"{state.get('topic', '')} (seen)"}
+
+
+def form_graph(checkpointer: BaseCheckpointSaver | None = None) -> Any:
+    builder = StateGraph(FormState)
+    builder.add_node("echo", _echo)
+    builder.add_edge(START, "echo")
+    builder.add_edge("echo", END)
+    return builder.compile(checkpointer=checkpointer)
+
+
 context_app = context_graph()
+form_app = form_graph()
 configurable_app = configurable_graph()

@@ -68,7 +68,9 @@ def test_output_pane_is_folded_without_a_graph(qtbot, window: MainWindow, settle
     settle(window.controller.attach_graph)
     assert window.controller.runs.graph is not None
     opened = window.run_splitter.sizes()
-    assert opened[1] > 100 and opened[0] == sizes[0] - opened[1]
+    # the output pane's room comes from the timeline (the run panel below may have grown
+    # by the demo's input-form row, which the splitter as a whole gives up)
+    assert opened[1] > 100 and opened[0] + opened[1] <= sizes[0]
 
 
 def test_window_size_sizes_the_real_window(qtbot, controller, settings) -> None:

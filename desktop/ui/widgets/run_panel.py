@@ -1,13 +1,17 @@
 """The run panel under the timeline: which thread, what to send, Run and Stop.
 
-The panel validates what the user typed (plain text becomes a user message; raw JSON
-is parsed before anything runs, with the mistake shown inline) and emits intents; it
-never runs anything itself. Without an attached graph it is disabled and its tooltip
-says how to attach one.
+The panel validates what the user typed and emits intents; it never runs anything
+itself. The input is a form built from the graph's input schema
+(:mod:`desktop.core.input_form`): the message box (plain text becomes a user message)
+and an editor per other key (:class:`~desktop.ui.widgets.input_form.InputForm`); the
+JSON toggle switches to the raw JSON input and back, carrying over what was typed where
+the other side can show it. Mistakes are shown inline before anything runs. Without an
+attached graph it is disabled and its tooltip says how to attach one.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import RewindError
+from desktop.core.input_form import MESSAGES_ONLY, InputField, form_entries, form_input
 from desktop.core.run_settings import RunSettings
 from desktop.ui.widgets.elided_label import ElidedLabel
+from desktop.ui.widgets.input_form import VISIBLE_ROWS, InputForm
+from desktop.ui.widgets.json_editor import JsonEditor
 from desktop.ui.widgets.overflow_row import OverflowRow
 
 NO_GRAPH_HINT = (
@@ -75,6 +82,7 @@ class RunPanel(QWidget):
         self.setObjectName("runPanel")
         self._graph_name: str | None = None
         self._running = False
+        self._fields: tuple[InputField, ...] = MESSAGES_ONLY
 
         # Never wider than the pane: elided, the full description in its tooltip.
         self.graph_label = ElidedLabel("", self)
@@ -97,11 +105,16 @@ class RunPanel(QWidget):
         self.input.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.input.setFixedHeight(self.input.fontMetrics().lineSpacing() * 3 + 18)
         self.input.installEventFilter(self)
+        self._run_keys: set[QObject] = {self.input}
         self.input.textChanged.connect(self._clear_error)
+        self.form = InputForm(self)
+        self.form.changed.connect(self._clear_error)
 
         self.json_toggle = QCheckBox("JSON input", self)
         self.json_toggle.setObjectName("jsonInputToggle")
-        self.json_toggle.setToolTip("Send the box as raw JSON input instead of a user message")
+        self.json_toggle.setToolTip(
+            "Edit the input as raw JSON instead of the form (what was typed carries over)"
+        )
         self.json_toggle.toggled.connect(self._json_toggled)
         self.values_toggle = QCheckBox("Values", self)
         self.values_toggle.setObjectName("valuesToggle")
@@ -146,6 +159,7 @@ class RunPanel(QWidget):
         layout.addWidget(self.graph_label)
         layout.addLayout(top)
         layout.addWidget(self.input)
+        layout.addWidget(self.form)
         layout.addWidget(self.error_label)
         layout.addLayout(bottom)
         self.set_graph(None)
@@ -173,6 +187,38 @@ class RunPanel(QWidget):
             self.setToolTip(tooltip)
         self.graph_label.set_full_text(text, self.toolTip() or text)
         self._refresh()
+
+    @property
+    def input_fields(self) -> tuple[InputField, ...]:
+        """The fields of the input form (the message box alone when the schema has none)."""
+        return self._fields
+
+    def set_input_fields(self, fields: tuple[InputField, ...]) -> None:
+        """Build the form for the attached graph's input schema (emptying it)."""
+        self._fields = tuple(fields) or MESSAGES_ONLY
+        has_box = self._has_message_box()
+        self.form.set_fields(self._fields, VISIBLE_ROWS if has_box else VISIBLE_ROWS + 1)
+        self._run_keys = {self.input}
+        for editor in self.form.editors.values():
+            target = editor.edit if isinstance(editor, JsonEditor) else editor
+            target.installEventFilter(self)
+            self._run_keys.add(target)
+        self._show_mode()
+
+    def input_value(self) -> Any:
+        """The graph input the form (or the raw JSON) holds; None continues the thread.
+
+        Raises :class:`RewindError` with a one-line reason (bad JSON, a field whose text
+        is not a value of its kind)."""
+        if self.json_toggle.isChecked():
+            return parse_input(self.input.toPlainText(), as_json=True)
+        return self._form_value()
+
+    def _form_value(self) -> Any:
+        entries = self.form.entries()
+        if self._has_message_box():
+            entries[self._message_key()] = self.input.toPlainText()
+        return form_input(self._fields, entries)
 
     def set_thread(self, thread_id: str) -> None:
         """Target ``thread_id`` (the thread the user selected), unless a run is going."""
@@ -215,7 +261,7 @@ class RunPanel(QWidget):
             self.show_error("Choose a thread, or click New thread")
             return
         try:
-            value = parse_input(self.input.toPlainText(), as_json=self.json_toggle.isChecked())
+            value = self.input_value()
         except RewindError as error:
             self.show_error(str(error))
             return
@@ -223,14 +269,15 @@ class RunPanel(QWidget):
         self.run_requested.emit(thread_id, value, self.values_toggle.isChecked())
 
     def clear_input(self) -> None:
-        """Empty the input box (after a run was accepted)."""
+        """Empty the input box and the form (after a run was accepted)."""
         self.input.clear()
+        self.form.clear_entries()
 
     # -- internals -------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
-            watched is self.input
+            watched in self._run_keys
             and event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
             and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -241,10 +288,43 @@ class RunPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _json_toggled(self, on: bool) -> None:
+        """Carry what was typed over to the other side, or stay put and say why not."""
+        try:
+            if on:
+                value = self._form_value()
+                text = "" if value is None else json.dumps(value, ensure_ascii=False)
+                entries: dict[str, Any] = {}
+            else:
+                value = parse_input(self.input.toPlainText(), as_json=True)
+                entries = form_entries(self._fields, value)
+                text = entries.pop(self._message_key(), "") if self._has_message_box() else ""
+        except RewindError as error:
+            self._set_toggle(not on)
+            self.show_error(str(error))
+            return
         self.input.setPlaceholderText(JSON_PLACEHOLDER if on else TEXT_PLACEHOLDER)
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.input.setFont(fixed if on else self.font())
+        self.input.setPlainText(text)
+        self.form.set_entries(entries)
+        self._show_mode()
         self._clear_error()
+
+    def _set_toggle(self, on: bool) -> None:
+        self.json_toggle.blockSignals(True)
+        self.json_toggle.setChecked(on)
+        self.json_toggle.blockSignals(False)
+
+    def _has_message_box(self) -> bool:
+        return any(field.kind == "messages" for field in self._fields)
+
+    def _message_key(self) -> str:
+        return next(field.name for field in self._fields if field.kind == "messages")
+
+    def _show_mode(self) -> None:
+        raw = self.json_toggle.isChecked()
+        self.input.setVisible(raw or self._has_message_box())
+        self.form.setVisible(not raw and bool(self.form.fields))
 
     def _clear_error(self) -> None:
         if self.error_label.isVisible():
@@ -254,6 +334,7 @@ class RunPanel(QWidget):
         attached = self._graph_name is not None
         for widget in (
             self.input,
+            self.form,
             self.json_toggle,
             self.values_toggle,
             self.settings_button,
