@@ -181,15 +181,14 @@ def checkpoint_progress(
     )
 
 
-def writes_matter(checkpoint: Mapping[str, Any]) -> bool:
-    """Whether the saved writes can change :func:`checkpoint_progress` of ``checkpoint``:
-    only when its step has tasks, or when the input waits on ``__start__`` (writes may
-    name the functional-API entrypoint that reads it). A listing skips the writes of
-    every other head (a finished thread's, most of them)."""
+def writes_matter(checkpoint: Mapping[str, Any], without: CheckpointProgress) -> bool:
+    """Whether the saved writes can change :func:`checkpoint_progress` of ``checkpoint``
+    (``without`` is its progress read without writes): only when its step has tasks, or
+    when the input waits on ``__start__`` (writes may name the functional-API entrypoint
+    that reads it). A listing skips the writes of every other head (a finished
+    thread's, most of them)."""
     values = checkpoint.get("channel_values")
-    if isinstance(values, Mapping) and START in values:
-        return True
-    return bool(step_tasks(checkpoint))
+    return bool(without.next) or (isinstance(values, Mapping) and START in values)
 
 
 def step_tasks(

@@ -8,6 +8,7 @@ node an ``update`` written by another tool stands in for (:func:`update_credits`
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import psycopg
@@ -34,6 +35,15 @@ from desktop.core.sources.postgres_rows import (
 from desktop.core.sources.postgres_schema import EMPTY_BLOB, TRIGGERS_SQL, PgSchema
 
 Key = tuple[str, str]
+# A checkpoint's channel versions and inline values as JSONB objects (empty if damaged).
+_VERSIONS = (
+    "CASE jsonb_typeof(c.checkpoint -> 'channel_versions') WHEN 'object' "
+    "THEN c.checkpoint -> 'channel_versions' ELSE '{}'::jsonb END"
+)
+_VALUES = (
+    "CASE jsonb_typeof(c.checkpoint -> 'channel_values') WHEN 'object' "
+    "THEN c.checkpoint -> 'channel_values' ELSE '{}'::jsonb END"
+)
 
 
 def read_steps(
@@ -62,34 +72,30 @@ def read_steps(
         "CASE jsonb_typeof(c.metadata) WHEN 'object' THEN jsonb_build_object("
         "'step', c.metadata -> 'step', 'source', c.metadata -> 'source')::text "
         "ELSE c.metadata::text END, "
-        "c.checkpoint -> 'id', "
-        "(SELECT jsonb_object_agg(k, v) FROM jsonb_each(CASE jsonb_typeof("
-        "c.checkpoint -> 'channel_versions') WHEN 'object' THEN "
-        "c.checkpoint -> 'channel_versions' ELSE '{}'::jsonb END) AS cv(k, v) "
+        # One JSON text per row (parsed once): id, trigger versions, versions_seen,
+        # inline trigger values, and the trigger channels whose value is in a blob.
+        "jsonb_build_array(c.checkpoint -> 'id', "
+        f"(SELECT jsonb_object_agg(k, v) FROM jsonb_each({_VERSIONS}) AS cv(k, v) "
         f"WHERE {TRIGGERS_SQL}), c.checkpoint -> 'versions_seen', "
-        "(SELECT jsonb_object_agg(k, v) FROM jsonb_each(CASE jsonb_typeof("
-        "c.checkpoint -> 'channel_values') WHEN 'object' THEN c.checkpoint -> 'channel_values' "
-        f"ELSE '{{}}'::jsonb END) AS e(k, v) WHERE {TRIGGERS_SQL}), "
-        # Trigger channels whose value is not inline: in a blob at their version.
-        "(SELECT jsonb_object_agg(k, value) FROM jsonb_each_text(CASE jsonb_typeof("
-        "c.checkpoint -> 'channel_versions') WHEN 'object' THEN "
-        "c.checkpoint -> 'channel_versions' ELSE '{}'::jsonb END) AS v(k, value) "
-        f"WHERE {TRIGGERS_SQL} AND NOT (jsonb_typeof(c.checkpoint -> 'channel_values') "
-        "= 'object' AND c.checkpoint -> 'channel_values' ? k)) "
+        f"(SELECT jsonb_object_agg(k, v) FROM jsonb_each({_VALUES}) AS e(k, v) "
+        f"WHERE {TRIGGERS_SQL}), "
+        f"(SELECT jsonb_object_agg(k, v) FROM jsonb_each({_VERSIONS}) AS v(k, v) "
+        f"WHERE {TRIGGERS_SQL} AND NOT {_VALUES} ? k))::text "
         f"{keyed_join(schema)} WHERE jsonb_typeof(c.checkpoint) = 'object'",
         key_params(ns, keys),
     )
     checkpoints: dict[Key, dict[str, Any]] = {}
     metas: dict[Key, CheckpointMeta] = {}
     in_blobs: list[tuple[str, str, str, str]] = []
-    for tid, cid, parent, raw_meta, id_, versions, seen, inline, blobbed in cur.fetchall():
-        checkpoint = {"channel_values": dict(inline or {})}
+    for tid, cid, parent, raw_meta, parts in cur.fetchall():
+        id_, versions, seen, inline, blobbed = json.loads(parts)
+        checkpoint = {"channel_values": inline or {}}
         for name, part in (("id", id_), ("channel_versions", versions), ("versions_seen", seen)):
             if part is not None:
                 checkpoint[name] = part
         checkpoints[(tid, cid)] = checkpoint
         metas[(tid, cid)] = checkpoint_meta(tid, ns, cid, parent, raw_meta)
-        in_blobs.extend((tid, cid, channel, ver) for channel, ver in (blobbed or {}).items())
+        in_blobs.extend((tid, cid, channel, str(ver)) for channel, ver in (blobbed or {}).items())
     for tid, cid, channel, type_, blob in trigger_blobs(cur, schema, ns, in_blobs):
         values = checkpoints.get((tid, cid), {}).get("channel_values")
         if values is None or type_ == EMPTY_BLOB:
@@ -100,11 +106,12 @@ def read_steps(
             values.pop(channel, None)
     if into is not None:
         into.update(checkpoints)
-    writes = write_records(cur, schema, ns, [k for k, c in checkpoints.items() if writes_matter(c)])
-    return {
-        key: (checkpoint_progress(checkpoint, writes.get(key, [])), metas[key])
-        for key, checkpoint in checkpoints.items()
-    }
+    # Most heads' steps have no tasks (finished threads): their writes change nothing.
+    found = {key: checkpoint_progress(checkpoint) for key, checkpoint in checkpoints.items()}
+    wanted = [k for k, c in checkpoints.items() if writes_matter(c, found[k])]
+    for key, records in write_records(cur, schema, ns, wanted).items():
+        found[key] = checkpoint_progress(checkpoints[key], records)
+    return {key: (progress, metas[key]) for key, progress in found.items()}
 
 
 def update_credits(
