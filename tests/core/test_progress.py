@@ -322,6 +322,10 @@ def test_status_from_postgres_heads_matches_langgraph(pg_db):
         agent.invoke({"messages": [HumanMessage("weather in Paris?")]}, thread_config("h"))
         found = assert_thread_matches_langgraph(pg_db.url, agent, "h")
         assert found["summary"].run_state == "interrupted"
+        # Pending Sends (a blob on __pregel_tasks) at the fan-out step.
+        fanout = fanout_graph(saver)
+        fanout.invoke({"topics": ["solar", "wind"]}, thread_config("s"))
+        assert_thread_matches_langgraph(pg_db.url, fanout, "s")
     with open_source(pg_db.url) as source:
         listed = {t.thread_id: t for t in source.list_threads()}
         paged = {t.thread_id: t for t in source.list_threads(limit=10)}
@@ -330,4 +334,5 @@ def test_status_from_postgres_heads_matches_langgraph(pg_db):
         "f": "finished",
         "j": "unfinished",
         "h": "interrupted",
+        "s": "finished",
     }

@@ -80,7 +80,7 @@ def trigger_blobs(
 ) -> list[tuple[str, str, str, str, bytes | None]]:
     """Blob values of trigger channels: ``wanted`` holds ``(thread_id, checkpoint_id,
     channel, version)``; one primary key lookup each, the checkpoint itself not read
-    again. The input on ``__start__`` is only marked present, never fetched."""
+    again."""
     if not wanted:
         return []
     version = "AND bl.version = w.version" if not schema.shallow else ""
@@ -89,8 +89,7 @@ def trigger_blobs(
     cur.execute(
         "SELECT w.t, w.id, w.channel, bl.type, bl.blob "
         f"FROM {_rows_of('w', 't', 'id', 'channel', 'version')} "
-        "CROSS JOIN LATERAL (SELECT bl.type, "
-        "CASE WHEN bl.channel = '__start__' THEN NULL ELSE bl.blob END AS blob "
+        "CROSS JOIN LATERAL (SELECT bl.type, bl.blob "
         "FROM checkpoint_blobs bl WHERE bl.thread_id = w.t "
         f"AND bl.checkpoint_ns = %s AND bl.channel = w.channel {version} LIMIT 1) AS bl",
         (json.dumps(list(wanted)), ns),

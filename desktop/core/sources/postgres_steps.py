@@ -73,13 +73,18 @@ def read_steps(
         "'step', c.metadata -> 'step', 'source', c.metadata -> 'source')::text "
         "ELSE c.metadata::text END, "
         # One JSON text per row (parsed once): id, trigger versions, versions_seen,
-        # inline trigger values, and the trigger channels whose value is in a blob.
+        # inline trigger values, and the blob type of each trigger channel that is not
+        # inline (one key lookup each; LIMIT 1 keeps it a lookup, never a join of
+        # every blob of the thread). Blob bytes are fetched only where they matter.
         "jsonb_build_array(c.checkpoint -> 'id', "
         f"(SELECT jsonb_object_agg(k, v) FROM jsonb_each({_VERSIONS}) AS cv(k, v) "
         f"WHERE {TRIGGERS_SQL}), c.checkpoint -> 'versions_seen', "
         f"(SELECT jsonb_object_agg(k, v) FROM jsonb_each({_VALUES}) AS e(k, v) "
         f"WHERE {TRIGGERS_SQL}), "
-        f"(SELECT jsonb_object_agg(k, v) FROM jsonb_each({_VERSIONS}) AS v(k, v) "
+        f"(SELECT jsonb_object_agg(k, bl.type) FROM jsonb_each_text({_VERSIONS}) "
+        "AS v(k, value) CROSS JOIN LATERAL (SELECT bl.type FROM checkpoint_blobs bl "
+        "WHERE bl.thread_id = c.thread_id AND bl.checkpoint_ns = c.checkpoint_ns "
+        f"AND bl.channel = v.k {schema.blob_version} LIMIT 1) AS bl "
         f"WHERE {TRIGGERS_SQL} AND NOT {_VALUES} ? k))::text "
         f"{keyed_join(schema)} WHERE jsonb_typeof(c.checkpoint) = 'object'",
         key_params(ns, keys),
@@ -95,13 +100,19 @@ def read_steps(
                 checkpoint[name] = part
         checkpoints[(tid, cid)] = checkpoint
         metas[(tid, cid)] = checkpoint_meta(tid, ns, cid, parent, raw_meta)
-        in_blobs.extend((tid, cid, channel, str(ver)) for channel, ver in (blobbed or {}).items())
+        for channel, type_ in (blobbed or {}).items():
+            if type_ == EMPTY_BLOB:
+                continue
+            if channel == START:  # the input: only whether it is there matters
+                checkpoint["channel_values"][START] = True
+            else:
+                in_blobs.append((tid, cid, channel, str(versions[channel])))
     for tid, cid, channel, type_, blob in trigger_blobs(cur, schema, ns, in_blobs):
         values = checkpoints.get((tid, cid), {}).get("channel_values")
         if values is None or type_ == EMPTY_BLOB:
             continue
         try:
-            values[channel] = True if channel == START else decode_typed(type_, blob)
+            values[channel] = decode_typed(type_, blob)
         except DecodeError:
             values.pop(channel, None)
     if into is not None:
