@@ -123,8 +123,10 @@ def delta_channels_named(metadatas: Iterable[Mapping[str, Any]]) -> list[str]:
 class Rebuilt:
     """A checkpoint's values with its delta channels rebuilt.
 
-    ``skipped`` says which channels left out writes that could not be decoded (one
-    line each); the rest of their history is still folded.
+    ``skipped`` says which channels left out writes that could not be decoded or were
+    not read (over the size limit), one line each, the rest of their history still
+    folded; and which channels are an unreadable marker because the stored value they
+    start from was not read.
     """
 
     values: dict[str, Any]
@@ -200,10 +202,12 @@ class DeltaRebuilder:
                 history = DeltaHistory(history.seed, history.writes + extra)
             value, kind = fold(ch, history)
             out[ch] = value
+            if kind == "unreadable":
+                skipped.append(f"{ch}: not rebuilt ({value['error']})")
+                continue
             if kind == "unknown":
                 unfolded.append(ch)
-            if bad := sum(w.error is not None for w in history.writes):
-                skipped.append(f"{ch}: {bad} write(s) could not be decoded and were left out")
+            skipped.extend(_left_out(ch, history.writes))
         return Rebuilt(out, tuple([*rebuild, *never_written]), tuple(unfolded), tuple(skipped))
 
     def histories(
@@ -307,3 +311,23 @@ def _may_store(row: AncestorRow, channel: str) -> bool:
 
 def _sort_key(write: DeltaWrite) -> tuple[str, str, int]:
     return write.sort_key
+
+
+WITHHELD_WRITE = "value not read:"
+"""How the error of a write a source did not fetch begins (:func:`~desktop.core.isolate.not_fetched`
+of ``"value"``)."""
+
+
+def _left_out(channel: str, writes: Sequence[DeltaWrite]) -> list[str]:
+    """Notes for the writes of ``channel`` left out of its fold, one per kind."""
+    errors = [w.error for w in writes if w.error is not None]
+    withheld = [error for error in errors if error.startswith(WITHHELD_WRITE)]
+    notes = []
+    if bad := len(errors) - len(withheld):
+        notes.append(f"{channel}: {bad} write(s) could not be decoded and were left out")
+    if withheld:
+        reason = withheld[0].removeprefix(WITHHELD_WRITE).strip()
+        notes.append(
+            f"{channel}: {len(withheld)} write(s) were not read and were left out ({reason})"
+        )
+    return notes

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from desktop.core.decode import TYPE_KEY, is_message, message_data
+from desktop.core.decode import TYPE_KEY, is_message, is_unreadable, message_data
 
 UNFOLDED_KEY = "__delta__"
 """Shown in place of a delta channel whose reducer Rewind cannot know."""
@@ -34,7 +34,7 @@ _MESSAGE_ROLES = {
 _FILES_CHANNEL = "files"
 _MESSAGES_CHANNEL = "messages"
 
-ReducerKind = Literal["messages", "dict_merge", "unknown"]
+ReducerKind = Literal["messages", "dict_merge", "unknown", "unreadable"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +68,14 @@ def fold(channel: str, history: DeltaHistory) -> tuple[Any, ReducerKind]:
     """The value of ``channel`` after its writes, with the built-in reducer its data fits.
 
     Returns the value and the reducer used; ``"unknown"`` gives the unfolded form
-    ``{"__delta__": {"seed": ..., "writes": [...]}}``.
+    ``{"__delta__": {"seed": ..., "writes": [...]}}``. A seed that could not be read (an
+    unreadable marker: too big to fetch) leaves the value unknown: the marker itself,
+    ``"unreadable"``, unless a later ``Overwrite`` replaces it.
     """
     values = [w.value for w in history.writes if w.error is None]
     seed, writes = after_overwrite(history.seed, values)
+    if is_unreadable(seed):
+        return seed, "unreadable"
     kind = reducer_for(channel, seed, writes)
     if kind == "messages":
         return fold_messages(seed, writes), kind

@@ -27,7 +27,7 @@ from desktop.core.delta import (
     delta_channels_named,
 )
 from desktop.core.errors import NotFoundError, SourceError
-from desktop.core.isolate import damage, decode_value
+from desktop.core.isolate import damage
 from desktop.core.model import CheckpointMeta, CheckpointState
 from desktop.core.progress import CheckpointProgress, WriteRecord, checkpoint_progress
 from desktop.core.shown_values import checkpoint_values, state_from
@@ -35,7 +35,7 @@ from desktop.core.sources.common import checkpoint_meta, with_writers
 from desktop.core.sources.pg_connect import ReadOnlyConnection
 from desktop.core.sources.postgres_delta import PostgresDeltaRows
 from desktop.core.sources.postgres_housekeeping import PostgresHousekeeping
-from desktop.core.sources.postgres_rows import checkpoint_blobs, pending_writes
+from desktop.core.sources.postgres_rows import blob_value, checkpoint_blobs, pending_writes
 from desktop.core.sources.postgres_schema import EMPTY_BLOB, SHALLOW_NOTE, read_schema
 from desktop.core.sources.postgres_steps import read_steps, step_writers, update_credits
 from desktop.core.sources.postgres_threads import PostgresThreads
@@ -139,10 +139,13 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
             # ShallowPostgresSaver keeps every value in checkpoint_blobs; PostgresSaver
             # always writes the inline part, even when it is empty.
             errors.append("checkpoint has no channel_values")
-        for channel, type_, blob in blobs:
+        for channel, type_, blob, size in blobs:
             if type_ == EMPTY_BLOB:
                 continue
-            values[channel] = decode_value(type_, blob)
+            values[channel], withheld = blob_value(type_, blob, size)
+            if withheld is not None:
+                errors.append(f"{channel}: {withheld}")
+                continue
             errors.extend(
                 f"{where}: value could not be decoded: {error}"
                 for where, error in damage(values[channel], channel)

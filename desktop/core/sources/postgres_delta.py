@@ -6,7 +6,9 @@ lock is held between them; a checkpoint's stored entries for the requested chann
 (inline in the ``checkpoint`` JSONB, or a blob at the channel's version, which wins over
 an inline ``_DeltaSnapshot`` marker) are read only when the walk asks; writes of the
 walked checkpoints come in one query per page of ids. A shallow saver keeps no parents:
-its walk is empty.
+its walk is empty. No blob over the size limit is fetched
+(:func:`~desktop.core.sources.postgres_rows.limited`): such a seed is an unreadable
+marker, such a write is left out with its reason.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Any
 
 from desktop.core.decode import DecodeError, decode_metadata, decode_typed
 from desktop.core.delta import AncestorRow, DeltaWrite
+from desktop.core.isolate import not_fetched, unreadable
 from desktop.core.sources.pg_connect import ReadOnlyConnection
+from desktop.core.sources.postgres_rows import limited
 
 _ANCESTORS_SQL = (
     "WITH RECURSIVE ancestors(n, checkpoint_id, parent_checkpoint_id) AS ("
@@ -36,18 +40,23 @@ _INLINE_SQL = (
     "ELSE '{}'::jsonb END) AS e(k, v) WHERE c.thread_id = %s AND c.checkpoint_ns = %s "
     "AND c.checkpoint_id = %s AND e.k = ANY(%s)"
 )
-_BLOBS_SQL = (
-    "SELECT bl.channel, bl.type, bl.blob FROM checkpoints c CROSS JOIN LATERAL "
-    "jsonb_each_text(CASE jsonb_typeof(c.checkpoint -> 'channel_versions') WHEN 'object' "
-    "THEN c.checkpoint -> 'channel_versions' ELSE '{}'::jsonb END) AS v(k, value) "
-    "JOIN checkpoint_blobs bl ON bl.thread_id = c.thread_id "
-    "AND bl.checkpoint_ns = c.checkpoint_ns AND bl.channel = v.k AND bl.version = v.value "
-    "WHERE c.thread_id = %s AND c.checkpoint_ns = %s AND c.checkpoint_id = %s "
-    "AND v.k = ANY(%s) AND bl.type <> 'empty'"
-)
 _FIRST_PAGE = 8
 _MAX_PAGE = 256
 _IDS_PER_QUERY = 1000
+
+
+def _blobs_sql() -> str:
+    """The blobs of a checkpoint's channels at their versions (none over the limit)."""
+    return (
+        f"SELECT bl.channel, bl.type, {limited('bl.blob')} "
+        "FROM checkpoints c CROSS JOIN LATERAL "
+        "jsonb_each_text(CASE jsonb_typeof(c.checkpoint -> 'channel_versions') WHEN 'object' "
+        "THEN c.checkpoint -> 'channel_versions' ELSE '{}'::jsonb END) AS v(k, value) "
+        "JOIN checkpoint_blobs bl ON bl.thread_id = c.thread_id "
+        "AND bl.checkpoint_ns = c.checkpoint_ns AND bl.channel = v.k AND bl.version = v.value "
+        "WHERE c.thread_id = %s AND c.checkpoint_ns = %s AND c.checkpoint_id = %s "
+        "AND v.k = ANY(%s) AND bl.type <> 'empty'"
+    )
 
 
 def _metadata(raw: str | None) -> dict[str, Any]:
@@ -88,7 +97,7 @@ class PostgresDeltaRows:
         self, thread_id: str, checkpoint_ns: str, checkpoint_id: str
     ) -> Callable[[Collection[str]], dict[str, Any]]:
         """Read the checkpoint's stored entries for ``channels`` only when asked; a blob
-        that cannot be decoded stores nothing."""
+        that cannot be decoded stores nothing, one over the limit an unreadable marker."""
 
         def load(channels: Collection[str]) -> dict[str, Any]:
             names = list(channels)
@@ -96,9 +105,13 @@ class PostgresDeltaRows:
             with self._db.read() as cur:
                 cur.execute(_INLINE_SQL, params)
                 found: dict[str, Any] = dict(cur.fetchall())
-                cur.execute(_BLOBS_SQL, params)
+                cur.execute(_blobs_sql(), params)
                 blobs = cur.fetchall()
-            for channel, type_, blob in blobs:
+            for channel, type_, blob, size in blobs:
+                withheld = not_fetched("value", size)
+                if withheld is not None:
+                    found[channel] = unreadable(withheld, size)
+                    continue
                 try:
                     found[channel] = decode_typed(type_, blob)
                 except DecodeError:
@@ -120,17 +133,20 @@ class PostgresDeltaRows:
             ids = list(checkpoint_ids[start : start + _IDS_PER_QUERY])
             with self._db.read() as cur:
                 cur.execute(
-                    f"SELECT checkpoint_id, task_id, {self._task_path}, idx, channel, type, blob "
+                    f"SELECT checkpoint_id, task_id, {self._task_path}, idx, channel, type, "
+                    f"{limited('blob')} "
                     "FROM checkpoint_writes WHERE thread_id = %s AND checkpoint_ns = %s "
                     "AND checkpoint_id = ANY(%s) AND channel = ANY(%s)",
                     (thread_id, checkpoint_ns, ids, list(channels)),
                 )
                 rows = cur.fetchall()
-            for cid, task_id, path, idx, channel, type_, blob in rows:
-                try:
-                    value, error = decode_typed(type_, blob), None
-                except DecodeError as exc:
-                    value, error = None, f"value could not be decoded: {exc}"
+            for cid, task_id, path, idx, channel, type_, blob, size in rows:
+                value, error = None, not_fetched("value", size)
+                if error is None:
+                    try:
+                        value = decode_typed(type_, blob)
+                    except DecodeError as exc:
+                        error = f"value could not be decoded: {exc}"
                 out.append(
                     DeltaWrite(
                         str(cid),

@@ -133,7 +133,7 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
             self._conn.close()
             self._location.close()
             raise
-        self.delta = DeltaRebuilder(SqliteDeltaRows(self._cursor, self._has_task_path))
+        self.delta = DeltaRebuilder(SqliteDeltaRows(self._cursor, self._has_task_path, self._value))
         self._delta_names_cache: dict[tuple[str, str], list[str]] = {}
 
     @property
@@ -544,12 +544,12 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
         for parent, update in updates_to_credit(metas):
             ns, parent_id = parent.key
             row = cur.execute(
-                "SELECT type, checkpoint FROM checkpoints "
+                f"SELECT type, {self._value('checkpoints', 'checkpoint')} FROM checkpoints "
                 "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
                 (thread_id, ns, parent_id),
             ).fetchone()
             try:
-                checkpoint = decode_typed(*row) if row else None
+                checkpoint = decode_typed(row[0], row[1]) if row else None
             except DecodeError:
                 continue
             if not isinstance(checkpoint, dict) or parent.step is None:
@@ -590,12 +590,12 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
         self, cur: sqlite3.Cursor, thread_id: str, ns: str, checkpoint_id: str
     ) -> list[str]:
         row = cur.execute(
-            "SELECT type, checkpoint FROM checkpoints "
+            f"SELECT type, {self._value('checkpoints', 'checkpoint')} FROM checkpoints "
             "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
             (thread_id, ns, checkpoint_id),
         ).fetchone()
         try:
-            checkpoint = decode_typed(*row) if row else None
+            checkpoint = decode_typed(row[0], row[1]) if row else None
         except DecodeError:
             return []
         values = checkpoint.get("channel_values") if isinstance(checkpoint, dict) else None
@@ -680,12 +680,12 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
             "ORDER BY task_id, idx",
             (meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id),
         ):
-            withheld = self._withheld("value", size)
-            if withheld is not None:
-                value = unreadable(withheld, None if size == -1 else size)
+            error = self._withheld("value", size)
+            if error is not None:
+                value = unreadable(error, None if size == -1 else size)
             else:
                 value = decode_value(type_, blob)
-            error = _write_error(value)
+                error = _write_error(value)
             writes.append(PendingWrite(str(task_id), path or "", str(channel), value, error))
         return writes
 
@@ -735,11 +735,11 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
         """Bytes each channel takes in one stored checkpoint (nothing is revived)."""
         with self._cursor() as cur:
             row = cur.execute(
-                "SELECT type, checkpoint FROM checkpoints "
+                f"SELECT type, {self._value('checkpoints', 'checkpoint')} FROM checkpoints "
                 "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
                 (meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id),
             ).fetchone()
-        return channel_sizes(*row) if row else {}
+        return channel_sizes(row[0], row[1]) if row else {}
 
     def stored_writes(self, thread_id: str) -> list[StoredWrite]:
         """Every write row of a thread with its value as stored, for copies and prunes."""

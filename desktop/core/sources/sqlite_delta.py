@@ -4,7 +4,9 @@ Plain read-only SQL: the ancestor walk follows ``parent_checkpoint_id`` (a recur
 query, as ``SqliteSaver.get_delta_channel_history`` does) reading ids and metadata in
 growing pages, so no lock is held between them; a blob is read and decoded (only the
 requested channels) when the walk asks for a seed there; writes of the walked
-checkpoints come in one query per page of ids.
+checkpoints come in one query per page of ids. No value over the size limit, nor a
+generated column, is fetched (the source's ``value_sql``): such metadata reads as
+empty, such a seed as an unreadable marker, such a write as left out with its reason.
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ from desktop.core.decode import (
     decode_typed,
 )
 from desktop.core.delta import AncestorRow, DeltaWrite
+from desktop.core.isolate import not_fetched, unreadable
 
 CursorFactory = Callable[[], AbstractContextManager[sqlite3.Cursor]]
+ValueSql = Callable[[str, str, str | None], str]
+"""SQL for a value column and its size, the value NULL when it is not fetched (the
+size ``-1`` for a generated column): ``SqliteCheckpointSource._value``."""
 
 _ANCESTORS_SQL = (
     "WITH RECURSIVE ancestors(n, checkpoint_id, parent_checkpoint_id) AS ("
@@ -33,12 +39,12 @@ _ANCESTORS_SQL = (
     "FROM ancestors a CROSS JOIN checkpoints c ON c.checkpoint_id = a.parent_checkpoint_id "
     "WHERE c.thread_id = ? AND c.checkpoint_ns = ? AND a.n < ?"
     ") "
-    "SELECT a.checkpoint_id, a.parent_checkpoint_id, c.metadata "
+    "SELECT a.checkpoint_id, a.parent_checkpoint_id, {metadata} "
     "FROM ancestors a CROSS JOIN checkpoints c ON c.checkpoint_id = a.checkpoint_id "
     "AND c.thread_id = ? AND c.checkpoint_ns = ? WHERE a.n > 0 ORDER BY a.n"
 )
 _BLOB_SQL = (
-    "SELECT type, checkpoint FROM checkpoints "
+    "SELECT type, {checkpoint} FROM checkpoints "
     "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"
 )
 _FIRST_PAGE = 8
@@ -53,12 +59,17 @@ def _metadata(raw: bytes | str | None) -> dict[str, Any]:
         return {}
 
 
+def _withheld(what: str, size: int | None) -> str | None:
+    return not_fetched(what, size, generated=size == -1)
+
+
 class SqliteDeltaRows:
     """:class:`desktop.core.delta.DeltaRows` over a read-only SQLite connection."""
 
-    def __init__(self, cursor: CursorFactory, has_task_path: bool) -> None:
+    def __init__(self, cursor: CursorFactory, has_task_path: bool, value_sql: ValueSql) -> None:
         self._cursor = cursor
         self._task_path = "task_path" if has_task_path else "''"
+        self._value = value_sql
 
     def ancestors(
         self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, channels: Collection[str]
@@ -67,9 +78,13 @@ class SqliteDeltaRows:
         start, page = checkpoint_id, _FIRST_PAGE
         while True:
             params = (thread_id, checkpoint_ns, start, thread_id, checkpoint_ns, page)
+            metadata_sql = self._value("checkpoints", "metadata", "c.metadata")
             with self._cursor() as cur:
-                rows = cur.execute(_ANCESTORS_SQL, (*params, thread_id, checkpoint_ns)).fetchall()
-            for cid, _parent, metadata in rows:
+                rows = cur.execute(
+                    _ANCESTORS_SQL.format(metadata=metadata_sql),
+                    (*params, thread_id, checkpoint_ns),
+                ).fetchall()
+            for cid, _parent, metadata, _size in rows:
                 load = self._loader(thread_id, checkpoint_ns, str(cid))
                 yield AncestorRow(str(cid), _metadata(metadata), load)
             if len(rows) < page or not rows[-1][1]:
@@ -80,13 +95,22 @@ class SqliteDeltaRows:
         self, thread_id: str, checkpoint_ns: str, checkpoint_id: str
     ) -> Callable[[Collection[str]], dict[str, Any]]:
         """Read and decode the blob's ``channel_values`` entries only when asked; an
-        unreadable blob stores nothing."""
+        undecodable blob stores nothing, one not fetched stores an unreadable marker
+        for each channel asked (its value there is unknown)."""
 
         def load(channels: Collection[str]) -> dict[str, Any]:
+            sql = _BLOB_SQL.format(checkpoint=self._value("checkpoints", "checkpoint", None))
             with self._cursor() as cur:
-                row = cur.execute(_BLOB_SQL, (thread_id, checkpoint_ns, checkpoint_id)).fetchone()
+                row = cur.execute(sql, (thread_id, checkpoint_ns, checkpoint_id)).fetchone()
+            if row is None:
+                return {}
+            type_, blob, size = row
+            withheld = _withheld("checkpoint blob", size)
+            if withheld is not None:
+                marker = unreadable(withheld, None if size == -1 else size)
+                return {channel: marker for channel in channels}
             try:
-                return decode_checkpoint_channels(row[0], row[1], channels) if row else {}
+                return decode_checkpoint_channels(type_, blob, channels)
             except DecodeError:
                 return {}
 
@@ -105,18 +129,21 @@ class SqliteDeltaRows:
         for start in range(0, len(checkpoint_ids), _IDS_PER_QUERY):
             ids = list(checkpoint_ids[start : start + _IDS_PER_QUERY])
             query = (
-                f"SELECT checkpoint_id, task_id, {self._task_path}, idx, channel, type, value "
+                f"SELECT checkpoint_id, task_id, {self._task_path}, idx, channel, type, "
+                f"{self._value('writes', 'value', None)} "
                 "FROM writes WHERE thread_id = ? AND checkpoint_ns = ? "
                 f"AND checkpoint_id IN ({','.join('?' * len(ids))}) "
                 f"AND channel IN ({','.join('?' * len(names))})"
             )
             with self._cursor() as cur:
                 rows = cur.execute(query, (thread_id, checkpoint_ns, *ids, *names)).fetchall()
-            for cid, task_id, path, idx, channel, type_, blob in rows:
-                try:
-                    value, error = decode_typed(type_, blob), None
-                except DecodeError as exc:
-                    value, error = None, f"value could not be decoded: {exc}"
+            for cid, task_id, path, idx, channel, type_, blob, size in rows:
+                value, error = None, _withheld("value", size)
+                if error is None:
+                    try:
+                        value = decode_typed(type_, blob)
+                    except DecodeError as exc:
+                        error = f"value could not be decoded: {exc}"
                 cid, task_id, path = str(cid), str(task_id), str(path or "")
                 out.append(DeltaWrite(cid, task_id, path, int(idx), str(channel), value, error))
         return out
