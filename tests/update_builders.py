@@ -4,7 +4,9 @@
 continues from, under ``NULL_TASK_ID``; ``get_state`` of that checkpoint applies them
 to every channel with the channel's own reducer. Each thread here leaves such writes on
 an interrupted checkpoint, on plain channels: an ``add_messages`` list, a ``LastValue``
-and an ``operator.add`` reducer Rewind cannot know without the graph.
+and an ``operator.add`` reducer Rewind cannot know without the graph. A second
+``add_messages`` list (``later``) and a ``LastValue`` message list (``last_draft``) are
+written only after the first steps, where LangGraph shows ``[]`` and nothing.
 """
 
 from __future__ import annotations
@@ -34,11 +36,13 @@ class ReviewState(TypedDict, total=False):
     note: str
     tally: Annotated[int, operator.add]
     later: Annotated[list[AnyMessage], add_messages]
+    last_draft: list[AnyMessage]  # no reducer: a LastValue, absent until written
 
 
 def _draft(state: ReviewState) -> dict[str, Any]:
     turn = sum(isinstance(m, HumanMessage) for m in state["messages"])
-    return {"messages": [AIMessage(f"draft {turn}", id=f"draft-{turn}")], "tally": 1}
+    draft = AIMessage(f"draft {turn}", id=f"draft-{turn}")
+    return {"messages": [draft], "tally": 1, "last_draft": [draft]}
 
 
 def _review(state: ReviewState) -> dict[str, Any]:

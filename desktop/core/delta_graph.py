@@ -38,8 +38,8 @@ def graph_delta_channels(graph: LoadedGraph, checkpoint_ns: str = "") -> frozens
 
 def graph_derived_channels(graph: LoadedGraph, state: CheckpointState) -> frozenset[str]:
     """The state channels of ``state`` whose value Rewind derived and the graph knows
-    better: its delta channels (when any was rebuilt) and the channels the
-    checkpoint's pending update changed."""
+    better: its delta channels (when any was rebuilt), the channels the checkpoint's
+    pending update changed, and reducer channels not written yet."""
     try:
         pregel = graph_for_namespace(graph, state.meta.checkpoint_ns)
     except RewindError:
@@ -49,6 +49,13 @@ def graph_derived_channels(graph: LoadedGraph, state: CheckpointState) -> frozen
     derived = set(pending_update(delta_writes(state.meta.checkpoint_id, state.pending_writes)))
     if state.reconstructed or state.unfolded:
         derived.update(k for k, ch in pregel.channels.items() if isinstance(ch, DeltaChannel))
+    # Not written yet: a reducer channel starts at its empty value (0, [], {}), which
+    # get_state lists and the checkpoint does not store.
+    derived.update(
+        k
+        for k, ch in pregel.channels.items()
+        if k not in state.values and not isinstance(ch, DeltaChannel) and ch.is_available()
+    )
     return frozenset(derived & keys)
 
 

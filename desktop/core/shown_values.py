@@ -4,8 +4,10 @@
 On read LangGraph (``Pregel._prepare_state_snapshot``) also
 
 1. rebuilds every ``DeltaChannel`` from its snapshot and the on-path writes
-   (:mod:`desktop.core.delta`), and
-2. applies the checkpoint's *pending update*: the writes saved on it under
+   (:mod:`desktop.core.delta`),
+2. lists reducer channels not written yet at their empty value
+   (:mod:`desktop.core.unwritten`: message lists, where the thread proves it), and
+3. applies the checkpoint's *pending update*: the writes saved on it under
    ``NULL_TASK_ID`` (a ``Command(update=...)`` given as input, with or without
    ``resume``), through ``apply_writes``, to every channel, with each channel's own
    reducer. The step's ``next`` tasks are read before, from the stored values.
@@ -43,6 +45,7 @@ from desktop.core.delta_fold import (
 )
 from desktop.core.model import CheckpointMeta, CheckpointState, PendingWrite, is_internal_channel
 from desktop.core.progress import CheckpointProgress
+from desktop.core.unwritten import UnwrittenChannels
 
 NOT_STATE_WRITES = frozenset(
     {
@@ -84,12 +87,15 @@ def checkpoint_values(
     known: Collection[str] = (),
     *,
     intact: bool = False,
+    unwritten: UnwrittenChannels | None = None,
 ) -> ShownValues:
     """``values`` (the stored ``channel_values``, decoded) as ``get_state`` of ``meta``
     shows them: delta channels rebuilt, then the pending update applied. ``known`` are
     the delta channels other checkpoints of the namespace name (see
     :func:`desktop.core.delta.channels_to_rebuild`). ``intact``: nothing in ``values``
-    is damaged, so the delta channels it stores can seed later rebuilds."""
+    is damaged, so the delta channels it stores can seed later rebuilds. ``unwritten``
+    finds the message-list reducer channels not written yet, which LangGraph shows as
+    ``[]`` (:mod:`desktop.core.unwritten`)."""
     counters = meta.metadata.get(COUNTERS_KEY)
     delta = {*known, *(counters if isinstance(counters, Mapping) else ())}
     if intact:
@@ -112,6 +118,9 @@ def checkpoint_values(
         )
         values, reconstructed = rebuilt.values, rebuilt.reconstructed
         unfolded, notes = rebuilt.unfolded, rebuilt.skipped
+    if unwritten is not None:
+        empty = unwritten.empty_lists(meta.thread_id, meta.checkpoint_ns, values, versions, delta)
+        values = {**values, **{channel: [] for channel in empty}} if empty else values
     update = apply_pending_update(values, own, delta=delta, done=reconstructed)
     return ShownValues(
         update.values,

@@ -1,6 +1,7 @@
-"""The window shows a checkpoint's pending update (``Command(update=...)``) as
-``get_state`` does: applied with a guessed reducer and said so without the graph, with
-the graph's own reducers once it is attached."""
+"""The window shows a checkpoint's pending update (``Command(update=...)``) and reducer
+channels not written yet as ``get_state`` does: without the graph, applied with a
+guessed reducer (and said so) and message lists as ``[]``; with the graph's own reducers
+once it is attached."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ def test_pending_update_is_shown_and_folded_by_the_attached_graph(
         s.meta for s in reversed(states) if any(w.task_id == NULL_TASK_ID for w in s.pending_writes)
     )
     other = next(m for m in metas if m.checkpoint_id != target.checkpoint_id)
+    first = next(m for m in metas if m.step == -1)
     truth = _truth(db.path, review_graph, thread_id, target.checkpoint_id)
 
     open_db(qtbot, window, settle, db.path)
@@ -50,6 +52,9 @@ def test_pending_update_is_shown_and_folded_by_the_attached_graph(
     assert truth["note"] in text and "shorter please" in text
     assert "reducer guessed without the graph: messages, note, tally" in header_text(window)
     assert f'"tally": {truth["tally"]}' not in text, "operator.add is not guessable"
+    settle(lambda: click_row(qtbot, view, checkpoint_row(view, first.checkpoint_id)))
+    text = state_text(window)
+    assert '"messages": []' in text and '"later": []' in text and '"tally"' not in text
 
     window.controller.graph_options = GraphOptions(graph=f"{UPDATE_GRAPHS}:review_app")
     settle(window.controller.attach_graph)
@@ -57,3 +62,5 @@ def test_pending_update_is_shown_and_folded_by_the_attached_graph(
     settle(lambda: click_row(qtbot, view, checkpoint_row(view, target.checkpoint_id)))
     assert f'"tally": {truth["tally"]}' in state_text(window)
     assert "guessed" not in header_text(window)
+    settle(lambda: click_row(qtbot, view, checkpoint_row(view, first.checkpoint_id)))
+    assert '"tally": 0' in state_text(window), "the graph knows operator.add starts at 0"

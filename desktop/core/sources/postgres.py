@@ -39,6 +39,7 @@ from desktop.core.sources.postgres_rows import blob_value, checkpoint_blobs, pen
 from desktop.core.sources.postgres_schema import EMPTY_BLOB, SHALLOW_NOTE, read_schema
 from desktop.core.sources.postgres_steps import read_steps, step_writers, update_credits
 from desktop.core.sources.postgres_threads import PostgresThreads
+from desktop.core.unwritten import UnwrittenChannels
 
 __all__ = ["SHALLOW_NOTE", "PostgresCheckpointSource"]
 
@@ -59,11 +60,11 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
             self._db.close()
             raise
         self.note: str | None = SHALLOW_NOTE if self._schema.shallow else None
-        self.delta = DeltaRebuilder(
-            PostgresDeltaRows(
-                self._db, has_parents=not self._schema.shallow, task_path=self._schema.task_path
-            )
+        rows = PostgresDeltaRows(
+            self._db, has_parents=not self._schema.shallow, task_path=self._schema.task_path
         )
+        self.delta = DeltaRebuilder(rows)
+        self._unwritten = UnwrittenChannels(rows) if self._schema.has_writes else None
         self._delta_names_cache: dict[tuple[str, str], list[str]] = {}
 
     def close(self) -> None:
@@ -165,6 +166,7 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
                 versions if isinstance(versions, dict) else {},
                 writes,
                 known,
+                unwritten=self._unwritten,
             )
             values = shown.values
         error = "; ".join(errors) or None

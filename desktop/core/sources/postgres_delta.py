@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any
 
 from desktop.core.decode import DecodeError, decode_metadata, decode_typed
-from desktop.core.delta import AncestorRow, DeltaWrite
+from desktop.core.delta import NULL_TASK_ID, AncestorRow, DeltaWrite
 from desktop.core.isolate import not_fetched, unreadable
 from desktop.core.sources.pg_connect import ReadOnlyConnection
 from desktop.core.sources.postgres_rows import limited
@@ -96,29 +96,70 @@ class PostgresDeltaRows:
     def _loader(
         self, thread_id: str, checkpoint_ns: str, checkpoint_id: str
     ) -> Callable[[Collection[str]], dict[str, Any]]:
-        """Read the checkpoint's stored entries for ``channels`` only when asked; a blob
-        that cannot be decoded stores nothing, one over the limit an unreadable marker."""
+        """Read the checkpoint's stored entries for ``channels`` only when asked."""
+        return lambda channels: self.load(thread_id, checkpoint_ns, checkpoint_id, channels)
 
-        def load(channels: Collection[str]) -> dict[str, Any]:
-            names = list(channels)
-            params = (thread_id, checkpoint_ns, checkpoint_id, names)
-            with self._db.read() as cur:
-                cur.execute(_INLINE_SQL, params)
-                found: dict[str, Any] = dict(cur.fetchall())
-                cur.execute(_blobs_sql(), params)
-                blobs = cur.fetchall()
-            for channel, type_, blob, size in blobs:
-                withheld = not_fetched("value", size)
-                if withheld is not None:
-                    found[channel] = unreadable(withheld, size)
-                    continue
-                try:
-                    found[channel] = decode_typed(type_, blob)
-                except DecodeError:
-                    found.pop(channel, None)
-            return found
+    def load(
+        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, channels: Collection[str]
+    ) -> dict[str, Any]:
+        """The entries of ``channels`` one checkpoint stores (inline, or the blob at the
+        channel's version), decoded: a blob that cannot be decoded stores nothing, one
+        over the limit an unreadable marker."""
+        params = (thread_id, checkpoint_ns, checkpoint_id, list(channels))
+        with self._db.read() as cur:
+            cur.execute(_INLINE_SQL, params)
+            found: dict[str, Any] = dict(cur.fetchall())
+            cur.execute(_blobs_sql(), params)
+            blobs = cur.fetchall()
+        for channel, type_, blob, size in blobs:
+            withheld = not_fetched("value", size)
+            if withheld is not None:
+                found[channel] = unreadable(withheld, size)
+                continue
+            try:
+                found[channel] = decode_typed(type_, blob)
+            except DecodeError:
+                found.pop(channel, None)
+        return found
 
-        return load
+    # -- :class:`desktop.core.unwritten.StepRows` -----------------------------------------
+
+    def written_channels(self, thread_id: str, ns: str) -> list[str]:
+        """Channels tasks wrote in the namespace."""
+        with self._db.read() as cur:
+            cur.execute(
+                "SELECT DISTINCT channel FROM checkpoint_writes WHERE thread_id = %s "
+                "AND checkpoint_ns = %s AND task_id::text <> %s",
+                (thread_id, ns, NULL_TASK_ID),
+            )
+            rows = cur.fetchall()
+        return sorted(str(channel) for (channel,) in rows)
+
+    def written_on(self, thread_id: str, ns: str, channel: str, limit: int) -> list[str]:
+        """Checkpoints a task wrote ``channel`` on, oldest first (none without parents)."""
+        if not self._has_parents:
+            return []
+        with self._db.read() as cur:
+            cur.execute(
+                'SELECT DISTINCT checkpoint_id COLLATE "C" FROM checkpoint_writes '
+                "WHERE thread_id = %s AND checkpoint_ns = %s AND channel = %s "
+                "AND task_id::text <> %s ORDER BY 1 LIMIT %s",
+                (thread_id, ns, channel, NULL_TASK_ID, limit),
+            )
+            rows = cur.fetchall()
+        return [str(cid) for (cid,) in rows]
+
+    def loop_child(self, thread_id: str, ns: str, checkpoint_id: str) -> str | None:
+        """The ``loop`` checkpoint the step after ``checkpoint_id`` saved."""
+        with self._db.read() as cur:
+            cur.execute(
+                "SELECT checkpoint_id FROM checkpoints WHERE thread_id = %s "
+                "AND checkpoint_ns = %s AND parent_checkpoint_id = %s "
+                "AND metadata ->> 'source' = 'loop' LIMIT 1",
+                (thread_id, ns, checkpoint_id),
+            )
+            row = cur.fetchone()
+        return str(row[0]) if row else None
 
     def writes(
         self,

@@ -60,6 +60,7 @@ from desktop.core.sources.sqlite_delta import SqliteDeltaRows
 from desktop.core.stored import RawValue, StoredWrite
 from desktop.core.textmatch import contains_folded, fold
 from desktop.core.thread_filter import parse_thread_filter
+from desktop.core.unwritten import UnwrittenChannels
 
 if TYPE_CHECKING:
     from desktop.core.sources.common import ThreadMark
@@ -133,7 +134,9 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
             self._conn.close()
             self._location.close()
             raise
-        self.delta = DeltaRebuilder(SqliteDeltaRows(self._cursor, self._has_task_path, self._value))
+        rows = SqliteDeltaRows(self._cursor, self._has_task_path, self._value)
+        self.delta = DeltaRebuilder(rows)
+        self._unwritten = UnwrittenChannels(rows) if self._has_writes else None
         self._delta_names_cache: dict[tuple[str, str], list[str]] = {}
 
     @property
@@ -646,6 +649,7 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
                     writes,
                     known,
                     intact=decoded.error is None,
+                    unwritten=self._unwritten,
                 )
                 values = shown.values
         return state_from(meta, values, writes, progress, error, shown)

@@ -22,7 +22,7 @@ from desktop.core.decode import (
     decode_metadata,
     decode_typed,
 )
-from desktop.core.delta import AncestorRow, DeltaWrite
+from desktop.core.delta import NULL_TASK_ID, AncestorRow, DeltaWrite
 from desktop.core.isolate import not_fetched, unreadable
 
 CursorFactory = Callable[[], AbstractContextManager[sqlite3.Cursor]]
@@ -94,27 +94,63 @@ class SqliteDeltaRows:
     def _loader(
         self, thread_id: str, checkpoint_ns: str, checkpoint_id: str
     ) -> Callable[[Collection[str]], dict[str, Any]]:
-        """Read and decode the blob's ``channel_values`` entries only when asked; an
-        undecodable blob stores nothing, one not fetched stores an unreadable marker
-        for each channel asked (its value there is unknown)."""
+        """Read and decode the blob's ``channel_values`` entries only when asked."""
+        return lambda channels: self.load(thread_id, checkpoint_ns, checkpoint_id, channels)
 
-        def load(channels: Collection[str]) -> dict[str, Any]:
-            sql = _BLOB_SQL.format(checkpoint=self._value("checkpoints", "checkpoint", None))
-            with self._cursor() as cur:
-                row = cur.execute(sql, (thread_id, checkpoint_ns, checkpoint_id)).fetchone()
-            if row is None:
-                return {}
-            type_, blob, size = row
-            withheld = _withheld("checkpoint blob", size)
-            if withheld is not None:
-                marker = unreadable(withheld, None if size == -1 else size)
-                return {channel: marker for channel in channels}
-            try:
-                return decode_checkpoint_channels(type_, blob, channels)
-            except DecodeError:
-                return {}
+    def load(
+        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, channels: Collection[str]
+    ) -> dict[str, Any]:
+        """The entries of ``channels`` one checkpoint stores, decoded; an undecodable blob
+        stores nothing, one not fetched stores an unreadable marker for each channel
+        asked (its value there is unknown)."""
+        sql = _BLOB_SQL.format(checkpoint=self._value("checkpoints", "checkpoint", None))
+        with self._cursor() as cur:
+            row = cur.execute(sql, (thread_id, checkpoint_ns, checkpoint_id)).fetchone()
+        if row is None:
+            return {}
+        type_, blob, size = row
+        withheld = _withheld("checkpoint blob", size)
+        if withheld is not None:
+            marker = unreadable(withheld, None if size == -1 else size)
+            return {channel: marker for channel in channels}
+        try:
+            return decode_checkpoint_channels(type_, blob, channels)
+        except DecodeError:
+            return {}
 
-        return load
+    # -- :class:`desktop.core.unwritten.StepRows` -----------------------------------------
+
+    def written_channels(self, thread_id: str, ns: str) -> list[str]:
+        """Channels tasks wrote in the namespace."""
+        with self._cursor() as cur:
+            rows = cur.execute(
+                "SELECT DISTINCT channel FROM writes WHERE thread_id = ? AND checkpoint_ns = ? "
+                "AND task_id <> ?",
+                (thread_id, ns, NULL_TASK_ID),
+            ).fetchall()
+        return sorted(str(channel) for (channel,) in rows)
+
+    def written_on(self, thread_id: str, ns: str, channel: str, limit: int) -> list[str]:
+        """Checkpoints a task wrote ``channel`` on, oldest first."""
+        with self._cursor() as cur:
+            rows = cur.execute(
+                "SELECT DISTINCT checkpoint_id FROM writes WHERE thread_id = ? "
+                "AND checkpoint_ns = ? AND channel = ? AND task_id <> ? "
+                "ORDER BY checkpoint_id LIMIT ?",
+                (thread_id, ns, channel, NULL_TASK_ID, limit),
+            ).fetchall()
+        return [str(cid) for (cid,) in rows]
+
+    def loop_child(self, thread_id: str, ns: str, checkpoint_id: str) -> str | None:
+        """The ``loop`` checkpoint the step after ``checkpoint_id`` saved."""
+        metadata = self._value("checkpoints", "metadata", None)
+        with self._cursor() as cur:
+            rows = cur.execute(
+                f"SELECT checkpoint_id, {metadata} FROM checkpoints WHERE thread_id = ? "
+                "AND checkpoint_ns = ? AND parent_checkpoint_id = ?",
+                (thread_id, ns, checkpoint_id),
+            ).fetchall()
+        return next((str(c) for c, m, _ in rows if _metadata(m).get("source") == "loop"), None)
 
     def writes(
         self,
