@@ -38,7 +38,8 @@ from desktop.ui.render import BREAK_HINT, RenderedState, document_css
 from desktop.ui.widgets.state_header import StateHeaderView
 
 WRITES_TAB = "Writes"
-WRITES_TIP = "Pending writes: what the tasks of the next step saved (interrupts, errors)."
+WRITES_TIP = "pending writes, what the tasks of the next step saved (interrupts, errors)."
+MESSAGES_TIP = "the messages in the state, readably."
 MAX_FIND_MATCHES = 2000
 """Matches highlighted at most; more are counted as "2000+"."""
 
@@ -114,7 +115,7 @@ class StateView(QWidget):
         self.tabs.addTab(self.messages_text, "Messages")
         self.tabs.addTab(self.writes_text, WRITES_TAB)
         self.tabs.setTabToolTip(0, "The checkpoint's channel values")
-        self.tabs.setTabToolTip(1, "The messages in the state, readably")
+        self.tabs.setTabToolTip(1, f"Messages: {MESSAGES_TIP}")
         # Tabs that do not fit end in "…" (the tab's tooltip says what it holds).
         self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
         self.tabs.setUsesScrollButtons(False)
@@ -213,14 +214,17 @@ class StateView(QWidget):
             browser.setHtml(document)
             if same:
                 browser.verticalScrollBar().setValue(position)
-        self.tabs.setTabText(1, f"Messages ({rendered.message_count})")
-        self.tabs.setTabText(2, f"{WRITES_TAB} ({rendered.write_count})")
+        messages = f"Messages ({rendered.message_count})"
+        writes = f"{WRITES_TAB} ({rendered.write_count})"
+        self.tabs.setTabText(1, messages)
+        self.tabs.setTabText(2, writes)
+        # A tab elided in a narrow pane still says its whole title on hover.
+        self.tabs.setTabToolTip(1, f"{messages}: {MESSAGES_TIP}")
         flagged = rendered.has_interrupt or rendered.has_error
         icon = QStyle.StandardPixmap.SP_MessageBoxWarning
         self.tabs.setTabIcon(2, self.style().standardIcon(icon) if flagged else QIcon())
-        self.tabs.setTabToolTip(
-            2, " ".join(p for p in (WRITES_TIP, _writes_tooltip(rendered)) if p)
-        )
+        flag = _writes_tooltip(rendered)
+        self.tabs.setTabToolTip(2, f"{writes}: {WRITES_TIP}" + (f" {flag}" if flag else ""))
         self.copy_action.setEnabled(True)
         self._search()
 
@@ -232,9 +236,10 @@ class StateView(QWidget):
             browser.clear()
             browser.setPlaceholderText(message)
         self.tabs.setTabText(1, "Messages")
+        self.tabs.setTabToolTip(1, f"Messages: {MESSAGES_TIP}")
         self.tabs.setTabText(2, WRITES_TAB)
         self.tabs.setTabIcon(2, QIcon())
-        self.tabs.setTabToolTip(2, WRITES_TIP)
+        self.tabs.setTabToolTip(2, f"{WRITES_TAB}: {WRITES_TIP}")
         self.copy_action.setEnabled(False)
         self._search()
 
