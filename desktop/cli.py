@@ -45,11 +45,34 @@ def _print_json(value: Any, *, indent: int | None = None) -> None:
     sys.stdout.flush()
 
 
+def _print_records(records: list[dict[str, Any]]) -> None:
+    """``records`` as ``_print_json(records, indent=2)`` prints them, character for
+    character, each record's fields encoded by the C encoder (the pure-Python one that
+    ``indent`` selects costs more than reading 10,000 threads' run state)."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    def field(key: str, value: Any) -> str:
+        if isinstance(value, (list, dict)) and value:
+            text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        else:
+            text = encode(value)
+        return f"    {encode(key)}: {text}"
+
+    def record(fields: dict[str, Any]) -> str:
+        if not fields:
+            return "  {}"
+        return "  {\n" + ",\n".join(field(k, v) for k, v in fields.items()) + "\n  }"
+
+    text = "[\n" + ",\n".join(map(record, records)) + "\n]" if records else "[]"
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
 def cmd_threads(args: argparse.Namespace) -> int:
     """``rewind threads PATH``: every thread as a JSON array, newest first."""
     with _open(args.path) as source:
         threads = source.list_threads(args.filter or "")
-    _print_json([t.to_json() for t in threads], indent=2)
+    _print_records([t.to_json() for t in threads])
     return 0
 
 

@@ -9,7 +9,6 @@ would do. Writes go through LangGraph's own saver (``adelete_thread``, ``aput``,
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import UTC, datetime
@@ -44,6 +43,8 @@ def cmd_size(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     """``rewind delete PATH --thread ID [--yes]``: LangGraph's ``delete_thread``."""
+    import asyncio
+
     from desktop.core.housekeeping_ops import delete_thread
     from desktop.core.sources import open_source
 
@@ -61,6 +62,8 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 def cmd_copy(args: argparse.Namespace) -> int:
     """``rewind copy PATH --thread A --to B``: every checkpoint and write of A as B."""
+    import asyncio
+
     from desktop.core.housekeeping_ops import copy_thread, prepare_copy
 
     job = prepare_copy(args.path, args.thread, args.to)
@@ -78,6 +81,8 @@ def cmd_copy(args: argparse.Namespace) -> int:
 
 def cmd_prune(args: argparse.Namespace) -> int:
     """``rewind prune PATH [--thread ID] --keep N | --before DATE [--apply]``."""
+    import asyncio
+
     from desktop.core.housekeeping_ops import apply_prunes, plan_prunes
 
     before = _parse_date(args.before) if args.before else None

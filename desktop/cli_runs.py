@@ -15,14 +15,12 @@ Ctrl-C stops at once (:mod:`desktop.cli_stream`).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from desktop.cli_stream import graph_output_to_stderr, run_streaming
 from desktop.core.errors import RewindError
 
 if TYPE_CHECKING:
@@ -98,6 +96,7 @@ def _stream(
 ) -> int:
     """Load the graph and stream ``start(graph, running)`` with the graph's output on
     stderr and Rewind's Ctrl-C (:func:`desktop.cli_stream.run_streaming`)."""
+    from desktop.cli_stream import graph_output_to_stderr, run_streaming
     from desktop.core.running import RunningNodes
 
     with graph_output_to_stderr() as out:
@@ -200,6 +199,9 @@ def cmd_fork(args: argparse.Namespace) -> int:
     ``--values`` takes the forms ``rewind export`` prints; they become the live types
     found at the checkpoint through the same conversion as the window's fork editor.
     """
+    import asyncio
+
+    from desktop.cli_stream import graph_output_to_stderr
     from desktop.core.forking import fork_live, update_from_values
     from desktop.core.runner import fork
 
@@ -234,6 +236,9 @@ def cmd_fork(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """``rewind status``: what a thread waits for (interrupts, unfinished run, errors)."""
+    import asyncio
+
+    from desktop.cli_stream import graph_output_to_stderr
     from desktop.core.runner import thread_status
 
     with graph_output_to_stderr() as out:

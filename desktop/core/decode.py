@@ -113,69 +113,6 @@ def _unpack(type_: str, blob: bytes) -> Any:
     return msgpack_chunks.unpackb(blob, _ext_hook)
 
 
-class _Deferred:
-    """An extension record left packed: decoded only if a caller asks for it."""
-
-    __slots__ = ("code", "data")
-
-    def __init__(self, code: int, data: bytes) -> None:
-        self.code = code
-        self.data = data
-
-    def decode(self) -> Any:
-        return _ext_hook(self.code, self.data)
-
-
-def _is_scheduling_channel(name: Any) -> bool:
-    return isinstance(name, str) and (
-        name in ("__start__", "__pregel_tasks") or name.startswith(("branch:", "join:"))
-    )
-
-
-def decode_scheduling(type_: str | None, blob: bytes | None) -> Any:
-    """A stored checkpoint with only what says what runs next decoded.
-
-    ``channel_versions``, ``versions_seen`` and the scheduling channels (``__start__``,
-    ``__pregel_tasks``, ``branch:*``, ``join:*``) come out as :func:`decode_typed`
-    gives them; every other channel value is ``None`` (present, not decoded). The
-    extension records of the state (messages, models) are never unpacked, so a thread
-    listing reads a head checkpoint of any size for a fraction of a full decode.
-    """
-    if type_ != "msgpack" or blob is None:
-        return decode_typed(type_, blob)
-    try:
-        raw = msgpack_chunks.unpackb(blob, _Deferred)
-        if not isinstance(raw, dict):
-            return jsonable_data(_undefer(raw))
-        values = raw.get("channel_values")
-        out = {
-            key: jsonable_data(_undefer(value))
-            for key, value in raw.items()
-            if key != "channel_values"
-        }
-        if isinstance(values, dict):
-            out["channel_values"] = {
-                key: jsonable_data(_undefer(value)) if _is_scheduling_channel(key) else None
-                for key, value in values.items()
-            }
-        return out
-    except _BAD_DATA_ERRORS as exc:
-        if isinstance(exc, RecursionError) or "recursion" in str(exc).lower():
-            raise DecodeError("value is nested too deeply to show") from None
-        raise DecodeError(f"invalid msgpack ({_first_line(exc)})") from None
-
-
-def _undefer(value: Any) -> Any:
-    """Decode the deferred records inside ``value`` (the parts a caller kept)."""
-    if isinstance(value, _Deferred):
-        return value.decode()
-    if isinstance(value, dict):
-        return {key: _undefer(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_undefer(item) for item in value]
-    return value
-
-
 def checkpoint_next_nodes(type_: str | None, blob: bytes | None) -> tuple[str, ...]:
     """Nodes a stored checkpoint will run next: its triggered ``branch:to:*`` channels and
     pending ``Send`` targets. Cheap: nothing is converted beyond what is looked at.

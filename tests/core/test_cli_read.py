@@ -33,6 +33,18 @@ def test_threads_prints_a_json_array(capsys, agent_db):
     assert threads[0]["updated_at"] >= threads[-1]["updated_at"]
 
 
+def test_threads_output_is_json_indented_by_two(capsys, interrupt_db, fanout_db):
+    """The records are written one by one: the text is still ``json.dumps(..., indent=2)``,
+    nested lists (a waiting thread's ``next``) included."""
+    listed = []
+    for db in (interrupt_db, fanout_db):
+        code, out, err = run_cli(capsys, "threads", db.path)
+        assert code == 0, err
+        listed.append(json.loads(out))
+        assert out == json.dumps(listed[-1], ensure_ascii=False, indent=2) + "\n"
+    assert listed[0][0]["next"] == [interrupt_db.node]
+
+
 def test_history_prints_one_object_per_line_newest_first(capsys, agent_db):
     thread_id = agent_db.multi_turn_thread
     code, out, _ = run_cli(capsys, "history", agent_db.path, "--thread", thread_id)
@@ -166,6 +178,22 @@ def test_headless_commands_never_import_qt(agent_db):
         f"assert main(['export', {path!r}, '--thread', {thread!r}]) == 0\n"
         "qt = ('PySide6', 'qasync', 'shiboken6')\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in qt]\n"
+        "assert not loaded, loaded\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_threads_loads_no_run_machinery(agent_db):
+    """``rewind threads`` is a listing: it loads neither asyncio, LangGraph nor LangChain."""
+    script = (
+        "import sys\n"
+        "from desktop.cli import main\n"
+        f"assert main(['threads', {str(agent_db.path)!r}]) == 0\n"
+        "heavy = ('asyncio', 'langgraph', 'langchain_core', 'pydantic', 'concurrent')\n"
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} & set(heavy))\n"
         "assert not loaded, loaded\n"
     )
     result = subprocess.run(

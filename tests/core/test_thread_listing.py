@@ -8,12 +8,14 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import ormsgpack
 import pytest
 from langchain_core.messages import HumanMessage
 
-from desktop.core.decode import decode_scheduling, decode_typed
+from desktop.core.decode import DecodeError, decode_typed
 from desktop.core.progress import checkpoint_progress
-from desktop.core.sources import open_source
+from desktop.core.scheduling import decode_scheduling, is_scheduling_channel
+from desktop.core.sources import checkpoint_time, open_source
 from tests.builders import build_many_threads_db, open_saver, thread_config, tool_agent_graph
 
 
@@ -46,8 +48,23 @@ def test_listing_equals_a_full_group_by(request, db_name):
             for start in range(0, len(expected), 7)
             for t in source.list_threads(offset=start, limit=7)
         ]
-    assert [(t.thread_id, t.checkpoints) for t in listed] == [(t, c) for t, c, _ in expected]
-    assert [t.latest_checkpoint_id for t in pages] == [t.latest_checkpoint_id for t in listed]
+    assert [(t.thread_id, t.checkpoints, t.updated_at) for t in listed] == [
+        (t, c, checkpoint_time(newest)) for t, c, newest in expected
+    ]
+    assert pages == listed
+
+
+@pytest.mark.parametrize("db_name", ["fanout_db", "interrupt_db", "error_db", "fork_db"])
+def test_listing_reads_each_head_as_the_thread_summary_does(request, db_name):
+    """The whole list, its filtered form and one thread's summary judge the run state
+    from the same rows (a page reads its heads in file order, then puts them back)."""
+    path = request.getfixturevalue(db_name).path
+    with open_source(str(path)) as source:
+        listed = source.list_threads()
+        assert listed == [source.thread(t.thread_id) for t in listed]
+        for summary in listed:
+            filtered = source.list_threads(summary.thread_id)
+            assert [t for t in filtered if t.thread_id == summary.thread_id] == [summary]
 
 
 def test_listing_sees_a_commit_by_another_connection(agent_db, tmp_path):
@@ -74,7 +91,30 @@ def test_scheduling_decode_gives_the_same_progress(request, db_name):
     assert rows
     for type_, blob in rows:
         full, light = decode_typed(type_, blob), decode_scheduling(type_, blob)
-        assert light["channel_versions"] == full["channel_versions"]
-        assert light["versions_seen"] == full["versions_seen"]
-        assert set(light["channel_values"]) == set(full["channel_values"])
-        assert checkpoint_progress(light) == checkpoint_progress(full)
+        values, kept = full.pop("channel_values"), light.pop("channel_values")
+        assert light == full
+        assert kept == {k: v if is_scheduling_channel(k) else None for k, v in values.items()}
+        assert checkpoint_progress({**light, "channel_values": kept}) == checkpoint_progress(
+            {**full, "channel_values": values}
+        )
+    if db_name == "fanout_db":
+        sends = [decode_scheduling(t, b)["channel_values"].get("__pregel_tasks") for t, b in rows]
+        assert any(sends), "a checkpoint with pending Sends was read"
+
+
+def test_scheduling_decode_leaves_the_state_unread(agent_db):
+    """A broken record inside the state does not hide the run state; a blob that is not
+    msgpack at all is one DecodeError."""
+    with closing(sqlite3.connect(agent_db.path)) as conn:
+        type_, blob = conn.execute(
+            "SELECT type, checkpoint FROM checkpoints ORDER BY length(checkpoint) DESC LIMIT 1"
+        ).fetchone()
+    checkpoint = ormsgpack.unpackb(blob, ext_hook=ormsgpack.Ext)
+    messages = checkpoint["channel_values"]["messages"]
+    messages[0] = ormsgpack.Ext(5, b"\xc1 not a payload")
+    broken = ormsgpack.packb(checkpoint)
+    with pytest.raises(DecodeError):
+        decode_typed(type_, broken)
+    assert decode_scheduling(type_, broken) == decode_scheduling(type_, blob)
+    with pytest.raises(DecodeError):
+        decode_scheduling(type_, blob[: len(blob) // 2])

@@ -7,7 +7,9 @@ and how a checkpoint's metadata becomes a :class:`CheckpointMeta`, do not.
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from desktop.core.decode import DecodeError, decode_metadata
@@ -20,7 +22,35 @@ from desktop.core.progress import (
     send_index,
     step_writers,
 )
-from desktop.core.sources.sqlite import checkpoint_time
+
+_UUID_EPOCH = datetime(1582, 10, 15, tzinfo=UTC)
+
+
+def checkpoint_time(checkpoint_id: str) -> datetime | None:
+    """When a checkpoint was created, read from its id (LangGraph ids are UUIDv6)."""
+    if isinstance(checkpoint_id, str) and len(checkpoint_id) == 36 and checkpoint_id[14] == "6":
+        try:
+            ticks = (
+                int(checkpoint_id[0:8], 16) << 28
+                | int(checkpoint_id[9:13], 16) << 12
+                | int(checkpoint_id[15:18], 16)
+            )
+        except ValueError:
+            return None
+        return _UUID_EPOCH + timedelta(microseconds=ticks // 10)
+    try:
+        value = uuid.UUID(checkpoint_id)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if value.version not in (1, 6):
+        return None
+    if value.version == 6:
+        high = value.int >> 64
+        ticks = ((high >> 32) & 0xFFFFFFFF) << 28 | ((high >> 16) & 0xFFFF) << 12 | high & 0x0FFF
+    else:
+        ticks = value.time
+    return _UUID_EPOCH + timedelta(microseconds=ticks // 10)
+
 
 ThreadMark = tuple[int, str, int]
 """What changes whenever a thread is written to: ``(checkpoints, newest checkpoint id,
@@ -74,18 +104,28 @@ def checkpoint_meta(
             metadata = decode_metadata(raw_metadata)
     except DecodeError as exc:
         metadata_error = str(exc)
-    step = metadata.get("step")
-    source = metadata.get("source")
+    step, source = meta_step_source(metadata)
     return CheckpointMeta(
         thread_id=thread_id,
         checkpoint_ns=ns,
         checkpoint_id=checkpoint_id,
         parent_checkpoint_id=parent or None,
-        step=step if isinstance(step, int) and not isinstance(step, bool) else None,
-        source=source if isinstance(source, str) else None,
+        step=step,
+        source=source,
         created_at=checkpoint_time(checkpoint_id),
         metadata=metadata,
         metadata_error=metadata_error,
+    )
+
+
+def meta_step_source(metadata: Mapping[str, Any]) -> tuple[int | None, str | None]:
+    """A checkpoint's ``step`` and ``source`` from its metadata (``None`` when absent or
+    of another type)."""
+    step = metadata.get("step")
+    source = metadata.get("source")
+    return (
+        step if isinstance(step, int) and not isinstance(step, bool) else None,
+        source if isinstance(source, str) else None,
     )
 
 

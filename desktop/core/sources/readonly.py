@@ -19,9 +19,7 @@ Anything else is one line (:class:`SourceError`), never a partial view.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -71,6 +69,8 @@ class ReadOnlyDatabase:
     def close(self) -> None:
         """Remove the private snapshot, if any (connections to it must be closed first)."""
         if self.snapshot is not None:
+            import shutil
+
             shutil.rmtree(self.snapshot, ignore_errors=True)
 
 
@@ -203,6 +203,11 @@ def _probe(conn: sqlite3.Connection) -> sqlite3.Connection:
 def _open_snapshot(path: Path, why: str, short: str) -> tuple[ReadOnlyDatabase, sqlite3.Connection]:
     """Copy ``path`` with its ``-journal``/``-wal`` into a private folder, let SQLite
     settle the copy (roll back / recover), and open the copy read-only."""
+    # Only a snapshot needs these (shutil loads the compression modules): not imported
+    # on every read-only open.
+    import shutil
+    import tempfile
+
     folder = Path(tempfile.mkdtemp(prefix="rewind-snapshot-"))
     try:
         copy = _copy_with_side_files(path, folder)
@@ -230,6 +235,8 @@ def _open_snapshot(path: Path, why: str, short: str) -> tuple[ReadOnlyDatabase, 
 
 def _copy_with_side_files(path: Path, folder: Path) -> Path:
     """Copy the database and its side files; retry while they change under the copy."""
+    import shutil
+
     files = [path, *_side_files(path)]
     needed = sum(_size(f) for f in files)
     free = shutil.disk_usage(folder).free

@@ -11,15 +11,11 @@ column, is ever fetched.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import uuid
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from desktop.core.decode import DecodeError, decode_metadata, decode_scheduling, decode_typed
+from desktop.core.decode import DecodeError, decode_metadata, decode_typed
 from desktop.core.delta import (
     COUNTERS_KEY,
     DeltaRebuilder,
@@ -36,12 +32,9 @@ from desktop.core.isolate import (
     unreadable,
 )
 from desktop.core.model import (
-    ERROR_CHANNEL,
-    INTERRUPT_CHANNEL,
     CheckpointMeta,
     CheckpointState,
     PendingWrite,
-    ThreadSummary,
 )
 from desktop.core.progress import (
     CONTROL_WRITES,
@@ -54,16 +47,25 @@ from desktop.core.progress import (
     update_credit,
 )
 from desktop.core.shown_values import checkpoint_values, state_from
+from desktop.core.sources.common import (
+    checkpoint_meta,
+    checkpoint_time,
+    updates_to_credit,
+    with_writers,
+    writers_of_steps,
+)
 from desktop.core.sources.readonly import SharedReadOnlyFile
 from desktop.core.sources.sizes import CheckpointSize, ThreadSize, channel_sizes, merge_sizes
 from desktop.core.sources.sqlite_delta import SqliteDeltaRows
+from desktop.core.sources.sqlite_listing import (
+    MATCH_FUNCTION,
+    SqliteThreadListing,
+    scheduled_progress,
+    write_record,
+)
 from desktop.core.stored import RawValue, StoredWrite
-from desktop.core.textmatch import contains_folded, fold
-from desktop.core.thread_filter import parse_thread_filter
+from desktop.core.textmatch import contains_folded
 from desktop.core.unwritten import UnwrittenChannels
-
-if TYPE_CHECKING:
-    from desktop.core.sources.common import ThreadMark
 
 _REQUIRED_CHECKPOINT_COLUMNS = {
     "thread_id",
@@ -74,40 +76,13 @@ _REQUIRED_CHECKPOINT_COLUMNS = {
     "checkpoint",
     "metadata",
 }
-_UUID_EPOCH = datetime(1582, 10, 15, tzinfo=UTC)
-_FLAG_CHANNELS = (INTERRUPT_CHANNEL, ERROR_CHANNEL)
 # Columns Rewind reads as identifiers: a generated one (computed on every read) is refused.
+__all__ = ["SqliteCheckpointSource", "checkpoint_time", "node_of_task_path"]
+
 _KEY_COLUMNS = {
     "checkpoints": ("thread_id", "checkpoint_ns", "checkpoint_id", "parent_checkpoint_id", "type"),
     "writes": ("thread_id", "checkpoint_ns", "checkpoint_id", "task_id", "channel", "type"),
 }
-_MATCH_FUNCTION = "rewind_contains"
-
-
-def checkpoint_time(checkpoint_id: str) -> datetime | None:
-    """When a checkpoint was created, read from its id (LangGraph ids are UUIDv6)."""
-    if isinstance(checkpoint_id, str) and len(checkpoint_id) == 36 and checkpoint_id[14] == "6":
-        try:
-            ticks = (
-                int(checkpoint_id[0:8], 16) << 28
-                | int(checkpoint_id[9:13], 16) << 12
-                | int(checkpoint_id[15:18], 16)
-            )
-        except ValueError:
-            return None
-        return _UUID_EPOCH + timedelta(microseconds=ticks // 10)
-    try:
-        value = uuid.UUID(checkpoint_id)
-    except (ValueError, TypeError, AttributeError):
-        return None
-    if value.version not in (1, 6):
-        return None
-    if value.version == 6:
-        high = value.int >> 64
-        ticks = ((high >> 32) & 0xFFFFFFFF) << 28 | ((high >> 16) & 0xFFFF) << 12 | high & 0x0FFF
-    else:
-        ticks = value.time
-    return _UUID_EPOCH + timedelta(microseconds=ticks // 10)
 
 
 def node_of_task_path(task_path: str) -> str | None:
@@ -116,7 +91,7 @@ def node_of_task_path(task_path: str) -> str | None:
     return pull_node(task_path) or call_parent(task_path)
 
 
-class SqliteCheckpointSource(SharedReadOnlyFile):
+class SqliteCheckpointSource(SqliteThreadListing, SharedReadOnlyFile):
     """A LangGraph SQLite checkpoint database opened strictly for reading.
 
     Safe to share between threads: every query holds a lock, so the UI can run reads
@@ -129,7 +104,7 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
         self._generated: set[str] = set()
         try:
             self._has_writes, self._has_task_path = self._check_schema()
-            self._conn.create_function(_MATCH_FUNCTION, 2, contains_folded, deterministic=True)
+            self._conn.create_function(MATCH_FUNCTION, 2, contains_folded, deterministic=True)
         except BaseException:
             self._conn.close()
             self._location.close()
@@ -208,251 +183,10 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
         """Why a value with this size (``-1``: generated column) was not fetched."""
         return not_fetched(what, size, generated=size == -1)
 
-    def _thread_filter(self, text_filter: str) -> tuple[str, str, tuple[Any, ...]]:
-        """``WHERE`` and ``HAVING`` SQL for :mod:`desktop.core.thread_filter`'s syntax.
-
-        Id words are matched once per thread (``HAVING``) by a caseless comparison for
-        every script (SQLite's ``LIKE`` folds ASCII only); ``key=value`` terms look into
-        stored metadata no larger than the value limit.
-        """
-        parsed = parse_thread_filter(text_filter)
-        clauses: list[str] = []
-        params: list[Any] = []
-        readable = "checkpoints.metadata" not in self._generated
-        for key, value in parsed.metadata:
-            if not readable:
-                clauses.append("0")
-                continue
-            path = '$."' + key.replace('"', '""') + '"'
-            clauses.append(
-                "thread_id IN (SELECT thread_id FROM checkpoints "
-                f"WHERE length(metadata) <= {VALUE_LIMIT_BYTES} AND "
-                "json_valid(CAST(metadata AS TEXT)) AND "
-                "(CASE json_type(CAST(metadata AS TEXT), ?) "
-                "WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
-                "WHEN 'text' THEN json_extract(CAST(metadata AS TEXT), ?) "
-                "WHEN 'integer' THEN CAST(json_extract(CAST(metadata AS TEXT), ?) AS TEXT) "
-                "WHEN 'real' THEN CAST(json_extract(CAST(metadata AS TEXT), ?) AS TEXT) "
-                "END) = ?)"
-            )
-            params.extend([path, path, path, path, value])
-        where = "WHERE " + " AND ".join(clauses) if clauses else ""
-        needle = fold(parsed.id_text)
-        if not needle:
-            return where, "", tuple(params)
-        return where, f"HAVING {_MATCH_FUNCTION}(thread_id, ?)", (*params, needle)
-
     def _row_meta(self, thread_id: str, row: tuple[Any, ...]) -> CheckpointMeta:
         """A checkpoint's metadata from ``(ns, id, parent, metadata, size)``."""
         ns, checkpoint_id, parent, raw, size = row
         return _meta(thread_id, ns, checkpoint_id, parent, raw, self._withheld("metadata", size))
-
-    # -- threads -------------------------------------------------------------------------
-
-    def count_threads(self, text_filter: str = "") -> int:
-        """How many threads match the filter (see :mod:`desktop.core.thread_filter`)."""
-        if parse_thread_filter(text_filter).empty:
-            with self._cursor() as cur:
-                return len(self._thread_order(cur))
-        where, having, params = self._thread_filter(text_filter)
-        with self._cursor() as cur:
-            row = cur.execute(
-                f"SELECT COUNT(*) FROM (SELECT thread_id FROM checkpoints {where} "
-                f"GROUP BY thread_id {having})",
-                params,
-            ).fetchone()
-        return int(row[0])
-
-    def list_threads(
-        self, text_filter: str = "", *, offset: int = 0, limit: int | None = None
-    ) -> list[ThreadSummary]:
-        """Threads newest first (by their newest root checkpoint), with checkpoint count,
-        last update and run state.
-
-        Without a filter the order comes from :meth:`_thread_order` (index seeks only)
-        and only the requested page is counted and read, so the first page of a
-        database of a million checkpoints costs milliseconds.
-        """
-        if parse_thread_filter(text_filter).empty:
-            with self._cursor() as cur:
-                order = self._thread_order(cur)
-                end = None if limit is None else offset + limit
-                return self._page(cur, order[offset:end])
-        where, having, params = self._thread_filter(text_filter)
-        query = (
-            "SELECT thread_id, COUNT(*), MAX(checkpoint_id), "
-            "MAX(CASE WHEN checkpoint_ns = '' THEN checkpoint_id END) AS root "
-            f"FROM checkpoints {where} GROUP BY thread_id {having} "
-            "ORDER BY COALESCE(root, MAX(checkpoint_id)) DESC, thread_id"
-        )
-        if limit is not None:
-            query += " LIMIT ? OFFSET ?"
-            params = (*params, limit, offset)
-        elif offset:
-            query += " LIMIT -1 OFFSET ?"
-            params = (*params, offset)
-        with self._cursor() as cur:
-            rows = cur.execute(query, params).fetchall()
-            return [self._summary(cur, *row) for row in rows]
-
-    def thread_ids(self, text_filter: str = "") -> list[str]:
-        """Every matching thread id in list order (newest first), nothing else read."""
-        if parse_thread_filter(text_filter).empty:
-            with self._cursor() as cur:
-                return [thread_id for thread_id, _ in self._thread_order(cur)]
-        where, having, params = self._thread_filter(text_filter)
-        with self._cursor() as cur:
-            rows = cur.execute(
-                "SELECT thread_id, MAX(CASE WHEN checkpoint_ns = '' THEN checkpoint_id END) "
-                f"AS root FROM checkpoints {where} GROUP BY thread_id {having} "
-                "ORDER BY COALESCE(root, MAX(checkpoint_id)) DESC, thread_id",
-                params,
-            ).fetchall()
-        return [str(row[0]) for row in rows]
-
-    def thread_marks(self, thread_ids: Sequence[str]) -> dict[str, ThreadMark]:
-        """:data:`~desktop.core.sources.common.ThreadMark` of each thread that exists
-        (index range scans of those threads' keys; nothing decoded)."""
-        ids = json.dumps(list(dict.fromkeys(thread_ids)))
-        writes = (
-            "(SELECT COUNT(*) FROM writes w WHERE w.thread_id = j.value)"
-            if self._has_writes
-            else "0"
-        )
-        with self._cursor() as cur:
-            rows = cur.execute(
-                "SELECT j.value, (SELECT COUNT(*) FROM checkpoints c WHERE c.thread_id = j.value), "
-                "(SELECT MAX(checkpoint_id) FROM checkpoints c WHERE c.thread_id = j.value), "
-                f"{writes} FROM json_each(?) j",
-                (ids,),
-            ).fetchall()
-        return {
-            str(t): (int(count), str(newest), int(written))
-            for t, count, newest, written in rows
-            if count
-        }
-
-    def _thread_order(self, cur: sqlite3.Cursor) -> list[tuple[str, str | None]]:
-        """Every thread id with its newest root checkpoint id, newest first.
-
-        A loose index scan (one seek per thread on the saver's primary key) and one
-        seek for each thread's newest root checkpoint: no pass over every checkpoint.
-        Cached until another connection commits (``PRAGMA data_version``).
-        """
-        version = cur.execute("PRAGMA data_version").fetchone()[0]
-        if self._order_cache is not None and self._order_cache[0] == version:
-            return self._order_cache[1]
-        rows = cur.execute(
-            "WITH RECURSIVE ids(id) AS ("
-            " SELECT MIN(thread_id) FROM checkpoints"
-            " UNION ALL"
-            " SELECT (SELECT MIN(thread_id) FROM checkpoints WHERE thread_id > ids.id)"
-            " FROM ids WHERE ids.id IS NOT NULL) "
-            "SELECT id, (SELECT MAX(checkpoint_id) FROM checkpoints "
-            "            WHERE thread_id = ids.id AND checkpoint_ns = '') "
-            "FROM ids WHERE id IS NOT NULL"
-        ).fetchall()
-        keyed = []
-        for thread_id, root in rows:
-            key = root
-            if key is None:
-                (key,) = cur.execute(
-                    "SELECT MAX(checkpoint_id) FROM checkpoints WHERE thread_id = ?",
-                    (thread_id,),
-                ).fetchone()
-            keyed.append((str(key or ""), str(thread_id), root))
-        keyed.sort(key=lambda item: item[1])
-        keyed.sort(key=lambda item: item[0], reverse=True)
-        order = [(thread_id, root) for _, thread_id, root in keyed]
-        self._order_cache = (version, order)
-        return order
-
-    def _page(self, cur: sqlite3.Cursor, page: list[tuple[str, str | None]]) -> list[ThreadSummary]:
-        """Summaries of ``page`` (thread ids with their newest root checkpoint) in two
-        statements: counts and head rows, then the heads' writes."""
-        if not page:
-            return []
-        heads = cur.execute(
-            "SELECT (SELECT COUNT(*) FROM checkpoints x WHERE x.thread_id = j.value ->> 0), "
-            "(SELECT MAX(checkpoint_id) FROM checkpoints x WHERE x.thread_id = j.value ->> 0), "
-            f"c.type, {self._value('checkpoints', 'checkpoint', 'c.checkpoint')}, "
-            f"c.parent_checkpoint_id, {self._value('checkpoints', 'metadata', 'c.metadata')} "
-            "FROM json_each(?) j LEFT JOIN checkpoints c ON c.thread_id = j.value ->> 0 "
-            "AND c.checkpoint_ns = '' AND c.checkpoint_id = j.value ->> 1 ORDER BY j.key",
-            (json.dumps(page),),
-        ).fetchall()
-        writes = self._head_writes(cur, page)
-        summaries = []
-        for (thread_id, root), row in zip(page, heads, strict=True):
-            count, newest, type_, blob, _size, parent, metadata, metadata_size = row
-            progress, head = CheckpointProgress(), None
-            if root is not None and type_ is not None:
-                progress = _scheduled(type_, blob, writes.get(thread_id, []))
-                head = self._row_meta(thread_id, ("", root, parent, metadata, metadata_size))
-            summaries.append(_thread_summary(thread_id, int(count), newest, root, progress, head))
-        return summaries
-
-    def _head_writes(
-        self, cur: sqlite3.Cursor, page: list[tuple[str, str | None]]
-    ) -> dict[str, list[WriteRecord]]:
-        """The writes saved against each thread's head (interrupts and errors decoded)."""
-        if not self._has_writes:
-            return {}
-        task_path = "task_path" if self._has_task_path else "''"
-        found: dict[str, list[WriteRecord]] = {}
-        for thread_id, task_id, path, channel, type_, blob in cur.execute(
-            f"SELECT w.thread_id, w.task_id, w.{task_path}, w.channel, "
-            "CASE WHEN w.channel IN (?, ?) THEN w.type END, "
-            "CASE WHEN w.channel IN (?, ?) THEN w.value END "
-            "FROM json_each(?) j JOIN writes w ON w.thread_id = j.value ->> 0 "
-            "AND w.checkpoint_ns = '' AND w.checkpoint_id = j.value ->> 1 "
-            "ORDER BY j.key, w.rowid",
-            (*_FLAG_CHANNELS, *_FLAG_CHANNELS, json.dumps([p for p in page if p[1]])),
-        ):
-            found.setdefault(str(thread_id), []).append(
-                _write_record(task_id, path, channel, type_, blob)
-            )
-        return found
-
-    def thread(self, thread_id: str) -> ThreadSummary:
-        """One thread's summary; :class:`NotFoundError` when the id is unknown."""
-        with self._cursor() as cur:
-            row = cur.execute(
-                "SELECT thread_id, COUNT(*), MAX(checkpoint_id), "
-                "MAX(CASE WHEN checkpoint_ns = '' THEN checkpoint_id END) "
-                "FROM checkpoints WHERE thread_id = ? GROUP BY thread_id",
-                (thread_id,),
-            ).fetchone()
-            if row is None:
-                raise NotFoundError(f"thread {thread_id!r} not found in {self.path}")
-            return self._summary(cur, *row)
-
-    def _summary(
-        self,
-        cur: sqlite3.Cursor,
-        thread_id: str,
-        count: int,
-        newest_id: str,
-        latest_root_id: str | None,
-    ) -> ThreadSummary:
-        progress, head = CheckpointProgress(), None
-        if latest_root_id:
-            row = cur.execute(
-                f"SELECT type, {self._value('checkpoints', 'checkpoint')}, "
-                f"parent_checkpoint_id, {self._value('checkpoints', 'metadata')} "
-                "FROM checkpoints "
-                "WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ?",
-                (thread_id, latest_root_id),
-            ).fetchone()
-            if row is not None:
-                type_, blob, _size, parent, metadata, metadata_size = row
-                progress = self._progress_of(cur, thread_id, "", latest_root_id, type_, blob)
-                head = self._row_meta(
-                    str(thread_id), ("", latest_root_id, parent, metadata, metadata_size)
-                )
-        return _thread_summary(
-            str(thread_id), int(count), newest_id, latest_root_id, progress, head
-        )
 
     def _progress(
         self, cur: sqlite3.Cursor, thread_id: str, ns: str, checkpoint_id: str
@@ -477,7 +211,9 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
         blob: bytes | None,
     ) -> CheckpointProgress:
         """The step after a checkpoint whose stored blob was already fetched."""
-        return _scheduled(type_, blob, self._write_records(cur, thread_id, ns, checkpoint_id))
+        return scheduled_progress(
+            type_, blob, self._write_records(cur, thread_id, ns, checkpoint_id)
+        )
 
     def _write_records(
         self, cur: sqlite3.Cursor, thread_id: str, ns: str, checkpoint_id: str
@@ -485,24 +221,15 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
         """The writes saved against one checkpoint; only interrupts and errors are decoded."""
         if not self._has_writes:
             return []
-        task_path = "task_path" if self._has_task_path else "''"
-        records = []
-        value = (
-            "NULL"
-            if "writes.value" in self._generated
-            else f"CASE WHEN channel IN (?, ?) AND length(value) <= {VALUE_LIMIT_BYTES} "
-            "THEN value END"
-        )
-        flags = () if "writes.value" in self._generated else _FLAG_CHANNELS
-        for task_id, path, channel, type_, blob in cur.execute(
-            f"SELECT task_id, {task_path}, channel, "
-            f"CASE WHEN channel IN (?, ?) THEN type END, {value} "
-            "FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? "
-            "ORDER BY rowid",
-            (*_FLAG_CHANNELS, *flags, thread_id, ns, checkpoint_id),
-        ).fetchall():
-            records.append(_write_record(task_id, path, channel, type_, blob))
-        return records
+        columns, params = self._write_columns("writes")
+        return [
+            write_record(*row)
+            for row in cur.execute(
+                f"SELECT {columns} FROM writes "
+                "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? ORDER BY rowid",
+                (*params, thread_id, ns, checkpoint_id),
+            ).fetchall()
+        ]
 
     def progress(self, meta: CheckpointMeta) -> CheckpointProgress:
         """What the step after ``meta`` runs and what became of it, as ``get_state`` says."""
@@ -513,9 +240,6 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
 
     def history(self, thread_id: str) -> list[CheckpointMeta]:
         """Every checkpoint of a thread in every namespace, newest first, from metadata only."""
-        # common imports this module (checkpoint_time): imported here, not at the top
-        from desktop.core.sources.common import with_writers
-
         with self._cursor() as cur:
             rows = cur.execute(
                 "SELECT checkpoint_ns, checkpoint_id, parent_checkpoint_id, "
@@ -541,8 +265,6 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
         """The node each ``update`` checkpoint not written by Rewind was credited to, when
         its parent has no other update child and the writes saved on it tell
         (:func:`desktop.core.progress.update_credit`)."""
-        from desktop.core.sources.common import updates_to_credit
-
         credits: dict[tuple[str, str], str] = {}
         for parent, update in updates_to_credit(metas):
             ns, parent_id = parent.key
@@ -585,8 +307,6 @@ class SqliteCheckpointSource(SharedReadOnlyFile):
             if (ns, cid) in parents and outputs:
                 record = WriteRecord(str(task_id), str(path or ""), "output")
                 found.setdefault((ns, cid), []).append(record)
-        from desktop.core.sources.common import writers_of_steps
-
         return writers_of_steps(found, lambda ns, cid: self._send_targets(cur, thread_id, ns, cid))
 
     def _send_targets(
@@ -789,52 +509,6 @@ def _write_error(value: Any) -> str | None:
     return f"value could not be decoded at {where}: {error}"
 
 
-def _scheduled(
-    type_: str | None, blob: bytes | None, writes: list[WriteRecord]
-) -> CheckpointProgress:
-    """The step after a stored checkpoint, from its scheduling channels and its writes
-    (nothing when the blob was not fetched)."""
-    if blob is None:
-        return CheckpointProgress()
-    try:
-        checkpoint = decode_scheduling(type_, blob)
-    except DecodeError:
-        return CheckpointProgress()
-    if not isinstance(checkpoint, dict):
-        return CheckpointProgress()
-    return checkpoint_progress(checkpoint, writes)
-
-
-def _write_record(
-    task_id: Any, path: Any, channel: Any, type_: str | None, blob: bytes | None
-) -> WriteRecord:
-    """A write as :mod:`desktop.core.progress` reads it (only flag values decoded)."""
-    try:
-        value = decode_typed(type_, blob) if blob is not None else None
-    except DecodeError:
-        value = None
-    return WriteRecord(str(task_id), str(path or ""), str(channel), value)
-
-
-def _thread_summary(
-    thread_id: str,
-    count: int,
-    newest_id: str,
-    root_id: str | None,
-    progress: CheckpointProgress,
-    head: CheckpointMeta | None,
-) -> ThreadSummary:
-    return ThreadSummary(
-        thread_id=thread_id,
-        checkpoints=count,
-        updated_at=checkpoint_time(newest_id),
-        latest_checkpoint_id=root_id or newest_id,
-        progress=progress,
-        head_source=head.source if head else None,
-        head_step=head.step if head else None,
-    )
-
-
 def _meta(
     thread_id: str,
     ns: str,
@@ -843,6 +517,4 @@ def _meta(
     raw_metadata: bytes | str | None,
     withheld: str | None = None,
 ) -> CheckpointMeta:
-    from desktop.core.sources.common import checkpoint_meta
-
     return checkpoint_meta(thread_id, ns, checkpoint_id, parent, raw_metadata, withheld)

@@ -1,0 +1,355 @@
+"""The thread list of a SQLite checkpoint database: order, counts and run state.
+
+Part of :class:`desktop.core.sources.sqlite.SqliteCheckpointSource` (a mixin: it uses
+the source's cursor, value SQL and schema flags). A listing never groups every
+checkpoint when it does not have to, and reads a page's head checkpoints in one
+statement, in the order they lie in the file (``rowid``), so a page of heads scattered
+over a 10 GB database is read front to back instead of seeking to and fro. Each head's
+run state comes from its scheduling channels only (:mod:`desktop.core.scheduling`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from desktop.core.decode import DecodeError, decode_metadata, decode_typed
+from desktop.core.isolate import VALUE_LIMIT_BYTES
+from desktop.core.model import ERROR_CHANNEL, INTERRUPT_CHANNEL, ThreadSummary
+from desktop.core.progress import CheckpointProgress, WriteRecord, checkpoint_progress
+from desktop.core.scheduling import decode_scheduling
+from desktop.core.sources.common import ThreadMark, checkpoint_time, meta_step_source
+from desktop.core.textmatch import fold
+from desktop.core.thread_filter import parse_thread_filter
+
+MATCH_FUNCTION = "rewind_contains"
+"""The SQL function (registered on the connection) that matches id words caselessly."""
+FLAG_CHANNELS = (INTERRUPT_CHANNEL, ERROR_CHANNEL)
+"""Writes whose value the run state needs (every other write value stays unread)."""
+
+_GROUPED = (
+    "SELECT thread_id, COUNT(*), MAX(checkpoint_id), "
+    "MAX(CASE WHEN checkpoint_ns = '' THEN checkpoint_id END) AS root "
+    "FROM checkpoints {where} GROUP BY thread_id {having} "
+    "ORDER BY COALESCE(root, MAX(checkpoint_id)) DESC, thread_id"
+)
+# The rowids of the rows a JSON array of [thread_id, checkpoint_id] pairs names (root
+# namespace), in file order: index seeks only, the table is read by the outer join.
+# ``LIMIT -1`` keeps the ORDER BY: SQLite drops it from a plain subquery in FROM.
+_ROWIDS = (
+    "SELECT x.rowid AS r FROM json_each(?) j JOIN {table} x "
+    "ON x.thread_id = j.value ->> 0 AND x.checkpoint_ns = '' "
+    "AND x.checkpoint_id = j.value ->> 1 ORDER BY r LIMIT -1"
+)
+
+ThreadRow = tuple[str, int, str | None, str | None]
+"""``(thread_id, checkpoint count, newest checkpoint id, newest root checkpoint id)``."""
+
+
+class SqliteThreadListing:
+    """Thread listings for :class:`~desktop.core.sources.sqlite.SqliteCheckpointSource`."""
+
+    path: str
+    _cursor: Callable[[], AbstractContextManager[sqlite3.Cursor]]
+    _value: Callable[..., str]
+    _generated: set[str]
+    _has_writes: bool
+    _has_task_path: bool
+    _order_cache: tuple[int, list[tuple[str, str | None]]] | None
+
+    def _thread_filter(self, text_filter: str) -> tuple[str, str, tuple[Any, ...]]:
+        """``WHERE`` and ``HAVING`` SQL for :mod:`desktop.core.thread_filter`'s syntax.
+
+        Id words are matched once per thread (``HAVING``) by a caseless comparison for
+        every script (SQLite's ``LIKE`` folds ASCII only); ``key=value`` terms look into
+        stored metadata no larger than the value limit.
+        """
+        parsed = parse_thread_filter(text_filter)
+        clauses: list[str] = []
+        params: list[Any] = []
+        readable = "checkpoints.metadata" not in self._generated
+        for key, value in parsed.metadata:
+            if not readable:
+                clauses.append("0")
+                continue
+            path = '$."' + key.replace('"', '""') + '"'
+            clauses.append(
+                "thread_id IN (SELECT thread_id FROM checkpoints "
+                f"WHERE length(metadata) <= {VALUE_LIMIT_BYTES} AND "
+                "json_valid(CAST(metadata AS TEXT)) AND "
+                "(CASE json_type(CAST(metadata AS TEXT), ?) "
+                "WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+                "WHEN 'text' THEN json_extract(CAST(metadata AS TEXT), ?) "
+                "WHEN 'integer' THEN CAST(json_extract(CAST(metadata AS TEXT), ?) AS TEXT) "
+                "WHEN 'real' THEN CAST(json_extract(CAST(metadata AS TEXT), ?) AS TEXT) "
+                "END) = ?)"
+            )
+            params.extend([path, path, path, path, value])
+        where = "WHERE " + " AND ".join(clauses) if clauses else ""
+        needle = fold(parsed.id_text)
+        if not needle:
+            return where, "", tuple(params)
+        return where, f"HAVING {MATCH_FUNCTION}(thread_id, ?)", (*params, needle)
+
+    def count_threads(self, text_filter: str = "") -> int:
+        """How many threads match the filter (see :mod:`desktop.core.thread_filter`)."""
+        if parse_thread_filter(text_filter).empty:
+            with self._cursor() as cur:
+                return len(self._thread_order(cur))
+        where, having, params = self._thread_filter(text_filter)
+        with self._cursor() as cur:
+            row = cur.execute(
+                f"SELECT COUNT(*) FROM (SELECT thread_id FROM checkpoints {where} "
+                f"GROUP BY thread_id {having})",
+                params,
+            ).fetchone()
+        return int(row[0])
+
+    def list_threads(
+        self, text_filter: str = "", *, offset: int = 0, limit: int | None = None
+    ) -> list[ThreadSummary]:
+        """Threads newest first (by their newest root checkpoint), with checkpoint count,
+        last update and run state.
+
+        An unfiltered list takes its order from :meth:`_thread_order` (index seeks
+        only) and counts only the threads of the page asked, so the first page of a
+        database of a million checkpoints costs milliseconds; a filtered list is one
+        ``GROUP BY`` pass over the primary-key index.
+        """
+        if parse_thread_filter(text_filter).empty:
+            with self._cursor() as cur:
+                order = self._thread_order(cur)
+                page = order[offset:] if limit is None else order[offset : offset + limit]
+                return self._summaries(cur, self._counted(cur, page))
+        where, having, params = self._thread_filter(text_filter)
+        query = _GROUPED.format(where=where, having=having)
+        if limit is not None:
+            query += " LIMIT ? OFFSET ?"
+            params = (*params, limit, offset)
+        elif offset:
+            query += " LIMIT -1 OFFSET ?"
+            params = (*params, offset)
+        with self._cursor() as cur:
+            return self._summaries(cur, cur.execute(query, params).fetchall())
+
+    def thread_ids(self, text_filter: str = "") -> list[str]:
+        """Every matching thread id in list order (newest first), nothing else read."""
+        if parse_thread_filter(text_filter).empty:
+            with self._cursor() as cur:
+                return [thread_id for thread_id, _ in self._thread_order(cur)]
+        where, having, params = self._thread_filter(text_filter)
+        with self._cursor() as cur:
+            rows = cur.execute(_GROUPED.format(where=where, having=having), params).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def thread_marks(self, thread_ids: Sequence[str]) -> dict[str, ThreadMark]:
+        """:data:`~desktop.core.sources.common.ThreadMark` of each thread that exists
+        (index range scans of those threads' keys; nothing decoded)."""
+        ids = json.dumps(list(dict.fromkeys(thread_ids)))
+        writes = (
+            "(SELECT COUNT(*) FROM writes w WHERE w.thread_id = j.value)"
+            if self._has_writes
+            else "0"
+        )
+        with self._cursor() as cur:
+            rows = cur.execute(
+                "SELECT j.value, (SELECT COUNT(*) FROM checkpoints c WHERE c.thread_id = j.value), "
+                "(SELECT MAX(checkpoint_id) FROM checkpoints c WHERE c.thread_id = j.value), "
+                f"{writes} FROM json_each(?) j",
+                (ids,),
+            ).fetchall()
+        return {
+            str(t): (int(count), str(newest), int(written))
+            for t, count, newest, written in rows
+            if count
+        }
+
+    def thread(self, thread_id: str) -> ThreadSummary:
+        """One thread's summary; :class:`NotFoundError` when the id is unknown."""
+        from desktop.core.errors import NotFoundError
+
+        with self._cursor() as cur:
+            rows = cur.execute(
+                _GROUPED.format(where="WHERE thread_id = ?", having=""), (thread_id,)
+            ).fetchall()
+            if not rows:
+                raise NotFoundError(f"thread {thread_id!r} not found in {self.path}")
+            return self._summaries(cur, rows)[0]
+
+    def _thread_order(self, cur: sqlite3.Cursor) -> list[tuple[str, str | None]]:
+        """Every thread id with its newest root checkpoint id, newest first.
+
+        A loose index scan (one seek per thread on the saver's primary key) and one
+        seek for each thread's newest root checkpoint: no pass over every checkpoint.
+        Cached until another connection commits (``PRAGMA data_version``).
+        """
+        version = cur.execute("PRAGMA data_version").fetchone()[0]
+        if self._order_cache is not None and self._order_cache[0] == version:
+            return self._order_cache[1]
+        rows = cur.execute(
+            "WITH RECURSIVE ids(id) AS ("
+            " SELECT MIN(thread_id) FROM checkpoints"
+            " UNION ALL"
+            " SELECT (SELECT MIN(thread_id) FROM checkpoints WHERE thread_id > ids.id)"
+            " FROM ids WHERE ids.id IS NOT NULL) "
+            "SELECT id, (SELECT MAX(checkpoint_id) FROM checkpoints "
+            "            WHERE thread_id = ids.id AND checkpoint_ns = '') "
+            "FROM ids WHERE id IS NOT NULL"
+        ).fetchall()
+        keyed = []
+        for thread_id, root in rows:
+            key = root
+            if key is None:
+                (key,) = cur.execute(
+                    "SELECT MAX(checkpoint_id) FROM checkpoints WHERE thread_id = ?",
+                    (thread_id,),
+                ).fetchone()
+            keyed.append((str(key or ""), str(thread_id), root))
+        keyed.sort(key=lambda item: item[1])
+        keyed.sort(key=lambda item: item[0], reverse=True)
+        order = [(thread_id, root) for _, thread_id, root in keyed]
+        self._order_cache = (version, order)
+        return order
+
+    def _counted(self, cur: sqlite3.Cursor, page: list[tuple[str, str | None]]) -> list[ThreadRow]:
+        """``page`` (ids with their newest root checkpoint) with each thread's checkpoint
+        count (a walk over its index entries, no row read) and newest checkpoint: the
+        newest root one, unless one index seek finds subgraph namespaces."""
+        counted = cur.execute(
+            "SELECT (SELECT COUNT(*) FROM checkpoints WHERE thread_id = j.value), "
+            "(SELECT MAX(checkpoint_ns) FROM checkpoints WHERE thread_id = j.value) "
+            "FROM json_each(?) j ORDER BY j.key",
+            (json.dumps([thread_id for thread_id, _ in page]),),
+        ).fetchall()
+        nested = [
+            thread_id
+            for (thread_id, root), (_, namespace) in zip(page, counted, strict=True)
+            if namespace != "" or root is None
+        ]
+        newest = dict(
+            cur.execute(
+                "SELECT j.value, (SELECT MAX(checkpoint_id) FROM checkpoints "
+                "WHERE thread_id = j.value) FROM json_each(?) j",
+                (json.dumps(nested),),
+            ).fetchall()
+            if nested
+            else ()
+        )
+        return [
+            (thread_id, count, newest.get(thread_id, root), root)
+            for (thread_id, root), (count, _) in zip(page, counted, strict=True)
+        ]
+
+    def _summaries(self, cur: sqlite3.Cursor, rows: list[ThreadRow]) -> list[ThreadSummary]:
+        """A summary per row, its run state read from the thread's newest root checkpoint
+        and the writes saved against it (two statements for the whole page)."""
+        pairs = json.dumps([(row[0], row[3]) for row in rows if row[3] is not None])
+        writes = self._head_writes(cur, pairs)
+        blob_sql = self._value("checkpoints", "checkpoint", "c.checkpoint")
+        metadata_sql = self._value("checkpoints", "metadata", "c.metadata")
+        # Each head is judged as the statement yields it: its blob is dropped at once.
+        heads = {
+            thread_id: (
+                scheduled_progress(type_, blob, writes.get(thread_id, [])),
+                *_head_step_source(metadata),
+            )
+            for thread_id, type_, blob, _, metadata, _ in cur.execute(
+                f"SELECT c.thread_id, c.type, {blob_sql}, {metadata_sql} "
+                f"FROM ({_ROWIDS.format(table='checkpoints')}) h "
+                "CROSS JOIN checkpoints c ON c.rowid = h.r",
+                (pairs,),
+            )
+        }
+        return [_summary(row, heads.get(row[0]) if row[3] is not None else None) for row in rows]
+
+    def _head_writes(self, cur: sqlite3.Cursor, pairs: str) -> dict[str, list[WriteRecord]]:
+        """The writes saved against each named head, in the order they were saved
+        (interrupts and errors decoded)."""
+        if not self._has_writes:
+            return {}
+        columns, params = self._write_columns("w")
+        found: dict[str, list[WriteRecord]] = {}
+        for thread_id, *record in cur.execute(
+            f"SELECT w.thread_id, {columns} FROM ({_ROWIDS.format(table='writes')}) h "
+            "CROSS JOIN writes w ON w.rowid = h.r",
+            (*params, pairs),
+        ):
+            found.setdefault(str(thread_id), []).append(write_record(*record))
+        return found
+
+    def _write_columns(self, ref: str) -> tuple[str, tuple[str, ...]]:
+        """SQL for a write row as :func:`write_record` takes it (``ref``: the table's
+        name in the query) and its parameters: only a flag write's value is fetched,
+        and only when it is within the size limit and not a generated column."""
+        path = f"{ref}.task_path" if self._has_task_path else "''"
+        flagged = f"{ref}.channel IN (?, ?)"
+        if "writes.value" in self._generated:
+            value, params = "NULL", FLAG_CHANNELS
+        else:
+            value = (
+                f"CASE WHEN {flagged} AND length({ref}.value) <= {VALUE_LIMIT_BYTES} "
+                f"THEN {ref}.value END"
+            )
+            params = (*FLAG_CHANNELS, *FLAG_CHANNELS)
+        columns = (
+            f"{ref}.task_id, {path}, {ref}.channel, CASE WHEN {flagged} THEN {ref}.type END, "
+            f"{value}"
+        )
+        return columns, params
+
+
+def _summary(
+    row: ThreadRow, head: tuple[CheckpointProgress, int | None, str | None] | None
+) -> ThreadSummary:
+    """A thread's summary from its counted row and its head's run state, step and source."""
+    thread_id, count, newest, root = row
+    progress, step, source = head or (CheckpointProgress(), None, None)
+    return ThreadSummary(
+        thread_id=str(thread_id),
+        checkpoints=int(count),
+        updated_at=checkpoint_time(newest) if newest else None,
+        latest_checkpoint_id=root or newest,
+        progress=progress,
+        head_source=source,
+        head_step=step,
+    )
+
+
+def scheduled_progress(
+    type_: str | None, blob: bytes | None, writes: list[WriteRecord]
+) -> CheckpointProgress:
+    """The step after a stored checkpoint, from its scheduling channels and its writes
+    (nothing when the blob was not fetched or cannot be read)."""
+    if blob is None:
+        return CheckpointProgress()
+    try:
+        checkpoint = decode_scheduling(type_, blob)
+    except DecodeError:
+        return CheckpointProgress()
+    if not isinstance(checkpoint, dict):
+        return CheckpointProgress()
+    return checkpoint_progress(checkpoint, writes)
+
+
+def write_record(
+    task_id: Any, path: Any, channel: Any, type_: str | None, blob: bytes | None
+) -> WriteRecord:
+    """A write as :mod:`desktop.core.progress` reads it (only flag values decoded)."""
+    try:
+        value = decode_typed(type_, blob) if blob is not None else None
+    except DecodeError:
+        value = None
+    return WriteRecord(str(task_id), str(path or ""), str(channel), value)
+
+
+def _head_step_source(raw: Any) -> tuple[int | None, str | None]:
+    """A head's ``step`` and ``source`` from its metadata (none when not fetched)."""
+    if raw is None:
+        return None, None
+    try:
+        return meta_step_source(decode_metadata(raw))
+    except DecodeError:
+        return None, None
