@@ -41,6 +41,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from desktop.core.decode import is_unreadable
 from desktop.core.delta_fold import DeltaHistory, DeltaWrite, fold
 
 COUNTERS_KEY = "counters_since_delta_snapshot"
@@ -272,7 +273,8 @@ class DeltaRebuilder:
                 missing = [ch for ch in candidates if ch not in stored]
                 if missing:
                     loaded = row.load(missing)
-                    self.remember_stored(thread_id, ns, row.checkpoint_id, loaded)
+                    readable = {ch: v for ch, v in loaded.items() if not is_unreadable(v)}
+                    self.remember_stored(thread_id, ns, row.checkpoint_id, readable)
                     stored.update(loaded)
                 for ch in candidates:
                     if ch in stored:

@@ -140,8 +140,12 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
             # ShallowPostgresSaver keeps every value in checkpoint_blobs; PostgresSaver
             # always writes the inline part, even when it is empty.
             errors.append("checkpoint has no channel_values")
+        stored = self.delta.stored_values(thread_id, ns, cid)  # snapshots the walk decoded
         for channel, type_, blob, size in blobs:
             if type_ == EMPTY_BLOB:
+                continue
+            if channel in stored:
+                values[channel] = stored[channel]
                 continue
             values[channel], withheld = blob_value(type_, blob, size)
             if withheld is not None:
@@ -166,6 +170,7 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
                 versions if isinstance(versions, dict) else {},
                 writes,
                 known,
+                intact=not errors,
                 unwritten=self._unwritten,
             )
             values = shown.values
