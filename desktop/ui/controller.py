@@ -87,6 +87,10 @@ def describe_checkpoint(meta: CheckpointMeta) -> str:
     return f"step {step} · {meta.source or '?'} · …{meta.checkpoint_id[-SHORT_ID_CHARS:]}"
 
 
+DELETED_MESSAGE = "Deleted by another process"
+"""What the state and diff panes say when the thread on screen was deleted elsewhere."""
+
+
 class Controller(QObject):
     """Owns the open database, the thread and timeline models, and every async load."""
 
@@ -100,6 +104,9 @@ class Controller(QObject):
 
     thread_count_changed = Signal(int)
     """How many threads match the current filter."""
+
+    thread_deleted = Signal(str)
+    """``thread_id``: the thread on screen was deleted by another process (live watch)."""
 
     thread_selected = Signal(str)
     """The thread whose timeline is shown."""
@@ -815,9 +822,9 @@ class Controller(QObject):
         self.timeline_model.set_diff_base(None)
         self.timeline_model.set_timeline(None)
         self.checkpoint_selected.emit(None)
-        message = f"Thread {thread_id} was deleted by another process"
-        self.state_cleared.emit(message)
-        self.diff_cleared.emit(message)
+        self.thread_deleted.emit(thread_id)
+        self.state_cleared.emit(DELETED_MESSAGE)
+        self.diff_cleared.emit(DELETED_MESSAGE)
 
     # -- time travel ---------------------------------------------------------------------
 

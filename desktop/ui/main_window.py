@@ -483,6 +483,7 @@ class MainWindow(QMainWindow):
         self.run_panel.stop_requested.connect(runs.stop)
         self.run_panel.new_thread_button.clicked.connect(self._new_thread)
         controller.thread_emptied.connect(self._thread_emptied)
+        controller.thread_deleted.connect(self._thread_deleted)
         runs.stopping.connect(self._stopping)
         runs.graph_loading.connect(self._graph_loading)
         runs.graph_changed.connect(self._graph_changed)
@@ -669,6 +670,10 @@ class MainWindow(QMainWindow):
         thread_id = self.run_panel.thread_id
         if thread_id and not self.controller.runs.is_running:
             self.controller.show_new_thread(thread_id)
+
+    def _thread_deleted(self, thread_id: str) -> None:
+        self.timeline_title.setText(f"{thread_id} · deleted by another process")
+        self.checkpoint_label.clear()
 
     def _thread_emptied(self, thread_id: str) -> None:
         selection = self.thread_pane.list_view.selectionModel()

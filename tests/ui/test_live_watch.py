@@ -187,10 +187,14 @@ def test_postgres_shown_thread_deleted_by_another_process_says_so(
         assert (listed(window), window.controller.thread_id) == (["t2", "t1"], "t2")
         writer.delete("t2")
         qtbot.waitUntil(lambda: listed(window) == ["t1"], timeout=WAIT_MS)
+        qtbot.wait(1000)  # nothing else is opened in its place meanwhile
     assert window.controller.thread_id is None and window.controller.timeline is None
-    placeholder = window.state_view.state_text.placeholderText()
-    assert placeholder == "Thread t2 was deleted by another process"
+    assert window.state_view.state_text.placeholderText() == "Deleted by another process"
+    assert window.timeline_title.text() == "t2 · deleted by another process"
     assert window.thread_count_label.text() == "1 thread"
+    assert window.thread_pane.count_label.text() == window.thread_count_label.text()
+    threads = window.findChild(QListView, "threadList")
+    assert not threads.currentIndex().isValid()
 
 
 def test_postgres_reads_back_only_what_changed_at_most_every_interval(

@@ -87,6 +87,10 @@ class ThreadListModel(PagedListing, QAbstractListModel):
     fetch_requested = Signal(int, int)
     """``(generation, offset)``: the view wants the next page."""
 
+    row_leaving = Signal(int)
+    """A row is about to be removed (emitted before Qt's own signals, whose handlers
+    would make a neighbour of a removed current row current)."""
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._threads: list[ThreadSummary] = []
@@ -157,6 +161,7 @@ class ThreadListModel(PagedListing, QAbstractListModel):
         row = self._rows.get(thread_id)
         if row is None:
             return False
+        self.row_leaving.emit(row)
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._threads[row]
         self._total = max(self._total - 1, len(self._threads))

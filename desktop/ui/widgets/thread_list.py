@@ -230,6 +230,8 @@ class ThreadListPane(QWidget):
         self.scroll_anchor = ScrollAnchor(self.list_view)
         model.modelReset.connect(self._update_count)
         model.rowsInserted.connect(self._update_count)
+        model.rowsRemoved.connect(self._update_count)
+        model.row_leaving.connect(self._row_leaving)
 
         self.group_button = QToolButton(self)
         self.group_button.setObjectName("groupThreads")
@@ -292,6 +294,14 @@ class ThreadListPane(QWidget):
         if self.list_view.currentIndex() != index:
             self.list_view.setCurrentIndex(index)
         self.list_view.scrollTo(index)
+
+    def _row_leaving(self, row: int) -> None:
+        """A thread that leaves the list (deleted elsewhere) while current leaves no
+        current row: Qt would make a neighbour current, opening that thread instead of
+        letting the window say what happened."""
+        current = self.list_view.currentIndex()
+        if current.isValid() and current.row() == row:
+            self.list_view.selectionModel().clear()
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         thread_id = current.data(ThreadListModel.ThreadIdRole) if current.isValid() else None
