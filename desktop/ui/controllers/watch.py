@@ -103,15 +103,21 @@ class LiveWatch(QObject):
         loop = asyncio.get_running_loop()
         pending: Changes | None = None
         last_read = -MIN_READ_INTERVAL
+        delay = probe.interval
         try:
             await self._check_marks()
             while True:
-                await asyncio.sleep(probe.interval)
+                await asyncio.sleep(delay)
+                delay = probe.interval
                 changes = await asyncio.to_thread(probe.poll)
                 if changes is not None:
                     self.committed.emit()
                     pending = changes.merged(pending)
-                if pending is None or loop.time() - last_read < MIN_READ_INTERVAL:
+                if pending is None:
+                    continue
+                wait = last_read + MIN_READ_INTERVAL - loop.time()
+                if wait > 0:  # too soon after the last read: poll again just in time
+                    delay = min(wait, probe.interval)
                     continue
                 last_read = loop.time()
                 changes, pending = pending, None
