@@ -5,8 +5,9 @@ Mixed into ``PostgresCheckpointSource`` (:class:`PostgresThreads`). Listings rea
 checkpoints in three batched queries (:func:`postgres_steps.read_steps`).
 
 Without a filter the order comes from a loose index scan of the saver's primary key
-``(thread_id, checkpoint_ns, checkpoint_id)``: one seek per thread for the next id and
-one for its newest root checkpoint, never a pass over every checkpoint; only the
+``(thread_id, checkpoint_ns, checkpoint_id)``, walked backwards: one seek per thread
+gives the next id and its newest root checkpoint (one more for a thread with subgraph
+namespaces), never a pass over every checkpoint; only the
 requested page is counted and read. The order is kept until the database's snapshot
 changes (``pg_current_snapshot()``: a commit anywhere on the server), so counting and
 reading the first page cost one scan.
@@ -201,21 +202,25 @@ _ORDER_KEY = (
     "COALESCE(max({cid} COLLATE \"C\") FILTER (WHERE checkpoint_ns = ''), "
     'max({cid} COLLATE "C")) DESC, thread_id COLLATE "C"'
 )
-# Every thread id, its newest root checkpoint, and (only for a thread without one) its
-# newest checkpoint: index seeks on the primary key. Checkpoint ids are LangGraph's
-# UUIDs, which sort the same in every collation, so the index's order gives the
-# newest (as PostgresSaver's own ``ORDER BY checkpoint_id DESC`` does).
+# Every thread id with its newest root checkpoint (and, for a thread with subgraph
+# namespaces, its newest checkpoint of any): a loose index scan walking the primary key
+# backwards, one seek per thread. The last key of a thread is its newest checkpoint of
+# its last namespace; '' sorts first, so for a thread without subgraphs (most) that one
+# seek also gives its newest root checkpoint, else one more seek does. Checkpoint ids
+# are LangGraph's UUIDs, which sort the same in every collation, so the index's order
+# gives the newest (as PostgresSaver's own ``ORDER BY checkpoint_id DESC`` does).
 _LOOSE_SCAN_SQL = (
-    "WITH RECURSIVE ids(id) AS ("
-    "(SELECT thread_id FROM checkpoints ORDER BY thread_id LIMIT 1) "
-    "UNION ALL "
-    "SELECT (SELECT c.thread_id FROM checkpoints c WHERE c.thread_id > ids.id "
-    "ORDER BY c.thread_id LIMIT 1) FROM ids WHERE ids.id IS NOT NULL), "
-    "heads AS (SELECT id, (SELECT c.checkpoint_id FROM checkpoints c WHERE c.thread_id = ids.id "
-    "AND c.checkpoint_ns = '' ORDER BY c.checkpoint_id DESC LIMIT 1) AS root "
-    "FROM ids WHERE id IS NOT NULL) "
-    'SELECT id, root, CASE WHEN root IS NULL THEN (SELECT max(c.checkpoint_id COLLATE "C") '
-    "FROM checkpoints c WHERE c.thread_id = heads.id) END FROM heads"
+    "WITH RECURSIVE t(thread_id, ns, id) AS ("
+    "(SELECT thread_id, checkpoint_ns, checkpoint_id FROM checkpoints "
+    "ORDER BY thread_id DESC, checkpoint_ns DESC, checkpoint_id DESC LIMIT 1) "
+    "UNION ALL SELECT n.* FROM t CROSS JOIN LATERAL (SELECT c.thread_id, c.checkpoint_ns, "
+    "c.checkpoint_id FROM checkpoints c WHERE c.thread_id < t.thread_id "
+    "ORDER BY c.thread_id DESC, c.checkpoint_ns DESC, c.checkpoint_id DESC LIMIT 1) AS n) "
+    "SELECT thread_id, CASE WHEN ns = '' THEN id ELSE (SELECT c.checkpoint_id "
+    "FROM checkpoints c WHERE c.thread_id = t.thread_id AND c.checkpoint_ns = '' "
+    "ORDER BY c.checkpoint_id DESC LIMIT 1) END, "
+    "CASE WHEN ns <> '' THEN (SELECT max(c.checkpoint_id COLLATE \"C\") "
+    "FROM checkpoints c WHERE c.thread_id = t.thread_id) END FROM t"
 )
 
 
