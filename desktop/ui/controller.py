@@ -469,6 +469,10 @@ class Controller(QObject):
             return
         if key == self._selected:
             return
+        if not self.runs.is_running:
+            # chosen after the run ended: its last checkpoints, read back later (live
+            # watch), no longer move the selection to the new head
+            self._run_follows_head = False
         self._selected = key
         self.checkpoint_selected.emit(key)
         meta = timeline.by_key[key]

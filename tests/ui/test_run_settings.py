@@ -4,10 +4,11 @@ Resume and Replay; what reached the graph is read back with LangGraph on the fil
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QPushButton
 
 from desktop.core.run_settings import RunSettings
 from desktop.ui.controller import GraphOptions
@@ -24,6 +25,7 @@ from tests.ui.test_live_run import (
     isolated_imports,  # noqa: F401  (fixture)
     panel,
     type_input,
+    wait_for_timeline,
 )
 from tests.ui.test_time_travel import (
     activate,
@@ -200,3 +202,60 @@ def test_settings_reach_run_resume_and_replay_and_are_remembered_per_graph(
     save(qtbot, dialog)
     assert window.controller.runs.settings == RunSettings()
     assert window.settings.run_settings(CONTEXT_SPEC) == RunSettings(), "defaults are forgotten"
+
+
+def test_continue_from_a_checkpoint_and_fork_continue_use_the_settings(
+    qtbot,
+    window: MainWindow,
+    settle,
+    tmp_path: Path,
+    isolated_imports,  # noqa: F811
+) -> None:
+    db = empty_db(tmp_path / "ctx.sqlite")
+    settle(lambda: window.controller.open_database(db))
+    attach(settle, window.controller, GraphOptions(graph=CONTEXT_SPEC))
+    activate(qtbot, window)
+
+    def use_context(name: str) -> None:
+        dialog = open_settings(qtbot, window)
+        type_json(qtbot, dialog.context, json.dumps({"user_name": name}))
+        save(qtbot, dialog)
+        activate(qtbot, window)
+        if window.controller.thread_id == "c2":  # the rows the click aims at are all there
+            wait_for_timeline(qtbot, window, db, "c2")
+
+    def log() -> list[str]:
+        with read_saver(db) as saver:
+            return context_graph(saver).get_state(thread_config("c2")).values["log"]
+
+    use_context("Ada")
+    set_thread(qtbot, window, "c2")
+    type_input(qtbot, window, "{}", as_json=True)
+    run_button = panel(window).run_button
+    run = wait_run(qtbot, window, lambda: qtbot.mouseClick(run_button, Qt.MouseButton.LeftButton))
+    assert run == INTERRUPTED and log() == ["greet Ada (plain)"]
+    with read_saver(db) as saver:
+        history = list(context_graph(saver).get_state_history(thread_config("c2")))
+    before_greet = next(s for s in history if s.next == ("greet",))
+
+    # Continue from this checkpoint (toolbar), then Run: greet runs again with the new context
+    use_context("Cy")
+    click_row(qtbot, window, settle, snapshot_key(before_greet))
+    continue_from = toolbar_button(window, window.time_travel.continue_from)
+    qtbot.mouseClick(continue_from, Qt.MouseButton.LeftButton)
+    assert window.controller.continue_point is not None
+    run = wait_run(qtbot, window, lambda: qtbot.mouseClick(run_button, Qt.MouseButton.LeftButton))
+    assert run == INTERRUPTED and log() == ["greet Cy (plain)"]
+
+    # Fork with "Continue after fork": the run after the fork gets the settings too
+    use_context("Dee")
+    click_row(qtbot, window, settle, snapshot_key(before_greet))
+    fork_button = toolbar_button(window, window.time_travel.fork)
+    settle(lambda: qtbot.mouseClick(fork_button, Qt.MouseButton.LeftButton))
+    editor = window.fork_editor
+    qtbot.waitExposed(editor)
+    editor.editor.set_value({"log": ["forked"]})
+    qtbot.mouseClick(editor.findChild(QCheckBox, "continueAfterFork"), Qt.MouseButton.LeftButton)
+    submit = editor.findChild(QPushButton, "forkSubmit")
+    run = wait_run(qtbot, window, lambda: qtbot.mouseClick(submit, Qt.MouseButton.LeftButton))
+    assert run == INTERRUPTED and log() == ["forked", "greet Dee (plain)"]
