@@ -278,3 +278,20 @@ def _stamps(files: list[Path]) -> list[tuple[str, int, int]]:
             continue
         stamps.append((file.name, stat.st_size, stat.st_mtime_ns))
     return stamps
+
+
+PIECES_OVER = 1 << 20
+"""Values bigger than this are read with :func:`read_in_pieces`, not with their row."""
+_PIECE_BYTES = 256 << 10
+
+
+def read_in_pieces(conn: sqlite3.Connection, table: str, column: str, rowid: int) -> bytes:
+    """One stored value read through SQLite's incremental blob I/O, a piece per call.
+
+    Fetching a value with its row copies it in one call with the GIL held: for a
+    13 MB checkpoint that kept the GUI thread waiting for tens of milliseconds (SQLite
+    gathers the value from its overflow pages inside that call). A piece at a time, any
+    other thread runs between the pieces. The caller holds the connection's lock.
+    """
+    with conn.blobopen(table, column, rowid, readonly=True) as blob:
+        return b"".join(iter(lambda: blob.read(_PIECE_BYTES), b""))

@@ -54,7 +54,7 @@ from desktop.core.sources.common import (
     with_writers,
     writers_of_steps,
 )
-from desktop.core.sources.readonly import SharedReadOnlyFile
+from desktop.core.sources.readonly import PIECES_OVER, SharedReadOnlyFile, read_in_pieces
 from desktop.core.sources.sizes import CheckpointSize, ThreadSize, channel_sizes, merge_sizes
 from desktop.core.sources.sqlite_delta import SqliteDeltaRows
 from desktop.core.sources.sqlite_listing import (
@@ -102,6 +102,7 @@ class SqliteCheckpointSource(SqliteThreadListing, SharedReadOnlyFile):
         super().__init__(path)
         self._order_cache: tuple[int, list[tuple[str, str | None]]] | None = None
         self._generated: set[str] = set()
+        self._without_rowid: set[str] = set()
         try:
             self._has_writes, self._has_task_path = self._check_schema()
             self._conn.create_function(MATCH_FUNCTION, 2, contains_folded, deterministic=True)
@@ -157,6 +158,8 @@ class SqliteCheckpointSource(SqliteThreadListing, SharedReadOnlyFile):
             raise SourceError(
                 f"{self.path}: table {table!r} is a virtual table, not one SqliteSaver writes"
             )
+        if "WITHOUT ROWID" in " ".join(str(sql or "").upper().split()):
+            self._without_rowid.add(table)
         columns = set()
         for row in cur.execute(f"PRAGMA table_xinfo({table})"):
             name, hidden = row[1], row[6]
@@ -178,6 +181,27 @@ class SqliteCheckpointSource(SqliteThreadListing, SharedReadOnlyFile):
             return "NULL, -1"
         ref = ref or column
         return f"CASE WHEN length({ref}) <= {VALUE_LIMIT_BYTES} THEN {ref} END, length({ref})"
+
+    def _big_value(self, table: str, column: str, alias: str = "") -> str:
+        """:meth:`_value` plus the row's ``rowid``, the value NULL already when it is over
+        :data:`PIECES_OVER`: :meth:`_whole` then reads it a piece at a time."""
+        if f"{table}.{column}" in self._generated or table in self._without_rowid:
+            return f"{self._value(table, column, f'{alias}.{column}' if alias else None)}, NULL"
+        ref = f"{alias}.{column}" if alias else column
+        rowid = f"{alias}.rowid" if alias else "rowid"
+        inline = min(PIECES_OVER, VALUE_LIMIT_BYTES)
+        return f"CASE WHEN length({ref}) <= {inline} THEN {ref} END, length({ref}), {rowid}"
+
+    def _whole(
+        self, table: str, column: str, blob: bytes | None, size: int | None, rowid: int | None
+    ) -> bytes | None:
+        """The value :meth:`_big_value` selected: as fetched, or, when it is over
+        :data:`PIECES_OVER` and within the limit, read in pieces (the lock held)."""
+        if blob is not None or rowid is None or size is None or size < 0:
+            return blob
+        if size > VALUE_LIMIT_BYTES:
+            return None
+        return read_in_pieces(self._conn, table, column, rowid)
 
     def _withheld(self, what: str, size: int | None) -> str | None:
         """Why a value with this size (``-1``: generated column) was not fetched."""
@@ -335,7 +359,7 @@ class SqliteCheckpointSource(SqliteThreadListing, SharedReadOnlyFile):
         """
         with self._cursor() as cur:
             row = cur.execute(
-                f"SELECT type, {self._value('checkpoints', 'checkpoint')} FROM checkpoints "
+                f"SELECT type, {self._big_value('checkpoints', 'checkpoint')} FROM checkpoints "
                 "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
                 (meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id),
             ).fetchone()
@@ -343,8 +367,9 @@ class SqliteCheckpointSource(SqliteThreadListing, SharedReadOnlyFile):
                 raise NotFoundError(
                     f"checkpoint {meta.checkpoint_id!r} not found in thread {meta.thread_id!r}"
                 )
+            type_, blob, size, rowid = row
+            blob = self._whole("checkpoints", "checkpoint", blob, size, rowid)
             writes = self._pending_writes(cur, meta)
-        type_, blob, size = row
         progress = CheckpointProgress()
         shown = None
         withheld = self._withheld("checkpoint blob", size)
@@ -398,17 +423,17 @@ class SqliteCheckpointSource(SqliteThreadListing, SharedReadOnlyFile):
             return []
         task_path = "task_path" if self._has_task_path else "''"
         writes = []
-        for task_id, path, channel, type_, blob, size in cur.execute(
-            f"SELECT task_id, {task_path}, channel, type, {self._value('writes', 'value')} "
+        for task_id, path, channel, type_, blob, size, rowid in cur.execute(
+            f"SELECT task_id, {task_path}, channel, type, {self._big_value('writes', 'value')} "
             "FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? "
             "ORDER BY task_id, idx",
             (meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id),
-        ):
+        ).fetchall():
             error = self._withheld("value", size)
             if error is not None:
                 value = unreadable(error, None if size == -1 else size)
             else:
-                value = decode_value(type_, blob)
+                value = decode_value(type_, self._whole("writes", "value", blob, size, rowid))
                 error = _write_error(value)
             writes.append(PendingWrite(str(task_id), path or "", str(channel), value, error))
         return writes

@@ -55,6 +55,8 @@ class SqliteThreadListing:
     path: str
     _cursor: Callable[[], AbstractContextManager[sqlite3.Cursor]]
     _value: Callable[..., str]
+    _big_value: Callable[..., str]
+    _whole: Callable[..., bytes | None]
     _generated: set[str]
     _has_writes: bool
     _has_task_path: bool
@@ -248,15 +250,20 @@ class SqliteThreadListing:
         and the writes saved against it (two statements for the whole page)."""
         pairs = json.dumps([(row[0], row[3]) for row in rows if row[3] is not None])
         writes = self._head_writes(cur, pairs)
-        blob_sql = self._value("checkpoints", "checkpoint", "c.checkpoint")
+        blob_sql = self._big_value("checkpoints", "checkpoint", "c")
         metadata_sql = self._value("checkpoints", "metadata", "c.metadata")
-        # Each head is judged as the statement yields it: its blob is dropped at once.
+        # Each head is judged as the statement yields it: its blob is dropped at once (one
+        # over 1 MB is read in pieces).
         heads = {
             thread_id: (
-                scheduled_progress(type_, blob, writes.get(thread_id, [])),
+                scheduled_progress(
+                    type_,
+                    self._whole("checkpoints", "checkpoint", blob, size, rowid),
+                    writes.get(thread_id, []),
+                ),
                 *_head_step_source(metadata),
             )
-            for thread_id, type_, blob, _, metadata, _ in cur.execute(
+            for thread_id, type_, blob, size, rowid, metadata, _ in cur.execute(
                 f"SELECT c.thread_id, c.type, {blob_sql}, {metadata_sql} "
                 f"FROM ({_ROWIDS.format(table='checkpoints')}) h "
                 "CROSS JOIN checkpoints c ON c.rowid = h.r",
