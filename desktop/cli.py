@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from desktop import __version__
@@ -45,6 +46,15 @@ def _print_json(value: Any, *, indent: int | None = None) -> None:
     sys.stdout.flush()
 
 
+_SCALAR_JSON: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring,
+    int: int.__repr__,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda _value: "null",
+}
+"""How ``json.dumps`` writes these exact types (floats and containers take the encoder)."""
+
+
 def _print_records(records: list[dict[str, Any]]) -> None:
     """``records`` as ``_print_json(records, indent=2)`` prints them, character for
     character, each record's fields encoded by the C encoder (the pure-Python one that
@@ -52,11 +62,14 @@ def _print_records(records: list[dict[str, Any]]) -> None:
     encode = json.JSONEncoder(ensure_ascii=False).encode
 
     def field(key: str, value: Any) -> str:
-        if isinstance(value, (list, dict)) and value:
+        scalar = _SCALAR_JSON.get(type(value))
+        if scalar is not None:
+            text = scalar(value)
+        elif isinstance(value, (list, dict)) and value:
             text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n    ")
         else:
             text = encode(value)
-        return f"    {encode(key)}: {text}"
+        return f"    {encode_basestring(key)}: {text}"
 
     def record(fields: dict[str, Any]) -> str:
         if not fields:

@@ -96,6 +96,8 @@ def _kept(value: Any) -> Any:
     """``value`` JSON-safe, as :func:`desktop.core.decode.jsonable_data` gives it (the
     value itself when it already is, as versions maps are), or the placeholder when an
     extension record lies inside it."""
+    if type(value) in _PLAIN:
+        return value
     stack = [value]
     plain = True
     while stack:
