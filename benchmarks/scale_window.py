@@ -1,6 +1,9 @@
 """Helper of ``bench_scale``: open the window on a database in this fresh process and
 print, as one JSON line, the time from Qt being up to the first screen of threads and
-the resident memory at that moment. ``python -m benchmarks.scale_window DB``."""
+the resident memory at that moment. ``python -m benchmarks.scale_window DB``.
+
+The window is started as ``rewind DB`` starts it (:func:`desktop.ui.app.start_window`:
+the database is read while the window is built), without saved settings."""
 
 from __future__ import annotations
 
@@ -12,9 +15,8 @@ import time
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from desktop.ui.app import apply_theme
-from desktop.ui.controller import Controller, GraphOptions
-from desktop.ui.main_window import MainWindow
+from desktop.cli import build_gui_parser
+from desktop.ui.app import apply_theme, start_window
 
 
 def resident_mb() -> float:
@@ -27,15 +29,14 @@ def resident_mb() -> float:
 
 
 async def first_screen(path: str, qt_up: float) -> dict[str, float]:
-    controller = Controller(GraphOptions())
-    window = MainWindow(controller, None, error_dialogs=False)
+    options = build_gui_parser().parse_args([path])
+    controller, window = start_window(options, None, error_dialogs=False)
     window.resize(1280, 800)
     window.show()
     shown = asyncio.Event()
     model = controller.threads_model
     model.rowsInserted.connect(lambda *_: shown.set())
     model.modelReset.connect(lambda: model.rowCount() and shown.set())
-    controller.open_database(path)
     await shown.wait()
     await asyncio.sleep(0)
     elapsed = time.perf_counter() - qt_up

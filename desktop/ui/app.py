@@ -186,15 +186,31 @@ def _graph_options(options: argparse.Namespace) -> GraphOptions:
     return GraphOptions(graph=graph, config=config, graph_id=getattr(options, "graph_id", None))
 
 
-def _open(controller: Controller, options: argparse.Namespace) -> None:
-    """Start loading the graph and opening what the command line names (default: the demo)."""
-    controller.attach_graph()
-    controller.store.set_store_location(getattr(options, "store", None))
+def start_window(
+    options: argparse.Namespace, settings: RewindSettings | None, *, error_dialogs: bool = True
+) -> tuple[Controller, MainWindow]:
+    """The controller and its window for ``options`` (not shown yet).
+
+    A database named on the command line is read from here on, in a worker thread,
+    while the window is built: the first screen of threads waits for the longer of
+    the two, not for both.
+    """
+    controller = Controller(_graph_options(options))
     if options.path:
         controller.open_database(
             options.path, thread_id=options.thread, checkpoint_id=options.checkpoint
         )
-    else:
+    window = MainWindow(controller, settings, error_dialogs=error_dialogs)
+    apply_window_size(window, options)
+    return controller, window
+
+
+def _open(controller: Controller, options: argparse.Namespace) -> None:
+    """Start loading the graph, and the demo when no database is named (a named one is
+    already being read: :func:`start_window`)."""
+    controller.attach_graph()
+    controller.store.set_store_location(getattr(options, "store", None))
+    if not options.path:
         controller.open_demo(thread_id=options.thread, checkpoint_id=options.checkpoint)
 
 
@@ -227,9 +243,7 @@ def _use_daemon_executor() -> None:
 
 async def _interactive(options: argparse.Namespace) -> int:
     _use_daemon_executor()
-    controller = Controller(_graph_options(options))
-    window = MainWindow(controller, RewindSettings())
-    apply_window_size(window, options)
+    controller, window = start_window(options, RewindSettings())
     freeze_long_lived(collect=True)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
@@ -242,9 +256,7 @@ async def _interactive(options: argparse.Namespace) -> int:
 
 async def _screenshot(options: argparse.Namespace) -> int:
     _use_daemon_executor()
-    controller = Controller(_graph_options(options))
-    window = MainWindow(controller, None, error_dialogs=False)
-    apply_window_size(window, options)
+    controller, window = start_window(options, None, error_dialogs=False)
     errors: list[str] = []
     controller.error_occurred.connect(errors.append)
     controller.notice.connect(lambda message: message and errors.append(message))

@@ -270,8 +270,14 @@ class Controller(QObject):
     ) -> None:
         """Open ``path`` (a file, or a ``postgresql://`` URL); then select ``thread_id``
         (default: newest) and ``checkpoint_id`` (default: the head). On failure the
-        previous database stays open."""
-        self._start("open", self._open(location_of(path), thread_id, checkpoint_id))
+        previous database stays open.
+
+        Reading (opening, counting, the first page of threads) starts at once in a
+        worker thread, not when the event loop next runs: a window built meanwhile and
+        the read go side by side."""
+        location = location_of(path)
+        reading = self._read_first(location)
+        self._start("open", self._open(location, thread_id, checkpoint_id, reading))
 
     def open_demo(self, *, thread_id: str | None = None, checkpoint_id: str | None = None) -> None:
         """Create the built-in demo database if needed, then open it."""
@@ -543,6 +549,11 @@ class Controller(QObject):
         if not busy:
             self.settled.emit()
 
+    def _close_unused(self, reading: asyncio.Future[FirstRead]) -> None:
+        """Close a source read for an open that was cancelled meanwhile."""
+        if not reading.cancelled() and reading.exception() is None:
+            self._in_background(asyncio.to_thread(reading.result()[0].close))
+
     def _in_background(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._background.add(task)
@@ -567,15 +578,24 @@ class Controller(QObject):
         self.notice.emit("")
         await self._open(path, thread_id, checkpoint_id)
 
+    def _read_first(self, path: Path | str) -> asyncio.Future[FirstRead]:
+        """Start opening ``path`` and reading its first page of threads (worker thread)."""
+        loop = asyncio.get_running_loop()
+        return loop.run_in_executor(None, _read_first, str(path), self._filter)
+
     async def _open(
-        self, path: Path | str, thread_id: str | None, checkpoint_id: str | None
+        self,
+        path: Path | str,
+        thread_id: str | None,
+        checkpoint_id: str | None,
+        reading: asyncio.Future[FirstRead] | None = None,
     ) -> None:
-        source = await asyncio.to_thread(open_source, str(path))
         text = self._filter
+        reading = reading if reading is not None else self._read_first(path)
         try:
-            total, first = await asyncio.to_thread(_first_page, source, text)
-        except BaseException:
-            self._in_background(asyncio.to_thread(source.close))
+            source, total, first = await asyncio.shield(reading)
+        except asyncio.CancelledError:
+            reading.add_done_callback(self._close_unused)
             raise
         for kind in ("filter", "page", "thread", "state", "diff", "live", "fork"):
             self._cancel(kind)
@@ -979,6 +999,21 @@ def _step_name(meta: CheckpointMeta) -> str:
 def _first_page(source: CheckpointSource, text: str) -> tuple[int, list[ThreadSummary]]:
     """Count and first page of the thread list (worker thread)."""
     return source.count_threads(text), source.list_threads(text, offset=0, limit=PAGE_SIZE)
+
+
+FirstRead = tuple[CheckpointSource, int, list[ThreadSummary]]
+"""An opened source, its thread count and its first page of threads."""
+
+
+def _read_first(location: str, text: str) -> FirstRead:
+    """Open ``location`` and read its count and first page (worker thread); the source
+    is closed again when the read fails."""
+    source = open_source(location)
+    try:
+        return (source, *_first_page(source, text))
+    except BaseException:
+        source.close()
+        raise
 
 
 def _read_timeline(

@@ -75,6 +75,7 @@ from desktop.ui.run_controller import (
     short_graph_label,
 )
 from desktop.ui.settings import RewindSettings
+from desktop.ui.style_build import stylesheet_set_after
 from desktop.ui.widgets.breakpoints import BreakpointsButton
 from desktop.ui.widgets.busy import BusyIndicator
 from desktop.ui.widgets.compare_picker import ComparePicker
@@ -190,6 +191,27 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Rewind")
         self.resize(DEFAULT_SIZE)
 
+        self.fork_editor: ForkEditor | None = None
+        self.compare_picker: ComparePicker | None = None
+        self._tally: RunTally | None = None
+        self._run_failure = ""
+        self._run_pause = ""
+        self._fork_text = ""
+        self._timeline_at_bottom = False
+        with stylesheet_set_after(self):
+            self._build(controller)
+        # Built styled: a toolbar keeps the margins it was laid out with unstyled.
+        self._build_toolbar()
+        self._splitters_restored = False
+        self._update_busy()  # a database may be read already (app.start_window)
+        self.set_output_folded(controller.runs.graph is None)
+        if settings is not None:
+            settings.restore_window(self)
+
+    # -- layout --------------------------------------------------------------------------
+
+    def _build(self, controller: Controller) -> None:
+        """Every pane, bar and menu, bound to the controllers."""
         self.thread_pane = ThreadListPane(controller.threads_model, self)
         self.timeline_view = TimelineView(controller.timeline_model, self)
         self.state_view = StateView(self)
@@ -200,9 +222,6 @@ class MainWindow(QMainWindow):
         self.next_run_bar = NextRunBar(self)
         self.breakpoints = self.next_run_bar.breakpoints_button.breakpoints
         self.time_travel = TimeTravelActions(self)
-        self.fork_editor: ForkEditor | None = None
-        self.compare_picker: ComparePicker | None = None
-        self._tally: RunTally | None = None
         self.quit_guard = QuitGuard(
             self,
             lambda: self.controller.runs.is_running,
@@ -210,12 +229,8 @@ class MainWindow(QMainWindow):
         )
         self.busy = BusyIndicator(self)
         self.graph_pane = GraphPane(self)
-        self._run_failure = ""
-        self._run_pause = ""
-        self._fork_text = ""
-        self._timeline_at_bottom = False
         self._build_central()
-        self._build_toolbar()
+        self._build_timeline_menu()
         self._build_menus()
         self.housekeeping = HousekeepingUi(self)
         self.thread_groups = ThreadGroupsLoader(self.thread_pane, controller)
@@ -224,12 +239,6 @@ class MainWindow(QMainWindow):
         self._bind()
         self.graph = install_graph(self)
         self.run_settings = install_run_settings(self)
-        self._splitters_restored = False
-        self.set_output_folded(controller.runs.graph is None)
-        if settings is not None:
-            settings.restore_window(self)
-
-    # -- layout --------------------------------------------------------------------------
 
     def _build_central(self) -> None:
         self.banner = QLabel(self)
@@ -379,6 +388,9 @@ class MainWindow(QMainWindow):
         self.toolbar.addSeparator()
         self.toolbar.addActions([actions.resume, actions.diff_branches])
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+
+    def _build_timeline_menu(self) -> None:
+        actions = self.time_travel
         self.timeline_view.add_menu_actions(
             [actions.fork, actions.replay, actions.continue_from, None, actions.resume]
         )

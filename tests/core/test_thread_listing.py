@@ -118,3 +118,23 @@ def test_scheduling_decode_leaves_the_state_unread(agent_db):
     assert decode_scheduling(type_, broken) == decode_scheduling(type_, blob)
     with pytest.raises(DecodeError):
         decode_scheduling(type_, blob[: len(blob) // 2])
+
+
+def test_listing_order_with_a_thread_id_stored_as_a_blob(agent_db, tmp_path):
+    """The loose scan comes back as one row of JSON; an id JSON cannot hold (a BLOB)
+    makes it fall back to one row per thread, with the same order."""
+    db = tmp_path / "blob-id.sqlite"
+    db.write_bytes(agent_db.path.read_bytes())
+    with open_source(str(db)) as source:
+        before = [(t.thread_id, t.checkpoints) for t in source.list_threads()]
+    odd = agent_db.thread_ids[0]
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute(
+            "UPDATE checkpoints SET thread_id = CAST(thread_id AS BLOB) WHERE thread_id = ?",
+            (odd,),
+        )
+        conn.commit()
+    with open_source(str(db)) as source:
+        after = [(t.thread_id, t.checkpoints) for t in source.list_threads(limit=100)]
+    assert len(after) == len(before)
+    assert [t for t in after if t[0] != str(odd.encode())] == [t for t in before if t[0] != odd]

@@ -191,18 +191,8 @@ class SqliteThreadListing:
         version = cur.execute("PRAGMA data_version").fetchone()[0]
         if self._order_cache is not None and self._order_cache[0] == version:
             return self._order_cache[1]
-        rows = cur.execute(
-            "WITH RECURSIVE ids(id) AS ("
-            " SELECT MIN(thread_id) FROM checkpoints"
-            " UNION ALL"
-            " SELECT (SELECT MIN(thread_id) FROM checkpoints WHERE thread_id > ids.id)"
-            " FROM ids WHERE ids.id IS NOT NULL) "
-            "SELECT id, (SELECT MAX(checkpoint_id) FROM checkpoints "
-            "            WHERE thread_id = ids.id AND checkpoint_ns = '') "
-            "FROM ids WHERE id IS NOT NULL"
-        ).fetchall()
         keyed = []
-        for thread_id, root in rows:
+        for thread_id, root in _loose_scan(cur):
             key = root
             if key is None:
                 (key,) = cur.execute(
@@ -306,6 +296,34 @@ class SqliteThreadListing:
             f"{value}"
         )
         return columns, params
+
+
+_IDS = (
+    "WITH RECURSIVE ids(id) AS ("
+    " SELECT MIN(thread_id) FROM checkpoints"
+    " UNION ALL"
+    " SELECT (SELECT MIN(thread_id) FROM checkpoints WHERE thread_id > ids.id)"
+    " FROM ids WHERE ids.id IS NOT NULL) "
+)
+_ROOT = (
+    "(SELECT MAX(checkpoint_id) FROM checkpoints WHERE thread_id = ids.id AND checkpoint_ns = '')"
+)
+
+
+def _loose_scan(cur: sqlite3.Cursor) -> list[Any]:
+    """``[thread id, newest root checkpoint id]`` of every thread, in id order.
+
+    Asked as one row of JSON, so the whole scan is one step of SQLite, which runs
+    without holding the GIL (beside a window being built); rows one by one when an id
+    is stored as a BLOB, which JSON cannot hold.
+    """
+    try:
+        (text,) = cur.execute(
+            f"{_IDS}SELECT json_group_array(json_array(id, {_ROOT})) FROM ids WHERE id IS NOT NULL"
+        ).fetchone()
+        return json.loads(text)
+    except sqlite3.OperationalError:
+        return cur.execute(f"{_IDS}SELECT id, {_ROOT} FROM ids WHERE id IS NOT NULL").fetchall()
 
 
 def _summary(
