@@ -138,3 +138,26 @@ def test_listing_order_with_a_thread_id_stored_as_a_blob(agent_db, tmp_path):
         after = [(t.thread_id, t.checkpoints) for t in source.list_threads(limit=100)]
     assert len(after) == len(before)
     assert [t for t in after if t[0] != str(odd.encode())] == [t for t in before if t[0] != odd]
+
+
+def test_listing_of_without_rowid_tables(interrupt_db, tmp_path):
+    """Heads and their writes are found by key when the tables have no rowid (the run
+    state, an interrupt's included, is the same)."""
+    db = tmp_path / "without-rowid.sqlite"
+    db.write_bytes(interrupt_db.path.read_bytes())
+    with open_source(str(db)) as source:
+        before = source.list_threads()
+    with closing(sqlite3.connect(db)) as conn, conn:
+        for table, key in (
+            ("checkpoints", "thread_id, checkpoint_ns, checkpoint_id"),
+            ("writes", "thread_id, checkpoint_ns, checkpoint_id, task_id, idx"),
+        ):
+            columns = ", ".join(row[1] for row in conn.execute(f"PRAGMA table_info({table})"))
+            conn.execute(f"CREATE TABLE copy ({columns}, PRIMARY KEY ({key})) WITHOUT ROWID")
+            conn.execute(f"INSERT INTO copy SELECT {columns} FROM {table}")
+            conn.execute(f"DROP TABLE {table}")
+            conn.execute(f"ALTER TABLE copy RENAME TO {table}")
+    with open_source(str(db)) as source:
+        assert source.list_threads() == before
+        assert source.list_threads(limit=5) == before[:5]
+        assert source.thread(interrupt_db.thread_id).run_state == "interrupted"

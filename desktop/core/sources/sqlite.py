@@ -250,7 +250,8 @@ class SqliteCheckpointSource(SqliteThreadListing, SharedReadOnlyFile):
             write_record(*row)
             for row in cur.execute(
                 f"SELECT {columns} FROM writes "
-                "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? ORDER BY rowid",
+                "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? "
+                f"ORDER BY {'task_id, idx' if 'writes' in self._without_rowid else 'rowid'}",
                 (*params, thread_id, ns, checkpoint_id),
             ).fetchall()
         ]

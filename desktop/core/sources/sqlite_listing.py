@@ -58,6 +58,7 @@ class SqliteThreadListing:
     _big_value: Callable[..., str]
     _whole: Callable[..., bytes | None]
     _generated: set[str]
+    _without_rowid: set[str]
     _has_writes: bool
     _has_task_path: bool
     _order_cache: tuple[int, list[tuple[str, str | None]]] | None
@@ -255,27 +256,39 @@ class SqliteThreadListing:
             )
             for thread_id, type_, blob, size, rowid, metadata, _ in cur.execute(
                 f"SELECT c.thread_id, c.type, {blob_sql}, {metadata_sql} "
-                f"FROM ({_ROWIDS.format(table='checkpoints')}) h "
-                "CROSS JOIN checkpoints c ON c.rowid = h.r",
+                f"{self._heads_from('checkpoints', 'c')}",
                 (pairs,),
             )
         }
         return [_summary(row, heads.get(row[0]) if row[3] is not None else None) for row in rows]
 
     def _head_writes(self, cur: sqlite3.Cursor, pairs: str) -> dict[str, list[WriteRecord]]:
-        """The writes saved against each named head, in the order they were saved
-        (interrupts and errors decoded)."""
+        """The writes saved against each named head, in the order they were saved (key
+        order in a ``WITHOUT ROWID`` table; interrupts and errors decoded)."""
         if not self._has_writes:
             return {}
         columns, params = self._write_columns("w")
         found: dict[str, list[WriteRecord]] = {}
         for thread_id, *record in cur.execute(
-            f"SELECT w.thread_id, {columns} FROM ({_ROWIDS.format(table='writes')}) h "
-            "CROSS JOIN writes w ON w.rowid = h.r",
+            f"SELECT w.thread_id, {columns} {self._heads_from('writes', 'w')}",
             (*params, pairs),
         ):
             found.setdefault(str(thread_id), []).append(write_record(*record))
         return found
+
+    def _heads_from(self, table: str, alias: str) -> str:
+        """``FROM`` the rows of ``table`` that a JSON parameter of ``[thread_id,
+        checkpoint_id]`` pairs names (root namespace): in file order (``rowid``), or in
+        key order for a ``WITHOUT ROWID`` table."""
+        if table in self._without_rowid:
+            return (
+                f"FROM json_each(?) j JOIN {table} {alias} ON {alias}.thread_id = j.value ->> 0 "
+                f"AND {alias}.checkpoint_ns = '' AND {alias}.checkpoint_id = j.value ->> 1"
+            )
+        return (
+            f"FROM ({_ROWIDS.format(table=table)}) h "
+            f"CROSS JOIN {table} {alias} ON {alias}.rowid = h.r"
+        )
 
     def _write_columns(self, ref: str) -> tuple[str, tuple[str, ...]]:
         """SQL for a write row as :func:`write_record` takes it (``ref``: the table's
