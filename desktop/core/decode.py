@@ -214,6 +214,17 @@ def is_unreadable(value: Any) -> bool:
     return isinstance(value, dict) and value.get(TYPE_KEY) == UNREADABLE_TYPE and "error" in value
 
 
+class _Deferred:
+    """An extension record left packed (an ``ext_hook`` that defers): unpacked by
+    :func:`jsonable_data` only if a wanted value holds it."""
+
+    __slots__ = ("code", "data")
+
+    def __init__(self, code: int, data: bytes) -> None:
+        self.code = code
+        self.data = data
+
+
 def _ext_hook(code: int, data: bytes) -> Any:
     """Turn a msgpack extension record into data, never importing or calling anything."""
     if code not in KNOWN_EXT_CODES:
@@ -255,6 +266,8 @@ def jsonable_data(value: Any) -> Any:
         }
     if kind is _Foreign:
         return _foreign_data(value)
+    if kind is _Deferred:
+        return jsonable_data(_ext_hook(value.code, value.data))
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -441,7 +454,9 @@ def decode_checkpoint_channels(
     if type_ not in ("msgpack", "json") or blob is None:
         return {}
     try:
-        raw = _unpack(type_, blob)
+        # Extension records (messages, snapshots) stay packed until a wanted channel
+        # reaches them: the other channels' snapshots are never unpacked.
+        raw = json.loads(blob) if type_ == "json" else msgpack_chunks.unpackb(blob, _Deferred)
         values = raw.get("channel_values") if isinstance(raw, dict) else None
         if not isinstance(values, dict):
             return {}

@@ -151,3 +151,36 @@ def test_streamed_chunks_have_the_message_role_type():
 
     chunk = AIMessageChunk(content="tok", id="run-1")
     assert to_jsonable(chunk)["type"] == "ai"
+
+
+def test_channel_decode_leaves_other_channels_snapshots_packed(tmp_path) -> None:
+    """The delta walk asks one checkpoint for some channels: another channel's extension
+    records (a messages snapshot) are never unpacked, and what is asked is unchanged."""
+    from langchain_core.messages import AIMessage
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    import desktop.core.decode as decode
+
+    checkpoint = {
+        "channel_values": {
+            "messages": [AIMessage(f"m{i}", id=f"m{i}") for i in range(50)],
+            "files": {"/a": {"content": "x", "modified_at": "t"}},
+        }
+    }
+    type_, blob = JsonPlusSerializer().dumps_typed(checkpoint)
+    calls: list[int] = []
+    real = decode._ext_hook
+
+    def counting(code: int, data: bytes):
+        calls.append(code)
+        return real(code, data)
+
+    decode._ext_hook = counting
+    try:
+        files = decode.decode_checkpoint_channels(type_, blob, ["files"])
+        both = decode.decode_checkpoint_channels(type_, blob, ["files", "messages"])
+    finally:
+        decode._ext_hook = real
+    assert files == {"files": {"/a": {"content": "x", "modified_at": "t"}}}
+    assert [m["id"] for m in both["messages"]] == [f"m{i}" for i in range(50)]
+    assert len(calls) == 50, "only the asked messages were unpacked"

@@ -86,7 +86,7 @@ def test_every_checkpoint_equals_langgraphs_get_state(delta_pg, name: str) -> No
 
 
 def test_a_snapshot_decoded_by_the_walk_is_shown_without_decoding_it_again(delta_pg) -> None:
-    db, reader_url = delta_pg["deep"]
+    reader_url = delta_pg["deep"][1]
     with open_source(reader_url) as source:
         metas = source.history("deep-notes")
         states = {m.checkpoint_id: source.load_state(m) for m in metas}
