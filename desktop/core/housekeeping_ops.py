@@ -85,7 +85,7 @@ def plan_prunes(
     """What a prune removes from ``thread_ids`` (default: every thread); read-only."""
     plans = []
     with open_source(location) as source:
-        ids = thread_ids or [t.thread_id for t in source.list_threads()]
+        ids = thread_ids or source.thread_ids()
         for thread_id in ids:
             plan = plan_prune(thread_id, source.history(thread_id), keep=keep, before=before)
             writes = source.stored_writes(thread_id) if with_writes and plan.remove else []

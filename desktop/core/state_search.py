@@ -29,9 +29,7 @@ class StateMatch:
 
 def head_state_text(source: CheckpointSource, thread_id: str) -> tuple[str, str]:
     """The head checkpoint id of ``thread_id`` and its user channels as JSON text."""
-    history = source.history(thread_id)
-    roots = [meta for meta in history if not meta.checkpoint_ns] or history
-    head = max(roots, key=lambda meta: meta.checkpoint_id)
+    head = source.head(thread_id)
     state = source.load_state(head)
     text = json.dumps(user_channels(state.values), ensure_ascii=False, default=str)
     return head.checkpoint_id, text

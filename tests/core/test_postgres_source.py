@@ -7,6 +7,7 @@ role that has nothing but ``SELECT`` on the saver's tables.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import psycopg
@@ -149,6 +150,16 @@ def test_every_checkpoints_values_and_writes_equal_langgraphs(pg_graphs, reader,
             assert all(not theirs[k] for k in theirs.keys() - ours.keys()), cid
             assert sorted(state.next_nodes) == sorted(snapshot.next), cid
             assert sorted(reader.progress(by_key[("", cid)]).next) == sorted(snapshot.next)
+
+
+def test_head_is_the_newest_root_checkpoint_of_the_history(pg_graphs, reader):
+    for thread_id in every_thread(pg_graphs):
+        history = reader.history(thread_id)
+        roots = [meta for meta in history if not meta.checkpoint_ns] or history
+        expected = max(roots, key=lambda meta: meta.checkpoint_id)
+        assert reader.head(thread_id) == dataclasses.replace(expected, writers=())
+    with pytest.raises(NotFoundError):
+        reader.head("no-such-thread")
 
 
 def test_writers_name_the_nodes_that_made_each_checkpoint(pg_graphs, reader):

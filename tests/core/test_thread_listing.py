@@ -4,6 +4,7 @@ head checkpoint's scheduling channels equals the one from a full decode."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from desktop.core.decode import DecodeError, decode_typed
+from desktop.core.errors import NotFoundError
 from desktop.core.progress import checkpoint_progress
 from desktop.core.scheduling import decode_scheduling, is_scheduling_channel
 from desktop.core.sources import checkpoint_time, open_source
@@ -161,3 +163,21 @@ def test_listing_of_without_rowid_tables(interrupt_db, tmp_path):
         assert source.list_threads() == before
         assert source.list_threads(limit=5) == before[:5]
         assert source.thread(interrupt_db.thread_id).run_state == "interrupted"
+
+
+def history_head(source, thread_id):
+    """The head as the whole history tells it (what ``head`` must equal)."""
+    history = source.history(thread_id)
+    roots = [meta for meta in history if not meta.checkpoint_ns] or history
+    return max(roots, key=lambda meta: meta.checkpoint_id)
+
+
+@pytest.mark.parametrize("db_name", ["fanout_db", "agent_db", "fork_db", "interrupt_db"])
+def test_head_is_the_newest_root_checkpoint_of_the_history(request, db_name):
+    path = request.getfixturevalue(db_name).path
+    with open_source(str(path)) as source:
+        for thread_id in source.thread_ids():
+            head, expected = source.head(thread_id), history_head(source, thread_id)
+            assert head == dataclasses.replace(expected, writers=())
+        with pytest.raises(NotFoundError):
+            source.head("no-such-thread")

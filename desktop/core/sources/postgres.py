@@ -103,6 +103,24 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
             credits = update_credits(cur, schema, thread_id, metas)
         return [with_writers(m, writers, credits) for m in metas]
 
+    def head(self, thread_id: str) -> CheckpointMeta:
+        """The thread's head: its newest root checkpoint (its newest checkpoint when the
+        root namespace has none), metadata only, without writers: one row where
+        :meth:`history` reads every checkpoint."""
+        schema = self._schema
+        with self._db.read() as cur:
+            for root in ("AND checkpoint_ns = ''", ""):
+                cur.execute(
+                    f"SELECT checkpoint_ns, {schema.cid}, {schema.parent}, metadata::text "
+                    f"FROM checkpoints WHERE thread_id = %s {root} AND {schema.cid} IS NOT NULL "
+                    f'ORDER BY {schema.cid} COLLATE "C" DESC, checkpoint_ns COLLATE "C" LIMIT 1',
+                    (thread_id,),
+                )
+                row = cur.fetchone()
+                if row is not None:
+                    return checkpoint_meta(thread_id, *row)
+        raise NotFoundError(f"thread {thread_id!r} not found in {self.location}")
+
     def progress(self, meta: CheckpointMeta) -> CheckpointProgress:
         """What the step after ``meta`` runs and what became of it, as ``get_state`` says."""
         key = (meta.thread_id, meta.checkpoint_id)

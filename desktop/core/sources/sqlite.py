@@ -284,6 +284,23 @@ class SqliteCheckpointSource(SqliteThreadListing, SharedReadOnlyFile):
             credits = self._update_credits(cur, thread_id, metas)
         return [with_writers(m, writers, credits) for m in metas]
 
+    def head(self, thread_id: str) -> CheckpointMeta:
+        """The thread's head: its newest root checkpoint (its newest checkpoint when the
+        root namespace has none), metadata only, without writers: one index seek where
+        :meth:`history` reads every checkpoint."""
+        with self._cursor() as cur:
+            for root in ("AND checkpoint_ns = ''", ""):
+                row = cur.execute(
+                    "SELECT checkpoint_ns, checkpoint_id, parent_checkpoint_id, "
+                    f"{self._value('checkpoints', 'metadata')} FROM checkpoints "
+                    f"WHERE thread_id = ? {root} "
+                    "ORDER BY checkpoint_id DESC, checkpoint_ns LIMIT 1",
+                    (thread_id,),
+                ).fetchone()
+                if row is not None:
+                    return self._row_meta(thread_id, row)
+        raise NotFoundError(f"thread {thread_id!r} not found in {self.path}")
+
     def _update_credits(
         self, cur: sqlite3.Cursor, thread_id: str, metas: list[CheckpointMeta]
     ) -> dict[tuple[str, str], str]:
