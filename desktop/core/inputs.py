@@ -15,6 +15,7 @@ from typing import Any
 
 from langgraph._internal._typing import MISSING
 from langgraph.graph import StateGraph
+from langgraph.managed.base import is_managed_value
 from langgraph.pregel import Pregel
 from langgraph.pregel.main import _coerce_context
 from langgraph.types import Command
@@ -51,6 +52,7 @@ def check_input(graph: Pregel, stored: Mapping[str, Any], input: Any) -> None:
     """
     if not isinstance(input, Mapping):
         return
+    _check_input_keys(graph, input)
     merged = {k: v for k, v in stored.items() if isinstance(k, str) and not k.startswith("__")}
     for key, value in input.items():
         channel = graph.channels.get(key) if isinstance(key, str) else None
@@ -75,6 +77,32 @@ def check_input(graph: Pregel, stored: Mapping[str, Any], input: Any) -> None:
                 f"{_REFUSED}: it does not fit {schema.__name__} "
                 f"({exc.error_count()} error(s); {where}: {first.get('msg', '')})"
             ) from None
+
+
+def input_keys(graph: Pregel) -> list[str] | None:
+    """The state keys a ``StateGraph`` takes as input (its input schema's, managed
+    values left out, as LangGraph's ``__start__`` node writes them), or ``None`` for a
+    graph that takes any value (a functional-API entrypoint)."""
+    builder = getattr(graph, "builder", None)
+    if not isinstance(builder, StateGraph):
+        return None
+    fields = builder.schemas.get(builder.input_schema, {})
+    return [key for key, spec in fields.items() if not is_managed_value(spec)]
+
+
+def _check_input_keys(graph: Pregel, input: Mapping[str, Any]) -> None:
+    """Refuse input keys the graph's input schema lacks: LangGraph drops them without a
+    word and runs the turn as if they were not given (a mistyped ``"mesages"`` would
+    re-run the agent on the old state)."""
+    accepted = input_keys(graph)
+    if accepted is None:
+        return
+    unknown = [str(key) for key in input if key not in accepted]
+    if unknown:
+        raise RewindError(
+            f"{_REFUSED}: unknown input key(s) {', '.join(unknown)}; "
+            f"the graph's input keys are {', '.join(accepted) or 'none'}"
+        )
 
 
 def context_problem(graph: Pregel, context: Any) -> str | None:

@@ -395,3 +395,26 @@ def test_what_the_graph_prints_goes_to_stderr_and_stdout_stays_json_lines(tmp_pa
         assert noise in result.stderr
         assert noise not in result.stdout
     assert state(CHATTY, db, "t").values["log"] == ["chatty"]
+
+
+def test_an_input_key_the_graph_does_not_take_is_refused_not_dropped(tmp_path):
+    """LangGraph drops input keys its input schema lacks and runs the turn anyway: a
+    mistyped ``mesages`` would re-run the agent on the old state. Refused, one line."""
+    db = tmp_path / "demo.sqlite"
+    typo = '{"mesages": [{"role": "user", "content": "hi"}]}'
+    refused = rewind(tmp_path, "run", db, "--graph", "demo", "--thread", "t1", "--input-json", typo)
+    assert refused.returncode == 1
+    assert one_line(refused.stderr) == (
+        "rewind: error: Input refused, nothing was written: unknown input key(s) mesages; "
+        "the graph's input keys are messages, approval"
+    )
+    assert not db.exists(), "a refused input created the database"
+
+    ok = rewind(tmp_path, "run", db, "--graph", "demo", "--thread", "t1", "--input", "hi")
+    assert ok.returncode == 0, ok.stderr
+    hashes = file_hashes(db)
+    count = len(history("demo", db, "t1"))
+    again = rewind(tmp_path, "run", db, "--graph", "demo", "--thread", "t1", "--input-json", typo)
+    assert again.returncode == 1 and "unknown input key(s) mesages" in again.stderr
+    assert file_hashes(db) == hashes
+    assert len(history("demo", db, "t1")) == count

@@ -72,6 +72,26 @@ def test_input_the_graph_rejects_is_refused_inline_and_nothing_is_written(
     assert stored_keys(db, thread_id) == before
 
 
+def test_an_input_key_the_graph_does_not_take_is_refused_inline(
+    qtbot, window: MainWindow, settle, monkeypatch
+) -> None:
+    """A mistyped key in the JSON input is not dropped (LangGraph would run the turn
+    without it): the run panel says which keys the graph takes, nothing is written."""
+    db = open_demo(qtbot, window, settle, monkeypatch, "0")
+    thread_id = "demo-calculator"
+    before = stored_keys(db, thread_id)
+    set_thread(qtbot, window, thread_id)
+    type_input(qtbot, window, '{"mesages": [{"role": "user", "content": "hi"}]}', as_json=True)
+    assert click_run(qtbot, window)[1].startswith(FAILED)
+    error = panel(window).error_label
+    assert error.isVisible()
+    assert error.text() == (
+        "Input refused, nothing was written: unknown input key(s) mesages; "
+        "the graph's input keys are messages, approval"
+    )
+    assert stored_keys(db, thread_id) == before
+
+
 def test_a_thread_another_rewind_is_writing_is_refused_inline(
     qtbot,
     window: MainWindow,
