@@ -338,6 +338,8 @@ async def run(
     ``configurable`` is merged into the run's config and ``context`` is LangGraph's
     runtime context (:mod:`desktop.core.run_settings`); both are checked first.
     """
+    if not thread_id:
+        raise RewindError("The thread id is empty; name the thread the run writes")
     modes = _check_modes(stream_modes)
     _check_durability(durability)
     limit = check_recursion_limit(recursion_limit)

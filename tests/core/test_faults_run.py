@@ -418,3 +418,25 @@ def test_an_input_key_the_graph_does_not_take_is_refused_not_dropped(tmp_path):
     assert again.returncode == 1 and "unknown input key(s) mesages" in again.stderr
     assert file_hashes(db) == hashes
     assert len(history("demo", db, "t1")) == count
+
+
+def test_an_empty_thread_id_is_refused_before_anything_is_written(tmp_path):
+    """``--thread ""`` would start a thread LangGraph stores with an empty id."""
+    db = tmp_path / "demo.sqlite"
+    empty = ("run", db, "--graph", "demo", "--thread", "", "--input", "hi")
+    refused = rewind(tmp_path, *empty)
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert one_line(refused.stderr) == (
+        "rewind: error: The thread id is empty; name the thread the run writes"
+    )
+    assert not db.exists()
+    ok = rewind(tmp_path, "run", db, "--graph", "demo", "--thread", "t1", "--input", "hi")
+    assert ok.returncode == 0, ok.stderr
+    hashes = file_hashes(db)
+    for args in (empty, ("replay", db, "--graph", "demo", "--thread", "", "--checkpoint", "x")):
+        again = rewind(tmp_path, *args)
+        assert again.returncode == 1, args
+        assert one_line(again.stderr).startswith("rewind: error: "), again.stderr
+    assert file_hashes(db) == hashes
+    with read_saver(db) as saver:
+        assert {t.config["configurable"]["thread_id"] for t in saver.list(None)} == {"t1"}
