@@ -20,3 +20,23 @@ def freeze_long_lived(*, collect: bool = False) -> None:
     if collect:
         gc.collect()
     gc.freeze()
+
+
+BIG_VALUE_BYTES = 4 << 20
+"""A value decoded from at least this many bytes is kept out of collections."""
+
+
+def keep_big_value(size: int) -> None:
+    """After decoding a value from ``size`` bytes: when it was big, exclude it (and
+    everything alive now) from later collections.
+
+    A young collection walks every item of every young list, whichever thread's
+    allocation triggers it: right after a checkpoint holding a 1,000,000-item list was
+    decoded in a worker, the GUI thread's next allocations paid 60-300 ms walking it
+    (``benchmarks/bench_huge_state.py``). Frozen, it is never walked; it is still freed
+    when its last reference goes (decoded data holds no cycles). What else is alive at
+    that moment stays uncollected if it later becomes cyclic garbage: a few objects per
+    big checkpoint opened.
+    """
+    if size >= BIG_VALUE_BYTES:
+        gc.freeze()

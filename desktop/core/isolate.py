@@ -33,6 +33,7 @@ from desktop.core.decode import (
     is_unreadable,
     jsonable_data,
 )
+from desktop.core.heap import keep_big_value
 from desktop.core.msgpack_scan import ScanError, container_header, skip
 
 VALUE_LIMIT_BYTES = 64 << 20
@@ -95,7 +96,9 @@ def decode_value(type_: str | None, blob: bytes | None) -> Any:
             return decode_typed(type_, blob)
         except DecodeError as exc:
             return unreadable(str(exc), len(blob) if blob is not None else None)
-    return _jsonable(_unpack(bytes(blob), 0), len(blob))
+    value = _jsonable(_unpack(bytes(blob), 0), len(blob))
+    keep_big_value(len(blob))
+    return value
 
 
 def decode_checkpoint(
@@ -122,6 +125,7 @@ def decode_checkpoint(
         decoded = _msgpack_checkpoint(bytes(blob), known or {})
     finally:
         _DAMAGED.reset(token)
+    keep_big_value(len(blob))
     if decoded.checkpoint is None or not flag[0]:
         return decoded
     return _finished(decoded.values, decoded.checkpoint)

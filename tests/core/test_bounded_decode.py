@@ -6,6 +6,7 @@ The event-loop stall itself is measured by ``benchmarks/bench_huge_state.py``.
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 
 from desktop.core import msgpack_chunks
 from desktop.core.decode import KNOWN_EXT_CODES, decode_typed, ext_record, jsonable_data
+from desktop.core.heap import BIG_VALUE_BYTES
 from desktop.core.isolate import decode_value
 from desktop.core.sources import open_source
 from tests.builders import open_saver, thread_config
@@ -151,3 +153,14 @@ def _without_rowid(path: Path) -> None:
         conn.execute(f"INSERT INTO copy SELECT {columns} FROM checkpoints")
         conn.execute("DROP TABLE checkpoints")
         conn.execute("ALTER TABLE copy RENAME TO checkpoints")
+
+
+def test_a_big_decoded_value_is_kept_out_of_young_collections():
+    type_, blob = SERDE.dumps_typed([f"item-{i:07d}" for i in range(400_000)])
+    assert len(blob) >= BIG_VALUE_BYTES
+    frozen = gc.get_freeze_count()
+    value = decode_value(type_, blob)
+    assert len(value) == 400_000
+    # No young (nor full) collection walks its 400,000 items again.
+    assert gc.get_freeze_count() > frozen
+    assert not any(item is value for generation in range(3) for item in gc.get_objects(generation))
