@@ -148,9 +148,29 @@ async def open_saver(
             stack.push_async_callback(settle_saver_writes, saver)
             await saver.setup()
             await saver.store.setup()
+            await _require_write_lock(store_conn, path)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise SourceError(f"{path} is not a usable checkpoint database: {exc}") from exc
+            raise _locked(path, exc) from None
         except sqlite3.DatabaseError as exc:
             raise SourceError(f"{path} is not a usable checkpoint database: {exc}") from exc
         yield saver
+
+
+async def _require_write_lock(conn: aiosqlite.Connection, path: Path) -> None:
+    """Take and give back SQLite's write lock (waiting as long as the connection's busy
+    timeout): a file another process holds a write transaction on is refused before any
+    node runs, instead of nodes running and every checkpoint failing to save."""
+    try:
+        await conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise _locked(path, exc) from None
+    await conn.execute("ROLLBACK")
+
+
+def _locked(path: Path, exc: sqlite3.OperationalError) -> SourceError:
+    return SourceError(f"{path}: cannot write ({exc}; another process holds it); nothing was run")
 
 
 class ReadSaver(AsyncSqliteSaver):

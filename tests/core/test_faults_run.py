@@ -440,3 +440,37 @@ def test_an_empty_thread_id_is_refused_before_anything_is_written(tmp_path):
     assert file_hashes(db) == hashes
     with read_saver(db) as saver:
         assert {t.config["configurable"]["thread_id"] for t in saver.list(None)} == {"t1"}
+
+
+def test_a_database_another_process_holds_locked_is_refused_before_any_node_runs(tmp_path):
+    """A write transaction held elsewhere (a DB browser, a stuck app) made every save of
+    the run fail: nodes ran, their checkpoints streamed, none was stored. Now: one line,
+    nothing run, the file unchanged."""
+    db = tmp_path / "demo.sqlite"
+    ok = rewind(tmp_path, "run", db, "--graph", "demo", "--thread", "t1", "--input", "hi")
+    assert ok.returncode == 0, ok.stderr
+    count = len(history("demo", db, "t1"))
+    hashes = file_hashes(db)
+    # no file_hashes() while the lock is held: closing any descriptor of the file in this
+    # process would drop the holder's POSIX locks
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        for args in (
+            ("run", db, "--graph", "demo", "--thread", "t2", "--input", "hi"),
+            ("resume", db, "--graph", "demo", "--thread", "t1", "--value", "yes"),
+        ):
+            refused = rewind(tmp_path, *args)
+            assert refused.returncode == 1, args
+            assert refused.stdout == "", "a node ran"
+            assert one_line(refused.stderr) == (
+                f"rewind: error: {db}: cannot write (database is locked; another process "
+                "holds it); nothing was run"
+            )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert file_hashes(db) == hashes
+    assert len(history("demo", db, "t1")) == count
+    resumed = rewind(tmp_path, "resume", db, "--graph", "demo", "--thread", "t1", "--value", "yes")
+    assert resumed.returncode == 0, resumed.stderr
