@@ -8,7 +8,7 @@ imports psycopg.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 SCHEMES = ("postgresql", "postgres")
 _SECRET_PARAMS = frozenset({"password", "sslpassword"})
@@ -31,7 +31,17 @@ def redact(url: str) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     kept = [(k, v) for k, v in query if k.lower() not in _SECRET_PARAMS]
     text_query = urlencode(kept, safe="/:") if kept != query else parts.query
-    return urlunsplit((parts.scheme, netloc, parts.path, text_query, parts.fragment))
+    return _unsplit(parts.scheme, netloc, parts.path, text_query, parts.fragment)
+
+
+def _unsplit(scheme: str, netloc: str, path: str, query: str, fragment: str = "") -> str:
+    """``urlunsplit`` that keeps ``//`` with an empty host (``postgresql:///agents``, the
+    local socket): ``urlunsplit`` writes ``postgresql:/agents``, which is not a URL."""
+    return (
+        f"{scheme}://{netloc}{path}"
+        + (f"?{query}" if query else "")
+        + (f"#{fragment}" if fragment else "")
+    )
 
 
 def has_password(url: str) -> bool:
@@ -64,9 +74,7 @@ def build_url(
     elif port:
         query.append(("port", str(port)))
     netloc = f"{auth}@{netloc_host}" if auth else netloc_host
-    return urlunsplit(
-        ("postgresql", netloc, "/" + quote(database, safe=""), urlencode(query, safe="/:"), "")
-    )
+    return _unsplit("postgresql", netloc, "/" + quote(database, safe=""), urlencode(query, safe="/:"))
 
 
 def url_fields(url: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListView, QListWidget, QPushButton
 
+from desktop.core.pgurl import has_password, is_postgres_url
 from desktop.core.sources.postgres import PostgresCheckpointSource
 from desktop.ui.controller import Controller
 from desktop.ui.main_window import MainWindow
@@ -77,3 +78,25 @@ def test_a_bad_port_is_refused_inline(qtbot, window: MainWindow) -> None:
     error = dialog.findChild(QLabel, "postgresError")
     assert "Port must be a number" in error.text() and dialog.isVisible()
     dialog.reject()
+
+
+def test_a_url_without_a_host_stays_a_postgres_url(
+    qtbot, window: MainWindow, settings: RewindSettings
+) -> None:
+    """The local socket (no host, or a socket folder in ``?host=``) is libpq's default;
+    the form built, and the recent list kept, ``postgresql:/agents``: not a URL, so it
+    was opened as a file path."""
+    dialog = dialog_of(window)
+    url_box = dialog.findChild(QLineEdit, "postgresUrl")
+    qtbot.keyClicks(dialog.findChild(QLineEdit, "postgresDatabase"), "agents")
+    assert url_box.text() == "postgresql:///agents"
+    qtbot.keyClicks(dialog.findChild(QLineEdit, "postgresHost"), "/var/run/postgresql")
+    assert url_box.text() == "postgresql:///agents?host=/var/run/postgresql"
+    assert is_postgres_url(url_box.text())
+    dialog.reject()
+
+    for url in ("postgresql:///agents", "postgres:///agents?password=x&sslmode=disable"):
+        remembered = settings.add_recent_file(url)[0]
+        assert is_postgres_url(remembered), remembered
+        assert remembered == url.replace("password=x&", "")
+    assert not has_password("postgresql:///agents")
