@@ -183,6 +183,7 @@ class Controller(QObject):
         self._diff_base: CheckpointKey | None = None
         self._tasks = IntentTasks("rewind", self.error_occurred.emit, self._busy_changed)
         self._background: set[asyncio.Task[Any]] = set()
+        self._taken: set[asyncio.Future[FirstRead]] = set()
         self._states: OrderedDict[CheckpointKey, asyncio.Task[CheckpointState]] = OrderedDict()
         self._busy = False
         self._live_dirty: set[str] = set()
@@ -278,6 +279,17 @@ class Controller(QObject):
         location = location_of(path)
         reading = self._read_first(location)
         self._start("open", self._open(location, thread_id, checkpoint_id, reading))
+        task = self._tasks.get("open")
+        if task is not None:
+            task.add_done_callback(lambda _task: self._release(reading))
+
+    def _release(self, reading: asyncio.Future[FirstRead]) -> None:
+        """After an open's task ended: a read it never took up (cancelled before it ran:
+        another open, shutdown) is closed once it is done."""
+        if reading in self._taken:
+            self._taken.discard(reading)
+        else:
+            reading.add_done_callback(self._close_unused)
 
     def open_demo(self, *, thread_id: str | None = None, checkpoint_id: str | None = None) -> None:
         """Create the built-in demo database if needed, then open it."""
@@ -591,7 +603,10 @@ class Controller(QObject):
         reading: asyncio.Future[FirstRead] | None = None,
     ) -> None:
         text = self._filter
-        reading = reading if reading is not None else self._read_first(path)
+        if reading is None:
+            reading = self._read_first(path)
+        else:
+            self._taken.add(reading)  # from here on, this open closes it if cancelled
         try:
             source, total, first = await asyncio.shield(reading)
         except asyncio.CancelledError:

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QTreeView,
 )
 
+from desktop.core.sources import open_source
+from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.ui.controller import Controller
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.threads import ThreadListModel
@@ -544,3 +546,29 @@ def test_recent_files_drop_missing_files_and_keep_ten(
     assert recent[0] == str(files[5].resolve())
     assert str(files[11].resolve()) not in recent
     assert len(recent) == len(set(recent)) == 9
+
+
+def test_an_open_replaced_before_it_ran_closes_the_database_it_read(
+    qtbot, window: MainWindow, settle, agent_db: AgentDb, fork_db: ForkDb, monkeypatch
+) -> None:
+    """open_database starts reading at once; an open replaced by another before its task
+    ran still closes the source its read produced, and the second database is shown."""
+    with open_source(str(fork_db.path)) as source:
+        expected = source.count_threads()
+    closed: list[str] = []
+    original = SqliteCheckpointSource.close
+
+    def close(source: SqliteCheckpointSource) -> None:
+        closed.append(str(source.path))
+        original(source)
+
+    monkeypatch.setattr(SqliteCheckpointSource, "close", close)
+
+    def open_twice() -> None:
+        window.controller.open_database(agent_db.path)
+        window.controller.open_database(fork_db.path)
+
+    settle(open_twice)
+    qtbot.waitUntil(lambda: str(agent_db.path) in closed, timeout=10_000)
+    assert window.controller.threads_model.rowCount() == expected
+    assert str(fork_db.path) not in closed
