@@ -6,7 +6,8 @@ benchmark opens the database in the main window, waits until the thread's head (
 huge checkpoint) is shown with its diff, clicks "show more" once, and reports:
 
 - the longest gap of a 5 ms heartbeat ``QTimer`` while that happens (target < 100 ms),
-- the peak resident memory of the process (target < 500 MB),
+- the peak resident memory of the process (target < 500 MB); the list is written and
+  LangGraph's read is made in child processes, so this process holds what the app would,
 - the time to the first render against ``graph.get_state`` on the same database
   (LangGraph's own read of the same checkpoint, without any rendering).
 
@@ -22,6 +23,8 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -99,9 +102,16 @@ def main() -> int:
     try:
         path = folder / "huge.sqlite"
         print(f"writing a {items:,}-item list with SqliteSaver…")
-        build_huge_db(path, items)
+        # Writing the list and LangGraph's own read run in child processes: the peak
+        # memory measured here is then what the window needs, as in the app, and not
+        # the benchmark's copies of the list.
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as child:
+            child.submit(build_huge_db, path, items).result()
+        lg = float("nan")
+        if items == ITEMS:
+            with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as child:
+                lg = child.submit(langgraph_get_state_seconds, path).result()
         baseline = peak_mb()
-        lg = langgraph_get_state_seconds(path) if items == ITEMS else float("nan")
         app = QApplication.instance() or QApplication(sys.argv[:1])
         assert isinstance(app, QApplication)
         app.setQuitOnLastWindowClosed(False)
