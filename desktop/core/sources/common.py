@@ -190,3 +190,45 @@ def writers_of_steps(
             tasks = [TaskRef(t, i) for i, t in enumerate(send_targets(ns, cid))] + tasks
         result[(ns, cid)] = step_writers(tasks, records)
     return result
+
+
+def folded_parents(
+    metas: Sequence[CheckpointMeta],
+    step_writers: Mapping[tuple[str, str], tuple[str, ...]],
+    writes_readable: bool = True,
+) -> set[tuple[str, str]]:
+    """Parents whose step the saved writes cannot tell: a ``loop`` child's step is not
+    the parent's plus one (``durability="exit"`` saves a run's last checkpoint only,
+    several steps folded into it, and not the writes of those steps), or no task of the
+    parent's step left an output write on it (an ``exit`` run of one step, a task that
+    returned nothing; only told when the database's writes name their tasks,
+    ``writes_readable``). LangGraph credits a ``loop`` checkpoint to its parent's tasks
+    whatever was saved: for these parents the source reads those tasks from the
+    parent checkpoint itself (:func:`with_parent_tasks`)."""
+    by_key = {m.key: m for m in metas}
+    folded = set()
+    for meta in metas:
+        if meta.source != "loop" or not meta.parent_checkpoint_id:
+            continue
+        key = (meta.checkpoint_ns, meta.parent_checkpoint_id)
+        parent = by_key.get(key)
+        if parent is None:
+            continue
+        stepwise = parent.step is not None and meta.step == parent.step + 1
+        if not stepwise or (writes_readable and not step_writers.get(key)):
+            folded.add(key)
+    return folded
+
+
+def with_parent_tasks(
+    step_writers: dict[tuple[str, str], tuple[str, ...]],
+    metas: Sequence[CheckpointMeta],
+    parent_tasks: Callable[[list[tuple[str, str]]], Mapping[tuple[str, str], tuple[str, ...]]],
+    writes_readable: bool = True,
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """``step_writers`` with each :func:`folded_parents` parent's tasks instead, as
+    ``parent_tasks(keys)`` reads them from the parents' checkpoints (their ``next``)."""
+    folded = folded_parents(metas, step_writers, writes_readable)
+    if not folded:
+        return step_writers
+    return {**step_writers, **parent_tasks(sorted(folded))}

@@ -31,13 +31,18 @@ from desktop.core.isolate import damage
 from desktop.core.model import CheckpointMeta, CheckpointState
 from desktop.core.progress import CheckpointProgress, WriteRecord, checkpoint_progress
 from desktop.core.shown_values import checkpoint_values, state_from
-from desktop.core.sources.common import checkpoint_meta, with_writers
+from desktop.core.sources.common import checkpoint_meta, with_parent_tasks, with_writers
 from desktop.core.sources.pg_connect import ReadOnlyConnection
 from desktop.core.sources.postgres_delta import PostgresDeltaRows
 from desktop.core.sources.postgres_housekeeping import PostgresHousekeeping
 from desktop.core.sources.postgres_rows import blob_value, checkpoint_blobs, pending_writes
 from desktop.core.sources.postgres_schema import EMPTY_BLOB, SHALLOW_NOTE, read_schema
-from desktop.core.sources.postgres_steps import read_steps, step_writers, update_credits
+from desktop.core.sources.postgres_steps import (
+    parent_tasks,
+    read_steps,
+    step_writers,
+    update_credits,
+)
 from desktop.core.sources.postgres_threads import PostgresThreads
 from desktop.core.unwritten import UnwrittenChannels
 
@@ -99,7 +104,12 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
                 for m in metas
                 if m.source == "loop" and m.parent_checkpoint_id
             }
-            writers = step_writers(cur, schema, thread_id, loop_parents)
+            writers = with_parent_tasks(
+                step_writers(cur, schema, thread_id, loop_parents),
+                metas,
+                lambda keys: parent_tasks(cur, schema, thread_id, keys),
+                schema.has_writes and schema.has_task_path,
+            )
             credits = update_credits(cur, schema, thread_id, metas)
         return [with_writers(m, writers, credits) for m in metas]
 

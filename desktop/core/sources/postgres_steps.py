@@ -178,3 +178,20 @@ def step_writers(
     return writers_of_steps(
         found, lambda ns, cid: pending_send_targets(cur, schema, thread_id, ns, cid)
     )
+
+
+def parent_tasks(
+    cur: psycopg.Cursor[Any], schema: PgSchema, thread_id: str, keys: list[Key]
+) -> dict[Key, tuple[str, ...]]:
+    """The tasks of the step after each ``(checkpoint_ns, checkpoint_id)`` of a thread
+    (their ``next``), a :func:`read_steps` per namespace."""
+    by_ns: dict[str, list[Key]] = {}
+    for ns, cid in keys:
+        by_ns.setdefault(ns, []).append((thread_id, cid))
+    tasks: dict[Key, tuple[str, ...]] = {}
+    for ns, wanted in by_ns.items():
+        steps = read_steps(cur, schema, ns, wanted)
+        for _, cid in wanted:
+            found = steps.get((thread_id, cid))
+            tasks[(ns, cid)] = found[0].next if found else ()
+    return tasks

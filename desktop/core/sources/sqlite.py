@@ -51,6 +51,7 @@ from desktop.core.sources.common import (
     checkpoint_meta,
     checkpoint_time,
     updates_to_credit,
+    with_parent_tasks,
     with_writers,
     writers_of_steps,
 )
@@ -280,7 +281,14 @@ class SqliteCheckpointSource(SqliteThreadListing, SharedReadOnlyFile):
                 for m in metas
                 if m.source == "loop" and m.parent_checkpoint_id
             }
-            writers = self._step_writers(cur, thread_id, loop_parents)
+            writers = with_parent_tasks(
+                self._step_writers(cur, thread_id, loop_parents),
+                metas,
+                lambda keys: {
+                    (ns, cid): self._progress(cur, thread_id, ns, cid).next for ns, cid in keys
+                },
+                self._has_writes and self._has_task_path,
+            )
             credits = self._update_credits(cur, thread_id, metas)
         return [with_writers(m, writers, credits) for m in metas]
 
