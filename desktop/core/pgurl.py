@@ -74,7 +74,9 @@ def build_url(
     elif port:
         query.append(("port", str(port)))
     netloc = f"{auth}@{netloc_host}" if auth else netloc_host
-    return _unsplit("postgresql", netloc, "/" + quote(database, safe=""), urlencode(query, safe="/:"))
+    return _unsplit(
+        "postgresql", netloc, "/" + quote(database, safe=""), urlencode(query, safe="/:")
+    )
 
 
 def url_fields(url: str) -> dict[str, str]:
