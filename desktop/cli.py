@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, NoReturn
 
 from desktop import __version__
 from desktop.cli_graph import add_graph_command
@@ -209,9 +209,16 @@ def _add_thread(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--thread", required=True, metavar="ID", help="thread_id")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose mistakes are one line on stderr (exit 2), not the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The headless subcommands; the window has its own parser (:func:`build_gui_parser`)."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="rewind",
         description="Rewind: time-travel debugger for LangGraph checkpoint databases.",
         epilog="Without a subcommand, `rewind [PATH.db]` opens the window.",
@@ -281,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_gui_parser() -> argparse.ArgumentParser:
     """Options of the window: ``rewind [PATH.db] [--thread ID] [--checkpoint ID] ...``."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="rewind",
         description=(
             "Open the Rewind window. Without PATH, opens the built-in demo database. "

@@ -404,3 +404,26 @@ def test_a_mistyped_command_is_one_line_and_opens_no_window(tmp_path):
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
     assert "histroy: no such file, and not a command (threads, history" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["history", "x.sqlite"], "rewind history: error: the following arguments are required"),
+        (["threads", "x.sqlite", "--bogus"], "rewind: error: unrecognized arguments: --bogus"),
+        (
+            ["run", "x.sqlite", "--graph", "demo", "--thread", "t", "--durability", "never"],
+            "rewind run: error: argument --durability: invalid choice: 'never'",
+        ),
+        (["--window-size", "abc"], "rewind: error: argument --window-size"),
+    ],
+)
+def test_a_mistyped_flag_is_one_line_not_the_usage(argv, says, capsys, tmp_path):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(says)
+    assert "--help" in err and "usage:" not in err
+    assert not (tmp_path / "x.sqlite").exists() and not Path("x.sqlite").exists()
