@@ -24,6 +24,15 @@ def is_internal_channel(name: str) -> bool:
     return name in _INTERNAL_CHANNELS or name.startswith(("branch:", "join:", "__pregel_"))
 
 
+EMPTY_THREAD_ID_LABEL = '"" (empty thread id)'
+"""How a thread stored with the empty string as its id is named on screen."""
+
+
+def thread_label(thread_id: str) -> str:
+    """``thread_id`` as shown: itself, or a visible name when it is empty."""
+    return thread_id if thread_id else EMPTY_THREAD_ID_LABEL
+
+
 def user_channels(values: dict[str, Any]) -> dict[str, Any]:
     """The channel values a person cares about: internal scheduling channels left out."""
     return {k: v for k, v in values.items() if not is_internal_channel(k)}

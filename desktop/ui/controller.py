@@ -640,7 +640,7 @@ class Controller(QObject):
             self.state_cleared.emit(message)
             self.diff_cleared.emit(message)
             return
-        self._load_thread(thread_id or first[0].thread_id, checkpoint_id)
+        self._load_thread(first[0].thread_id if thread_id is None else thread_id, checkpoint_id)
 
     async def _refilter(self, text: str) -> None:
         await asyncio.sleep(FILTER_DEBOUNCE_SECONDS)

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.input_form import MESSAGES_ONLY, input_fields_of
+from desktop.core.model import thread_label
 from desktop.core.pgurl import display_name
 from desktop.ui.actions import TimeTravelActions
 from desktop.ui.controller import Controller
@@ -559,7 +560,7 @@ class MainWindow(QMainWindow):
             return
         count = timeline.checkpoint_count
         branches = max(0, len(timeline.branch_tips()) - 1)
-        parts = [thread_id, f"{count} checkpoint{'s' * (count != 1)}"]
+        parts = [thread_label(thread_id), f"{count} checkpoint{'s' * (count != 1)}"]
         if branches:
             parts.append(f"{branches} branch{'es' * (branches != 1)}")
         self.timeline_title.setText(" · ".join(parts))
@@ -684,14 +685,14 @@ class MainWindow(QMainWindow):
             self.controller.show_new_thread(thread_id)
 
     def _thread_deleted(self, thread_id: str) -> None:
-        self.timeline_title.setText(f"{thread_id} · deleted by another process")
+        self.timeline_title.setText(f"{thread_label(thread_id)} · deleted by another process")
         self.checkpoint_label.clear()
 
     def _thread_emptied(self, thread_id: str) -> None:
         selection = self.thread_pane.list_view.selectionModel()
         selection.clearCurrentIndex()
         selection.clearSelection()
-        self.timeline_title.setText(f"{thread_id} · new thread, no checkpoints yet")
+        self.timeline_title.setText(f"{thread_label(thread_id)} · new thread, no checkpoints yet")
         self.stream_view.clear()
         self.show_notice("")
         self._set_run_status("")

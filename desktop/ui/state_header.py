@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.core.decode import TYPE_KEY
-from desktop.core.model import CheckpointMeta, CheckpointState, PendingWrite
+from desktop.core.model import CheckpointMeta, CheckpointState, PendingWrite, thread_label
 from desktop.core.progress import WaitingInterrupt
 from desktop.core.sources.sqlite import node_of_task_path
 
@@ -63,7 +63,7 @@ def state_header(
     """The header of ``state``; ``errors`` are its read errors, ``error_writes`` the
     ``__error__`` writes of its step."""
     meta = state.meta
-    facts = [f"thread {meta.thread_id}"]
+    facts = [f"thread {thread_label(meta.thread_id)}"]
     if meta.checkpoint_ns:
         facts.append(f"subgraph {meta.checkpoint_ns}")
     if meta.writers:

@@ -572,3 +572,33 @@ def test_an_open_replaced_before_it_ran_closes_the_database_it_read(
     qtbot.waitUntil(lambda: str(agent_db.path) in closed, timeout=10_000)
     assert window.controller.threads_model.rowCount() == expected
     assert str(fork_db.path) not in closed
+
+
+def test_a_thread_stored_with_an_empty_id_is_named_and_opens(
+    qtbot, window: MainWindow, settle, tmp_path: Path
+) -> None:
+    """Rewind refuses to write a thread id "", but other tools can: the list names it and a
+    click opens it like any other thread, with LangGraph's own history."""
+    from desktop.core.model import EMPTY_THREAD_ID_LABEL
+
+    path = tmp_path / "empty-id.sqlite"
+    with open_saver(path) as saver:
+        graph = steps_graph(saver)
+        graph.invoke({"value": 3}, thread_config(""))
+        graph.invoke({"value": 1}, thread_config("named"))
+        history = list(graph.get_state_history(thread_config("")))
+    open_db(qtbot, window, settle, path)
+    index = thread_index(window, "")
+    settle(lambda: click_row(qtbot, thread_list(window), index))
+    assert window.controller.thread_id == ""
+    assert window.controller.timeline.checkpoint_count == len(history)
+    title = window.findChild(QLabel, "timelineTitle")
+    assert title.full_text() == f"{EMPTY_THREAD_ID_LABEL} · {len(history)} checkpoints"
+    assert window.controller.timeline.head.checkpoint_id == (
+        history[0].config["configurable"]["checkpoint_id"]
+    )
+    assert f'"value": {history[0].values["value"]}' in state_text(window)
+
+    # Asked for by name when the database opens, as `rewind DB --thread ""` does.
+    settle(lambda: window.controller.open_database(path, thread_id=""))
+    assert window.controller.thread_id == ""

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.model import thread_label
 from desktop.ui.models.threads import ThreadListModel
 from desktop.ui.widgets.scroll_anchor import ScrollAnchor
 
@@ -100,7 +101,7 @@ class ThreadItemDelegate(QStyledItemDelegate):
             title_line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, relative
         )
         title_rect = title_line.adjusted(0, 0, -(relative_width + 8), 0)
-        thread_id = str(index.data(ThreadListModel.ThreadIdRole) or "")
+        thread_id = thread_label(str(index.data(ThreadListModel.ThreadIdRole) or ""))
         painter.setFont(title_font)
         painter.setPen(_TEXT)
         painter.drawText(
@@ -305,7 +306,7 @@ class ThreadListPane(QWidget):
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         thread_id = current.data(ThreadListModel.ThreadIdRole) if current.isValid() else None
-        if thread_id:
+        if thread_id is not None:  # "" is a thread id too
             self.thread_chosen.emit(str(thread_id))
 
     def _update_count(self) -> None:
