@@ -94,8 +94,9 @@ def test_input_keys_langgraph_would_drop_are_refused_before_anything_is_written(
     db = tmp_path / "notes.sqlite"
     graph = LoadedGraph.from_object(notes_graph(None), spec="notes")
     with pytest.raises(RewindError) as refused:
-        asyncio.run(drain(graph, db, "t", {"messages": [{"role": "user", "content": "hi"}],
-                                          "note": "x"}))
+        asyncio.run(
+            drain(graph, db, "t", {"messages": [{"role": "user", "content": "hi"}], "note": "x"})
+        )
     assert str(refused.value) == (
         "Input refused, nothing was written: unknown input key(s) note; "
         "the graph's input keys are messages"

@@ -594,8 +594,9 @@ def test_a_thread_stored_with_an_empty_id_is_named_and_opens(
     assert window.controller.timeline.checkpoint_count == len(history)
     title = window.findChild(QLabel, "timelineTitle")
     assert title.full_text() == f"{EMPTY_THREAD_ID_LABEL} · {len(history)} checkpoints"
-    assert window.controller.timeline.head.checkpoint_id == (
-        history[0].config["configurable"]["checkpoint_id"]
+    assert (
+        window.controller.timeline.head.checkpoint_id
+        == (history[0].config["configurable"]["checkpoint_id"])
     )
     assert f'"value": {history[0].values["value"]}' in state_text(window)
 
