@@ -199,7 +199,8 @@ class CheckpointState:
             "parent_checkpoint_id": self.meta.parent_checkpoint_id,
             "created_at": self.meta.created_at.isoformat() if self.meta.created_at else None,
             "metadata": self.meta.metadata,
-            "values": self.values,
+            "values": user_channels(self.values),
+            "internal_channels": {k: v for k, v in self.values.items() if is_internal_channel(k)},
             "pending_writes": [w.to_json() for w in self.pending_writes],
             "reconstructed": list(self.reconstructed),
         }

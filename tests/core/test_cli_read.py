@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from desktop.cli import main
-from tests.builders import open_saver, thread_config, tool_agent_graph
+from tests.builders import open_saver, steps_graph, thread_config, tool_agent_graph
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -226,3 +226,33 @@ def test_diff_of_an_undecodable_checkpoint_is_an_error_not_no_changes(capsys, ho
     )
     assert code == 1 and out == ""
     assert "could not be decoded" in err and err.count("\n") == 1
+
+
+def test_export_values_are_get_states_values_and_internal_channels_apart(capsys, tmp_path):
+    """`values` holds what LangGraph's get_state().values holds at every checkpoint; the
+    scheduling channels (branch:to:*, __start__, ...) stored beside them are kept apart.
+    With the graph, even a reducer channel not written yet is there, as LangGraph's []."""
+    from desktop.core.decode import to_jsonable
+
+    (tmp_path / "steps_agent.py").write_text(
+        "from tests.builders import steps_graph\ngraph = steps_graph(None)\n"
+    )
+    path = tmp_path / "steps.sqlite"
+    with open_saver(path) as saver:
+        graph = steps_graph(saver)
+        graph.invoke({"value": 3}, thread_config("t"))
+        history = {
+            s.config["configurable"]["checkpoint_id"]: s
+            for s in graph.get_state_history(thread_config("t"))
+        }
+    spec = f"{tmp_path / 'steps_agent.py'}:graph"
+    code, out, _ = run_cli(capsys, "export", path, "--thread", "t", "--graph", spec)
+    assert code == 0
+    exported = json.loads(out)["checkpoints"]
+    assert {c["checkpoint_id"] for c in exported} == set(history)
+    internal_seen = set()
+    for checkpoint in exported:
+        snapshot = history[checkpoint["checkpoint_id"]]
+        assert checkpoint["values"] == to_jsonable(snapshot.values)
+        internal_seen |= set(checkpoint["internal_channels"])
+    assert any(name.startswith("branch:to:") for name in internal_seen)

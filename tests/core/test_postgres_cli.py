@@ -91,7 +91,8 @@ def test_shallow_database_is_the_latest_checkpoint_with_a_note(capsys, pg_shallo
         assert root["checkpoint_id"] == latest.config["configurable"]["checkpoint_id"]
         assert root["parent_checkpoint_id"] is None
         assert "error" not in root
-        assert root["values"] == to_jsonable(latest.checkpoint["channel_values"])
+        stored = {**root["values"], **root["internal_channels"]}
+        assert stored == to_jsonable(latest.checkpoint["channel_values"])
         assert root["metadata"] == latest.metadata
 
 
