@@ -102,9 +102,12 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def _history_line(source: Any, meta: Any) -> dict[str, Any]:
-    """A checkpoint as ``rewind history`` prints it: its record, ``nodes`` and ``next``."""
+    """A checkpoint as ``rewind history`` prints it: its record, ``nodes``, ``next`` and,
+    when later steps ran unsaved before it was saved, ``steps_folded``."""
     line = meta.to_json()
     line["nodes"] = list(meta.writers)
+    if meta.steps_folded:
+        line["steps_folded"] = meta.steps_folded
     line["next"] = list(source.progress(meta).next)
     return line
 

@@ -103,8 +103,11 @@ class CheckpointMeta:
     ``writers`` are the nodes whose writes produced this checkpoint, as LangGraph would
     name them: for a ``loop`` checkpoint the tasks of its parent's step (``Send`` tasks
     by target, one entry per task), for an ``update`` the node a Rewind fork was
-    credited to, for ``input`` and ``fork`` none. ``metadata_error`` is set when the
-    stored metadata is not valid JSON; the checkpoint is still listed.
+    credited to, for ``input`` and ``fork`` none. ``steps_folded`` counts the steps
+    after that one that ran before this checkpoint was saved, none of them saved on
+    their own (``durability="exit"``): LangGraph still credits only the parent's tasks.
+    ``metadata_error`` is set when the stored metadata is not valid JSON; the checkpoint
+    is still listed.
     """
 
     thread_id: str
@@ -117,6 +120,7 @@ class CheckpointMeta:
     metadata: dict[str, Any]
     writers: tuple[str, ...] = ()
     metadata_error: str | None = None
+    steps_folded: int = 0
 
     @property
     def key(self) -> tuple[str, str]:
@@ -210,3 +214,13 @@ class CheckpointState:
         if errors:
             out["error"] = "; ".join(errors)
         return out
+
+
+def written_by(meta: CheckpointMeta, nothing: str = "—") -> str:
+    """``meta``'s writers for display (``nothing`` when none), saying so when later
+    steps ran unsaved before it was saved (:attr:`CheckpointMeta.steps_folded`)."""
+    text = ", ".join(meta.writers) or nothing
+    if meta.steps_folded:
+        steps = "step" if meta.steps_folded == 1 else "steps"
+        text += f" (+{meta.steps_folded} {steps} not saved on their own)"
+    return text

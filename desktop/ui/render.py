@@ -35,7 +35,7 @@ from pygments.token import Error, Keyword, Name, Number, String
 
 from desktop.core.decode import TYPE_KEY, is_message
 from desktop.core.diff import DiffEntry, StateDiff, render_diff_text, unreadable_reason
-from desktop.core.model import CheckpointState, PendingWrite, is_internal_channel
+from desktop.core.model import CheckpointState, PendingWrite, is_internal_channel, written_by
 from desktop.ui.bounded import (
     MORE_LINK,
     MORE_MARKER,
@@ -592,7 +592,7 @@ def _state_plain_text(
         + (f" · subgraph {meta.checkpoint_ns}" if meta.checkpoint_ns else ""),
         f"Step {meta.step if meta.step is not None else '?'} · {meta.source or '?'}"
         + (f" · {when(meta)}" if meta.created_at else ""),
-        f"Written by: {', '.join(meta.writers) or '-'}",
+        f"Written by: {written_by(meta, '-')}",
         f"Next: {', '.join(next_shown(state)) or '-'}",
     ]
     extra = extra_metadata(meta.metadata)

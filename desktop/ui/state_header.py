@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.core.decode import TYPE_KEY
-from desktop.core.model import CheckpointMeta, CheckpointState, PendingWrite, thread_label
+from desktop.core.model import (
+    CheckpointMeta,
+    CheckpointState,
+    PendingWrite,
+    thread_label,
+    written_by,
+)
 from desktop.core.progress import WaitingInterrupt
 from desktop.core.sources.sqlite import node_of_task_path
 
@@ -66,8 +72,8 @@ def state_header(
     facts = [f"thread {thread_label(meta.thread_id)}"]
     if meta.checkpoint_ns:
         facts.append(f"subgraph {meta.checkpoint_ns}")
-    if meta.writers:
-        facts.append("written by " + ", ".join(meta.writers))
+    if meta.writers or meta.steps_folded:
+        facts.append("written by " + written_by(meta))
     facts.append("next " + (", ".join(next_shown(state)) or "—"))
     extra = extra_metadata(meta.metadata)
     banners = [

@@ -55,6 +55,8 @@ def test_demo_resumed_under_exit_is_written_by_the_approval(database, capsys):
     assert main(["history", database, "--thread", "e1"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["nodes"] for line in lines] == [[], ["approve"], []]
+    # Step 12: the new input, __start__, agent... ran from the finished step 6 unsaved.
+    assert [line.get("steps_folded") for line in lines] == [5, 1, None]
 
 
 def test_agents_over_several_exit_turns_match_langgraph(database):

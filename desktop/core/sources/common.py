@@ -232,3 +232,19 @@ def with_parent_tasks(
     if not folded:
         return step_writers
     return {**step_writers, **parent_tasks(sorted(folded))}
+
+
+def with_folds(metas: list[CheckpointMeta]) -> list[CheckpointMeta]:
+    """``metas`` with :attr:`CheckpointMeta.steps_folded` set on each ``loop`` checkpoint
+    whose step is more than its parent's plus one."""
+    steps = {m.key: m.step for m in metas}
+    folded = []
+    for meta in metas:
+        parent_step = steps.get((meta.checkpoint_ns, meta.parent_checkpoint_id or ""))
+        late = (
+            meta.step - parent_step - 1 if meta.step is not None and parent_step is not None else 0
+        )
+        if meta.source == "loop" and late > 0:
+            meta = dataclasses.replace(meta, steps_folded=late)
+        folded.append(meta)
+    return folded

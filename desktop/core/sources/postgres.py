@@ -31,7 +31,12 @@ from desktop.core.isolate import damage
 from desktop.core.model import CheckpointMeta, CheckpointState
 from desktop.core.progress import CheckpointProgress, WriteRecord, checkpoint_progress
 from desktop.core.shown_values import checkpoint_values, state_from
-from desktop.core.sources.common import checkpoint_meta, with_parent_tasks, with_writers
+from desktop.core.sources.common import (
+    checkpoint_meta,
+    with_folds,
+    with_parent_tasks,
+    with_writers,
+)
 from desktop.core.sources.pg_connect import ReadOnlyConnection
 from desktop.core.sources.postgres_delta import PostgresDeltaRows
 from desktop.core.sources.postgres_housekeeping import PostgresHousekeeping
@@ -111,7 +116,7 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
                 schema.has_writes and schema.has_task_path,
             )
             credits = update_credits(cur, schema, thread_id, metas)
-        return [with_writers(m, writers, credits) for m in metas]
+        return with_folds([with_writers(m, writers, credits) for m in metas])
 
     def head(self, thread_id: str) -> CheckpointMeta:
         """The thread's head: its newest root checkpoint (its newest checkpoint when the

@@ -51,6 +51,7 @@ from desktop.core.sources.common import (
     checkpoint_meta,
     checkpoint_time,
     updates_to_credit,
+    with_folds,
     with_parent_tasks,
     with_writers,
     writers_of_steps,
@@ -290,7 +291,7 @@ class SqliteCheckpointSource(SqliteThreadListing, SharedReadOnlyFile):
                 self._has_writes and self._has_task_path,
             )
             credits = self._update_credits(cur, thread_id, metas)
-        return [with_writers(m, writers, credits) for m in metas]
+        return with_folds([with_writers(m, writers, credits) for m in metas])
 
     def head(self, thread_id: str) -> CheckpointMeta:
         """The thread's head: its newest root checkpoint (its newest checkpoint when the

@@ -29,7 +29,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase, QIcon, QPainter, QPen, QPixmap
 
 from desktop.core.history import ThreadTimeline, TimelineItem, build_timeline
-from desktop.core.model import CheckpointMeta
+from desktop.core.model import CheckpointMeta, written_by
 from desktop.ui.models.threads import full_time
 
 PAGE_SIZE = 200
@@ -582,7 +582,7 @@ def _checkpoint_tooltip(meta: CheckpointMeta, is_head: bool) -> str:
     lines = [
         f"checkpoint {meta.checkpoint_id}" + ("  (head)" if is_head else ""),
         f"step {meta.step if meta.step is not None else '?'} · {meta.source or '?'}",
-        f"written by {', '.join(meta.writers) or '—'}",
+        f"written by {written_by(meta)}",
         f"created {full_time(meta.created_at)}",
     ]
     if meta.checkpoint_ns:
