@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from langchain_core.messages import HumanMessage
 
@@ -133,3 +134,80 @@ def test_a_blob_over_the_limit_is_a_marker_with_its_size(location, decoded_sizes
     assert is_unreadable(write.value) and write.value["bytes"] > LIMIT
     assert write.error.startswith("value not read:")
     assert max(decoded_sizes) <= LIMIT
+
+
+def _longest(value: Any) -> int:
+    """Length of the longest string or bytes anywhere inside a fetched row."""
+    if isinstance(value, (str, bytes, bytearray, memoryview)):
+        return len(value)
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    return max(map(_longest, value), default=0) if isinstance(value, (list, tuple)) else 0
+
+
+@pytest.fixture
+def fetched_longest(monkeypatch) -> list[int]:
+    """The longest string or bytes of every row any psycopg cursor fetches."""
+    longest: list[int] = []
+    for name in ("fetchall", "fetchone", "fetchmany"):
+        real = getattr(psycopg.Cursor, name)
+
+        def observed(self, *args: Any, _real: Any = real) -> Any:
+            rows = _real(self, *args)
+            longest.append(_longest(rows))
+            return rows
+
+        monkeypatch.setattr(psycopg.Cursor, name, observed)
+    return longest
+
+
+def test_postgres_jsonb_over_the_limit_is_not_fetched(pg_db, decoded_sizes, fetched_longest):
+    """Metadata and inline (``checkpoint`` JSONB) values over the limit are withheld with
+    their reason; every other checkpoint reads as ``get_state`` does."""
+    config = thread_config("jsonb")
+    big_meta = {**config, "metadata": {"big": "m" * BIG_CHARS}}
+    with open_saver(pg_db.url) as saver:
+        graph = huge_graph(saver)
+        graph.invoke({"size": 3}, config)
+        graph.invoke({"size": 2, "note": "n" * BIG_CHARS}, config)
+        graph.invoke({"size": 1}, big_meta)
+        with open_source(pg_db.select_only_url()) as source:
+            fetched_longest.clear()
+            (summary,) = source.list_threads()
+            metas = source.history("jsonb")
+            assert source.head("jsonb").checkpoint_id == metas[0].checkpoint_id
+            states = [source.load_state(meta) for meta in metas]
+            seen = max(fetched_longest)
+        truths = {
+            s.config["configurable"]["checkpoint_id"]: s for s in graph.get_state_history(config)
+        }
+    assert summary.thread_id == "jsonb" and seen <= LIMIT
+    equal = inline_withheld = meta_withheld = 0
+    for meta, state in zip(metas, states, strict=True):
+        truth = truths[meta.checkpoint_id]
+        if meta.metadata_error is not None:
+            assert "metadata not read" in meta.metadata_error
+            assert "over Rewind's 0.1 MB limit" in meta.metadata_error
+            assert meta.metadata == {} and "big" in truth.metadata
+            meta_withheld += 1
+        else:
+            assert meta.metadata == to_jsonable(dict(truth.metadata))
+        expected = to_jsonable(dict(truth.values))
+        shown = user_channels(state.values)
+        if REST_KEY in state.values:
+            assert "inline channel values not read" in state.error
+            assert "over Rewind's 0.1 MB limit" in state.error
+            assert state.values[REST_KEY]["bytes"] > LIMIT
+            assert len(expected["note"]) == BIG_CHARS
+            # The inline values are withheld together; the blob values still read.
+            readable = {k: v for k, v in shown.items() if k != REST_KEY}
+            assert "note" not in readable and readable["items"] == expected["items"]
+            assert readable == {k: expected[k] for k in readable}
+            inline_withheld += 1
+        else:
+            # The input checkpoint's pending input is a blob (the bytea guard).
+            assert shown == expected
+            assert state.error is None or state.error.startswith("__start__: value not read")
+            equal += 1
+    assert equal > 3 and inline_withheld >= 2 and meta_withheld >= 3
+    assert max(decoded_sizes, default=0) <= LIMIT

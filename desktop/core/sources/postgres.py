@@ -27,7 +27,7 @@ from desktop.core.delta import (
     delta_channels_named,
 )
 from desktop.core.errors import NotFoundError, SourceError
-from desktop.core.isolate import damage
+from desktop.core.isolate import REST_KEY, damage, not_fetched, unreadable
 from desktop.core.model import CheckpointMeta, CheckpointState
 from desktop.core.progress import CheckpointProgress, WriteRecord, checkpoint_progress
 from desktop.core.shown_values import checkpoint_values, state_from
@@ -40,7 +40,12 @@ from desktop.core.sources.common import (
 from desktop.core.sources.pg_connect import ReadOnlyConnection
 from desktop.core.sources.postgres_delta import PostgresDeltaRows
 from desktop.core.sources.postgres_housekeeping import PostgresHousekeeping
-from desktop.core.sources.postgres_rows import blob_value, checkpoint_blobs, pending_writes
+from desktop.core.sources.postgres_rows import (
+    blob_value,
+    checkpoint_blobs,
+    limited_json,
+    pending_writes,
+)
 from desktop.core.sources.postgres_schema import EMPTY_BLOB, SHALLOW_NOTE, read_schema
 from desktop.core.sources.postgres_steps import (
     parent_tasks,
@@ -52,6 +57,18 @@ from desktop.core.sources.postgres_threads import PostgresThreads
 from desktop.core.unwritten import UnwrittenChannels
 
 __all__ = ["SHALLOW_NOTE", "PostgresCheckpointSource"]
+
+
+def _metadata_sql() -> str:
+    """The ``metadata`` column as text and its size, NULL when over the limit."""
+    return limited_json("metadata", text=True)
+
+
+def _row_meta(thread_id: str, row: tuple[Any, ...]) -> CheckpointMeta:
+    """A timeline record from ``(ns, id, parent, metadata, size)``; metadata over the
+    limit is not fetched and is the record's error."""
+    ns, cid, parent, raw, size = row
+    return checkpoint_meta(thread_id, ns, cid, parent, raw, not_fetched("metadata", size))
 
 
 class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
@@ -94,7 +111,7 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
         schema = self._schema
         with self._db.read() as cur:
             cur.execute(
-                f"SELECT checkpoint_ns, {schema.cid}, {schema.parent}, metadata::text "
+                f"SELECT checkpoint_ns, {schema.cid}, {schema.parent}, {_metadata_sql()} "
                 "FROM checkpoints WHERE thread_id = %s",
                 (thread_id,),
             )
@@ -103,7 +120,7 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
                 raise NotFoundError(f"thread {thread_id!r} not found in {self.location}")
             rows.sort(key=lambda row: row[0])
             rows.sort(key=lambda row: row[1], reverse=True)
-            metas = [checkpoint_meta(thread_id, *row) for row in rows]
+            metas = [_row_meta(thread_id, row) for row in rows]
             loop_parents = {
                 (m.checkpoint_ns, m.parent_checkpoint_id)
                 for m in metas
@@ -126,14 +143,14 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
         with self._db.read() as cur:
             for root in ("AND checkpoint_ns = ''", ""):
                 cur.execute(
-                    f"SELECT checkpoint_ns, {schema.cid}, {schema.parent}, metadata::text "
+                    f"SELECT checkpoint_ns, {schema.cid}, {schema.parent}, {_metadata_sql()} "
                     f"FROM checkpoints WHERE thread_id = %s {root} AND {schema.cid} IS NOT NULL "
                     f'ORDER BY {schema.cid} COLLATE "C" DESC, checkpoint_ns COLLATE "C" LIMIT 1',
                     (thread_id,),
                 )
                 row = cur.fetchone()
                 if row is not None:
-                    return checkpoint_meta(thread_id, *row)
+                    return _row_meta(thread_id, row)
         raise NotFoundError(f"thread {thread_id!r} not found in {self.location}")
 
     def progress(self, meta: CheckpointMeta) -> CheckpointProgress:
@@ -151,14 +168,17 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
         Inline primitives and blob values are merged as ``PostgresSaver`` merges them; a
         blob that fails to decode (or a broken part of it) is an unreadable marker in
         place (:mod:`desktop.core.isolate`), named in ``error``, its neighbours still
-        shown.
+        shown. The ``checkpoint`` JSONB's parts are not fetched when over the size limit:
+        inline values over it are one marker under :data:`REST_KEY` (the blob values
+        still shown), the rest (versions, tasks) over it leaves the step unknown.
         """
         thread_id, ns, cid = meta.thread_id, meta.checkpoint_ns, meta.checkpoint_id
         with self._db.read() as cur:
+            rest_sql = limited_json("checkpoint - 'channel_values'")
+            inline_sql = limited_json("checkpoint -> 'channel_values'")
             cur.execute(
-                "SELECT checkpoint - 'channel_values', checkpoint -> 'channel_values' "
-                f"FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = %s "
-                f"AND {self._schema.cid} = %s",
+                f"SELECT {rest_sql}, {inline_sql} FROM checkpoints WHERE thread_id = %s "
+                f"AND checkpoint_ns = %s AND {self._schema.cid} = %s",
                 (thread_id, ns, cid),
             )
             row = cur.fetchone()
@@ -166,13 +186,18 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
                 raise NotFoundError(f"checkpoint {cid!r} not found in thread {thread_id!r}")
             blobs = checkpoint_blobs(cur, self._schema, thread_id, ns, cid)
             writes = pending_writes(cur, self._schema, meta)
-        rest, inline = row
+        rest, rest_size, inline, inline_size = row
         values: dict[str, Any] = dict(inline) if isinstance(inline, dict) else {}
         errors = []
-        if not isinstance(inline, dict) and not self._schema.shallow:
+        if withheld := not_fetched("inline channel values", inline_size):
+            values[REST_KEY] = unreadable(withheld, inline_size)
+            errors.append(withheld)
+        elif not isinstance(inline, dict) and not self._schema.shallow:
             # ShallowPostgresSaver keeps every value in checkpoint_blobs; PostgresSaver
             # always writes the inline part, even when it is empty.
             errors.append("checkpoint has no channel_values")
+        if withheld := not_fetched("checkpoint", rest_size):
+            errors.append(withheld)
         stored = self.delta.stored_values(thread_id, ns, cid)  # snapshots the walk decoded
         for channel, type_, blob, size in blobs:
             if type_ == EMPTY_BLOB:
@@ -216,14 +241,14 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
         if key not in self._delta_names_cache:
             with self._db.read() as cur:
                 cur.execute(
-                    "SELECT metadata::text FROM checkpoints WHERE thread_id = %s "
+                    f"SELECT {_metadata_sql()} FROM checkpoints WHERE thread_id = %s "
                     f"AND checkpoint_ns = %s AND metadata ? %s "
                     f'ORDER BY {self._schema.cid} COLLATE "C" DESC LIMIT 20',
                     (*key, COUNTERS_KEY),
                 )
                 rows = cur.fetchall()
             metadatas = []
-            for (raw,) in rows:
+            for raw, _size in rows:
                 try:
                     metadatas.append(decode_metadata(raw))
                 except DecodeError:

@@ -6,9 +6,10 @@ lock is held between them; a checkpoint's stored entries for the requested chann
 (inline in the ``checkpoint`` JSONB, or a blob at the channel's version, which wins over
 an inline ``_DeltaSnapshot`` marker) are read only when the walk asks; writes of the
 walked checkpoints come in one query per page of ids. A shallow saver keeps no parents:
-its walk is empty. No blob over the size limit is fetched
-(:func:`~desktop.core.sources.postgres_rows.limited`): such a seed is an unreadable
-marker, such a write is left out with its reason.
+its walk is empty. No blob, inline value or metadata over the size limit is fetched
+(:func:`~desktop.core.sources.postgres_rows.limited`, ``limited_json``): such a seed is
+an unreadable marker, such a write is left out with its reason, such metadata reads as
+none.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from desktop.core.decode import DecodeError, decode_metadata, decode_typed
 from desktop.core.delta import NULL_TASK_ID, AncestorRow, DeltaWrite
 from desktop.core.isolate import not_fetched, unreadable
 from desktop.core.sources.pg_connect import ReadOnlyConnection
-from desktop.core.sources.postgres_rows import limited
+from desktop.core.sources.postgres_rows import limited, limited_json
 
-_ANCESTORS_SQL = (
+_ANCESTORS_SQL = (  # {metadata}: the metadata text and its size (limited_json)
     "WITH RECURSIVE ancestors(n, checkpoint_id, parent_checkpoint_id) AS ("
     "SELECT 0, checkpoint_id, parent_checkpoint_id FROM checkpoints "
     "WHERE thread_id = %(t)s AND checkpoint_ns = %(ns)s AND checkpoint_id = %(start)s "
@@ -30,14 +31,14 @@ _ANCESTORS_SQL = (
     "SELECT a.n + 1, c.checkpoint_id, c.parent_checkpoint_id FROM ancestors a "
     "JOIN checkpoints c ON c.thread_id = %(t)s AND c.checkpoint_ns = %(ns)s "
     "AND c.checkpoint_id = a.parent_checkpoint_id WHERE a.n < %(page)s) "
-    "SELECT a.checkpoint_id, a.parent_checkpoint_id, c.metadata::text FROM ancestors a "
+    "SELECT a.checkpoint_id, a.parent_checkpoint_id, {metadata} FROM ancestors a "
     "JOIN checkpoints c ON c.thread_id = %(t)s AND c.checkpoint_ns = %(ns)s "
     "AND c.checkpoint_id = a.checkpoint_id WHERE a.n > 0 ORDER BY a.n"
 )
-_INLINE_SQL = (
-    "SELECT e.k, e.v FROM checkpoints c CROSS JOIN LATERAL jsonb_each(CASE jsonb_typeof("
+_INLINE_SQL = (  # {value}: an inline value and its size (limited_json)
+    "SELECT e.k, {value} FROM checkpoints c CROSS JOIN LATERAL jsonb_each(CASE jsonb_typeof("
     "c.checkpoint -> 'channel_values') WHEN 'object' THEN c.checkpoint -> 'channel_values' "
-    "ELSE '{}'::jsonb END) AS e(k, v) WHERE c.thread_id = %s AND c.checkpoint_ns = %s "
+    "ELSE '{{}}'::jsonb END) AS e(k, v) WHERE c.thread_id = %s AND c.checkpoint_ns = %s "
     "AND c.checkpoint_id = %s AND e.k = ANY(%s)"
 )
 _FIRST_PAGE = 8
@@ -84,9 +85,10 @@ class PostgresDeltaRows:
         while True:
             params = {"t": thread_id, "ns": checkpoint_ns, "start": start, "page": page}
             with self._db.read() as cur:
-                cur.execute(_ANCESTORS_SQL, params)
+                sql = _ANCESTORS_SQL.format(metadata=limited_json("c.metadata", text=True))
+                cur.execute(sql, params)
                 rows = cur.fetchall()
-            for cid, _parent, metadata in rows:
+            for cid, _parent, metadata, _size in rows:
                 load = self._loader(thread_id, checkpoint_ns, str(cid))
                 yield AncestorRow(str(cid), _metadata(metadata), load)
             if len(rows) < page or not rows[-1][1]:
@@ -107,8 +109,11 @@ class PostgresDeltaRows:
         over the limit an unreadable marker."""
         params = (thread_id, checkpoint_ns, checkpoint_id, list(channels))
         with self._db.read() as cur:
-            cur.execute(_INLINE_SQL, params)
-            found: dict[str, Any] = dict(cur.fetchall())
+            cur.execute(_INLINE_SQL.format(value=limited_json("e.v")), params)
+            found: dict[str, Any] = {}
+            for channel, value, size in cur.fetchall():
+                why = not_fetched("value", size)
+                found[channel] = value if why is None else unreadable(why, size)
             cur.execute(_blobs_sql(), params)
             blobs = cur.fetchall()
         for channel, type_, blob, size in blobs:

@@ -39,6 +39,17 @@ def limited(ref: str) -> str:
     return f"CASE WHEN octet_length({ref}) <= {limit} THEN {ref} END, octet_length({ref})"
 
 
+def limited_json(ref: str, *, text: bool = False) -> str:
+    """SQL for a JSONB value (as text when ``text``) and its size in bytes, the value
+    ``NULL`` when it is over the limit. The size is that of the value's text, what would
+    be sent: measured on the server (a compressed column's stored size says nothing of
+    how big it is unpacked), so a big value is never sent."""
+    limit = isolate.VALUE_LIMIT_BYTES
+    size = f"octet_length(({ref})::text)"
+    value = f"({ref})::text" if text else ref
+    return f"CASE WHEN {size} <= {limit} THEN {value} END, {size}"
+
+
 def blob_value(type_: str | None, blob: bytes | None, size: int | None) -> tuple[Any, str | None]:
     """A fetched blob decoded (a broken part marked in place), or the marker of one not
     fetched with the line that says why."""
