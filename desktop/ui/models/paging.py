@@ -9,23 +9,27 @@ page that arrives after the filter (namespace, search) changed is dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, SignalInstance
 
 _Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
 
 
 class PagedListing:
     """Mixin (before the Qt model class) holding a listing's generation, total and
-    whether a page is being read. The model declares ``fetch_requested = Signal(int, int)``
-    and implements :meth:`_loaded_rows`."""
+    whether a page is being read. The model declares ``fetch_requested = Signal(int, int)``;
+    its ``rowCount()`` is the number of rows read so far."""
 
     fetch_requested: SignalInstance
+    rowCount: Callable[..., int]
     _generation = 0
     _total = 0
     _fetching = False
 
     def _loaded_rows(self) -> int:
-        raise NotImplementedError
+        return self.rowCount(_ROOT)
 
     @property
     def generation(self) -> int:

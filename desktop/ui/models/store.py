@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from desktop.core.store import NAMESPACE_SEPARATOR, NamespaceCount, StoreItem
+from desktop.ui.models.headers import column_title, with_role_names
 from desktop.ui.models.paging import PagedListing
 from desktop.ui.models.threads import absolute_time, full_time
 
@@ -110,9 +111,6 @@ class StoreItemsModel(PagedListing, QAbstractTableModel):
         super().__init__(parent)
         self._items: list[StoreItem] = []
 
-    def _loaded_rows(self) -> int:
-        return len(self._items)
-
     def reset(self, items: list[StoreItem], total: int) -> int:
         """Replace the listing with its first page; returns the new generation."""
         self.beginResetModel()
@@ -152,18 +150,16 @@ class StoreItemsModel(PagedListing, QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(HEADERS)
-        ):
-            return HEADERS[section]
-        return None
+        return column_title(HEADERS, section, orientation, role)
 
     def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        names.update({self.ItemRole: QByteArray(b"item"), self.KeyRole: QByteArray(b"key")})
-        return names
+        return with_role_names(
+            super().roleNames(),
+            {
+                self.ItemRole: "item",
+                self.KeyRole: "key",
+            },
+        )
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 )
 
 from desktop.core.model import ThreadSummary
+from desktop.ui.models.headers import with_role_names
 from desktop.ui.models.paging import PagedListing
 
 PAGE_SIZE = 200
@@ -108,9 +109,6 @@ class ThreadListModel(PagedListing, QAbstractListModel):
                 index = self.index(row, 0)
                 self.dataChanged.emit(index, index, [self.RunStateRole])
 
-    def _loaded_rows(self) -> int:
-        return len(self._threads)
-
     def reset(self, threads: list[ThreadSummary], total: int) -> int:
         """Replace the listing with its first page; returns the new generation."""
         self.beginResetModel()
@@ -186,21 +184,20 @@ class ThreadListModel(PagedListing, QAbstractListModel):
         return 0 if parent.isValid() else len(self._threads)
 
     def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        names.update(
+        return with_role_names(
+            super().roleNames(),
             {
-                self.ThreadIdRole: QByteArray(b"threadId"),
-                self.CheckpointCountRole: QByteArray(b"checkpointCount"),
-                self.UpdatedAtRole: QByteArray(b"updatedAt"),
-                self.HasInterruptRole: QByteArray(b"hasInterrupt"),
-                self.HasErrorRole: QByteArray(b"hasError"),
-                self.LatestCheckpointIdRole: QByteArray(b"latestCheckpointId"),
-                self.RelativeTimeRole: QByteArray(b"relativeTime"),
-                self.AbsoluteTimeRole: QByteArray(b"absoluteTime"),
-                self.RunStateRole: QByteArray(b"runState"),
-            }
+                self.ThreadIdRole: "threadId",
+                self.CheckpointCountRole: "checkpointCount",
+                self.UpdatedAtRole: "updatedAt",
+                self.HasInterruptRole: "hasInterrupt",
+                self.HasErrorRole: "hasError",
+                self.LatestCheckpointIdRole: "latestCheckpointId",
+                self.RelativeTimeRole: "relativeTime",
+                self.AbsoluteTimeRole: "absoluteTime",
+                self.RunStateRole: "runState",
+            },
         )
-        return names
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.column() != 0:

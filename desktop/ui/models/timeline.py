@@ -30,6 +30,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase, QIcon, QPainter,
 
 from desktop.core.history import ThreadTimeline, TimelineItem, build_timeline
 from desktop.core.model import CheckpointMeta, written_by
+from desktop.ui.models.headers import column_title, with_role_names
 from desktop.ui.models.threads import full_time
 
 PAGE_SIZE = 200
@@ -314,35 +315,28 @@ class TimelineModel(QAbstractItemModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+        return column_title(COLUMNS, section, orientation, role)
 
     def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        names.update(
+        return with_role_names(
+            super().roleNames(),
             {
-                self.CheckpointIdRole: QByteArray(b"checkpointId"),
-                self.NamespaceRole: QByteArray(b"namespace"),
-                self.StepRole: QByteArray(b"step"),
-                self.SourceRole: QByteArray(b"source"),
-                self.CreatedAtRole: QByteArray(b"createdAt"),
-                self.WritersRole: QByteArray(b"writers"),
-                self.KindRole: QByteArray(b"kind"),
-                self.OnHeadLineRole: QByteArray(b"onHeadLine"),
-                self.IsHeadRole: QByteArray(b"isHead"),
-                self.KeyRole: QByteArray(b"key"),
-                self.IsDiffBaseRole: QByteArray(b"isDiffBase"),
-                self.BadgeRole: QByteArray(b"badge"),
-                self.IsContinuePointRole: QByteArray(b"isContinuePoint"),
-                self.BranchTipRole: QByteArray(b"branchTip"),
-            }
+                self.CheckpointIdRole: "checkpointId",
+                self.NamespaceRole: "namespace",
+                self.StepRole: "step",
+                self.SourceRole: "source",
+                self.CreatedAtRole: "createdAt",
+                self.WritersRole: "writers",
+                self.KindRole: "kind",
+                self.OnHeadLineRole: "onHeadLine",
+                self.IsHeadRole: "isHead",
+                self.KeyRole: "key",
+                self.IsDiffBaseRole: "isDiffBase",
+                self.BadgeRole: "badge",
+                self.IsContinuePointRole: "isContinuePoint",
+                self.BranchTipRole: "branchTip",
+            },
         )
-        return names
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         node = self._node(index)

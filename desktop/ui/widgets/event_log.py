@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFontDatabase
 
 from desktop.ui.controllers.run_summary import TaskCost
+from desktop.ui.models.headers import column_title, with_role_names
 
 if TYPE_CHECKING:
     from desktop.core.runner import StreamEvent
@@ -140,27 +141,20 @@ class EventLogModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(LOG_COLUMNS)
-        ):
-            return LOG_COLUMNS[section]
-        return None
+        return column_title(LOG_COLUMNS, section, orientation, role)
 
     def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        names.update(
+        return with_role_names(
+            super().roleNames(),
             {
-                self.KindRole: QByteArray(b"kind"),
-                self.WhereRole: QByteArray(b"where"),
-                self.TimeRole: QByteArray(b"time"),
-                self.DataRole: QByteArray(b"data"),
-                self.ToneRole: QByteArray(b"tone"),
-                self.SummaryRole: QByteArray(b"summary"),
-            }
+                self.KindRole: "kind",
+                self.WhereRole: "where",
+                self.TimeRole: "time",
+                self.DataRole: "data",
+                self.ToneRole: "tone",
+                self.SummaryRole: "summary",
+            },
         )
-        return names
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.parent().isValid():
