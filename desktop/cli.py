@@ -13,7 +13,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, NoReturn
 
 from desktop import __version__
@@ -46,37 +45,18 @@ def _print_json(value: Any, *, indent: int | None = None) -> None:
     sys.stdout.flush()
 
 
-_SCALAR_JSON: dict[type, Callable[[Any], str]] = {
-    str: encode_basestring,
-    int: int.__repr__,
-    bool: lambda value: "true" if value else "false",
-    type(None): lambda _value: "null",
-}
-"""How ``json.dumps`` writes these exact types (floats and containers take the encoder)."""
-
-
 def _print_records(records: list[dict[str, Any]]) -> None:
     """``records`` as ``_print_json(records, indent=2)`` prints them, character for
-    character, each record's fields encoded by the C encoder (the pure-Python one that
-    ``indent`` selects costs more than reading 10,000 threads' run state)."""
-    encode = json.JSONEncoder(ensure_ascii=False).encode
+    character, encoded by orjson (the pure-Python encoder that ``indent`` selects costs
+    more than reading 10,000 threads' run state); by ``json`` itself when orjson refuses
+    a value (a lone surrogate, an integer over 64 bits)."""
+    import orjson
 
-    def field(key: str, value: Any) -> str:
-        scalar = _SCALAR_JSON.get(type(value))
-        if scalar is not None:
-            text = scalar(value)
-        elif isinstance(value, (list, dict)) and value:
-            text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n    ")
-        else:
-            text = encode(value)
-        return f"    {encode_basestring(key)}: {text}"
-
-    def record(fields: dict[str, Any]) -> str:
-        if not fields:
-            return "  {}"
-        return "  {\n" + ",\n".join(field(k, v) for k, v in fields.items()) + "\n  }"
-
-    text = "[\n" + ",\n".join(map(record, records)) + "\n]" if records else "[]"
+    try:
+        text = orjson.dumps(records, option=orjson.OPT_INDENT_2).decode()
+    except TypeError:
+        _print_json(records, indent=2)
+        return
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
 

@@ -34,7 +34,7 @@ def test_threads_prints_a_json_array(capsys, agent_db):
 
 
 def test_threads_output_is_json_indented_by_two(capsys, interrupt_db, fanout_db):
-    """The records are written one by one: the text is still ``json.dumps(..., indent=2)``,
+    """The records are encoded by orjson: the text is still ``json.dumps(..., indent=2)``,
     nested lists (a waiting thread's ``next``) included."""
     listed = []
     for db in (interrupt_db, fanout_db):
@@ -43,6 +43,32 @@ def test_threads_output_is_json_indented_by_two(capsys, interrupt_db, fanout_db)
         listed.append(json.loads(out))
         assert out == json.dumps(listed[-1], ensure_ascii=False, indent=2) + "\n"
     assert listed[0][0]["next"] == [interrupt_db.node]
+
+
+def test_threads_output_escapes_ids_as_json_does(capsys, tmp_path):
+    """Thread ids with quotes, backslashes, control characters and non-ASCII text are
+    printed character for character as ``json.dumps(..., ensure_ascii=False, indent=2)``."""
+    ids = ["", 'say "hi"\\now', "tab\tnew\nline\x00\x1f\x7f", "é中😀\u2028", "</b>&amp;"]
+    path = tmp_path / "ids.sqlite"
+    with open_saver(path) as saver:
+        graph = steps_graph(saver)
+        for thread_id in ids:
+            graph.invoke({"value": 1}, thread_config(thread_id))
+    code, out, err = run_cli(capsys, "threads", path)
+    assert code == 0, err
+    listed = json.loads(out)
+    assert sorted(t["thread_id"] for t in listed) == sorted(ids)
+    assert out == json.dumps(listed, ensure_ascii=False, indent=2) + "\n"
+
+
+def test_records_orjson_refuses_are_printed_by_json(capsys):
+    """An integer over 64 bits (orjson refuses it): printed as ``json.dumps`` prints it."""
+    from desktop.cli import _print_records
+
+    records = [{"thread_id": "é", "checkpoints": 2**70, "next": ["a"]}]
+    _print_records(records)
+    out, _ = capsys.readouterr()
+    assert out == json.dumps(records, ensure_ascii=False, indent=2) + "\n"
 
 
 def test_history_prints_one_object_per_line_newest_first(capsys, agent_db):

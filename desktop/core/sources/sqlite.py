@@ -59,12 +59,8 @@ from desktop.core.sources.common import (
 from desktop.core.sources.readonly import PIECES_OVER, SharedReadOnlyFile, read_in_pieces
 from desktop.core.sources.sizes import CheckpointSize, ThreadSize, channel_sizes, merge_sizes
 from desktop.core.sources.sqlite_delta import SqliteDeltaRows
-from desktop.core.sources.sqlite_listing import (
-    MATCH_FUNCTION,
-    SqliteThreadListing,
-    scheduled_progress,
-    write_record,
-)
+from desktop.core.sources.sqlite_heads import scheduled_progress, write_record
+from desktop.core.sources.sqlite_listing import MATCH_FUNCTION, SqliteThreadListing
 from desktop.core.stored import RawValue, StoredWrite
 from desktop.core.textmatch import contains_folded
 from desktop.core.unwritten import UnwrittenChannels

@@ -1,11 +1,9 @@
-"""The thread list of a SQLite checkpoint database: order, counts and run state.
+"""The thread list of a SQLite checkpoint database: order, filters and counts.
 
 Part of :class:`desktop.core.sources.sqlite.SqliteCheckpointSource` (a mixin: it uses
 the source's cursor, value SQL and schema flags). A listing never groups every
-checkpoint when it does not have to, and reads a page's head checkpoints in one
-statement, in the order they lie in the file (``rowid``), so a page of heads scattered
-over a 10 GB database is read front to back instead of seeking to and fro. Each head's
-run state comes from its scheduling channels only (:mod:`desktop.core.scheduling`).
+checkpoint when it does not have to; each thread's run state is read from its head by
+:mod:`desktop.core.sources.sqlite_heads`.
 """
 
 from __future__ import annotations
@@ -16,19 +14,15 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from desktop.core.decode import DecodeError, decode_metadata, decode_typed
 from desktop.core.isolate import VALUE_LIMIT_BYTES
-from desktop.core.model import ERROR_CHANNEL, INTERRUPT_CHANNEL, ThreadSummary
-from desktop.core.progress import CheckpointProgress, WriteRecord, checkpoint_progress
-from desktop.core.scheduling import decode_scheduling
-from desktop.core.sources.common import ThreadMark, checkpoint_time, meta_step_source
+from desktop.core.model import ThreadSummary
+from desktop.core.sources.common import ThreadMark
+from desktop.core.sources.sqlite_heads import Page, SqliteThreadHeads, ThreadRow
 from desktop.core.textmatch import fold
 from desktop.core.thread_filter import parse_thread_filter
 
 MATCH_FUNCTION = "rewind_contains"
 """The SQL function (registered on the connection) that matches id words caselessly."""
-FLAG_CHANNELS = (INTERRUPT_CHANNEL, ERROR_CHANNEL)
-"""Writes whose value the run state needs (every other write value stays unread)."""
 
 _GROUPED = (
     "SELECT thread_id, COUNT(*), MAX(checkpoint_id), "
@@ -36,20 +30,9 @@ _GROUPED = (
     "FROM checkpoints {where} GROUP BY thread_id {having} "
     "ORDER BY COALESCE(root, MAX(checkpoint_id)) DESC, thread_id"
 )
-# The rowids of the rows a JSON array of [thread_id, checkpoint_id] pairs names (root
-# namespace), in file order: index seeks only, the table is read by the outer join.
-# ``LIMIT -1`` keeps the ORDER BY: SQLite drops it from a plain subquery in FROM.
-_ROWIDS = (
-    "SELECT x.rowid AS r FROM json_each(?) j JOIN {table} x "
-    "ON x.thread_id = j.value ->> 0 AND x.checkpoint_ns = '' "
-    "AND x.checkpoint_id = j.value ->> 1 ORDER BY r LIMIT -1"
-)
-
-ThreadRow = tuple[str, int, str | None, str | None]
-"""``(thread_id, checkpoint count, newest checkpoint id, newest root checkpoint id)``."""
 
 
-class SqliteThreadListing:
+class SqliteThreadListing(SqliteThreadHeads):
     """Thread listings for :class:`~desktop.core.sources.sqlite.SqliteCheckpointSource`."""
 
     path: str
@@ -61,7 +44,7 @@ class SqliteThreadListing:
     _without_rowid: set[str]
     _has_writes: bool
     _has_task_path: bool
-    _order_cache: tuple[int, list[tuple[str, str | None]]] | None
+    _order_cache: tuple[int, Page] | None
 
     def _thread_filter(self, text_filter: str) -> tuple[str, str, tuple[Any, ...]]:
         """``WHERE`` and ``HAVING`` SQL for :mod:`desktop.core.thread_filter`'s syntax.
@@ -126,7 +109,7 @@ class SqliteThreadListing:
             with self._cursor() as cur:
                 order = self._thread_order(cur)
                 page = order[offset:] if limit is None else order[offset : offset + limit]
-                return self._summaries(cur, self._counted(cur, page))
+                return self._listed(cur, page)
         where, having, params = self._thread_filter(text_filter)
         query = _GROUPED.format(where=where, having=having)
         if limit is not None:
@@ -182,7 +165,7 @@ class SqliteThreadListing:
                 raise NotFoundError(f"thread {thread_id!r} not found in {self.path}")
             return self._summaries(cur, rows)[0]
 
-    def _thread_order(self, cur: sqlite3.Cursor) -> list[tuple[str, str | None]]:
+    def _thread_order(self, cur: sqlite3.Cursor) -> Page:
         """Every thread id with its newest root checkpoint id, newest first.
 
         A loose index scan (one seek per thread on the saver's primary key) and one
@@ -207,7 +190,7 @@ class SqliteThreadListing:
         self._order_cache = (version, order)
         return order
 
-    def _counted(self, cur: sqlite3.Cursor, page: list[tuple[str, str | None]]) -> list[ThreadRow]:
+    def _counted(self, cur: sqlite3.Cursor, page: Page) -> list[ThreadRow]:
         """``page`` (ids with their newest root checkpoint) with each thread's checkpoint
         count (a walk over its index entries, no row read) and newest checkpoint: the
         newest root one, unless one index seek finds subgraph namespaces."""
@@ -236,80 +219,6 @@ class SqliteThreadListing:
             for (thread_id, root), (count, _) in zip(page, counted, strict=True)
         ]
 
-    def _summaries(self, cur: sqlite3.Cursor, rows: list[ThreadRow]) -> list[ThreadSummary]:
-        """A summary per row, its run state read from the thread's newest root checkpoint
-        and the writes saved against it (two statements for the whole page)."""
-        pairs = json.dumps([(row[0], row[3]) for row in rows if row[3] is not None])
-        writes = self._head_writes(cur, pairs)
-        blob_sql = self._big_value("checkpoints", "checkpoint", "c")
-        metadata_sql = self._value("checkpoints", "metadata", "c.metadata")
-        # Each head is judged as the statement yields it: its blob is dropped at once (one
-        # over 1 MB is read in pieces).
-        heads = {
-            thread_id: (
-                scheduled_progress(
-                    type_,
-                    self._whole("checkpoints", "checkpoint", blob, size, rowid),
-                    writes.get(thread_id, []),
-                ),
-                *_head_step_source(metadata),
-            )
-            for thread_id, type_, blob, size, rowid, metadata, _ in cur.execute(
-                f"SELECT c.thread_id, c.type, {blob_sql}, {metadata_sql} "
-                f"{self._heads_from('checkpoints', 'c')}",
-                (pairs,),
-            )
-        }
-        return [_summary(row, heads.get(row[0]) if row[3] is not None else None) for row in rows]
-
-    def _head_writes(self, cur: sqlite3.Cursor, pairs: str) -> dict[str, list[WriteRecord]]:
-        """The writes saved against each named head, in the order they were saved (key
-        order in a ``WITHOUT ROWID`` table; interrupts and errors decoded)."""
-        if not self._has_writes:
-            return {}
-        columns, params = self._write_columns("w")
-        found: dict[str, list[WriteRecord]] = {}
-        for thread_id, *record in cur.execute(
-            f"SELECT w.thread_id, {columns} {self._heads_from('writes', 'w')}",
-            (*params, pairs),
-        ):
-            found.setdefault(str(thread_id), []).append(write_record(*record))
-        return found
-
-    def _heads_from(self, table: str, alias: str) -> str:
-        """``FROM`` the rows of ``table`` that a JSON parameter of ``[thread_id,
-        checkpoint_id]`` pairs names (root namespace): in file order (``rowid``), or in
-        key order for a ``WITHOUT ROWID`` table."""
-        if table in self._without_rowid:
-            return (
-                f"FROM json_each(?) j JOIN {table} {alias} ON {alias}.thread_id = j.value ->> 0 "
-                f"AND {alias}.checkpoint_ns = '' AND {alias}.checkpoint_id = j.value ->> 1"
-            )
-        return (
-            f"FROM ({_ROWIDS.format(table=table)}) h "
-            f"CROSS JOIN {table} {alias} ON {alias}.rowid = h.r"
-        )
-
-    def _write_columns(self, ref: str) -> tuple[str, tuple[str, ...]]:
-        """SQL for a write row as :func:`write_record` takes it (``ref``: the table's
-        name in the query) and its parameters: only a flag write's value is fetched,
-        and only when it is within the size limit and not a generated column."""
-        path = f"{ref}.task_path" if self._has_task_path else "''"
-        flagged = f"{ref}.channel IN (?, ?)"
-        if "writes.value" in self._generated:
-            value, params = "NULL", FLAG_CHANNELS
-        else:
-            value = (
-                f"CASE WHEN {flagged} AND length({ref}.value) <= {VALUE_LIMIT_BYTES} "
-                f"THEN {ref}.value END"
-            )
-            params = (*FLAG_CHANNELS, *FLAG_CHANNELS)
-        columns = (
-            f"{ref}.task_id, {path}, {ref}.channel, CASE WHEN {flagged} THEN {ref}.type END, "
-            f"{value}"
-        )
-        return columns, params
-
 
 _IDS = (
     "WITH RECURSIVE ids(id) AS ("
@@ -337,57 +246,3 @@ def _loose_scan(cur: sqlite3.Cursor) -> list[Any]:
         return json.loads(text)
     except sqlite3.OperationalError:
         return cur.execute(f"{_IDS}SELECT id, {_ROOT} FROM ids WHERE id IS NOT NULL").fetchall()
-
-
-def _summary(
-    row: ThreadRow, head: tuple[CheckpointProgress, int | None, str | None] | None
-) -> ThreadSummary:
-    """A thread's summary from its counted row and its head's run state, step and source."""
-    thread_id, count, newest, root = row
-    progress, step, source = head or (CheckpointProgress(), None, None)
-    return ThreadSummary(
-        thread_id=str(thread_id),
-        checkpoints=int(count),
-        updated_at=checkpoint_time(newest) if newest else None,
-        latest_checkpoint_id=root or newest,
-        progress=progress,
-        head_source=source,
-        head_step=step,
-    )
-
-
-def scheduled_progress(
-    type_: str | None, blob: bytes | None, writes: list[WriteRecord]
-) -> CheckpointProgress:
-    """The step after a stored checkpoint, from its scheduling channels and its writes
-    (nothing when the blob was not fetched or cannot be read)."""
-    if blob is None:
-        return CheckpointProgress()
-    try:
-        checkpoint = decode_scheduling(type_, blob)
-    except DecodeError:
-        return CheckpointProgress()
-    if not isinstance(checkpoint, dict):
-        return CheckpointProgress()
-    return checkpoint_progress(checkpoint, writes)
-
-
-def write_record(
-    task_id: Any, path: Any, channel: Any, type_: str | None, blob: bytes | None
-) -> WriteRecord:
-    """A write as :mod:`desktop.core.progress` reads it (only flag values decoded)."""
-    try:
-        value = decode_typed(type_, blob) if blob is not None else None
-    except DecodeError:
-        value = None
-    return WriteRecord(str(task_id), str(path or ""), str(channel), value)
-
-
-def _head_step_source(raw: Any) -> tuple[int | None, str | None]:
-    """A head's ``step`` and ``source`` from its metadata (none when not fetched)."""
-    if raw is None:
-        return None, None
-    try:
-        return meta_step_source(decode_metadata(raw))
-    except DecodeError:
-        return None, None
