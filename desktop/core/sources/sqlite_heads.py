@@ -7,21 +7,23 @@ one statement, in the order they lie in the file (``rowid``), so heads scattered
 state comes from its scheduling channels only (:mod:`desktop.core.scheduling`) and the
 writes saved against it.
 
-A long page (``rewind threads`` lists every thread) is read on two connections at once:
-this one reads and decodes the heads while a second one, in a worker thread, counts each
-thread's checkpoints and reads the heads' writes. SQLite runs without holding the GIL, so
-on a machine with two cores the counting costs the listing little. ``PRAGMA data_version``
-is read before and after: when it is unchanged, no other connection committed, and every
-part of the page comes from one state of the database; when it changed, the page is read
-again on this connection alone, statement by statement as a short page is.
+A long page (``rewind threads`` lists every thread) is read on three connections at once:
+one worker thread counts each thread's checkpoints and reads the heads' writes, another
+reads the head rows and hands them over in batches, and the caller's thread decodes them
+as they come. SQLite runs without holding the GIL, so on a machine with two cores the
+reading hides behind the decoding. ``PRAGMA data_version`` is read before and after:
+when it is unchanged, no other connection committed, and every part of the page comes
+from one state of the database; when it changed, the page is read again on the caller's
+connection alone, statement by statement as a short page is.
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
 from desktop.core.decode import DecodeError, decode_metadata, decode_typed
@@ -72,18 +74,19 @@ class SqliteThreadHeads:
 
     def _listed(self, cur: sqlite3.Cursor, page: Page) -> list[ThreadSummary]:
         """Summaries of ``page``: counted, with each head's run state. A long page is
-        counted on a second connection while this one reads the heads; when another
-        process commits meanwhile (or the second connection fails), the page is read
+        read on three connections at once (see the module's notes); when another
+        process commits meanwhile (or a second connection fails), the page is read
         again here, as a short one is."""
         if len(page) >= SIDE_READ_MIN:
             pairs = _pairs(page)
             before = _data_version(cur)
-            side = SideRead(
+            counting = SideRead(
                 self._location, lambda c: (self._counted(c, page), self._head_writes(c, pairs))
             )
-            heads = self._heads(cur, pairs)
-            counted = side.result()
-            if counted is not None and _data_version(cur) == before:
+            fetched = SideRows(self._location, self._heads_sql(), (pairs,))
+            heads = self._heads(fetched)
+            counted = counting.result()
+            if heads is not None and counted is not None and _data_version(cur) == before:
                 rows, writes = counted
                 return _assembled(rows, heads, writes)
         return self._summaries(cur, self._counted(cur, page))
@@ -93,25 +96,31 @@ class SqliteThreadHeads:
         checkpoint and the writes saved against it (two statements for the whole page)."""
         pairs = _pairs([(row[0], row[3]) for row in rows])
         writes = self._head_writes(cur, pairs)
-        return _assembled(rows, self._heads(cur, pairs), writes)
+        heads = self._heads(cur.execute(self._heads_sql(), (pairs,)))
+        return _assembled(rows, heads or {}, writes)
 
-    def _heads(self, cur: sqlite3.Cursor, pairs: str) -> dict[str, Head]:
-        """The scheduling parts, step and source of each named head. Each blob is
-        decoded as the statement yields it and dropped at once (one over 1 MB is read
-        in pieces)."""
+    def _heads_sql(self) -> str:
+        """The head rows a JSON parameter of ``[thread_id, checkpoint_id]`` pairs names:
+        id, blob type, blob (:meth:`_big_value`) and metadata."""
         blob_sql = self._big_value("checkpoints", "checkpoint", "c")
         metadata_sql = self._value("checkpoints", "metadata", "c.metadata")
-        return {
+        return (
+            f"SELECT c.thread_id, c.type, {blob_sql}, {metadata_sql} "
+            f"{self._heads_from('checkpoints', 'c')}"
+        )
+
+    def _heads(self, rows: Iterable[tuple[Any, ...]]) -> dict[str, Head] | None:
+        """The scheduling parts, step and source of each head in ``rows`` (of
+        :meth:`_heads_sql`), each blob decoded as it comes and dropped at once (one over
+        1 MB is read in pieces); ``None`` when a :class:`SideRows` failed."""
+        heads = {
             thread_id: (
                 _scheduling(type_, self._whole("checkpoints", "checkpoint", blob, size, rowid)),
                 *_head_step_source(metadata),
             )
-            for thread_id, type_, blob, size, rowid, metadata, _ in cur.execute(
-                f"SELECT c.thread_id, c.type, {blob_sql}, {metadata_sql} "
-                f"{self._heads_from('checkpoints', 'c')}",
-                (pairs,),
-            )
+            for thread_id, type_, blob, size, rowid, metadata, _ in rows
         }
+        return None if isinstance(rows, SideRows) and rows.failed else heads
 
     def _head_writes(self, cur: sqlite3.Cursor, pairs: str) -> dict[str, list[WriteRecord]]:
         """The writes saved against each named head, in the order they were saved (key
@@ -192,6 +201,48 @@ class SideRead(Generic[T]):
     def result(self) -> T | None:
         self._thread.join()
         return self._value
+
+
+class SideRows:
+    """The rows of one statement, read on a new connection in a worker thread and handed
+    over in batches as they come, while the caller works on the ones before.
+
+    Iterate it once. When the connection cannot be opened or the statement fails, the
+    iteration ends early and :attr:`failed` is set (the caller then reads again on its
+    own connection).
+    """
+
+    BATCH = 256
+
+    def __init__(self, location: ReadOnlyDatabase, sql: str, params: tuple[Any, ...]) -> None:
+        self.failed = False
+        self._batches: queue.SimpleQueue[list[tuple[Any, ...]] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(
+            target=self._run, args=(location, sql, params), name="rewind-side-rows", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, location: ReadOnlyDatabase, sql: str, params: tuple[Any, ...]) -> None:
+        try:
+            conn = location.connect()
+        except sqlite3.Error:
+            self.failed = True
+            self._batches.put(None)
+            return
+        try:
+            cursor = conn.execute(sql, params)
+            while batch := cursor.fetchmany(self.BATCH):
+                self._batches.put(batch)
+        except Exception:  # read again on the caller's connection, which reports it
+            self.failed = True
+        finally:
+            conn.close()
+            self._batches.put(None)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        while (batch := self._batches.get()) is not None:
+            yield from batch
+        self._thread.join()
 
 
 def _pairs(page: Page) -> str:
