@@ -176,6 +176,21 @@ def test_a_thread_another_process_deletes_leaves_the_list(qtbot, window: MainWin
     assert window.controller.timeline is not None
 
 
+def test_the_graph_inferred_from_a_deleted_thread_goes_with_it(qtbot, window: MainWindow, watched):
+    """No graph attached: the Graph pane draws the shown thread's history; when another
+    process deletes that thread, the picture is cleared and the pane says why it is
+    empty (a picture of a thread that no longer exists is not left on screen)."""
+    _path, writer = watched
+    pane = window.graph_pane
+    qtbot.waitUntil(lambda: pane.title.text() == "t1 · inferred from history", timeout=WAIT_MS)
+    assert pane.scene.nodes
+    writer.delete("t1")
+    qtbot.waitUntil(lambda: listed(window) == [], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not pane.scene.nodes, timeout=WAIT_MS)
+    assert pane.title.text() == "No graph: select a thread to see the graph inferred from it"
+    assert window.timeline_title.text() == "t1 · deleted by another process"
+
+
 def test_postgres_shown_thread_deleted_by_another_process_says_so(
     qtbot, window: MainWindow, settle, pg_db
 ):

@@ -94,6 +94,7 @@ class GraphController(QObject):
         controller.checkpoint_selected.connect(self._checkpoint_selected)
         controller.thread_selected.connect(self._thread_selected)
         controller.timeline_grown.connect(self._timeline_grown)
+        controller.thread_deleted.connect(self._thread_deleted)
         controller.database_opened.connect(lambda _path: self._reset_for_database())
 
     # -- the picture ---------------------------------------------------------------------
@@ -214,6 +215,16 @@ class GraphController(QObject):
         if self.graph is None:
             self._show_inferred()
 
+    def _thread_deleted(self, _thread_id: str) -> None:
+        """The thread on screen was deleted elsewhere: its inferred picture goes with it."""
+        self.node_filter.clear()
+        self.activity = None
+        if self.graph is None:
+            self._inferred_for = None
+            self._show_inferred()
+        else:
+            self._apply_states()
+
     def _timeline_grown(self, _thread_id: str) -> None:
         if self.graph is None:
             self._show_inferred()
@@ -241,8 +252,8 @@ class GraphController(QObject):
         activity = checkpoint_activity(state)
         ended = not (activity.next or activity.interrupted or activity.errors)
         picture = infer_picture(history, [head.checkpoint_id] if ended else [], activity, head)
-        if self.graph is not None:
-            return
+        if self.graph is not None or self.controller.thread_id != thread:
+            return  # a graph was attached, or the thread left the screen, meanwhile
         self.full_picture = picture
         self.pane.set_title(
             f"{thread} · {INFERRED_SUFFIX}",
