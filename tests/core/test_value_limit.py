@@ -211,3 +211,36 @@ def test_postgres_jsonb_over_the_limit_is_not_fetched(pg_db, decoded_sizes, fetc
             equal += 1
     assert equal > 3 and inline_withheld >= 2 and meta_withheld >= 3
     assert max(decoded_sizes, default=0) <= LIMIT
+
+
+def test_postgres_metadata_that_is_no_object_is_not_read_for_the_run_state(pg_db, fetched_longest):
+    """Metadata stored as a long JSON array or string (not LangGraph's object): the
+    thread list and a checkpoint's run state read none of it; the head is still listed,
+    its run state LangGraph's."""
+    config = thread_config("odd-meta")
+    with open_saver(pg_db.url) as saver:
+        graph = huge_graph(saver)
+        graph.invoke({"size": 3}, config)
+        graph.invoke({"size": 2}, config)
+        truth = graph.get_state(config)
+    with psycopg.connect(pg_db.url, autocommit=True) as admin:
+        admin.execute(
+            "UPDATE checkpoints SET metadata = CASE WHEN checkpoint_id = %s "
+            "THEN to_jsonb(repeat('m', %s)) ELSE to_jsonb(array_fill('x'::text, ARRAY[%s])) "
+            "END WHERE thread_id = 'odd-meta'",
+            (truth.config["configurable"]["checkpoint_id"], BIG_CHARS, BIG_CHARS // 4),
+        )
+    with open_source(pg_db.select_only_url()) as source:
+        fetched_longest.clear()
+        (summary,) = source.list_threads()
+        listing_longest = max(fetched_longest)
+        metas = source.history("odd-meta")  # shows the metadata: it reads it
+        fetched_longest.clear()
+        progress = [source.progress(meta) for meta in metas]
+        progress_longest = max(fetched_longest)
+    assert summary.thread_id == "odd-meta" and summary.head_step is None
+    assert list(summary.next_nodes) == list(truth.next)
+    assert summary.latest_checkpoint_id == truth.config["configurable"]["checkpoint_id"]
+    assert [list(p.next) for p in progress][0] == list(truth.next)
+    assert all("not an object" in (meta.metadata_error or "") for meta in metas)
+    assert listing_longest < 1000 and progress_longest < 1000

@@ -69,9 +69,11 @@ def read_steps(
         return {}
     cur.execute(
         f"SELECT keys.t, keys.id, {schema.parent_of('c')}, "
+        # Not an object: an empty value of its type stands for it (what the checkpoint
+        # says is "not an object"; an array or a string may be big, and is not read).
         "CASE jsonb_typeof(c.metadata) WHEN 'object' THEN jsonb_build_object("
         "'step', c.metadata -> 'step', 'source', c.metadata -> 'source')::text "
-        "ELSE c.metadata::text END, "
+        "WHEN 'array' THEN '[]' WHEN 'string' THEN '\"\"' ELSE c.metadata::text END, "
         # One JSON text per row (parsed once): id, trigger versions, versions_seen,
         # inline trigger values, and the blob type of each trigger channel that is not
         # inline (one key lookup each; LIMIT 1 keeps it a lookup, never a join of
