@@ -35,15 +35,9 @@ _GROUPED = (
 class SqliteThreadListing(SqliteThreadHeads):
     """Thread listings for :class:`~desktop.core.sources.sqlite.SqliteCheckpointSource`."""
 
+    # The source's value SQL and schema flags are declared by SqliteThreadHeads.
     path: str
     _cursor: Callable[[], AbstractContextManager[sqlite3.Cursor]]
-    _value: Callable[..., str]
-    _big_value: Callable[..., str]
-    _whole: Callable[..., bytes | None]
-    _generated: set[str]
-    _without_rowid: set[str]
-    _has_writes: bool
-    _has_task_path: bool
     _order_cache: tuple[int, Page] | None
 
     def _thread_filter(self, text_filter: str) -> tuple[str, str, tuple[Any, ...]]:
