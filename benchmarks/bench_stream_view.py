@@ -27,7 +27,7 @@ import qasync
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop.core.runner import StreamEvent
+from desktop.core.run_stream import StreamEvent
 from desktop.ui.app import apply_theme
 from desktop.ui.controller import Controller
 from desktop.ui.main_window import MainWindow

@@ -68,7 +68,7 @@ def _checkpoint(args: argparse.Namespace, *, runs: bool) -> CheckpointMeta:
 
 
 def _modes(text: str | None) -> tuple[str, ...]:
-    from desktop.core.runner import DEFAULT_MODES
+    from desktop.core.run_stream import DEFAULT_MODES
 
     if not text:
         return DEFAULT_MODES
@@ -119,7 +119,8 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_run(args: argparse.Namespace) -> int:
     """``rewind run``: a new turn (``--input``), or continue from ``--checkpoint``."""
     from desktop.core.guards import check_recursion_limit
-    from desktop.core.runner import make_input, run
+    from desktop.core.inputs import make_input
+    from desktop.core.runner import run
 
     graph_input = make_input(args.input, args.input_json)
     check_recursion_limit(args.recursion_limit)
@@ -239,7 +240,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     import asyncio
 
     from desktop.cli_stream import graph_output_to_stderr
-    from desktop.core.runner import thread_status
+    from desktop.core.run_status import thread_status
 
     with graph_output_to_stderr() as out:
         graph = _load(args)

@@ -21,7 +21,7 @@ from desktop.core.decode import to_jsonable
 from desktop.core.errors import RewindError
 from desktop.core.graphs import LoadedGraph
 from desktop.core.model import CheckpointState
-from desktop.core.runner import saver_for
+from desktop.core.savers import saver_for
 from desktop.core.shown_values import delta_writes, pending_update
 from desktop.core.timetravel import graph_for_namespace, live_values
 

@@ -25,7 +25,7 @@ from langgraph.pregel import Pregel
 from desktop.core.errors import NotFoundError, RewindError
 from desktop.core.graphs import LoadedGraph, entrypoint_node
 from desktop.core.model import user_channels
-from desktop.core.runner import checkpoint_config, reading_checkpoint, saver_for
+from desktop.core.savers import checkpoint_config, reading_checkpoint, saver_for
 from desktop.core.timetravel import (
     MISSING,
     OVERWRITE_KEY,

@@ -2,7 +2,8 @@
 
 One writer per thread (:func:`writing_thread`, the lock of :mod:`desktop.core.locks`),
 no checkpoint tables added to a SQLite file that holds something else
-(:func:`require_checkpoint_tables`), and a usable recursion limit.
+(:func:`require_checkpoint_tables`), a usable recursion limit, and a run's options
+(durability, configurable and context, node names, state keys) the graph can take.
 """
 
 from __future__ import annotations
@@ -10,16 +11,21 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from desktop.core.errors import RewindError, SourceError
+from desktop.core.inputs import check_context
 from desktop.core.locks import database_identity, thread_lock
+from desktop.core.run_settings import DURABILITIES, check_configurable
 from desktop.core.sources.readonly import open_read_only
+
+if TYPE_CHECKING:
+    from desktop.core.graphs import LoadedGraph
 
 SAVER_TABLES: Final = frozenset({"checkpoints", "writes"})
 
@@ -101,3 +107,41 @@ def check_recursion_limit(limit: int | None) -> int | None:
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise RewindError(f"The recursion limit must be a whole number of steps >= 1, not {limit}")
     return limit
+
+
+def check_durability(durability: str | None) -> None:
+    """Refuse a durability LangGraph does not know (``None`` is LangGraph's default)."""
+    if durability is not None and durability not in DURABILITIES:
+        raise RewindError(
+            f"Unknown durability {durability!r}; choose from {', '.join(DURABILITIES)}"
+        )
+
+
+def check_settings(
+    graph: LoadedGraph, configurable: Mapping[str, Any] | None, context: Any
+) -> None:
+    """Refuse a ``configurable`` or runtime ``context`` the run could not take."""
+    check_configurable(configurable)
+    if context is not None and not isinstance(context, Mapping):
+        raise RewindError(f"Context must be a JSON object, not {type(context).__name__}")
+    check_context(graph.graph, context)
+
+
+def check_nodes(graph: LoadedGraph, nodes: Sequence[str] | None, option: str) -> None:
+    """Refuse node names (for ``option``) the graph does not have; ``*`` is every node."""
+    unknown = [n for n in nodes or () if n != "*" and n not in graph.node_names]
+    if unknown:
+        raise RewindError(
+            f"{option}: no node named {', '.join(unknown)}; "
+            f"the graph's nodes are {', '.join(graph.node_names)}"
+        )
+
+
+def check_state_keys(graph: LoadedGraph, values: Mapping[str, Any]) -> None:
+    """Refuse update keys that are not channels of the graph's state."""
+    keys = [k for k in graph.graph.channels if not k.startswith("__") and ":" not in k]
+    unknown = [k for k in values if k not in keys]
+    if unknown:
+        raise RewindError(
+            f"Unknown state key(s) {', '.join(map(str, unknown))}; the state has {', '.join(keys)}"
+        )

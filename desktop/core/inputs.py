@@ -133,3 +133,19 @@ def check_context(graph: Pregel, context: Any) -> None:
     problem = context_problem(graph, context)
     if problem:
         raise RewindError(f"Context refused, nothing was written: it {problem}")
+
+
+def make_input(text: str | None = None, json_text: str | None = None) -> Any:
+    """The graph input for a run: a user message, a JSON value, or ``None`` to continue."""
+    if text is not None and json_text is not None:
+        raise RewindError("Give the input either as text or as JSON, not both")
+    if text is not None:
+        return {"messages": [{"role": "user", "content": text}]}
+    if json_text is None:
+        return None
+    try:
+        return json.loads(json_text)
+    except json.JSONDecodeError as exc:
+        raise RewindError(
+            f"Input is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from exc

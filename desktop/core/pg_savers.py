@@ -1,6 +1,6 @@
 """The write path on PostgreSQL: ``AsyncPostgresSaver`` and ``AsyncPostgresStore``.
 
-:mod:`desktop.core.runner` opens these for a ``postgresql://`` URL exactly where it opens
+:mod:`desktop.core.savers` opens these for a ``postgresql://`` URL exactly where it opens
 ``AsyncSqliteSaver`` for a file, so runs, forks, replays and resumes stream the same way
 on both. Connections are made the way ``AsyncPostgresSaver.from_conn_string`` makes them
 (autocommit, dict rows). Opening for writing runs the saver's and the store's
@@ -64,7 +64,7 @@ async def open_postgres_saver(
     With ``create=False`` a database without checkpoint tables is refused
     (:class:`SourceError`) instead of set up. Enter it inside the running event loop.
     """
-    from desktop.core.runner import settle_saver_writes, stop_store_batching
+    from desktop.core.savers import settle_saver_writes, stop_store_batching
 
     where = redact(url)
     async with contextlib.AsyncExitStack() as stack:

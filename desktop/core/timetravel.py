@@ -51,12 +51,8 @@ from desktop.core.decode import TYPE_KEY, is_message, to_jsonable
 from desktop.core.errors import NotFoundError, RewindError
 from desktop.core.graphs import LoadedGraph, error_line
 from desktop.core.progress import FailedTask, WaitingInterrupt
-from desktop.core.runner import (
-    ThreadStatus,
-    checkpoint_config,
-    reading_checkpoint,
-    saver_for,
-)
+from desktop.core.run_status import ThreadStatus
+from desktop.core.savers import checkpoint_config, reading_checkpoint, saver_for
 
 ChannelKind = Literal["messages", "reducer", "value"]
 """How a state key takes an update: ``add_messages``, another reducer, or plain replace."""

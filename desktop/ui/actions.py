@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 if TYPE_CHECKING:
     from desktop.core.model import CheckpointMeta
-    from desktop.core.runner import ThreadStatus
+    from desktop.core.run_status import ThreadStatus
 
 NO_GRAPH_TIP: Final = (
     "Attach a graph to act on the past: rewind DB --graph module:attr (or --config langgraph.json)"
@@ -127,7 +127,7 @@ class TimeTravelActions(QObject):
     ) -> None:
         """Enable what can act on ``selection`` and on its thread's ``status``.
 
-        ``status`` is ``runner.thread_status`` of the selected thread (None when unknown,
+        ``status`` is ``run_status.thread_status`` of the selected thread (None when unknown,
         e.g. without a graph); ``branch_count`` is the number of branch tips of the
         thread when known; ``replay_note`` says which nodes a replay from ``selection``
         runs again. Diffing branches reads only, so it needs no graph.

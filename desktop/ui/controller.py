@@ -53,7 +53,7 @@ from desktop.ui.render import RenderedDiff, RenderedState, render_diff, render_s
 from desktop.ui.run_controller import CONTINUE_RUN, FORK, RUN, RunController
 
 if TYPE_CHECKING:
-    from desktop.core.runner import ThreadStatus
+    from desktop.core.run_status import ThreadStatus
 
 log = logging.getLogger(__name__)
 

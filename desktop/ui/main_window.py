@@ -99,7 +99,8 @@ if TYPE_CHECKING:
     from desktop.core.graphs import LoadedGraph
     from desktop.core.history import ThreadTimeline
     from desktop.core.model import CheckpointMeta, CheckpointState
-    from desktop.core.runner import StreamEvent, ThreadStatus
+    from desktop.core.run_status import ThreadStatus
+    from desktop.core.run_stream import StreamEvent
 
 DEFAULT_SIZE = QSize(1280, 800)
 DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")

@@ -60,8 +60,10 @@ if TYPE_CHECKING:
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     from desktop.core.graphs import LoadedGraph, TypeKey
-    from desktop.core.runner import RewindSaver, StreamEvent, ThreadStatus
+    from desktop.core.run_status import ThreadStatus
+    from desktop.core.run_stream import StreamEvent
     from desktop.core.running import RunningNodes
+    from desktop.core.savers import RewindSaver
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +178,7 @@ class RunController(QObject):
     """A run started on this thread id."""
 
     event_received = Signal(object)
-    """Each streamed :class:`~desktop.core.runner.StreamEvent`, as it arrives."""
+    """Each streamed :class:`~desktop.core.run_stream.StreamEvent`, as it arrives."""
 
     node_changed = Signal(str)
     """The node(s) running now, e.g. ``researcher › gather``; "" when none."""
@@ -462,10 +464,10 @@ class RunController(QObject):
     async def read_saver(self, path: str | Path) -> AsyncIterator[AsyncSqliteSaver]:
         """A read-only saver on ``path`` for the attached graph (never runs ``setup()``).
 
-        For :func:`desktop.core.runner.thread_status` and the fork editor's look-ups, so
+        For :func:`desktop.core.run_status.thread_status` and the fork editor's look-ups, so
         reading a thread's status leaves the file as it was.
         """
-        from desktop.core.runner import open_read_saver
+        from desktop.core.savers import open_read_saver
 
         graph = self._graph
         if graph is None:
@@ -474,11 +476,11 @@ class RunController(QObject):
             yield saver
 
     async def read_status(self, path: str | Path, thread_id: str) -> ThreadStatus | None:
-        """``runner.thread_status`` of ``thread_id``, read-only; None without a graph or when
+        """``run_status.thread_status`` of ``thread_id``, read-only; None without a graph or when
         the status cannot be read (no root checkpoint, unreadable state)."""
         import sqlite3
 
-        from desktop.core.runner import thread_status
+        from desktop.core.run_status import thread_status
 
         graph = self._graph
         if graph is None:
@@ -529,7 +531,7 @@ class RunController(QObject):
 
     async def _open_saver(self, path: Path | str, graph: LoadedGraph) -> RewindSaver:
         """The open saver for ``path`` and ``graph``'s types, reopened when either changed."""
-        from desktop.core.runner import open_saver
+        from desktop.core.savers import open_saver
 
         key = (path.resolve() if isinstance(path, Path) else path, graph.msgpack_allowlist)
         if self._saver is not None and self._saver_key == key:
@@ -587,7 +589,7 @@ class RunController(QObject):
         done: str,
     ) -> None:
         from desktop.core.executor import run_scope
-        from desktop.core.runner import RunError
+        from desktop.core.run_stream import RunError
 
         thread_id = request.thread_id
         outcome = FAILED

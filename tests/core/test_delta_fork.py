@@ -14,7 +14,8 @@ from pathlib import Path
 from desktop.core.decode import to_jsonable
 from desktop.core.graphs import LoadedGraph
 from desktop.core.model import user_channels
-from desktop.core.runner import fork, open_read_saver
+from desktop.core.runner import fork
+from desktop.core.savers import open_read_saver
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.core.timetravel import channel_kinds, fork_values_from_edit, live_values
 from tests.delta_builders import build_deep_agent_db, deep_agent_graph

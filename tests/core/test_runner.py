@@ -32,20 +32,12 @@ from typing_extensions import TypedDict
 from desktop.core.demo.scripted_model import ScriptedChatModel
 from desktop.core.errors import NotFoundError, RewindError, SourceError
 from desktop.core.graphs import LoadedGraph, load_graph
+from desktop.core.inputs import make_input
 from desktop.core.progress import FailedTask
-from desktop.core.runner import (
-    RewindSaver,
-    RunError,
-    StreamEvent,
-    fork,
-    make_input,
-    open_read_saver,
-    open_saver,
-    replay,
-    resume,
-    run,
-    thread_status,
-)
+from desktop.core.run_status import thread_status
+from desktop.core.run_stream import RunError, StreamEvent
+from desktop.core.runner import fork, replay, resume, run
+from desktop.core.savers import RewindSaver, open_read_saver, open_saver
 from tests.builders import HostileDb, InterruptDb, review_graph
 from tests.builders import notes_graph as hostile_notes_graph
 

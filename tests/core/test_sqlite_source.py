@@ -406,8 +406,8 @@ async def test_a_stopped_run_is_unfinished_not_an_error(tmp_path):
     from langgraph.config import get_stream_writer
 
     from desktop.core.graphs import LoadedGraph
-    from desktop.core.runner import open_saver as open_run_saver
     from desktop.core.runner import run
+    from desktop.core.savers import open_saver as open_run_saver
     from tests.builders import NoteState
 
     async def slow(state: NoteState) -> dict:

@@ -29,15 +29,9 @@ from desktop.core.errors import NotFoundError, RewindError
 from desktop.core.graphs import LoadedGraph, load_graph
 from desktop.core.model import user_channels
 from desktop.core.progress import WaitingInterrupt
-from desktop.core.runner import (
-    ThreadStatus,
-    fork,
-    open_read_saver,
-    open_saver,
-    resume,
-    run,
-    thread_status,
-)
+from desktop.core.run_status import ThreadStatus, thread_status
+from desktop.core.runner import fork, resume, run
+from desktop.core.savers import open_read_saver, open_saver
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.core.timetravel import (
     channel_kinds,

@@ -1,7 +1,7 @@
 """Time-travel actions: what is enabled for a selection, why not, and what triggering emits.
 
 Selections are real checkpoints read from databases written by real graphs, statuses
-come from ``runner.thread_status``; the actions are real ``QAction`` objects triggered
+come from ``run_status.thread_status``; the actions are real ``QAction`` objects triggered
 by the keyboard or ``trigger()``.
 """
 
@@ -24,7 +24,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.graphs import LoadedGraph
 from desktop.core.model import CheckpointMeta
-from desktop.core.runner import ThreadStatus, run, thread_status
+from desktop.core.run_status import ThreadStatus, thread_status
+from desktop.core.runner import run
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.ui.actions import (
     CONTINUE_RUN_TIP,

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QLabel, QListWidget, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop.core.graphs import LoadedGraph
-from desktop.core.runner import run, thread_status
+from desktop.core.run_status import thread_status
+from desktop.core.runner import run
 from desktop.ui.widgets.breakpoints import NO_GRAPH_TEXT, NONE_SET_TEXT, BreakpointsWidget
 from tests.builders import steps_graph
 

@@ -27,7 +27,8 @@ from typing_extensions import TypedDict
 
 from desktop.core.graphs import LoadedGraph
 from desktop.core.model import CheckpointMeta, CheckpointState, user_channels
-from desktop.core.runner import fork, open_saver, run
+from desktop.core.runner import fork, run
+from desktop.core.savers import open_saver
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.core.timetravel import infer_as_node
 from desktop.ui.widgets.fork_editor import CHOOSE_NODE, ForkEditor

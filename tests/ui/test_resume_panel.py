@@ -1,6 +1,6 @@
 """The resume panel on real thread statuses: interrupts answered, stopped runs continued.
 
-Statuses come from ``runner.thread_status`` on databases written by real graphs (the
+Statuses come from ``run_status.thread_status`` on databases written by real graphs (the
 demo agent's approval, a review graph, two parallel questions, a breakpoint, a failing
 node); the value the panel emits is fed back to ``runner.resume`` and langgraph's final
 state is checked.
@@ -26,7 +26,9 @@ from pytestqt.qtbot import QtBot
 from typing_extensions import TypedDict
 
 from desktop.core.graphs import LoadedGraph, load_graph
-from desktop.core.runner import ThreadStatus, open_saver, resume, run, thread_status
+from desktop.core.run_status import ThreadStatus, thread_status
+from desktop.core.runner import resume, run
+from desktop.core.savers import open_saver
 from desktop.ui.widgets.resume_panel import InterruptCard, ResumePanel
 from tests.builders import ErrorDb, InterruptDb, batch_graph, review_graph, steps_graph
 

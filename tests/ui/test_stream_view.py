@@ -16,7 +16,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
 
 from desktop.core.graphs import LoadedGraph, load_graph
-from desktop.core.runner import RunError, StreamEvent, make_input, open_saver, run
+from desktop.core.inputs import make_input
+from desktop.core.run_stream import RunError, StreamEvent
+from desktop.core.runner import run
+from desktop.core.savers import open_saver
 from desktop.ui.widgets.event_log import EventLogModel, LogEntry, log_entry, node_path
 from desktop.ui.widgets.stream_view import FLUSH_INTERVAL_MS, StreamView
 from tests.builders import batch_graph

@@ -9,7 +9,7 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
 
-from desktop.core.runner import StreamEvent
+from desktop.core.run_stream import StreamEvent
 from desktop.ui.controllers.run_summary import TaskCost, format_duration
 from desktop.ui.main_window import MainWindow
 from desktop.ui.run_controller import INTERRUPTED

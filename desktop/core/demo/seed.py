@@ -20,7 +20,7 @@ from langgraph.types import Command
 from desktop.core.datadir import data_dir
 from desktop.core.demo.agent import build_demo_graph
 from desktop.core.errors import RewindError
-from desktop.core.runner import stop_store_batching
+from desktop.core.savers import stop_store_batching
 
 DEMO_DB_NAME = "demo.sqlite"
 

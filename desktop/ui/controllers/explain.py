@@ -2,7 +2,7 @@
 
 A fork that no run continued is not a stopped run; a run the user stopped is not an
 error; replaying re-executes every node after the chosen checkpoint. These helpers turn
-a :class:`~desktop.core.runner.ThreadStatus` or a timeline position into the sentences
+a :class:`~desktop.core.run_status.ThreadStatus` or a timeline position into the sentences
 the resume panel, the toolbar and the state header show.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from desktop.core.history import ThreadTimeline
 from desktop.core.model import CheckpointMeta
-from desktop.core.runner import ThreadStatus
+from desktop.core.run_status import ThreadStatus
 from desktop.core.timetravel import detect_unfinished, task_failures
 
 CANCELLED = "CancelledError"

@@ -42,7 +42,7 @@ from desktop.ui.controllers.graph_filter import NodeFilter
 if TYPE_CHECKING:
     from desktop.core.graphs import LoadedGraph
     from desktop.core.model import CheckpointMeta
-    from desktop.core.runner import StreamEvent
+    from desktop.core.run_stream import StreamEvent
     from desktop.ui.controller import Controller
     from desktop.ui.widgets.breakpoints import BreakpointsWidget
     from desktop.ui.widgets.graph_view import GraphPane

@@ -1,7 +1,7 @@
 """What a run cost, from the parts it streams: one line per run (time, steps, tokens) and,
 per task, how long it ran and the tokens its chat model reported.
 
-:class:`RunTally` is fed every :class:`~desktop.core.runner.StreamEvent` of one run;
+:class:`RunTally` is fed every :class:`~desktop.core.run_stream.StreamEvent` of one run;
 :meth:`RunTally.summary` reads ``12.3 s · 4 steps · 1,234 tokens`` (tokens only when a
 model reported them). :class:`TaskClock` times each task from its ``tasks`` start part
 to its result part, as they arrive, and adds up the ``usage_metadata`` of the messages
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from desktop.core.runner import StreamEvent
+    from desktop.core.run_stream import StreamEvent
 
 
 def reported_usage(data: Any) -> tuple[str, int] | None:

@@ -1,7 +1,7 @@
 """The event log of a run: one row per streamed part (tasks, updates, custom events,
 checkpoints), with named roles for QML-style access and colours by tone.
 
-:func:`log_entry` turns a :class:`~desktop.core.runner.StreamEvent` into a
+:func:`log_entry` turns a :class:`~desktop.core.run_stream.StreamEvent` into a
 :class:`LogEntry`; a task's result row starts with its cost (time and tokens,
 :class:`~desktop.ui.controllers.run_summary.TaskCost`). :class:`EventLogModel` holds the
 rows, appended in batches and trimmed at the top. The widget around it is
@@ -31,7 +31,7 @@ from desktop.ui.controllers.run_summary import TaskCost
 from desktop.ui.models.headers import column_title, with_role_names
 
 if TYPE_CHECKING:
-    from desktop.core.runner import StreamEvent
+    from desktop.core.run_stream import StreamEvent
 
 MAX_LOG_ROWS = 20_000
 """Event log rows kept; the oldest are dropped first."""

@@ -37,7 +37,7 @@ from desktop.ui.widgets.state_view import make_document_browser
 
 if TYPE_CHECKING:
     from desktop.core.progress import WaitingInterrupt
-    from desktop.core.runner import ThreadStatus
+    from desktop.core.run_status import ThreadStatus
 
 PAYLOAD_MAX_HEIGHT: Final = 110
 PAYLOAD_MIN_LINES: Final = 2
@@ -161,7 +161,7 @@ class InterruptCard(QFrame):
 class ResumePanel(QFrame):
     """Resume a thread's interrupts or continue its stopped run; hidden when it finished.
 
-    Feed it with :meth:`show_status` (``runner.thread_status`` of the selected thread,
+    Feed it with :meth:`show_status` (``run_status.thread_status`` of the selected thread,
     or ``None`` when there is no thread or no graph). Intents only: it never runs.
     """
 

@@ -61,7 +61,7 @@ def parse_input(text: str, *, as_json: bool) -> Any:
 
     Raises :class:`RewindError` with a one-line reason for invalid JSON.
     """
-    from desktop.core.runner import make_input
+    from desktop.core.inputs import make_input
 
     if not text.strip():
         return None

@@ -55,7 +55,7 @@ from desktop.ui.widgets.event_log import (
 )
 
 if TYPE_CHECKING:
-    from desktop.core.runner import StreamEvent
+    from desktop.core.run_stream import StreamEvent
 
 FLUSH_INTERVAL_MS = 33
 """How often buffered tokens and log rows reach the screen (~30 Hz)."""

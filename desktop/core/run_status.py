@@ -1,0 +1,132 @@
+"""Where a thread stands, as LangGraph's ``aget_state`` tells it: :class:`ThreadStatus`.
+
+What runs next, the interrupts waiting for a value and the tasks that failed, at the
+thread's latest checkpoint (subgraph states included). Asking opens a path read-only
+and never changes the file; ``resume`` reads the same status with the thread's write
+lock held before it answers anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.pregel import Pregel
+from langgraph.types import StateSnapshot
+
+from desktop.core.decode import to_jsonable
+from desktop.core.graphs import LoadedGraph, error_line
+from desktop.core.progress import FailedTask, WaitingInterrupt
+from desktop.core.savers import (
+    ReadSaver,
+    checkpoint_config,
+    reading_checkpoint,
+    require_thread,
+    run_store,
+    saver_for,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadStatus:
+    """Where a thread stands: what runs next and what it waits for.
+
+    ``can_continue`` is true for a run that stopped before its end (crash, cancel,
+    error, ``interrupt_before``/``after``), or a fork not run yet, and can go on without
+    a value; ``interrupts`` need a value (:func:`~desktop.core.runner.resume` with one).
+    ``source`` and ``step`` are the latest checkpoint's metadata: ``forked`` tells a fork
+    that no run continued yet from a run that stopped.
+    """
+
+    thread_id: str
+    checkpoint_id: str
+    next_nodes: tuple[str, ...]
+    interrupts: tuple[WaitingInterrupt, ...] = ()
+    errors: tuple[FailedTask, ...] = ()
+    source: str | None = None
+    step: int | None = None
+    note: str | None = None
+    """Set when the status was read from a private snapshot (as the read commands say)."""
+
+    @property
+    def forked(self) -> bool:
+        """The latest checkpoint is a fork (``update_state``) that no run has continued; a
+        ``fork``-source checkpoint is LangGraph's copy a replay starts from: a run."""
+        return self.source == "update"
+
+    @property
+    def can_continue(self) -> bool:
+        """True when the thread can go on without a value (see the class docstring)."""
+        return bool(self.next_nodes) and not self.interrupts
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "thread_id": self.thread_id,
+            "checkpoint_id": self.checkpoint_id,
+            "next": list(self.next_nodes),
+            "interrupts": [i.to_json() for i in self.interrupts],
+            "errors": [e.to_json() for e in self.errors],
+            "can_continue": self.can_continue,
+            "source": self.source,
+            "step": self.step,
+        }
+
+
+async def thread_status(
+    graph: LoadedGraph, target: BaseCheckpointSaver | str | Path, thread_id: str
+) -> ThreadStatus:
+    """Next nodes, pending interrupts and failed tasks of a thread's latest checkpoint.
+
+    A path is opened read-only (:func:`~desktop.core.savers.open_read_saver`): asking
+    never changes the file.
+    """
+    async with saver_for(graph, target, mode="read") as saver:
+        status = await read_thread_status(
+            graph.bind(saver, run_store(graph, saver)), saver, thread_id
+        )
+    note = saver.note if isinstance(saver, ReadSaver) else None
+    return dataclasses.replace(status, note=note) if note else status
+
+
+async def read_thread_status(
+    graph: Pregel, saver: BaseCheckpointSaver, thread_id: str
+) -> ThreadStatus:
+    """The status of ``thread_id`` through ``graph`` bound to an open ``saver``."""
+    latest = await require_thread(saver, thread_id)
+    with reading_checkpoint(latest.config):
+        snapshot = await graph.aget_state(checkpoint_config(thread_id), subgraphs=True)
+    interrupts: dict[str, WaitingInterrupt] = {}
+    errors: list[FailedTask] = []
+    _collect_tasks(snapshot, (), interrupts, errors)
+    metadata = snapshot.metadata or {}
+    return ThreadStatus(
+        thread_id=thread_id,
+        checkpoint_id=str(snapshot.config["configurable"]["checkpoint_id"]),
+        next_nodes=tuple(snapshot.next),
+        interrupts=tuple(interrupts.values()),
+        errors=tuple(errors),
+        source=metadata.get("source") if isinstance(metadata.get("source"), str) else None,
+        step=metadata.get("step") if isinstance(metadata.get("step"), int) else None,
+    )
+
+
+def _collect_tasks(
+    snapshot: StateSnapshot,
+    path: tuple[str, ...],
+    interrupts: dict[str, WaitingInterrupt],
+    errors: list[FailedTask],
+) -> None:
+    """Walk the tasks (and subgraph states); an interrupt belongs to the deepest task."""
+    for task in snapshot.tasks:
+        node = "/".join([*path, task.name])
+        for item in task.interrupts:
+            interrupts[item.id] = WaitingInterrupt(item.id, to_jsonable(item.value), node)
+        if task.error:
+            error = task.error
+            text = error_line(error) if isinstance(error, BaseException) else str(error)
+            errors.append(FailedTask(node, text))
+        if isinstance(task.state, StateSnapshot):
+            _collect_tasks(task.state, (*path, task.name), interrupts, errors)
