@@ -9,7 +9,7 @@ marker string, ``"… (N more items)"`` (``keys`` for dicts), which the renderer
 a "show more" link. Showing more re-renders with a larger limit
 (:func:`next_limit`). Copy JSON and the headless commands always give everything.
 
-Qt-free, like ``render.py``: it runs in a worker thread.
+Qt-free, like ``render/``: it runs in a worker thread.
 """
 
 from __future__ import annotations

@@ -49,7 +49,8 @@ from desktop.ui.controllers.watch import LiveWatch
 from desktop.ui.intents import IntentTasks
 from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel
 from desktop.ui.models.timeline import SHORT_ID_CHARS, TimelineModel
-from desktop.ui.render import RenderedDiff, RenderedState, render_diff, render_state
+from desktop.ui.render.diff import RenderedDiff, render_diff
+from desktop.ui.render.state import RenderedState, render_state
 from desktop.ui.run_controller import CONTINUE_RUN, FORK, RUN, RunController
 
 if TYPE_CHECKING:

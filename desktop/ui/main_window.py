@@ -59,7 +59,8 @@ from desktop.ui.controllers.thread_groups import ThreadGroupsLoader
 from desktop.ui.graph_menu import install_graph
 from desktop.ui.housekeeping_menu import HousekeepingUi
 from desktop.ui.models.timeline import SHORT_ID_CHARS
-from desktop.ui.render import RenderedDiff, RenderedState
+from desktop.ui.render.diff import RenderedDiff
+from desktop.ui.render.state import RenderedState
 from desktop.ui.run_controller import (
     CONTINUE,
     FAILED,

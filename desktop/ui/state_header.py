@@ -1,6 +1,6 @@
 """What the state pane's header says about one checkpoint, as plain strings.
 
-Built off the UI thread with the rest of :func:`desktop.ui.render.render_state`; the
+Built off the UI thread with the rest of :func:`desktop.ui.render.state.render_state`; the
 header widget (``widgets/state_header.py``) shows each string in a plain-text label, so
 a thread id, node name or metadata value from the database is never read as markup.
 """

@@ -17,7 +17,7 @@ from pygments.util import ClassNotFound
 
 from desktop.core.store import NAMESPACE_SEPARATOR, StoreItem
 from desktop.ui.models.threads import full_time
-from desktop.ui.render import render_json_html
+from desktop.ui.render.markup import render_json_html
 
 FILE_CHARS = 200_000
 """Characters of a file shown highlighted; the rest is summarized."""

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from desktop.core.diff import diff_states
 from desktop.core.lookup import load_diff_pair
 from desktop.core.sources.sqlite import SqliteCheckpointSource
-from desktop.ui.render import render_diff
+from desktop.ui.render.diff import render_diff
 from desktop.ui.widgets.diff_view import DiffView
 from tests.builders import AgentDb, ForkDb
 

@@ -16,7 +16,7 @@ from desktop.ui.app import apply_theme, apply_window_size
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.threads import ThreadListModel
-from desktop.ui.render import BREAK_HINT
+from desktop.ui.render.markup import BREAK_HINT
 from desktop.ui.widgets.elided_label import ElidedLabel
 from desktop.ui.widgets.thread_list import MIN_DETAIL_ROOM, MORE_BADGE, badges_that_fit
 from tests.ui.test_window import thread_list

@@ -12,7 +12,7 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QLabel, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
-from desktop.ui.render import JSON_COLORS
+from desktop.ui.render.markup import JSON_COLORS
 from desktop.ui.widgets.json_editor import JsonEditor
 
 VALUE = {

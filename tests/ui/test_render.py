@@ -17,14 +17,9 @@ from desktop.core.diff import diff_states, render_diff_text
 from desktop.core.lookup import find_checkpoint, load_diff_pair
 from desktop.core.model import CheckpointState
 from desktop.core.sources.sqlite import SqliteCheckpointSource
-from desktop.ui.render import (
-    STRING_CAP,
-    RenderedState,
-    capped,
-    render_diff,
-    render_json_html,
-    render_state,
-)
+from desktop.ui.render.diff import render_diff
+from desktop.ui.render.markup import STRING_CAP, capped, render_json_html
+from desktop.ui.render.state import RenderedState, render_state
 from tests.builders import (
     BATCH_ERROR,
     AgentDb,
@@ -280,7 +275,7 @@ def test_header_next_is_what_langgraph_still_has_to_run(tmp_path) -> None:
     """A step that stopped part-way (one task finished, one failed): the header's next is
     ``get_state(thread).next``; the step itself (history) still lists both tasks."""
     from desktop.core.sources import open_source
-    from desktop.ui.render import render_state
+    from desktop.ui.render.state import render_state
     from tests.builders import open_saver, thread_config
 
     def fails(state: _PairState) -> dict:

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.model import CheckpointState
 from desktop.core.sources.sqlite import SqliteCheckpointSource
-from desktop.ui.render import render_state
+from desktop.ui.render.state import render_state
 from desktop.ui.widgets.state_header import StateHeaderView
 from desktop.ui.widgets.state_view import StateView
 from tests.builders import AgentDb, ErrorDb, InterruptDb

@@ -1,7 +1,7 @@
 """The diff pane: what changed between the selected checkpoint and the one it is compared with.
 
 Like the state view it only shows a document built off the UI thread by
-:func:`desktop.ui.render.render_diff`. The title row is plain-text labels: the title
+:func:`desktop.ui.render.diff.render_diff`. The title row is plain-text labels: the title
 (which names checkpoints and may hold text from the database) elides with the whole
 title on hover, and each part of the summary ("1 added", "2 internal") stays whole.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from desktop.ui.render import RenderedDiff
+from desktop.ui.render.diff import RenderedDiff
 from desktop.ui.widgets.elided_label import ElidedLabel, plain_label
 from desktop.ui.widgets.state_view import make_document_browser
 

@@ -26,7 +26,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
 from desktop.core.errors import RewindError
-from desktop.ui.render import JSON_COLORS
+from desktop.ui.render.markup import JSON_COLORS
 
 INDENT = "  "
 """What Tab inserts, and one level of indentation."""

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import RewindError
-from desktop.ui.render import render_json_html
+from desktop.ui.render.markup import render_json_html
 from desktop.ui.widgets.elided_label import ElidedLabel, WrappedLabel
 from desktop.ui.widgets.state_view import make_document_browser
 

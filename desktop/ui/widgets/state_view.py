@@ -1,6 +1,6 @@
 """The state pane: one checkpoint's values, messages and pending writes, with find.
 
-The view only shows documents that :func:`desktop.ui.render.render_state` built in a
+The view only shows documents that :func:`desktop.ui.render.state.render_state` built in a
 worker thread; it never decodes or formats state itself, so selecting a big checkpoint
 costs the UI thread one ``setHtml`` per tab. Big containers arrive cut to their first
 items (``bounded.py``); their "show more" links ask for the same checkpoint with a
@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.bounded import MORE_LINK, next_limit
-from desktop.ui.render import BREAK_HINT, RenderedState, document_css
+from desktop.ui.render.markup import BREAK_HINT, document_css
+from desktop.ui.render.state import RenderedState
 from desktop.ui.widgets.state_header import StateHeaderView
 
 WRITES_TAB = "Writes"
