@@ -124,7 +124,7 @@ class Controller(QObject):
     """Nothing to show in the state view; the message says why."""
 
     diff_ready = Signal(object)
-    """A :class:`~desktop.ui.render.RenderedDiff` of the selection against its diff base."""
+    """A :class:`~desktop.ui.render.diff.RenderedDiff` of the selection against its diff base."""
 
     diff_cleared = Signal(str)
     """Nothing to show in the diff view; the message says why."""
@@ -151,7 +151,7 @@ class Controller(QObject):
     """New checkpoints of the shown thread (this id) were added to the timeline."""
 
     thread_status_changed = Signal(object)
-    """The shown thread's :class:`~desktop.core.runner.ThreadStatus`, or None (no graph,
+    """The shown thread's :class:`~desktop.core.run_status.ThreadStatus`, or None (no graph,
     no thread, or unreadable)."""
 
     fork_ready = Signal(object, object, object, object)

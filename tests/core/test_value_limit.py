@@ -241,6 +241,6 @@ def test_postgres_metadata_that_is_no_object_is_not_read_for_the_run_state(pg_db
     assert summary.thread_id == "odd-meta" and summary.head_step is None
     assert list(summary.next_nodes) == list(truth.next)
     assert summary.latest_checkpoint_id == truth.config["configurable"]["checkpoint_id"]
-    assert [list(p.next) for p in progress][0] == list(truth.next)
+    assert list(progress[0].next) == list(truth.next)
     assert all("not an object" in (meta.metadata_error or "") for meta in metas)
     assert listing_longest < 1000 and progress_longest < 1000
