@@ -40,6 +40,7 @@ from desktop.core.sources.common import (
 from desktop.core.sources.pg_connect import ReadOnlyConnection
 from desktop.core.sources.postgres_delta import PostgresDeltaRows
 from desktop.core.sources.postgres_housekeeping import PostgresHousekeeping
+from desktop.core.sources.postgres_order import ThreadOrderScan
 from desktop.core.sources.postgres_rows import (
     blob_value,
     checkpoint_blobs,
@@ -87,6 +88,7 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
             self._db.close()
             raise
         self.note: str | None = SHALLOW_NOTE if self._schema.shallow else None
+        self._order_scan = ThreadOrderScan(self._db, url)
         rows = PostgresDeltaRows(
             self._db, has_parents=not self._schema.shallow, task_path=self._schema.task_path
         )
@@ -95,7 +97,8 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
         self._delta_names_cache: dict[tuple[str, str], list[str]] = {}
 
     def close(self) -> None:
-        """Release the connection; the source must not be used afterwards."""
+        """Release the connections; the source must not be used afterwards."""
+        self._order_scan.close()
         self._db.close()
 
     def __enter__(self) -> PostgresCheckpointSource:

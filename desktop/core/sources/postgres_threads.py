@@ -5,12 +5,11 @@ Mixed into ``PostgresCheckpointSource`` (:class:`PostgresThreads`). Listings rea
 checkpoints in three batched queries (:func:`postgres_steps.read_steps`).
 
 Without a filter the order comes from a loose index scan of the saver's primary key
-``(thread_id, checkpoint_ns, checkpoint_id)``, walked backwards: one seek per thread
-gives the next id and its newest root checkpoint (one more for a thread with subgraph
-namespaces), never a pass over every checkpoint; only the
-requested page is counted and read. The order is kept until the database's snapshot
-changes (``pg_current_snapshot()``: a commit anywhere on the server), so counting and
-reading the first page cost one scan.
+(:mod:`postgres_order`: one seek per thread, split over two connections on a big
+table), never a pass over every checkpoint; only the requested page is counted and
+read. The order is kept until the database's snapshot changes
+(``pg_current_snapshot()``: a commit anywhere on the server), so counting and reading
+the first page cost one scan.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from desktop.core.thread_filter import parse_thread_filter
 
 if TYPE_CHECKING:
     from desktop.core.sources.pg_connect import ReadOnlyConnection
+    from desktop.core.sources.postgres_order import ThreadOrderScan
     from desktop.core.sources.postgres_schema import PgSchema
 
 
@@ -42,12 +42,16 @@ class PostgresThreads:
     _schema: PgSchema
     location: str
 
+    _order_scan: ThreadOrderScan
     _order_cache: tuple[str, list[tuple[str, str | None]]] | None = None
 
     def count_threads(self, text_filter: str = "") -> int:
         """How many threads match the filter (id words ignore case in every script)."""
+        unfiltered = parse_thread_filter(text_filter).empty
+        if unfiltered:
+            self._order_scan.probe()
         with self._db.read() as cur:
-            if parse_thread_filter(text_filter).empty:
+            if unfiltered:
                 return len(self._thread_order(cur))
             where, params = thread_filter(cur, text_filter)
             cur.execute(
@@ -63,8 +67,11 @@ class PostgresThreads:
         """Threads newest first (by their newest root checkpoint), with checkpoint count,
         last update and run state. Without a filter a page is read from
         :meth:`_thread_order`; the whole list, or a filtered one, from one ``GROUP BY``."""
+        paged = parse_thread_filter(text_filter).empty and limit is not None
+        if paged:
+            self._order_scan.probe()
         with self._db.read() as cur:
-            if parse_thread_filter(text_filter).empty and limit is not None:
+            if paged:
                 order = self._thread_order(cur)
                 page = order[offset : offset + limit]
                 return self._page(cur, [thread_id for thread_id, _ in page])
@@ -96,8 +103,11 @@ class PostgresThreads:
 
     def thread_ids(self, text_filter: str = "") -> list[str]:
         """Every matching thread id in list order (newest first), nothing else read."""
+        unfiltered = parse_thread_filter(text_filter).empty
+        if unfiltered:
+            self._order_scan.probe()
         with self._db.read() as cur:
-            if parse_thread_filter(text_filter).empty:
+            if unfiltered:
                 return [thread_id for thread_id, _ in self._thread_order(cur)]
             where, params = thread_filter(cur, text_filter)
             cur.execute(
@@ -147,11 +157,11 @@ class PostgresThreads:
                 "FILTER (WHERE checkpoint_ns = ''), "
                 f'max({self._schema.cid} COLLATE "C") FROM checkpoints GROUP BY thread_id'
             )
+            rows = cur.fetchall()
         else:
-            cur.execute(_LOOSE_SCAN_SQL)
+            rows = self._order_scan.rows(cur)
         keyed = sorted(
-            (str(thread_id), root, str(root or newest or ""))
-            for thread_id, root, newest in cur.fetchall()
+            (str(thread_id), root, str(root or newest or "")) for thread_id, root, newest in rows
         )
         keyed.sort(key=lambda item: item[2], reverse=True)
         order = [(thread_id, root) for thread_id, root, _ in keyed]
@@ -201,26 +211,6 @@ _COUNTS_SQL = (
 _ORDER_KEY = (
     "COALESCE(max({cid} COLLATE \"C\") FILTER (WHERE checkpoint_ns = ''), "
     'max({cid} COLLATE "C")) DESC, thread_id COLLATE "C"'
-)
-# Every thread id with its newest root checkpoint (and, for a thread with subgraph
-# namespaces, its newest checkpoint of any): a loose index scan walking the primary key
-# backwards, one seek per thread. The last key of a thread is its newest checkpoint of
-# its last namespace; '' sorts first, so for a thread without subgraphs (most) that one
-# seek also gives its newest root checkpoint, else one more seek does. Checkpoint ids
-# are LangGraph's UUIDs, which sort the same in every collation, so the index's order
-# gives the newest (as PostgresSaver's own ``ORDER BY checkpoint_id DESC`` does).
-_LOOSE_SCAN_SQL = (
-    "WITH RECURSIVE t(thread_id, ns, id) AS ("
-    "(SELECT thread_id, checkpoint_ns, checkpoint_id FROM checkpoints "
-    "ORDER BY thread_id DESC, checkpoint_ns DESC, checkpoint_id DESC LIMIT 1) "
-    "UNION ALL SELECT n.* FROM t CROSS JOIN LATERAL (SELECT c.thread_id, c.checkpoint_ns, "
-    "c.checkpoint_id FROM checkpoints c WHERE c.thread_id < t.thread_id "
-    "ORDER BY c.thread_id DESC, c.checkpoint_ns DESC, c.checkpoint_id DESC LIMIT 1) AS n) "
-    "SELECT thread_id, CASE WHEN ns = '' THEN id ELSE (SELECT c.checkpoint_id "
-    "FROM checkpoints c WHERE c.thread_id = t.thread_id AND c.checkpoint_ns = '' "
-    "ORDER BY c.checkpoint_id DESC LIMIT 1) END, "
-    "CASE WHEN ns <> '' THEN (SELECT max(c.checkpoint_id COLLATE \"C\") "
-    "FROM checkpoints c WHERE c.thread_id = t.thread_id) END FROM t"
 )
 
 

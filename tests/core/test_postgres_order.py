@@ -1,0 +1,148 @@
+"""The Postgres thread order (a loose index scan of the primary key, split over two
+connections on a big table) against LangGraph's own listing of every checkpoint: threads
+with subgraph namespaces, one with only subgraph checkpoints, an empty id, ids that sort
+and quote specially; the split scan, its helper's snapshot, and every fallback."""
+
+from __future__ import annotations
+
+import psycopg
+from langgraph.checkpoint.base import empty_checkpoint
+
+from desktop.core.sources import open_source
+from desktop.core.sources.postgres_order import PartScan, loose_scan_sql
+from tests.builders import fanout_graph, notes_graph, open_saver, thread_config
+
+# Ids whose order, quoting or array text is special: the histogram bounds of these come
+# back through ``text[]``, and '' sorts before everything.
+ODD_IDS = [
+    "",
+    " space",
+    "0",
+    "00",
+    "9",
+    "NULL",
+    '"quoted"',
+    "a,b",
+    "{brace}",
+    "back\\slash",
+    "tab\tid",
+    "Z",
+    "a",
+    "ss",
+    "ß",
+    "é",
+    "e\u0301",
+    "日本",
+    "emoji 😀",
+    "_",
+    "-",
+]
+
+
+def _put(saver, thread_id: str, ns: str = "") -> None:
+    config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns}}
+    saver.put(config, empty_checkpoint(), {"source": "input", "step": -1, "parents": {}}, {})
+
+
+def _build(url: str) -> list[str]:
+    """Real graphs, single checkpoints written through ``PostgresSaver.put`` (so most ids
+    appear once and land in the histogram, not the most common values), then LangGraph's
+    order: newest root checkpoint first (a thread without one by its newest), then id."""
+    with open_saver(url) as saver:
+        graph = notes_graph(saver)
+        for thread_id in ("note-b", "note-a"):
+            graph.invoke({"note": thread_id}, thread_config(thread_id))
+        fanout_graph(saver).invoke({"topics": ["solar", "wind"]}, thread_config("fan"))
+        _put(saver, "sub-only", "inner:1")
+        _put(saver, "sub-only", "inner:2")
+        for thread_id in ODD_IDS:
+            _put(saver, thread_id)
+        for n in range(40):
+            _put(saver, f"p-{n:03d}")
+        graph.invoke({"note": "again"}, thread_config("note-b"))
+        newest: dict[str, tuple[str, str]] = {}
+        for item in saver.list(None):
+            conf = item.config["configurable"]
+            root, any_ns = newest.get(conf["thread_id"], ("", ""))
+            cid = conf["checkpoint_id"]
+            if conf["checkpoint_ns"] == "":
+                root = max(root, cid)
+            newest[conf["thread_id"]] = (root, max(any_ns, cid))
+    by_id = sorted(newest)
+    return sorted(by_id, key=lambda t: newest[t][0] or newest[t][1], reverse=True)
+
+
+def _analyze(database) -> None:
+    with database.connect() as conn:
+        conn.execute("ANALYZE checkpoints")
+
+
+def test_the_split_scan_gives_langgraphs_order_and_the_serial_scans_rows(pg_db):
+    truth = _build(pg_db.url)
+    _analyze(pg_db)
+    reader = pg_db.select_only_url()
+    assert "" in truth and "sub-only" in truth and truth[0] == "note-b"
+    with open_source(reader) as serial:
+        assert serial.thread_ids() == truth
+        assert serial._order_scan.last_parts == 1  # fewer threads than MIN_THREADS
+        whole = serial.list_threads()  # one GROUP BY, no scan
+        assert [t.thread_id for t in whole] == truth
+    for parts in (2, 5, 64):
+        with open_source(reader) as split:
+            split._order_scan.min_threads = 0
+            split._order_scan.parts = parts
+            assert split.count_threads() == len(truth)
+            assert split._order_scan.last_parts > 1
+            assert split.thread_ids() == truth
+            pages = [split.list_threads(offset=o, limit=9) for o in range(0, len(truth), 9)]
+            assert [t for page in pages for t in page] == whole
+
+
+def test_the_helper_reads_the_snapshot_of_the_read_that_exported_it(pg_db):
+    truth = _build(pg_db.url)
+    _analyze(pg_db)
+    with open_source(pg_db.select_only_url()) as source:
+        scanner = source._order_scan
+        scanner.min_threads, scanner.parts = 0, 4
+        with source._db.read() as cur:
+            ranges = scanner.ranges(cur)
+            cur.execute(loose_scan_sql(False, False))
+            serial = cur.fetchall()
+            cur.execute("SELECT pg_export_snapshot()")
+            snapshot = cur.fetchone()[0]
+            with open_saver(pg_db.url) as saver:  # committed after this read began
+                _put(saver, "zz-late")
+            scan = PartScan(ranges, list(range(len(ranges))))
+            scanner.help_scan(scan, snapshot)  # here, not in a thread: it takes every part
+            assert len(ranges) == 4 and scan.helped == 4
+            assert scan.rows() == serial  # the parts, highest first, are the serial scan
+        assert "zz-late" not in {row[0] for row in serial}
+        assert source.thread_ids()[0] == "zz-late" and source.thread_ids()[1:] == truth
+
+
+def test_without_a_helper_snapshot_or_statistics_one_connection_scans(pg_db):
+    with open_saver(pg_db.url) as saver:
+        with pg_db.connect() as conn:  # no statistics until ANALYZE
+            conn.execute("ALTER TABLE checkpoints SET (autovacuum_enabled = false)")
+        _put(saver, "only")
+    reader = pg_db.select_only_url()
+    with open_source(reader) as source:
+        source._order_scan.min_threads = 0
+        assert source.thread_ids() == ["only"] and source._order_scan.last_parts == 1
+    truth = _build(pg_db.url)
+    _analyze(pg_db)
+    with psycopg.connect(reader) as conn:
+        role = conn.execute("SELECT current_user").fetchone()[0]
+    with pg_db.connect() as conn:  # the helper cannot connect: the parts are scanned here
+        conn.execute(f'ALTER ROLE "{role}" CONNECTION LIMIT 1')
+    with open_source(reader) as source:
+        source._order_scan.min_threads = 0
+        assert source.thread_ids() == truth
+        assert source._order_scan.last_parts > 1 and source._order_scan.helped == 0
+    with pg_db.connect() as conn:  # no snapshot export: one serial scan, no failed read
+        conn.execute(f'ALTER ROLE "{role}" CONNECTION LIMIT -1')
+        conn.execute("REVOKE EXECUTE ON FUNCTION pg_export_snapshot() FROM PUBLIC")
+    with open_source(reader) as source:
+        source._order_scan.min_threads = 0
+        assert source.count_threads() == len(truth) and source.thread_ids() == truth
+        assert source._order_scan.last_parts == 1 and not source._order_scan.split
