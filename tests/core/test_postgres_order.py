@@ -5,11 +5,10 @@ and quote specially; the split scan, its helper's snapshot, and every fallback."
 
 from __future__ import annotations
 
-import psycopg
 from langgraph.checkpoint.base import empty_checkpoint
 
 from desktop.core.sources import open_source
-from desktop.core.sources.postgres_order import PartScan, loose_scan_sql
+from desktop.core.sources.postgres_order import EXPORT_SQL, PartScan, loose_scan_sql
 from tests.builders import fanout_graph, notes_graph, open_saver, thread_config
 
 # Ids whose order, quoting or array text is special: the histogram bounds of these come
@@ -72,6 +71,15 @@ def _build(url: str) -> list[str]:
     return sorted(by_id, key=lambda t: newest[t][0] or newest[t][1], reverse=True)
 
 
+def _splitting(source, parts: int = 8):
+    """``source`` with its order scan split on any table (a few threads here, and a
+    loaded test machine may answer the probe slowly)."""
+    source._order_scan.min_threads = 0
+    source._order_scan.near_seconds = float("inf")
+    source._order_scan.parts = parts
+    return source
+
+
 def _analyze(database) -> None:
     with database.connect() as conn:
         conn.execute("ANALYZE checkpoints")
@@ -88,9 +96,7 @@ def test_the_split_scan_gives_langgraphs_order_and_the_serial_scans_rows(pg_db):
         whole = serial.list_threads()  # one GROUP BY, no scan
         assert [t.thread_id for t in whole] == truth
     for parts in (2, 5, 64):
-        with open_source(reader) as split:
-            split._order_scan.min_threads = 0
-            split._order_scan.parts = parts
+        with _splitting(open_source(reader), parts) as split:
             assert split.count_threads() == len(truth)
             assert split._order_scan.last_parts > 1
             assert split.thread_ids() == truth
@@ -102,47 +108,42 @@ def test_the_helper_reads_the_snapshot_of_the_read_that_exported_it(pg_db):
     truth = _build(pg_db.url)
     _analyze(pg_db)
     with open_source(pg_db.select_only_url()) as source:
-        scanner = source._order_scan
-        scanner.min_threads, scanner.parts = 0, 4
+        scanner = _splitting(source, 4)._order_scan
         with source._db.read() as cur:
-            ranges = scanner.ranges(cur)
+            cuts = scanner.cuts(cur)
             cur.execute(loose_scan_sql(False, False))
             serial = cur.fetchall()
-            cur.execute("SELECT pg_export_snapshot()")
-            snapshot = cur.fetchone()[0]
+            cur.execute(EXPORT_SQL, (cuts,))
+            snapshot, cuts = cur.fetchone()
             with open_saver(pg_db.url) as saver:  # committed after this read began
                 _put(saver, "zz-late")
-            scan = PartScan(ranges, list(range(len(ranges))))
+            scan = PartScan.cut_at(cuts)
             scanner.help_scan(scan, snapshot)  # here, not in a thread: it takes every part
-            assert len(ranges) == 4 and scan.helped == 4
+            assert len(scan.ranges) == 4 and scan.helped == 4
             assert scan.rows() == serial  # the parts, highest first, are the serial scan
         assert "zz-late" not in {row[0] for row in serial}
         assert source.thread_ids()[0] == "zz-late" and source.thread_ids()[1:] == truth
 
 
-def test_without_a_helper_snapshot_or_statistics_one_connection_scans(pg_db):
+def test_without_statistics_nearness_a_helper_or_a_snapshot_one_connection_scans(pg_db):
     with open_saver(pg_db.url) as saver:
         with pg_db.connect() as conn:  # no statistics until ANALYZE
             conn.execute("ALTER TABLE checkpoints SET (autovacuum_enabled = false)")
         _put(saver, "only")
     reader = pg_db.select_only_url()
-    with open_source(reader) as source:
-        source._order_scan.min_threads = 0
+    with _splitting(open_source(reader)) as source:
         assert source.thread_ids() == ["only"] and source._order_scan.last_parts == 1
     truth = _build(pg_db.url)
     _analyze(pg_db)
-    with psycopg.connect(reader) as conn:
-        role = conn.execute("SELECT current_user").fetchone()[0]
-    with pg_db.connect() as conn:  # the helper cannot connect: the parts are scanned here
-        conn.execute(f'ALTER ROLE "{role}" CONNECTION LIMIT 1')
-    with open_source(reader) as source:
-        source._order_scan.min_threads = 0
+    with _splitting(open_source(reader)) as source:  # too far for a part's round trips
+        source._order_scan.near_seconds = 0
+        assert source.thread_ids() == truth and source._order_scan.last_parts == 1
+    with _splitting(open_source(reader)) as source:  # the helper cannot connect
+        source._order_scan._url = pg_db.server.url("no_such_database")
         assert source.thread_ids() == truth
         assert source._order_scan.last_parts > 1 and source._order_scan.helped == 0
     with pg_db.connect() as conn:  # no snapshot export: one serial scan, no failed read
-        conn.execute(f'ALTER ROLE "{role}" CONNECTION LIMIT -1')
         conn.execute("REVOKE EXECUTE ON FUNCTION pg_export_snapshot() FROM PUBLIC")
-    with open_source(reader) as source:
-        source._order_scan.min_threads = 0
+    with _splitting(open_source(reader)) as source:
         assert source.count_threads() == len(truth) and source.thread_ids() == truth
         assert source._order_scan.last_parts == 1 and not source._order_scan.split

@@ -21,6 +21,7 @@ a helper that cannot connect or import, this connection scans every part itself.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,10 @@ PARTS = 8
 # Threads (estimated) below which one connection scans alone: opening a second one
 # costs about as much as scanning a few thousand threads.
 MIN_THREADS = 3000
+# The probe's read (BEGIN, one statement, COMMIT) must take less than this for a split:
+# every part is a round trip and the helper's connection several, which a server far
+# away (tens of ms each) would make slower than one scan on one connection.
+NEAR_SECONDS = 0.005
 
 _KEY = "c.thread_id DESC, c.checkpoint_ns DESC, c.checkpoint_id DESC"
 
@@ -70,21 +75,24 @@ def loose_scan_sql(lower: bool, upper: bool) -> str:
     )
 
 
-# The column's histogram bounds sorted and deduplicated by the server (so in the index's
-# order), and the number of threads the planner estimates; no row without statistics,
-# none when ``thread_id`` has a collation of its own (the bounds are sorted in the
-# database's). ``pg_stats`` shows only columns the role may SELECT.
+# The column's histogram bounds (as ANALYZE sorted them) and the number of threads the
+# planner estimates; no row without statistics, and none when ``thread_id`` has a
+# collation of its own (cut points are sorted in the database's). ``pg_stats`` shows
+# only columns the role may SELECT.
 _STATS_SQL = (
-    "SELECT ARRAY(SELECT DISTINCT b FROM unnest(s.histogram_bounds::text::text[]) AS b "
-    "ORDER BY b), CASE WHEN s.n_distinct >= 0 THEN s.n_distinct "
+    "SELECT s.histogram_bounds::text::text[], CASE WHEN s.n_distinct >= 0 THEN s.n_distinct "
     "ELSE -s.n_distinct * greatest(c.reltuples, 0) END "
-    "FROM pg_catalog.pg_class c "
-    "JOIN pg_catalog.pg_namespace ns ON ns.oid = c.relnamespace "
-    "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = 'thread_id' "
-    "JOIN pg_catalog.pg_stats s ON s.schemaname = ns.nspname "
-    "AND s.tablename = c.relname AND s.attname = 'thread_id' AND NOT s.inherited "
-    "WHERE c.oid = to_regclass('checkpoints') AND a.attcollation = 100 "
-    "AND s.histogram_bounds IS NOT NULL"
+    "FROM pg_catalog.pg_class c, pg_catalog.pg_stats s "
+    "WHERE c.oid = to_regclass('checkpoints') "
+    "AND s.schemaname = c.relnamespace::regnamespace::text AND s.tablename = c.relname "
+    "AND s.attname = 'thread_id' AND NOT s.inherited AND s.histogram_bounds IS NOT NULL "
+    "AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid "
+    "AND a.attname = 'thread_id' AND a.attcollation = 100)"
+)
+# The snapshot for the helper, and the cut points sorted and deduplicated by the server
+# (so in the index's order, whatever order the statistics kept).
+EXPORT_SQL = (
+    "SELECT pg_export_snapshot(), ARRAY(SELECT DISTINCT b FROM unnest(%s::text[]) AS b ORDER BY b)"
 )
 
 
@@ -99,6 +107,12 @@ class PartScan:
     helped: int = 0  # parts the helper scanned
     over: bool = False  # this connection's read ended: the helper takes nothing more
     lock: threading.Condition = field(default_factory=threading.Condition)
+
+    @classmethod
+    def cut_at(cls, cuts: list[str]) -> PartScan:
+        """Parts ``[lo, hi)`` between sorted, distinct cut points, lowest first."""
+        ranges = list(pairwise([None, *cuts, None]))
+        return cls(ranges, list(range(len(ranges))))
 
     def take(self, helper: bool) -> int | None:
         with self.lock:
@@ -138,6 +152,7 @@ class ThreadOrderScan:
         self._db = db
         self._url = url
         self.min_threads = MIN_THREADS
+        self.near_seconds = NEAR_SECONDS
         self.parts = PARTS
         self.split = True  # False once exporting a snapshot failed here
         self._probed = False
@@ -148,33 +163,39 @@ class ThreadOrderScan:
         self.helped = 0  # parts the helper connection scanned in the last scan
 
     def probe(self) -> None:
-        """Once, in a read of its own: can this server export a snapshot? (A failed
-        statement would end the read that needs it.)"""
+        """Once, in a read of its own: can this server export a snapshot (a failed
+        statement would end the read that needs it), and is it near enough?"""
         if self._probed:
             return
         self._probed = True
+        start = time.perf_counter()
         try:
             with self._db.read() as cur:
                 cur.execute("SELECT pg_export_snapshot()")
         except SourceError:
             self.split = False
+        if time.perf_counter() - start >= self.near_seconds:
+            self.split = False
 
     def rows(self, cur: psycopg.Cursor[Any]) -> list[tuple[Any, ...]]:
         """``(thread_id, newest root checkpoint id, newest checkpoint id when the thread
         has subgraph namespaces)`` of every thread, in the snapshot of ``cur``'s read."""
-        ranges = self.ranges(cur) if self.split and self._probed else []
+        cuts = self.cuts(cur) if self.split and self._probed else []
         self.helped = 0
-        self.last_parts = max(len(ranges), 1)
-        if len(ranges) < 2:
+        self.last_parts = 1
+        if not cuts:
             cur.execute(loose_scan_sql(False, False))
             return cur.fetchall()
         try:
-            cur.execute("SELECT pg_export_snapshot()")
+            cur.execute(EXPORT_SQL, (cuts,))
         except psycopg.Error:
             self.split = False  # this read fails once; the next ones scan serially
             raise
-        scan = PartScan(ranges, list(range(len(ranges))))
-        self._start_helper(scan, str(cur.fetchone()[0]))
+        snapshot, cuts = cur.fetchone()
+        scan = PartScan.cut_at(cuts)
+        ranges = scan.ranges
+        self.last_parts = len(ranges)
+        self._start_helper(scan, str(snapshot))
         try:
             while True:
                 part = scan.take(helper=False)
@@ -197,18 +218,16 @@ class ThreadOrderScan:
             self._helper.close()
             self._helper = None
 
-    def ranges(self, cur: psycopg.Cursor[Any]) -> list[tuple[str | None, str | None]]:
-        """``(lo, hi)`` of each part, lowest first; none without statistics or when the
-        table holds fewer threads (estimated) than :attr:`min_threads`."""
+    def cuts(self, cur: psycopg.Cursor[Any]) -> list[str]:
+        """Thread ids to cut the key space at (:attr:`parts` - 1 of the column's
+        histogram bounds, unsorted); none without statistics or when the table holds
+        fewer threads (estimated) than :attr:`min_threads`."""
         cur.execute(_STATS_SQL)
         row = cur.fetchone()
         if row is None or float(row[1] or 0) < self.min_threads:
             return []
         bounds = [str(b) for b in row[0]]
-        cuts = [bounds[len(bounds) * i // self.parts] for i in range(1, self.parts)]
-        cuts = list(dict.fromkeys(cuts))  # sorted by the server, so still sorted
-        edges: list[str | None] = [None, *cuts, None]
-        return list(pairwise(edges))
+        return [bounds[len(bounds) * i // self.parts] for i in range(1, self.parts)]
 
     def _start_helper(self, scan: PartScan, snapshot: str) -> None:
         if self._helper_thread is not None and self._helper_thread.is_alive():
