@@ -8,7 +8,12 @@ from __future__ import annotations
 from langgraph.checkpoint.base import empty_checkpoint
 
 from desktop.core.sources import open_source
-from desktop.core.sources.postgres_order import EXPORT_SQL, PartScan, loose_scan_sql
+from desktop.core.sources.postgres_order import (
+    EXPORT_SQL,
+    PartScan,
+    loose_scan_sql,
+    on_this_machine,
+)
 from tests.builders import fanout_graph, notes_graph, open_saver, thread_config
 
 # Ids whose order, quoting or array text is special: the histogram bounds of these come
@@ -72,10 +77,8 @@ def _build(url: str) -> list[str]:
 
 
 def _splitting(source, parts: int = 8):
-    """``source`` with its order scan split on any table (a few threads here, and a
-    loaded test machine may answer the probe slowly)."""
+    """``source`` with its order scan split on any table (a few threads here)."""
     source._order_scan.min_threads = 0
-    source._order_scan.near_seconds = float("inf")
     source._order_scan.parts = parts
     return source
 
@@ -125,7 +128,7 @@ def test_the_helper_reads_the_snapshot_of_the_read_that_exported_it(pg_db):
         assert source.thread_ids()[0] == "zz-late" and source.thread_ids()[1:] == truth
 
 
-def test_without_statistics_nearness_a_helper_or_a_snapshot_one_connection_scans(pg_db):
+def test_without_statistics_a_helper_or_a_snapshot_one_connection_scans(pg_db):
     with open_saver(pg_db.url) as saver:
         with pg_db.connect() as conn:  # no statistics until ANALYZE
             conn.execute("ALTER TABLE checkpoints SET (autovacuum_enabled = false)")
@@ -135,10 +138,7 @@ def test_without_statistics_nearness_a_helper_or_a_snapshot_one_connection_scans
         assert source.thread_ids() == ["only"] and source._order_scan.last_parts == 1
     truth = _build(pg_db.url)
     _analyze(pg_db)
-    with _splitting(open_source(reader)) as source:  # too far for a part's round trips
-        source._order_scan.near_seconds = 0
-        assert source.thread_ids() == truth and source._order_scan.last_parts == 1
-    with _splitting(open_source(reader)) as source:  # the helper cannot connect
+    with _splitting(open_source(reader)) as source:  # helpers cannot connect
         source._order_scan._url = pg_db.server.url("no_such_database")
         assert source.thread_ids() == truth
         assert source._order_scan.last_parts > 1 and source._order_scan.helped == 0
@@ -147,3 +147,11 @@ def test_without_statistics_nearness_a_helper_or_a_snapshot_one_connection_scans
     with _splitting(open_source(reader)) as source:
         assert source.count_threads() == len(truth) and source.thread_ids() == truth
         assert source._order_scan.last_parts == 1 and not source._order_scan.split
+
+
+def test_a_split_needs_a_server_on_this_machine_or_a_quick_round_trip():
+    assert on_this_machine("/tmp/rewind-pg-x/pgdata", "")
+    assert on_this_machine("localhost", "127.0.0.1") and on_this_machine("::1", "::1")
+    assert on_this_machine("db.local", "127.0.1.1")
+    assert not on_this_machine("db.example.com", "10.1.2.3")
+    assert not on_this_machine("2001:db8::5", "2001:db8::5")

@@ -1,4 +1,4 @@
-"""The thread order's index scan on Postgres, split over two connections when it is big.
+"""The thread order's index scan on Postgres, split over three connections when it is big.
 
 Every thread id with its newest root checkpoint comes from a loose index scan of the
 saver's primary key ``(thread_id, checkpoint_ns, checkpoint_id)``, walked backwards:
@@ -6,20 +6,23 @@ one seek per thread gives the next id and, as that thread's last key, its newest
 checkpoint (one more seek for a thread with subgraph namespaces). The scan is CPU-bound
 in one server process, so on a database with many threads (estimated from
 ``pg_stats``) the thread-id key space is cut into parts at the column's histogram
-bounds and the parts are scanned by this connection and a second one at once.
+bounds and the parts are scanned at once by this connection and two helper connections
+opened for the scan (closed after it, so an idle source holds one connection).
 
-Both connections read one snapshot: this connection's read transaction exports it
-(``pg_export_snapshot()``) and the helper's transaction imports it (``SET TRANSACTION
+All of them read one snapshot: this connection's read transaction exports it
+(``pg_export_snapshot()``) and each helper's transaction imports it (``SET TRANSACTION
 SNAPSHOT``) before scanning any part, so the parts together are exactly the serial scan
 of the data at the moment the read began, whatever a writer commits meanwhile. The
 parts partition the key space with the index's own comparisons (``>= lo AND < hi``,
 cut points sorted by the server), so no thread is read twice or missed. Without
-statistics, a column with its own collation, a server that cannot export snapshots, or
-a helper that cannot connect or import, this connection scans every part itself.
+statistics, a column with its own collation, a server that cannot export snapshots or
+is far (a split costs round trips), this connection scans alone; the parts of a helper
+that cannot connect or import are scanned here.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,16 +38,19 @@ from desktop.core.sources.pg_connect import connect_read_only
 if TYPE_CHECKING:
     from desktop.core.sources.pg_connect import ReadOnlyConnection
 
-# Parts the key space is cut into (taken in turn by two connections, so that one slow
-# part, e.g. a range of threads with many namespaces, does not hold the other idle).
-PARTS = 8
-# Threads (estimated) below which one connection scans alone: opening a second one
+# Parts the key space is cut into (taken in turn by the connections, so that one slow
+# part, e.g. a range of threads with many namespaces, does not hold the others idle).
+PARTS = 12
+# Connections opened for a scan besides the source's own (as PostgreSQL's own parallel
+# query starts two workers beside the leader by default).
+HELPERS = 2
+# Threads (estimated) below which one connection scans alone: opening another one
 # costs about as much as scanning a few thousand threads.
 MIN_THREADS = 3000
-# The probe's read (BEGIN, one statement, COMMIT) must take less than this for a split:
-# every part is a round trip and the helper's connection several, which a server far
-# away (tens of ms each) would make slower than one scan on one connection.
-NEAR_SECONDS = 0.005
+# A round trip (the quickest of three) must take less than this for a split: every part
+# is one and the helper's connection several, which on a server far away (tens of ms
+# each) would cost more than the split saves.
+NEAR_SECONDS = 0.003
 
 _KEY = "c.thread_id DESC, c.checkpoint_ns DESC, c.checkpoint_id DESC"
 
@@ -146,7 +152,7 @@ class PartScan:
 
 
 class ThreadOrderScan:
-    """The thread order scan of one source; keeps the helper connection between scans."""
+    """The thread order scan of one source (its helpers connect for one scan only)."""
 
     def __init__(self, db: ReadOnlyConnection, url: str) -> None:
         self._db = db
@@ -154,27 +160,34 @@ class ThreadOrderScan:
         self.min_threads = MIN_THREADS
         self.near_seconds = NEAR_SECONDS
         self.parts = PARTS
-        self.split = True  # False once exporting a snapshot failed here
+        self.helpers = HELPERS
+        self.split = True  # False when the server cannot export snapshots or is far
         self._probed = False
-        self._helper: psycopg.Connection[Any] | None = None
-        self._helper_thread: threading.Thread | None = None
-        self._closed = False
+        self._running: list[threading.Thread] = []
         self.last_parts = 0  # parts the last scan had (1: one serial scan)
-        self.helped = 0  # parts the helper connection scanned in the last scan
+        self.helped = 0  # parts helper connections scanned in the last scan
 
     def probe(self) -> None:
         """Once, in a read of its own: can this server export a snapshot (a failed
-        statement would end the read that needs it), and is it near enough?"""
+        statement would end the read that needs it), and is it near: on this machine
+        (a Unix socket or loopback address), or the quickest of three round trips under
+        :attr:`near_seconds`?"""
         if self._probed:
             return
         self._probed = True
-        start = time.perf_counter()
+        quickest = float("inf")
         try:
             with self._db.read() as cur:
-                cur.execute("SELECT pg_export_snapshot()")
+                for statement in ("SELECT pg_export_snapshot()", "SELECT 1", "SELECT 1"):
+                    start = time.perf_counter()
+                    cur.execute(statement)
+                    quickest = min(quickest, time.perf_counter() - start)
+                info = cur.connection.info
+                local = on_this_machine(info.host, info.hostaddr)
         except SourceError:
             self.split = False
-        if time.perf_counter() - start >= self.near_seconds:
+            return
+        if not local and quickest >= self.near_seconds:
             self.split = False
 
     def rows(self, cur: psycopg.Cursor[Any]) -> list[tuple[Any, ...]]:
@@ -193,14 +206,22 @@ class ThreadOrderScan:
             raise
         snapshot, cuts = cur.fetchone()
         scan = PartScan.cut_at(cuts)
-        ranges = scan.ranges
-        self.last_parts = len(ranges)
-        self._start_helper(scan, str(snapshot))
+        self.last_parts = len(scan.ranges)
+        # A helper of the last scan still connecting (it gives up by itself) is not
+        # waited for; new ones start beside it.
+        self._running = [t for t in self._running if t.is_alive()]
+        for _ in range(self.helpers):
+            helper = threading.Thread(
+                target=self.help_scan, args=(scan, str(snapshot)), name="rewind-pg-order"
+            )
+            helper.daemon = True
+            helper.start()
+            self._running.append(helper)
         try:
             while True:
                 part = scan.take(helper=False)
                 if part is not None:
-                    scan.results[part] = _scan_part(cur, *ranges[part])
+                    scan.results[part] = _scan_part(cur, *scan.ranges[part])
                 elif not scan.wait():
                     break
         finally:
@@ -209,14 +230,10 @@ class ThreadOrderScan:
         return scan.rows()
 
     def close(self) -> None:
-        """Close the helper connection (a helper still connecting closes its own)."""
-        self._closed = True
-        thread = self._helper_thread
-        if thread is not None and thread.is_alive():
-            thread.join(timeout=1)
-        if self._helper is not None and (thread is None or not thread.is_alive()):
-            self._helper.close()
-            self._helper = None
+        """Wait (briefly) for helpers still connecting; each closes its own connection."""
+        for helper in self._running:
+            helper.join(timeout=1)
+        self._running = []
 
     def cuts(self, cur: psycopg.Cursor[Any]) -> list[str]:
         """Thread ids to cut the key space at (:attr:`parts` - 1 of the column's
@@ -229,41 +246,34 @@ class ThreadOrderScan:
         bounds = [str(b) for b in row[0]]
         return [bounds[len(bounds) * i // self.parts] for i in range(1, self.parts)]
 
-    def _start_helper(self, scan: PartScan, snapshot: str) -> None:
-        if self._helper_thread is not None and self._helper_thread.is_alive():
-            return  # the last scan's helper is still connecting: scan alone
-        thread = threading.Thread(
-            target=self.help_scan, args=(scan, snapshot), name="rewind-pg-order", daemon=True
-        )
-        self._helper_thread = thread
-        thread.start()
-
     def help_scan(self, scan: PartScan, snapshot: str) -> None:
-        """The helper thread: import the snapshot, then scan parts until none are left.
-        A failure hands its part back; a broken connection is dropped (reopened later)."""
+        """A helper: connect, import the snapshot, scan parts until none are left,
+        disconnect. Any failure hands its part back to the source's connection."""
         part = None
-        conn = None
         try:
-            if self._helper is None or self._helper.closed or self._helper.broken:
-                self._helper = connect_read_only(self._url)
-            conn = self._helper
-            if self._closed or scan.over:
-                return
-            with conn.transaction(), conn.cursor() as cur:
-                cur.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
-                while (part := scan.take(helper=True)) is not None:
-                    scan.finish(part, _scan_part(cur, *scan.ranges[part]))
-                    part = None
+            with connect_read_only(self._url) as conn:
+                if scan.over:
+                    return
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.execute(
+                        sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot))
+                    )
+                    while (part := scan.take(helper=True)) is not None:
+                        scan.finish(part, _scan_part(cur, *scan.ranges[part]))
+                        part = None
         except (psycopg.Error, SourceError):
             if part is not None:
                 scan.finish(part, None)
-            if conn is not None and conn.broken:
-                conn.close()
-                self._helper = None
-        finally:
-            if self._closed and self._helper is not None:
-                self._helper.close()
-                self._helper = None
+
+
+def on_this_machine(host: str, hostaddr: str) -> bool:
+    """A connection's ``host`` and ``hostaddr`` name a Unix socket or a loopback address."""
+    if host.startswith("/") or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostaddr or host).is_loopback
+    except ValueError:
+        return False
 
 
 def _scan_part(cur: psycopg.Cursor[Any], lo: str | None, hi: str | None) -> list[tuple]:

@@ -5,7 +5,7 @@ Mixed into ``PostgresCheckpointSource`` (:class:`PostgresThreads`). Listings rea
 checkpoints in three batched queries (:func:`postgres_steps.read_steps`).
 
 Without a filter the order comes from a loose index scan of the saver's primary key
-(:mod:`postgres_order`: one seek per thread, split over two connections on a big
+(:mod:`postgres_order`: one seek per thread, split over three connections on a big
 table), never a pass over every checkpoint; only the requested page is counted and
 read. The order is kept until the database's snapshot changes
 (``pg_current_snapshot()``: a commit anywhere on the server), so counting and reading
