@@ -12,8 +12,9 @@ Prints, once connected:
 
 - the first page of the thread list (count + first page, what the window shows), on a
   new connection (median of five; and the first one after the server started, whose
-  index pages are not yet in its buffers), how its thread order scan ran (split over a
-  helper connection or not), again with nothing committed since, and
+  index pages are not yet in its buffers), how its thread order scan ran (split over
+  helper connections or not) and the same with that scan on one connection, again with
+  nothing committed since, and
   ``PostgresSaver.list`` reading every checkpoint (what it takes LangGraph to know the
   threads; ``--list-limit N`` stops it after N checkpoints and says so);
 - the 1,000-checkpoint timeline (``history()`` + ``build_timeline()``) against
@@ -137,15 +138,24 @@ def timed(func: Callable[[], object], repeat: int = 5) -> float:
     return statistics.median(times)
 
 
-def first_page_new_connection(url: str) -> tuple[float, str]:
+def first_page_new_connection(url: str, split: bool = True) -> tuple[float, tuple[int, int]]:
     """Count + first page on a new source (connected before the clock starts), and how
-    its thread order scan ran."""
+    its thread order scan ran; ``split=False`` keeps that scan on one connection."""
     with open_source(url) as source:
+        source._order_scan.split = split
         start = time.perf_counter()
         source.count_threads(), source.list_threads(limit=PAGE)
         seconds = time.perf_counter() - start
         scan = source._order_scan  # split or not, for the record
-        return seconds, f"{scan.last_parts} parts, {scan.helped} by a helper connection"
+        return seconds, (scan.last_parts, scan.helped)
+
+
+def scan_summary(scans: list[tuple[int, int]]) -> str:
+    """How thread order scans ran: ``(parts, parts scanned by helper connections)``."""
+    parts = "/".join(str(n) for n in sorted({n for n, _ in scans}))
+    helped = sorted(h for _, h in scans)
+    by = f"{helped[0]}" if helped[0] == helped[-1] else f"{helped[0]}-{helped[-1]}"
+    return f"{parts} parts, {by} by helpers"
 
 
 def process_time(args: list[str], repeat: int = 3) -> float:
@@ -181,9 +191,12 @@ def report(url: str, list_limit: int | None) -> None:
     print(f"database: {threads:,} threads, {checkpoints:,} checkpoints\n")
 
     cold_server, cold_scan = first_page_new_connection(url)  # the server's first reads
-    pages = [first_page_new_connection(url) for _ in range(5)]
+    pages, serial = [], []
+    for _ in range(5):  # alternately, so both see the same load
+        pages.append(first_page_new_connection(url))
+        serial.append(first_page_new_connection(url, split=False)[0])
     new_connection = statistics.median(seconds for seconds, _ in pages)
-    scans = sorted({scan for _, scan in pages})
+    scans = scan_summary([scan for _, scan in pages])
     source = open_source(url)
     source.count_threads()
     first_page = timed(lambda: (source.count_threads(), source.list_threads(limit=PAGE)))
@@ -210,8 +223,9 @@ def report(url: str, list_limit: int | None) -> None:
             f"first page of the thread list, {PAGE} rows + count (Rewind, new connection)",
             new_connection,
         ),
-        (f"... its thread order scan: {'; '.join(scans)}", None),
-        (f"... the first one after the server started ({cold_scan})", cold_server),
+        (f"... its thread order scan: {scans}", None),
+        ("... the same with that scan on one connection", statistics.median(serial)),
+        (f"... the first after the server started ({scan_summary([cold_scan])})", cold_server),
         ("... again, nothing committed since (Rewind, thread order kept)", first_page),
         (
             f"PostgresSaver.list over {listed:,} checkpoints" + ("" if whole else " (stopped)"),
