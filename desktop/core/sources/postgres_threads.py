@@ -47,9 +47,7 @@ class PostgresThreads:
 
     def count_threads(self, text_filter: str = "") -> int:
         """How many threads match the filter (id words ignore case in every script)."""
-        unfiltered = parse_thread_filter(text_filter).empty
-        if unfiltered:
-            self._order_scan.probe()
+        unfiltered = self._unfiltered(text_filter)
         with self._db.read() as cur:
             if unfiltered:
                 return len(self._thread_order(cur))
@@ -67,9 +65,7 @@ class PostgresThreads:
         """Threads newest first (by their newest root checkpoint), with checkpoint count,
         last update and run state. Without a filter a page is read from
         :meth:`_thread_order`; the whole list, or a filtered one, from one ``GROUP BY``."""
-        paged = parse_thread_filter(text_filter).empty and limit is not None
-        if paged:
-            self._order_scan.probe()
+        paged = limit is not None and self._unfiltered(text_filter)
         with self._db.read() as cur:
             if paged:
                 order = self._thread_order(cur)
@@ -103,9 +99,7 @@ class PostgresThreads:
 
     def thread_ids(self, text_filter: str = "") -> list[str]:
         """Every matching thread id in list order (newest first), nothing else read."""
-        unfiltered = parse_thread_filter(text_filter).empty
-        if unfiltered:
-            self._order_scan.probe()
+        unfiltered = self._unfiltered(text_filter)
         with self._db.read() as cur:
             if unfiltered:
                 return [thread_id for thread_id, _ in self._thread_order(cur)]
@@ -142,6 +136,14 @@ class PostgresThreads:
             str(t): (int(count), str(newest or ""), writes.get(str(t), 0))
             for t, count, newest in checkpoints
         }
+
+    def _unfiltered(self, text_filter: str) -> bool:
+        """No filter, so the list order is read: the order scan first learns, in a read
+        of its own, whether it may split (:meth:`ThreadOrderScan.probe`, once)."""
+        if not parse_thread_filter(text_filter).empty:
+            return False
+        self._order_scan.probe()
+        return True
 
     def _thread_order(self, cur: psycopg.Cursor[Any]) -> list[tuple[str, str | None]]:
         """Every thread id with its newest root checkpoint id, newest first (a thread
