@@ -1012,9 +1012,15 @@ def _step_name(meta: CheckpointMeta) -> str:
     return f"step {'?' if meta.step is None else meta.step} · {meta.source or '?'}"
 
 
+FIRST_PAGE_SIZE = 60
+"""Threads read with the count when a listing starts: more rows than a screen shows (two
+lines each), and a third of a page's heads to judge before the first screen; the list
+then pages on by ``PAGE_SIZE`` as it scrolls."""
+
+
 def _first_page(source: CheckpointSource, text: str) -> tuple[int, list[ThreadSummary]]:
     """Count and first page of the thread list (worker thread)."""
-    return source.count_threads(text), source.list_threads(text, offset=0, limit=PAGE_SIZE)
+    return source.count_threads(text), source.list_threads(text, offset=0, limit=FIRST_PAGE_SIZE)
 
 
 FirstRead = tuple[CheckpointSource, int, list[ThreadSummary]]

@@ -31,8 +31,7 @@ class GraphFeatures:
             claim_first_database=bool(options.graph or options.config),
             parent=window,
         )
-        self.dialog = AttachGraphDialog(window)
-        self.dialog.attach_requested.connect(self.attach.attach)
+        self._dialog = window.later.add(lambda: self._make_dialog(window))
         self.attach.attach_action.triggered.connect(self._open_dialog)
         self.attach.message.connect(window.show_notice)
         menu = window.menuBar().addMenu("&Graph")
@@ -44,7 +43,17 @@ class GraphFeatures:
         menu.addAction(self.attach.detach_action)
         self.menu = menu
         window.graph_pane.install_filter_keys(window)
-        controller.graph_choice_needed.connect(self.dialog.start)
+        controller.graph_choice_needed.connect(lambda config: self.dialog.start(config))
+
+    @property
+    def dialog(self) -> AttachGraphDialog:
+        """The Attach graph dialog (built at its first use, or once the window settled)."""
+        return self._dialog.get()
+
+    def _make_dialog(self, window: MainWindow) -> AttachGraphDialog:
+        dialog = AttachGraphDialog(window)
+        dialog.attach_requested.connect(self.attach.attach)
+        return dialog
 
     def _open_dialog(self) -> None:
         graph = self.attach.graph

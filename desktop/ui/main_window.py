@@ -58,6 +58,7 @@ from desktop.ui.controllers.run_summary import RunTally
 from desktop.ui.controllers.thread_groups import ThreadGroupsLoader
 from desktop.ui.graph_menu import install_graph
 from desktop.ui.housekeeping_menu import HousekeepingUi
+from desktop.ui.later import LaterParts, SplitterSlot, put_in_slot
 from desktop.ui.models.timeline import SHORT_ID_CHARS
 from desktop.ui.render.diff import RenderedDiff
 from desktop.ui.render.state import RenderedState
@@ -92,7 +93,6 @@ from desktop.ui.widgets.resume_panel import ResumePanel
 from desktop.ui.widgets.run_panel import NO_GRAPH_HINT, RunPanel
 from desktop.ui.widgets.state_view import StateView
 from desktop.ui.widgets.store_view import install_store_view
-from desktop.ui.widgets.stream_view import StreamView
 from desktop.ui.widgets.thread_list import ThreadListPane
 from desktop.ui.widgets.timeline_view import TimelineView
 
@@ -102,6 +102,7 @@ if TYPE_CHECKING:
     from desktop.core.model import CheckpointMeta, CheckpointState
     from desktop.core.run_status import ThreadStatus
     from desktop.core.run_stream import StreamEvent
+    from desktop.ui.widgets.stream_view import StreamView
 
 DEFAULT_SIZE = QSize(1280, 800)
 DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
@@ -201,6 +202,7 @@ class MainWindow(QMainWindow):
         self._run_pause = ""
         self._fork_text = ""
         self._timeline_at_bottom = False
+        self.later = LaterParts(self)
         with stylesheet_set_after(self):
             self._build(controller)
         # Built styled: a toolbar keeps the margins it was laid out with unstyled.
@@ -219,7 +221,7 @@ class MainWindow(QMainWindow):
         self.timeline_view = TimelineView(controller.timeline_model, self)
         self.state_view = StateView(self)
         self.diff_view = DiffView(self)
-        self.stream_view = StreamView(self)
+        self._stream_part = self.later.add(self._build_stream_view)
         self.run_panel = RunPanel(self)
         self.resume_panel = ResumePanel(self)
         self.next_run_bar = NextRunBar(self)
@@ -237,7 +239,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.housekeeping = HousekeepingUi(self)
         self.thread_groups = ThreadGroupsLoader(self.thread_pane, controller)
-        self.store_view = install_store_view(self)
+        self.store_view_part = install_store_view(self)
         self._build_status_bar()
         self._bind()
         self.graph = install_graph(self)
@@ -289,7 +291,9 @@ class MainWindow(QMainWindow):
         self.run_splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.run_splitter.setObjectName("runSplitter")
         self.run_splitter.addWidget(self.graph_splitter)
-        self.run_splitter.addWidget(self.stream_view)
+        # The Output/Events pane is built later (desktop/ui/later.py): this slot holds its place.
+        self._stream_slot = SplitterSlot(self._stream_part, self.run_splitter, "streamSlot")
+        self.run_splitter.addWidget(self._stream_slot)
         self.run_splitter.addWidget(run_area)
         self.run_splitter.setChildrenCollapsible(False)
         self.run_splitter.setStretchFactor(0, 3)
@@ -365,6 +369,18 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
+
+    @property
+    def stream_view(self) -> StreamView:
+        """The Output/Events pane (built at the first use, or once the window settled)."""
+        return self._stream_part.get()
+
+    def _build_stream_view(self) -> StreamView:
+        from desktop.ui.widgets.stream_view import StreamView
+
+        view = StreamView(self)
+        put_in_slot(self.run_splitter, self._stream_slot, view)
+        return view
 
     @property
     def splitters(self) -> dict[str, QSplitter]:
@@ -484,6 +500,7 @@ class MainWindow(QMainWindow):
         controller.error_occurred.connect(self._error)
         controller.notice.connect(self.show_notice)
         controller.busy_changed.connect(self._update_busy)
+        controller.settled.connect(self.later.build_remaining)
         controller.timeline_grown.connect(self._update_timeline_title)
         controller.timeline_grown.connect(self._update_actions)
         controller.thread_status_changed.connect(self._thread_status_changed)
@@ -505,7 +522,7 @@ class MainWindow(QMainWindow):
         runs.graph_failed.connect(self._graph_failed)
         runs.running_changed.connect(self._running_changed)
         runs.run_started.connect(self._run_started)
-        runs.event_received.connect(self.stream_view.add_event)
+        runs.event_received.connect(lambda event: self.stream_view.add_event(event))
         runs.event_received.connect(self._tally_event)
         runs.node_changed.connect(self._node_changed)
         runs.run_failed.connect(self._run_failed)
@@ -648,6 +665,7 @@ class MainWindow(QMainWindow):
             self._output_height = sizes[1]
             sizes[0], sizes[1] = sizes[0] + sizes[1], 0
         elif not folded and sizes[1] == 0:
+            self._stream_part.get()  # built before it gets room: never an empty frame
             height = min(self._output_height, max(sizes[0] // 2, 1))
             sizes[0], sizes[1] = sizes[0] - height, height
         else:

@@ -34,6 +34,7 @@ from desktop.ui.widgets.state_view import make_document_browser
 
 if TYPE_CHECKING:
     from desktop.ui.controllers.store import StoreController
+    from desktop.ui.later import LaterPart
     from desktop.ui.main_window import MainWindow
 
 STORE_SHORTCUT = "Ctrl+Shift+S"
@@ -207,18 +208,27 @@ class StoreView(QWidget):
         self.value.setHtml(html)
 
 
-def install_store_view(window: MainWindow) -> StoreView:
-    """Add the Store dock (hidden at first) and View > Store to ``window``."""
+def install_store_view(window: MainWindow) -> LaterPart[StoreView]:
+    """Add the Store dock (hidden at first) and View > Store to ``window``; the view in
+    it is one of the window's later parts (built when the dock first shows, or once the
+    window settled)."""
     store = window.controller.store
-    view = StoreView(store)
     dock = QDockWidget("Store", window)
     dock.setObjectName("storeDock")
-    dock.setWidget(view)
     dock.setAllowedAreas(
         Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
     )
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     dock.hide()
+
+    def build() -> StoreView:
+        view = StoreView(store)
+        view.dock = dock
+        dock.setWidget(view)
+        return view
+
+    part = window.later.add(build)
+    dock.visibilityChanged.connect(lambda visible: visible and part.get())
     dock.visibilityChanged.connect(store.set_active)
     action: QAction = dock.toggleViewAction()
     action.setText("&Store")
@@ -230,5 +240,4 @@ def install_store_view(window: MainWindow) -> StoreView:
         None,
     ) or window.menuBar().addMenu("&View")
     menu.addAction(action)
-    view.dock = dock
-    return view
+    return part

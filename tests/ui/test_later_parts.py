@@ -1,0 +1,100 @@
+"""Parts the first screen does not show are built later (``desktop/ui/later.py``): the
+Output/Events pane, the Store view and the Attach graph dialog. They must still be there,
+in their places and working, whenever the user reaches for them: before the window
+settled (real mouse and key events), and after it (built in idle turns)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDockWidget, QSplitterHandle, QTreeView
+
+from desktop.ui.controller import GraphOptions
+from desktop.ui.main_window import MainWindow
+from desktop.ui.widgets.stream_view import StreamView
+from tests.builders import AgentDb
+
+WAIT_MS = 15_000
+
+
+def stream_slot_widget(window: MainWindow):
+    """What the run splitter holds between the timeline and the run panel."""
+    return window.run_splitter.widget(1)
+
+
+def test_the_hidden_parts_are_built_once_the_window_settled(
+    qtbot, window: MainWindow, settle, agent_db: AgentDb
+) -> None:
+    assert window.later.pending == 3, "Output pane, Store view, Attach dialog: not built yet"
+    assert not isinstance(stream_slot_widget(window), StreamView)
+    assert window.findChild(QTreeView, "storeNamespaces") is None
+
+    settle(lambda: window.controller.open_database(agent_db.path))
+    qtbot.waitUntil(lambda: window.later.pending == 0, timeout=WAIT_MS)
+    view = stream_slot_widget(window)
+    assert isinstance(view, StreamView) and view is window.stream_view
+    assert window.run_splitter.sizes()[1] == 0, "still folded: no graph attached"
+    assert window.findChild(QTreeView, "storeNamespaces") is not None
+    dock = window.findChild(QDockWidget, "storeDock")
+    assert not dock.isVisible(), "built, not shown"
+
+
+def test_dragging_the_output_pane_open_builds_it_in_place(qtbot, window: MainWindow) -> None:
+    window.resize(1280, 800)
+    qtbot.wait(20)
+    splitter = window.run_splitter
+    timeline_height = splitter.sizes()[0]
+    assert splitter.sizes()[1] == 0 and window.later.pending > 0
+    # The handle above the folded pane, dragged up by the mouse.
+    handle: QSplitterHandle = splitter.handle(1)
+    start = QPoint(handle.width() // 2, handle.height() // 2)
+    QTest.mousePress(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for step in range(1, 11):
+        QTest.mouseMove(handle, start - QPoint(0, 20 * step))
+    QTest.mouseRelease(
+        handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start - QPoint(0, 200)
+    )
+    qtbot.waitUntil(lambda: isinstance(stream_slot_widget(window), StreamView), timeout=WAIT_MS)
+    view = window.stream_view
+    qtbot.waitUntil(lambda: view.isVisible() and view.height() > 100, timeout=WAIT_MS)
+    assert splitter.sizes()[0] < timeline_height
+    assert splitter.sizes()[1] == view.height()
+    # It is the real pane: its tabs switch and Clear works.
+    events_tab = view.tabs.tabBar().tabRect(1).center()
+    QTest.mouseClick(view.tabs.tabBar(), Qt.MouseButton.LeftButton, pos=events_tab)
+    assert view.tabs.currentIndex() == 1
+
+
+def test_the_store_dock_opens_with_its_view_before_the_window_settled(
+    qtbot, window: MainWindow
+) -> None:
+    assert window.findChild(QTreeView, "storeNamespaces") is None
+    qtbot.keyClick(
+        window,
+        Qt.Key.Key_S,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    dock = window.findChild(QDockWidget, "storeDock")
+    qtbot.waitUntil(dock.isVisible, timeout=WAIT_MS)
+    tree = window.findChild(QTreeView, "storeNamespaces")
+    assert tree is not None and tree.isVisible() and dock.widget().isAncestorOf(tree)
+
+
+def test_attaching_a_graph_opens_the_output_pane_built(qtbot, window: MainWindow, settle) -> None:
+    window.resize(1280, 800)
+    window.controller.graph_options = GraphOptions(graph="demo")
+    settle(window.controller.attach_graph)
+    view = stream_slot_widget(window)
+    assert isinstance(view, StreamView)
+    qtbot.waitUntil(lambda: view.isVisible() and view.height() > 0, timeout=WAIT_MS)
+    assert window.run_splitter.sizes()[1] == view.height()
+
+
+def test_the_attach_dialog_opens_from_the_graph_menu_before_the_window_settled(
+    qtbot, window: MainWindow
+) -> None:
+    window.graph.attach.attach_action.trigger()
+    dialog = window.graph.dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    qtbot.keyClicks(dialog.spec_edit, "demo")
+    assert dialog.spec_edit.text() == "demo"
