@@ -35,7 +35,7 @@ from desktop.core.heap import freeze_long_lived
 from desktop.ui.controller import Controller, GraphOptions
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings import RewindSettings
-from desktop.ui.widgets import stylesheet
+from desktop.ui.widgets import breakpoints, diff_view, resume_panel, state_header, stylesheet
 
 APP_NAME = "Rewind"
 
@@ -144,7 +144,15 @@ def apply_theme(app: QApplication) -> None:
     if font.pointSizeF() < 10:
         font.setPointSizeF(10)
         app.setFont(font)
-    app.setStyleSheet(_BASE_STYLESHEET + stylesheet())
+    app.setStyleSheet(application_stylesheet())
+
+
+def application_stylesheet() -> str:
+    """The window's stylesheet, set once on the application: the base rules, the shipped
+    ``style.qss`` and the rules of widgets that had their own sheet (a widget's own sheet
+    makes Qt restyle it and its children apart: ~10 ms more to build the window)."""
+    widgets = (state_header.STYLE, diff_view.STYLE, resume_panel.STYLE, breakpoints.STYLE)
+    return _BASE_STYLESHEET + stylesheet() + "".join(widgets)
 
 
 def run_app(options: argparse.Namespace) -> int:

@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
 
 NO_GRAPH_TEXT: Final = "Attach a graph to set breakpoints on its nodes."
 NONE_SET_TEXT: Final = "No breakpoints: runs go to the end (or to an interrupt())."
-_STYLE = """
+STYLE = """
 #breakpointsTitle { font-weight: 600; }
 #breakpointsSummary { color: #57606a; }
 #breakpointsBefore, #breakpointsAfter { padding: 2px; }
 QLabel[role="column"] { color: #57606a; font-weight: 600; }
 """
+"""Rules of this widget, part of the application stylesheet (``app.apply_theme``)."""
 
 
 class BreakpointsWidget(QWidget):
@@ -45,7 +46,6 @@ class BreakpointsWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("breakpoints")
-        self.setStyleSheet(_STYLE)
         title = QLabel("Breakpoints", self)
         title.setObjectName("breakpointsTitle")
         self.clear_button = QPushButton("Clear all", self)

@@ -15,7 +15,7 @@ from desktop.ui.render.diff import RenderedDiff
 from desktop.ui.widgets.elided_label import ElidedLabel, plain_label
 from desktop.ui.widgets.state_view import make_document_browser
 
-_STYLE = """
+STYLE = """
 #diffHeader { background: #ffffff; border-bottom: 1px solid #d0d7de; }
 #diffTitle { font-weight: 600; }
 #diffTitle[muted="true"] { font-weight: normal; color: #57606a; }
@@ -26,6 +26,7 @@ _STYLE = """
 #diffSummary[kind="internal"] { color: #8c959f; font-weight: normal; }
 #diffSummary[kind="none"] { font-weight: normal; }
 """
+"""Rules of this widget, part of the application stylesheet (``app.apply_theme``)."""
 
 
 class DiffView(QWidget):
@@ -38,7 +39,6 @@ class DiffView(QWidget):
         self.header = QWidget(self)
         self.header.setObjectName("diffHeader")
         self.header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.header.setStyleSheet(_STYLE)
         self.title = ElidedLabel("", self.header)
         self.title.setObjectName("diffTitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

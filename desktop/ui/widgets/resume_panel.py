@@ -44,7 +44,7 @@ PAYLOAD_MIN_LINES: Final = 2
 """Lines of the payload that stay visible however short the window is."""
 VALUE_LINES: Final = 3
 BUTTON_MIN_WIDTH: Final = 110
-_STYLE = """
+STYLE = """
 #resumePanel { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 8px; }
 #resumePanel[condition="crashed"], #resumePanel[condition="error"] {
     background: #fff1e5; border-color: #fb8f44;
@@ -63,6 +63,7 @@ _STYLE = """
     border-radius: 6px; padding: 5px 8px;
 }
 """
+"""Rules of this widget, part of the application stylesheet (``app.apply_theme``)."""
 
 
 class InterruptCard(QFrame):
@@ -174,7 +175,6 @@ class ResumePanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("resumePanel")
-        self.setStyleSheet(_STYLE)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._status: ThreadStatus | None = None
         self.cards: list[InterruptCard] = []

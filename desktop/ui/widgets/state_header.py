@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from desktop.ui.state_header import StateHeader
 from desktop.ui.widgets.elided_label import ElidedLabel, WrappedLabel, plain_label
 
-_STYLE = """
+STYLE = """
 #stateStep { font-size: 15px; font-weight: 600; }
 #stateSource {
     background: #eaeef2; color: #424a53; font-weight: 600; padding: 0 4px; border-radius: 3px;
@@ -28,6 +28,7 @@ _STYLE = """
 #stateBanner[tone="amber"] { background: #fff8c5; color: #7d4e00; }
 #stateBanner[tone="grey"] { background: #f6f8fa; color: #57606a; }
 """
+"""Rules of this widget, part of the application stylesheet (``app.apply_theme``)."""
 
 
 class StateHeaderView(QWidget):
@@ -36,7 +37,6 @@ class StateHeaderView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("stateHeader")
-        self.setStyleSheet(_STYLE)
         self._header: StateHeader | None = None
         selectable = Qt.TextInteractionFlag.TextSelectableByMouse
         self.step = plain_label("", self)
