@@ -19,11 +19,11 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from desktop.core.decode import to_jsonable
 from desktop.core.errors import RewindError
+from desktop.core.forking import fork_live, graph_for_namespace
 from desktop.core.graphs import LoadedGraph
 from desktop.core.model import CheckpointState
 from desktop.core.savers import saver_for
 from desktop.core.shown_values import delta_writes, pending_update
-from desktop.core.timetravel import graph_for_namespace, live_values
 
 
 def graph_delta_channels(graph: LoadedGraph, checkpoint_ns: str = "") -> frozenset[str]:
@@ -78,8 +78,10 @@ async def fold_with_graph(
                 out.append(state)
                 continue
             meta = state.meta
-            live = await live_values(
-                graph, saver, meta.thread_id, meta.checkpoint_id, meta.checkpoint_ns
+            live = dict(
+                await fork_live(
+                    graph, saver, meta.thread_id, meta.checkpoint_id, meta.checkpoint_ns
+                )
             )
             values = dict(state.values)
             for channel in channels:

@@ -1,7 +1,7 @@
 """Forks of any graph, from the window's editor or from ``rewind fork --values``.
 
 Both turn JSON (as Rewind shows and exports it) into the update ``aupdate_state`` takes
-through :func:`desktop.core.timetravel.writable_json`, with the checkpoint's live
+through :func:`desktop.core.writable.writable_json`, with the checkpoint's live
 values, so an enum stays an enum and a pydantic model a model whichever way the fork
 was made.
 
@@ -10,29 +10,34 @@ entrypoint returned (the ``__end__`` channel), and ``update_state`` replaces tha
 as if the entrypoint had returned the update. :func:`entrypoint_node` tells such a graph
 apart (:func:`desktop.core.graphs.entrypoint_node`); :func:`fork_original` is what a
 fork of it edits.
+
+What the graph tells a fork is here too: each state key's kind (:func:`channel_kinds`),
+the nodes an update can be credited to and the one langgraph picks by itself
+(:func:`infer_as_node`, the same rule as ``aupdate_state``), and the checkpoint's
+values as langgraph revives them (:func:`fork_live`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-from langgraph.constants import END
+from langgraph.channels.binop import BinaryOperatorAggregate
+from langgraph.channels.delta import DeltaChannel
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.constants import END, START
 from langgraph.pregel import Pregel
 
 from desktop.core.errors import NotFoundError, RewindError
 from desktop.core.graphs import LoadedGraph, entrypoint_node
 from desktop.core.model import user_channels
 from desktop.core.savers import checkpoint_config, reading_checkpoint, saver_for
-from desktop.core.timetravel import (
-    MISSING,
-    OVERWRITE_KEY,
-    channel_kinds,
-    to_message,
-    writable_json,
-)
+from desktop.core.writable import MISSING, OVERWRITE_KEY, to_message, writable_json
+
+ChannelKind = Literal["messages", "reducer", "value"]
+"""How a state key takes an update: ``add_messages``, another reducer, or plain replace."""
 
 RETURN_VALUE: Final = "return value"
 """How a functional-API graph's state is named in messages."""
@@ -48,13 +53,18 @@ def fork_original(pregel: Pregel, values: Mapping[str, Any]) -> Any:
 
 async def fork_live(
     graph: LoadedGraph,
-    target: AsyncSqliteSaver | str | Path,
+    target: BaseCheckpointSaver | str | Path,
     thread_id: str,
     checkpoint_id: str,
     checkpoint_ns: str = "",
 ) -> Any:
     """The checkpoint's state as langgraph revives it for ``graph`` (read-only): a dict of
-    state keys, or a functional-API graph's return value."""
+    state keys, or a functional-API graph's return value.
+
+    The ``live`` argument of :func:`update_from_values` and
+    :func:`desktop.core.fork_edit.fork_values_from_edit`: the objects the graph's nodes
+    would see (enums, dataclasses, datetimes...), which Rewind's JSON only shows.
+    """
     config = checkpoint_config(thread_id, checkpoint_id, checkpoint_ns)
     async with saver_for(graph, target, mode="read") as saver:
         bound = graph.bind(saver)
@@ -104,3 +114,75 @@ def update_from_values(
         else:
             update[key] = writable_json(value, key, MISSING, alive, typed=typed)
     return update
+
+
+def channel_kinds(graph: LoadedGraph, checkpoint_ns: str = "") -> dict[str, ChannelKind]:
+    """Each state key of the graph (or of the subgraph at ``checkpoint_ns``) and its kind."""
+    pregel = graph_for_namespace(graph, checkpoint_ns)
+    kinds: dict[str, ChannelKind] = {}
+    for name, channel in pregel.channels.items():
+        if name.startswith("__") or ":" in name:
+            continue
+        if isinstance(channel, BinaryOperatorAggregate):
+            kinds[name] = "messages" if _is_add_messages(channel.operator) else "reducer"
+        elif isinstance(channel, DeltaChannel):
+            kinds[name] = "messages" if _is_messages_delta(channel.reducer) else "reducer"
+        else:
+            kinds[name] = "value"
+    return kinds
+
+
+def fork_target_nodes(graph: LoadedGraph, checkpoint_ns: str = "") -> tuple[str, ...]:
+    """The nodes an update can be credited to (``as_node``): the graph's nodes, then its input.
+
+    ``__start__`` (the graph's input) is listed last: langgraph infers it for the first
+    checkpoint of a thread, and updating as it re-enters the graph at its start.
+    """
+    nodes = tuple(graph_for_namespace(graph, checkpoint_ns).nodes)
+    return (*(name for name in nodes if name != START), *((START,) if START in nodes else ()))
+
+
+def graph_for_namespace(graph: LoadedGraph, checkpoint_ns: str = "") -> Pregel:
+    """The compiled graph that owns the checkpoints of ``checkpoint_ns`` (root: ``""``)."""
+    return graph.for_namespace(checkpoint_ns)
+
+
+async def infer_as_node(
+    graph: LoadedGraph,
+    target: BaseCheckpointSaver | str | Path,
+    thread_id: str,
+    checkpoint_id: str,
+    checkpoint_ns: str = "",
+) -> str | None:
+    """The node langgraph credits an ``update_state`` at this checkpoint to, when none is named.
+
+    ``None`` means langgraph would refuse the update as ambiguous (two nodes wrote last,
+    or nothing ran yet and the graph has no single input node): the user must choose.
+    Uses the same rule as ``aupdate_state`` (``Pregel._infer_as_node`` on the stored
+    checkpoint's ``versions_seen``), so the default shown is the one langgraph applies.
+    """
+    config = checkpoint_config(thread_id, checkpoint_id, checkpoint_ns)
+    pregel = graph_for_namespace(graph, checkpoint_ns)
+    async with saver_for(graph, target, mode="read") as saver:
+        with reading_checkpoint(config):
+            saved = await saver.aget_tuple(config)
+    if saved is None:
+        raise NotFoundError(f"Thread {thread_id!r} has no checkpoint {checkpoint_id!r}")
+    return pregel._infer_as_node(saved.checkpoint.get("versions_seen", {}))
+
+
+def _is_messages_delta(reducer: Any) -> bool:
+    """True for the messages reducers of ``DeltaChannel`` (langgraph's and deepagents'
+    ``_messages_delta_reducer``): by id, ``RemoveMessage``, ``REMOVE_ALL_MESSAGES``."""
+    while isinstance(reducer, functools.partial):
+        reducer = reducer.func
+    return getattr(reducer, "__name__", "") == "_messages_delta_reducer"
+
+
+def _is_add_messages(operator: Any) -> bool:
+    """True for langgraph's ``add_messages`` reducer, also when configured (a ``partial``)."""
+    while isinstance(operator, functools.partial):
+        operator = operator.func
+    return getattr(operator, "__module__", "") == "langgraph.graph.message" and getattr(
+        operator, "__name__", ""
+    ) in ("add_messages", "_add_messages")

@@ -5,12 +5,14 @@ to the state only in the next step: an input a reducer rejects (a message withou
 ``content``), or one that does not fit a pydantic state, would leave a checkpoint that
 ``status`` and ``resume`` cannot read. :func:`check_input` applies the input here first,
 with the graph's own reducers and schema, to the state the run starts from.
+:func:`make_input` and :func:`resume_value_from_inputs` build a run's input and a
+resume's value from what the user typed.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langgraph._internal._typing import MISSING
@@ -23,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from desktop.core.errors import RewindError
 from desktop.core.graphs import error_line
+from desktop.core.progress import WaitingInterrupt
 
 _REFUSED = "Input refused, nothing was written"
 
@@ -148,4 +151,40 @@ def make_input(text: str | None = None, json_text: str | None = None) -> Any:
     except json.JSONDecodeError as exc:
         raise RewindError(
             f"Input is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from exc
+
+
+def resume_value_from_inputs(
+    interrupts: Sequence[WaitingInterrupt],
+    texts: Mapping[str, str],
+    as_json: Mapping[str, bool],
+) -> Any:
+    """The ``Command(resume=...)`` value for what the user typed per interrupt.
+
+    Each interrupt's text is taken as a string, or parsed as JSON when ``as_json`` says
+    so. One pending interrupt gets its value directly; several get a mapping of
+    interrupt id to value, as langgraph expects.
+    """
+    if not interrupts:
+        raise RewindError("This thread has no pending interrupt to resume")
+    values = {item.id: _resume_value(item, texts, as_json) for item in interrupts}
+    if len(interrupts) == 1:
+        return values[interrupts[0].id]
+    return values
+
+
+def _resume_value(
+    item: WaitingInterrupt, texts: Mapping[str, str], as_json: Mapping[str, bool]
+) -> Any:
+    text = texts.get(item.id, "")
+    if not as_json.get(item.id, False):
+        return text
+    if not text.strip():
+        raise RewindError(f"Interrupt {item.id} (node {item.node}): enter a JSON value")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RewindError(
+            f"Interrupt {item.id} (node {item.node}): invalid JSON at line {exc.lineno}, "
+            f"column {exc.colno}: {exc.msg}"
         ) from exc

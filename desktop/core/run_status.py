@@ -3,7 +3,8 @@
 What runs next, the interrupts waiting for a value and the tasks that failed, at the
 thread's latest checkpoint (subgraph states included). Asking opens a path read-only
 and never changes the file; ``resume`` reads the same status with the thread's write
-lock held before it answers anything.
+lock held before it answers anything. :func:`detect_unfinished` badges a thread by
+its status, as the thread list shows it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
@@ -28,6 +29,11 @@ from desktop.core.savers import (
     run_store,
     saver_for,
 )
+
+ThreadCondition = Literal["interrupted", "crashed", "forked", "error", "finished"]
+"""Where a thread's last run stands, as badged in the thread list."""
+
+_CANCELLED: Final = "CancelledError"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +136,27 @@ def _collect_tasks(
             errors.append(FailedTask(node, text))
         if isinstance(task.state, StateSnapshot):
             _collect_tasks(task.state, (*path, task.name), interrupts, errors)
+
+
+def detect_unfinished(status: ThreadStatus) -> ThreadCondition:
+    """Badge a thread by its latest checkpoint.
+
+    ``interrupted``: waits for a value at an ``interrupt()``; ``error``: a task of the
+    last step raised; ``forked``: the latest checkpoint is a fork (``update_state``)
+    with tasks to run and no run has continued it (not a stopped run); ``crashed``:
+    tasks are left to run but nothing failed or asked (process killed, run cancelled,
+    static breakpoint); ``finished``: nothing to run. A task that was only cancelled did
+    not fail: its run stopped, so it is ``crashed``.
+    """
+    if status.interrupts:
+        return "interrupted"
+    if task_failures(status):
+        return "error"
+    if status.can_continue:
+        return "forked" if status.forked else "crashed"
+    return "finished"
+
+
+def task_failures(status: ThreadStatus) -> tuple[FailedTask, ...]:
+    """The tasks of the latest step that raised; a task that was only cancelled is left out."""
+    return tuple(f for f in status.errors if not f.error.startswith(_CANCELLED))

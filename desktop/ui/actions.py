@@ -205,7 +205,7 @@ class TimeTravelActions(QObject):
             blocked = NO_THREAD_TIP
         if blocked is not None or status is None:
             return (False, blocked or NO_THREAD_TIP, "Resume")
-        from desktop.core.timetravel import detect_unfinished
+        from desktop.core.run_status import detect_unfinished
 
         condition = detect_unfinished(status)
         if condition == "interrupted":

@@ -887,8 +887,7 @@ class Controller(QObject):
             self.thread_status_changed.emit(status)
 
     async def _prepare_fork(self, meta: CheckpointMeta) -> None:
-        from desktop.core.forking import fork_live
-        from desktop.core.timetravel import infer_as_node
+        from desktop.core.forking import fork_live, infer_as_node
 
         graph, path = self.runs.graph, self._path
         if graph is None or path is None:

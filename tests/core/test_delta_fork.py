@@ -12,12 +12,13 @@ import copy
 from pathlib import Path
 
 from desktop.core.decode import to_jsonable
+from desktop.core.fork_edit import fork_values_from_edit
+from desktop.core.forking import channel_kinds, fork_live
 from desktop.core.graphs import LoadedGraph
 from desktop.core.model import user_channels
 from desktop.core.runner import fork
 from desktop.core.savers import open_read_saver
 from desktop.core.sources.sqlite import SqliteCheckpointSource
-from desktop.core.timetravel import channel_kinds, fork_values_from_edit, live_values
 from tests.delta_builders import build_deep_agent_db, deep_agent_graph
 
 
@@ -41,7 +42,7 @@ async def test_fork_of_a_deepagents_checkpoint_writes_the_edited_state(tmp_path:
     edited["files"]["/extra.md"] = {**next(iter(edited["files"].values())), "content": "extra"}
     assert removed["id"]
 
-    live = await live_values(graph, path, "deep-notes", head.checkpoint_id)
+    live = await fork_live(graph, path, "deep-notes", head.checkpoint_id)
     update = fork_values_from_edit(original, edited, channel_kinds(graph), live=live)
     new_id = await fork(graph, path, "deep-notes", head.checkpoint_id, update, as_node="model")
 

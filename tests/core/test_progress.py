@@ -200,9 +200,8 @@ def test_status_tells_a_fork_not_run_yet_from_a_stopped_run(tmp_path):
     import asyncio
 
     from desktop.core.graphs import LoadedGraph
-    from desktop.core.run_status import thread_status
+    from desktop.core.run_status import detect_unfinished, thread_status
     from desktop.core.runner import fork
-    from desktop.core.timetravel import detect_unfinished
 
     path = tmp_path / "join.sqlite"
     with open_saver(path) as saver:

@@ -16,11 +16,11 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.store.sqlite import SqliteStore
 
 from desktop.cli import main
-from desktop.core.forking import update_from_values
+from desktop.core.fork_edit import fork_values_from_edit
+from desktop.core.forking import channel_kinds, update_from_values
 from desktop.core.graphs import load_graph
 from desktop.core.runner import run
 from desktop.core.sources import open_source
-from desktop.core.timetravel import channel_kinds, fork_values_from_edit
 from tests.builders import open_saver, read_saver, thread_config
 from tests.core.truth_check import assert_thread_matches_langgraph
 from tests.truth_graphs import (

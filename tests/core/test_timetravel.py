@@ -26,23 +26,16 @@ from langgraph.types import interrupt
 from typing_extensions import TypedDict
 
 from desktop.core.errors import NotFoundError, RewindError
+from desktop.core.fork_edit import fork_values_from_edit, summarize_fork_values
+from desktop.core.forking import channel_kinds, fork_live, fork_target_nodes, infer_as_node
 from desktop.core.graphs import LoadedGraph, load_graph
+from desktop.core.inputs import resume_value_from_inputs
 from desktop.core.model import user_channels
 from desktop.core.progress import WaitingInterrupt
-from desktop.core.run_status import ThreadStatus, thread_status
+from desktop.core.run_status import ThreadStatus, detect_unfinished, thread_status
 from desktop.core.runner import fork, resume, run
 from desktop.core.savers import open_read_saver, open_saver
 from desktop.core.sources.sqlite import SqliteCheckpointSource
-from desktop.core.timetravel import (
-    channel_kinds,
-    detect_unfinished,
-    fork_target_nodes,
-    fork_values_from_edit,
-    infer_as_node,
-    live_values,
-    resume_value_from_inputs,
-    summarize_fork_values,
-)
 from tests.builders import (
     ErrorDb,
     FanoutDb,
@@ -215,7 +208,7 @@ async def test_an_inserted_message_rewrites_the_list_in_its_new_order(chat_db: P
     edited["messages"][3], edited["messages"][4] = edited["messages"][4], edited["messages"][3]
 
     update = fork_values_from_edit(original, edited, channel_kinds(graph))
-    live = await live_values(graph, chat_db, "t", head_id)
+    live = await fork_live(graph, chat_db, "t", head_id)
     with_live = fork_values_from_edit(original, edited, channel_kinds(graph), live=live)
 
     assert update["messages"][0] == RemoveMessage(id=REMOVE_ALL_MESSAGES)
@@ -318,7 +311,7 @@ async def test_a_fork_keeps_the_values_the_user_did_not_touch(
     edited = copy.deepcopy(original)
     edited["extras"]["k"] = 2
     edited["extras"]["spot"]["name"] = "office"
-    live = await live_values(graph, path, "t", head_id)
+    live = await fork_live(graph, path, "t", head_id)
 
     update = fork_values_from_edit(original, edited, channel_kinds(graph), live=live)
     new_id = await fork(graph, path, "t", head_id, update)
@@ -351,7 +344,7 @@ async def test_a_changed_record_is_rebuilt_as_its_class_or_refused_by_path(
 ) -> None:
     graph, path = typed_db
     head_id, original = head_values(path, "t")
-    live = await live_values(graph, path, "t", head_id)
+    live = await fork_live(graph, path, "t", head_id)
     kinds = channel_kinds(graph)
 
     def edit(change: Any, graph_live: dict[str, Any] = live) -> dict[str, Any]:
@@ -373,7 +366,7 @@ async def test_a_changed_record_is_rebuilt_as_its_class_or_refused_by_path(
         "'purple' is not a valid Color"
     )
     bare = LoadedGraph.from_object(graph.graph, spec="tests:typed")
-    bare_live = await live_values(bare, path, "t", head_id)
+    bare_live = await fork_live(bare, path, "t", head_id)
     assert bare_live["extras"]["color"] == "blue", "no project classes: plain data"
     with pytest.raises(RewindError) as info:
         edit(lambda extras: extras.update(k=2), bare_live)
@@ -381,7 +374,7 @@ async def test_a_changed_record_is_rebuilt_as_its_class_or_refused_by_path(
         "extras.color holds a typed_values_graph.Color that Rewind cannot write back"
     )
     with pytest.raises(NotFoundError, match="has no checkpoint 'nope'"):
-        await live_values(graph, path, "t", "nope")
+        await fork_live(graph, path, "t", "nope")
 
 
 @pytest.mark.parametrize(

@@ -25,12 +25,12 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 from typing_extensions import TypedDict
 
+from desktop.core.forking import infer_as_node
 from desktop.core.graphs import LoadedGraph
 from desktop.core.model import CheckpointMeta, CheckpointState, user_channels
 from desktop.core.runner import fork, run
 from desktop.core.savers import open_saver
 from desktop.core.sources.sqlite import SqliteCheckpointSource
-from desktop.core.timetravel import infer_as_node
 from desktop.ui.widgets.fork_editor import CHOOSE_NODE, ForkEditor
 from tests.builders import AgentDb, FanoutDb, fanout_graph, tool_agent_graph
 

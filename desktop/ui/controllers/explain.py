@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from desktop.core.history import ThreadTimeline
 from desktop.core.model import CheckpointMeta
-from desktop.core.run_status import ThreadStatus
-from desktop.core.timetravel import detect_unfinished, task_failures
+from desktop.core.run_status import ThreadStatus, detect_unfinished, task_failures
 
 CANCELLED = "CancelledError"
 """How LangGraph records a task that was cancelled (the user's Stop)."""

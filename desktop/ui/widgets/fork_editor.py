@@ -3,10 +3,10 @@
 The dialog shows the checkpoint's user channels as highlighted JSON (messages are JSON
 objects too, editable in place), says live what the fork will change, and lets the user
 pick the node the update is credited to, with langgraph's own inference preselected.
-Submitting computes the update with
-:func:`desktop.core.timetravel.fork_values_from_edit` and emits :attr:`ForkEditor.fork_requested`;
-the controller writes it (``aupdate_state``) and reports back with :meth:`ForkEditor.finish`.
-The dialog is non-modal and never runs a nested event loop: open it with ``show()``.
+Submitting computes the update with :func:`desktop.core.fork_edit.fork_values_from_edit`
+and emits :attr:`ForkEditor.fork_requested`; the controller writes it (``aupdate_state``)
+and reports back with :meth:`ForkEditor.finish`. The dialog is non-modal and never runs
+a nested event loop: open it with ``show()``.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from desktop.core.model import CheckpointState, user_channels
 from desktop.ui.widgets.json_editor import JsonEditor
 
 if TYPE_CHECKING:
+    from desktop.core.forking import ChannelKind
     from desktop.core.graphs import LoadedGraph
     from desktop.core.model import CheckpointMeta
-    from desktop.core.timetravel import ChannelKind
 
 INFERRED_SUFFIX: Final = " (inferred)"
 INPUT_SUFFIX: Final = " (graph input)"
@@ -65,7 +65,7 @@ class ForkEditor(QDialog):
     """Edit one checkpoint's state and ask for a fork from it.
 
     Call :meth:`edit` with the checkpoint's decoded state, the attached graph and the
-    node langgraph would credit the update to (:func:`desktop.core.timetravel.infer_as_node`),
+    node langgraph would credit the update to (:func:`desktop.core.forking.infer_as_node`),
     then ``show()``. While a fork request is out the dialog is busy; :meth:`finish` closes
     it on success or shows the error and lets the user fix the edit.
     """
@@ -244,12 +244,11 @@ class ForkEditor(QDialog):
         the editor says a fork here is never read, and offers to fork that one instead.
 
         ``live`` (the values as the graph revives them, from
-        :func:`desktop.core.timetravel.live_values`) lets the fork write back what the
+        :func:`desktop.core.forking.fork_live`) lets the fork write back what the
         user did not touch exactly as stored: enums, dataclasses, datetimes.
         """
-        from desktop.core.forking import fork_original
+        from desktop.core.forking import channel_kinds, fork_original, fork_target_nodes
         from desktop.core.graphs import entrypoint_node
-        from desktop.core.timetravel import channel_kinds, fork_target_nodes
 
         self._state = state
         self._live = live
@@ -348,7 +347,7 @@ class ForkEditor(QDialog):
 
     def _plan(self) -> None:
         """Recompute the update from the text; show what it changes or why it cannot."""
-        from desktop.core.timetravel import fork_values_from_edit, summarize_fork_values
+        from desktop.core.fork_edit import fork_values_from_edit, summarize_fork_values
 
         self._update = None
         if self._blocked:

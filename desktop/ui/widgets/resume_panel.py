@@ -239,7 +239,7 @@ class ResumePanel(QFrame):
             return
         condition = "finished"
         if status is not None:
-            from desktop.core.timetravel import detect_unfinished
+            from desktop.core.run_status import detect_unfinished
 
             condition = detect_unfinished(status)
         self._status = status if condition != "finished" else None
@@ -268,7 +268,7 @@ class ResumePanel(QFrame):
 
     def resume_value(self) -> Any:
         """The resume value for what was typed; :class:`RewindError` when it is not valid."""
-        from desktop.core.timetravel import resume_value_from_inputs
+        from desktop.core.inputs import resume_value_from_inputs
 
         if self._status is None:
             raise RewindError("Nothing to resume: the thread is not waiting for a value")
