@@ -128,6 +128,31 @@ def test_the_helper_reads_the_snapshot_of_the_read_that_exported_it(pg_db):
         assert source.thread_ids()[0] == "zz-late" and source.thread_ids()[1:] == truth
 
 
+def test_only_the_first_scan_of_a_source_is_split(pg_db):
+    """A rescan after a commit (what live watch triggers) runs on the source's own
+    connection, no helper connecting, and still gives LangGraph's order."""
+    truth = _build(pg_db.url)
+    _analyze(pg_db)
+    with _splitting(open_source(pg_db.select_only_url()), 4) as source:
+        assert source.thread_ids() == truth
+        assert source._order_scan.last_parts > 1
+        with pg_db.connect() as conn:
+            backends = _backends(conn)
+            with open_saver(pg_db.url) as saver:
+                _put(saver, "zz-late")
+            assert source.thread_ids() == ["zz-late", *truth]
+            assert source._order_scan.last_parts == 1 and source._order_scan.helped == 0
+            assert _backends(conn) == backends
+
+
+def _backends(conn) -> int:
+    """Client connections to the server now (the Rewind source's among them)."""
+    (count,) = conn.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+    ).fetchone()
+    return int(count)
+
+
 def test_without_statistics_a_helper_or_a_snapshot_one_connection_scans(pg_db):
     with open_saver(pg_db.url) as saver:
         with pg_db.connect() as conn:  # no statistics until ANALYZE

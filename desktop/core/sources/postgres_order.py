@@ -18,6 +18,11 @@ cut points sorted by the server), so no thread is read twice or missed. Without
 statistics, a column with its own collation, a server that cannot export snapshots or
 is far (a split costs round trips), this connection scans alone; the parts of a helper
 that cannot connect or import are scanned here.
+
+Only a source's first scan is split: that is the first page a user waits for after
+opening. A rescan after a commit (live watch refreshing in the background, at most four
+times a second on a busy server) scans on this connection alone, so a window watching a
+production database opens no connections as its agents write.
 """
 
 from __future__ import annotations
@@ -165,6 +170,7 @@ class ThreadOrderScan:
         self.split = True  # False when the server cannot export snapshots or is far
         self._probed = False
         self._running: list[threading.Thread] = []
+        self.scanned = False  # a scan ran: later ones (after commits) are not split
         self.last_parts = 0  # parts the last scan had (1: one serial scan)
         self.helped = 0  # parts helper connections scanned in the last scan
 
@@ -194,7 +200,8 @@ class ThreadOrderScan:
     def rows(self, cur: psycopg.Cursor[Any]) -> list[tuple[Any, ...]]:
         """``(thread_id, newest root checkpoint id, newest checkpoint id when the thread
         has subgraph namespaces)`` of every thread, in the snapshot of ``cur``'s read."""
-        cuts = self.cuts(cur) if self.split and self._probed else []
+        first, self.scanned = not self.scanned, True
+        cuts = self.cuts(cur) if first and self.split and self._probed else []
         self.helped = 0
         self.last_parts = 1
         if not cuts:
