@@ -21,7 +21,7 @@ from desktop.core.model import (
     written_by,
 )
 from desktop.core.progress import WaitingInterrupt
-from desktop.core.sources.sqlite import node_of_task_path
+from desktop.core.sources.common import node_of_task_path
 
 EXCERPT_CHARS = 160
 """Characters of an interrupt's payload quoted in its banner."""

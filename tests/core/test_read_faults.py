@@ -291,10 +291,10 @@ def test_a_generated_identifier_column_is_refused_with_one_line(tmp_path):
 
 def test_values_over_the_limit_are_not_fetched_and_show_their_size(tmp_path, monkeypatch):
     import desktop.core.isolate as isolate
-    import desktop.core.sources.sqlite as sqlite_source
+    import desktop.core.sources.sqlite_schema as sqlite_schema
 
     damaged = build_damaged_message_db(tmp_path / "big.sqlite")
-    monkeypatch.setattr(sqlite_source, "VALUE_LIMIT_BYTES", 512)
+    monkeypatch.setattr(sqlite_schema, "VALUE_LIMIT_BYTES", 512)
     monkeypatch.setattr(isolate, "VALUE_LIMIT_BYTES", 512)
     with open_source(damaged.path) as source:
         head = source.history(damaged.thread_id)[0]

@@ -19,7 +19,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 import desktop.core.isolate as isolate
-import desktop.core.sources.sqlite as sqlite_source
+import desktop.core.sources.sqlite_schema as sqlite_schema
 from desktop.core import msgpack_chunks
 from desktop.core.decode import is_unreadable, to_jsonable
 from desktop.core.isolate import REST_KEY
@@ -48,7 +48,7 @@ def location(request, tmp_path: Path) -> tuple[Any, Any]:
 def decoded_sizes(monkeypatch) -> list[int]:
     """The limit lowered to :data:`LIMIT`; the size of every msgpack buffer decoded."""
     monkeypatch.setattr(isolate, "VALUE_LIMIT_BYTES", LIMIT)
-    monkeypatch.setattr(sqlite_source, "VALUE_LIMIT_BYTES", LIMIT)
+    monkeypatch.setattr(sqlite_schema, "VALUE_LIMIT_BYTES", LIMIT)
     sizes: list[int] = []
     real = msgpack_chunks.unpackb
 

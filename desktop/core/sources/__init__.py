@@ -5,8 +5,8 @@
 """
 
 from desktop.core.pgurl import is_postgres_url
-from desktop.core.sources.common import CheckpointSource
-from desktop.core.sources.sqlite import SqliteCheckpointSource, checkpoint_time
+from desktop.core.sources.common import CheckpointSource, checkpoint_time
+from desktop.core.sources.sqlite import SqliteCheckpointSource
 
 __all__ = [
     "CheckpointSource",

@@ -22,9 +22,8 @@ import psycopg
 from desktop.core.errors import NotFoundError
 from desktop.core.model import ThreadSummary
 from desktop.core.progress import CheckpointProgress
-from desktop.core.sources.common import ThreadMark
+from desktop.core.sources.common import ThreadMark, checkpoint_time
 from desktop.core.sources.postgres_steps import read_steps
-from desktop.core.sources.sqlite import checkpoint_time
 from desktop.core.textmatch import contains_folded, fold
 from desktop.core.thread_filter import parse_thread_filter
 
