@@ -147,6 +147,9 @@ class Controller(QObject):
     settled = Signal()
     """Every intent task has finished: what was asked for is on screen."""
 
+    _first_page_read = Signal(object, object)
+    """(token, FirstRead) from the worker that read the window's first database."""
+
     timeline_grown = Signal(str)
     """New checkpoints of the shown thread (this id) were added to the timeline."""
 
@@ -196,6 +199,9 @@ class Controller(QObject):
         self._continue_point: CheckpointMeta | None = None
         self._continue_point_used = False
         self._select_when_listed: CheckpointKey | None = None
+        self._early_page_token: object | None = None
+        self._early_page: list[ThreadSummary] | None = None
+        self._first_page_read.connect(self._show_first_page)
         self.runs.forked.connect(self._forked)
         self.runs.graph_changed.connect(self._graph_changed)
         self.watch = LiveWatch(self)
@@ -592,9 +598,32 @@ class Controller(QObject):
         await self._open(path, thread_id, checkpoint_id)
 
     def _read_first(self, path: Path | str) -> asyncio.Future[FirstRead]:
-        """Start opening ``path`` and reading its first page of threads (worker thread)."""
+        """Start opening ``path`` and reading its first page of threads (worker thread).
+
+        For the window's first database the list shows that page as soon as the worker
+        has it: a queued signal runs :meth:`_show_first_page` ahead of the paints already
+        pending, while the open's task resumes only a few turns of the event loop later
+        (each turn may paint the window once more, still empty)."""
         loop = asyncio.get_running_loop()
-        return loop.run_in_executor(None, _read_first, str(path), self._filter)
+        text = self._filter
+        token = self._early_page_token = object() if self._source is None else None
+
+        def read() -> FirstRead:
+            result = _read_first(str(path), text)
+            if token is not None:  # a queued signal: delivered before pending paints
+                self._first_page_read.emit(token, result)
+            return result
+
+        return loop.run_in_executor(None, read)
+
+    def _show_first_page(self, token: object, result: FirstRead) -> None:
+        """The first page of the window's first database, listed (only while that open
+        is still the one to apply: no source yet, its task still running)."""
+        if token is self._early_page_token and self._source is None and "open" in self._tasks:
+            _source, total, first = result
+            self._early_page = first
+            self.threads_model.reset(first, total)
+            self.thread_count_changed.emit(total)
 
     async def _open(
         self,
@@ -631,7 +660,9 @@ class Controller(QObject):
         self._set_status(None)
         self.timeline_model.set_diff_base(None)
         self.timeline_model.set_timeline(None)
-        self.threads_model.reset(first, total)
+        if first is not self._early_page:
+            self.threads_model.reset(first, total)
+        self._early_page_token = self._early_page = None
         self.database_opened.emit(source.location)
         self.source_note_changed.emit(*_note_texts(source))
         self.thread_count_changed.emit(total)

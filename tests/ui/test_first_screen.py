@@ -1,7 +1,8 @@
-"""Parts the first screen does not show are built later (``desktop/ui/later.py``): the
-Output/Events pane, the Store view and the Attach graph dialog. They must still be there,
-in their places and working, whenever the user reaches for them: before the window
-settled (real mouse and key events), and after it (built in idle turns)."""
+"""The window's first screen: what it does not show is built later (``desktop/ui/later.py``:
+the Output/Events pane, the Store view and the Attach graph dialog), and must still be
+there, in place and working, whenever the user reaches for it (before the window settled,
+with real mouse and key events, and after it, built in idle turns); the first database's
+threads are listed as soon as its first page is read."""
 
 from __future__ import annotations
 
@@ -98,3 +99,26 @@ def test_the_attach_dialog_opens_from_the_graph_menu_before_the_window_settled(
     qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
     qtbot.keyClicks(dialog.spec_edit, "demo")
     assert dialog.spec_edit.text() == "demo"
+
+
+def test_the_first_database_lists_its_threads_before_its_open_completes(
+    qtbot, window: MainWindow, settle, agent_db: AgentDb, fork_db
+) -> None:
+    """The window's first database fills the thread list as soon as its first page is
+    read, ahead of the open's remaining steps; a later open lists with those steps."""
+    controller = window.controller
+    model = controller.threads_model
+    resets: list[tuple[int, bool]] = []
+    model.modelReset.connect(lambda: resets.append((model.rowCount(), controller.source is None)))
+
+    settle(lambda: controller.open_database(agent_db.path))
+    listed = model.rowCount()
+    assert listed == 2 and controller.source is not None
+    assert [r for r in resets if r[0]] == [(listed, True)], (
+        "listed once, while the open had not applied its source yet"
+    )
+
+    resets.clear()
+    settle(lambda: controller.open_database(fork_db.path))
+    assert resets and all(not before_source for _rows, before_source in resets)
+    assert model.rowCount() == model.total >= 1
