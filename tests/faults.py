@@ -60,6 +60,57 @@ def kill_writer_mid_write(mode: str, db: Path, timeout: float = 120) -> None:
                 stream.close()
 
 
+CRASH_GRAPH = ROOT / "tests" / "data" / "crash_graph.py"
+CRASH_THREAD = "crash"
+
+
+def kill_agent_in_slow_node(db: Path, log: Path, timeout: float = 120) -> None:
+    """Run ``tests/data/crash_graph.py`` as the user's agent on ``db`` (thread ``crash``,
+    node executions appended to ``log``) and SIGKILL it while its ``slow`` node sleeps.
+
+    It is killed once ``slow`` has started and LangGraph's own ``get_state`` says only
+    ``slow`` is left (``next == ("slow",)``): the checkpoint after ``a`` is saved *and*
+    ``fast``'s write is saved on it. ``fast``'s write alone is not enough: LangGraph saves
+    a step's checkpoint and its tasks' writes on separate background threads, in no fixed
+    order, and killed in between the checkpoint is lost (``fast`` and ``a``'s step would
+    then be left to run again). ``timeout`` only bounds a broken run; the wait ends as soon
+    as the state is reached.
+    """
+    import importlib.util
+
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    spec = importlib.util.spec_from_file_location("rewind_tests_crash_graph", CRASH_GRAPH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def only_slow_left() -> bool:
+        if not (log.exists() and "slow" in log.read_text().split() and db.exists()):
+            return False
+        try:
+            with closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
+                saver = SqliteSaver(conn)
+                saver.is_setup = True
+                graph = module.builder.compile(checkpointer=saver)
+                return graph.get_state(thread_config(CRASH_THREAD)).next == ("slow",)
+        except sqlite3.OperationalError:  # tables not created yet
+            return False
+
+    env = {**os.environ, "CRASH_LOG": str(log), "CRASH_SLEEP": "600"}
+    proc = subprocess.Popen([sys.executable, str(CRASH_GRAPH), str(db), CRASH_THREAD], env=env)
+    try:
+        deadline = time.monotonic() + timeout
+        while not only_slow_left():
+            assert proc.poll() is None, f"the crash graph exited early ({proc.returncode})"
+            assert time.monotonic() < deadline, "the crash graph never reached its slow node"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=timeout)
+    assert proc.returncode == -signal.SIGKILL
+
+
 def committed_threads(db: Path, scratch: Path) -> dict[str, list[str]]:
     """LangGraph's own answer on a scratch copy of ``db`` and its side files (SQLite rolls
     back or recovers the copy): every thread's root checkpoint ids, newest first."""

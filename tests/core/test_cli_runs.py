@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from contextlib import closing
 from pathlib import Path
 
@@ -26,6 +23,7 @@ from tests.builders import (
     steps_graph,
     thread_config,
 )
+from tests.faults import CRASH_GRAPH, CRASH_THREAD, kill_agent_in_slow_node
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 STEPS_SPEC = f"{DATA / 'builder_graphs.py'}:steps"
@@ -195,44 +193,19 @@ def test_resume_interrupt_with_json_value(capsys, tmp_path, interrupt_db):
     assert state.values["draft"].endswith("(approved)")
 
 
-def fast_write_saved(db: Path) -> bool:
-    """True once the finished ``fast`` task's write is committed (read-only look)."""
-    if not db.exists():
-        return False
-    try:
-        with closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
-            row = conn.execute(
-                "SELECT COUNT(*) FROM writes WHERE task_path LIKE '%fast%'"
-            ).fetchone()
-    except sqlite3.OperationalError:
-        return False
-    return row[0] > 0
-
-
-def test_resume_continues_a_crashed_run(capsys, tmp_path):
+def test_resume_continues_a_crashed_run(capsys, tmp_path, monkeypatch):
     db = tmp_path / "crash.sqlite"
     log = tmp_path / "ran.log"
-    env = {**os.environ, "CRASH_LOG": str(log), "CRASH_SLEEP": "60"}
-    script = DATA / "crash_graph.py"
-    proc = subprocess.Popen([sys.executable, str(script), str(db), "crash"], env=env)
-    deadline = time.monotonic() + 30
-    while not (log.exists() and "slow" in log.read_text() and fast_write_saved(db)):
-        assert time.monotonic() < deadline, "the crash graph never reached its slow node"
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_agent_in_slow_node(db, log)
 
-    os.environ["CRASH_LOG"] = str(log)
-    os.environ["CRASH_SLEEP"] = "0"
-    try:
-        spec = f"{script}:graph"
-        code, status, err = cli(capsys, "status", db, "--graph", spec, "--thread", "crash")
-        assert code == 0, err
-        assert status[0]["can_continue"]
-        code, _, err = cli(capsys, "resume", db, "--graph", spec, "--thread", "crash")
-        assert code == 0, err
-    finally:
-        del os.environ["CRASH_LOG"], os.environ["CRASH_SLEEP"]
+    monkeypatch.setenv("CRASH_LOG", str(log))
+    monkeypatch.setenv("CRASH_SLEEP", "0")
+    spec = f"{CRASH_GRAPH}:graph"
+    code, status, err = cli(capsys, "status", db, "--graph", spec, "--thread", CRASH_THREAD)
+    assert code == 0, err
+    assert status[0]["can_continue"] and status[0]["next"] == ["slow"]
+    code, _, err = cli(capsys, "resume", db, "--graph", spec, "--thread", CRASH_THREAD)
+    assert code == 0, err
     ran = log.read_text().split()
     assert ran.count("a") == 1 and ran.count("fast") == 1
     assert ran.count("slow") == 2 and ran.count("end") == 1

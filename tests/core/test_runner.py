@@ -9,11 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import operator
-import os
 import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -40,6 +37,7 @@ from desktop.core.runner import fork, replay, resume, run
 from desktop.core.savers import RewindSaver, open_read_saver, open_saver
 from tests.builders import HostileDb, InterruptDb, review_graph
 from tests.builders import notes_graph as hostile_notes_graph
+from tests.faults import CRASH_GRAPH, kill_agent_in_slow_node
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -357,25 +355,8 @@ async def test_resume_a_run_killed_in_another_process(
     monkeypatch.setattr(sys, "path", list(sys.path))
     log = tmp_path / "executions.log"
     monkeypatch.setenv("CRASH_LOG", str(log))
-    script = DATA / "crash_graph.py"
-    loaded = load_graph(f"{script}:graph")
-    agent = subprocess.Popen(
-        [sys.executable, str(script), str(db), "crash"],
-        env={**os.environ, "CRASH_SLEEP": "60"},
-    )
-    try:
-        status = None
-        for _ in range(600):
-            if db.exists() and log.exists() and "slow" in log.read_text().split():
-                status = await thread_status(loaded, db, "crash")
-                if status.next_nodes == ("slow",):
-                    break
-            await asyncio.sleep(0.05)
-        assert status is not None and status.next_nodes == ("slow",), "fast never finished"
-    finally:
-        agent.send_signal(signal.SIGKILL)
-        agent.wait()
-    assert agent.returncode == -signal.SIGKILL
+    loaded = load_graph(f"{CRASH_GRAPH}:graph")
+    kill_agent_in_slow_node(db, log)
 
     status = await thread_status(loaded, db, "crash")
     assert (status.next_nodes, status.can_continue, status.errors) == (("slow",), True, ())

@@ -11,12 +11,8 @@ is checked, not assumed.
 from __future__ import annotations
 
 import operator
-import os
 import re
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +46,7 @@ from desktop.ui.run_controller import FINISHED, FORKED, INTERRUPTED, PAUSED, STO
 from desktop.ui.widgets.state_header import StateHeaderView
 from desktop.ui.widgets.timeline_view import HEAD_TAG, NEXT_RUN_TAG, row_tag
 from tests.builders import open_saver, read_saver, thread_config
+from tests.faults import CRASH_GRAPH, kill_agent_in_slow_node
 from tests.ui.test_live_run import stored_keys, timeline_keys
 
 TIMEOUT = 20_000
@@ -527,45 +524,18 @@ def test_several_interrupts_are_answered_one_value_each(
 # -- crashed and paused runs -----------------------------------------------------------
 
 
-def fast_write_saved(db: Path) -> bool:
-    """True once the finished ``fast`` task's write is committed (read-only look)."""
-    import sqlite3
-    from contextlib import closing
-
-    if not db.exists():
-        return False
-    try:
-        with closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
-            row = conn.execute(
-                "SELECT COUNT(*) FROM writes WHERE task_path LIKE '%fast%'"
-            ).fetchone()
-    except sqlite3.OperationalError:
-        return False
-    return row[0] > 0
-
-
 def test_continue_a_killed_run_in_one_click(
     qtbot, window: MainWindow, settle, tmp_path: Path, monkeypatch
 ) -> None:
     db = tmp_path / "crash.sqlite"
     log = tmp_path / "ran.log"
-    script = DATA / "crash_graph.py"
-    env = {**os.environ, "CRASH_LOG": str(log), "CRASH_SLEEP": "60"}
-    proc = subprocess.Popen([sys.executable, str(script), str(db), "crash"], env=env)
-    try:
-        deadline = time.monotonic() + 30
-        while not (log.exists() and "slow" in log.read_text() and fast_write_saved(db)):
-            assert time.monotonic() < deadline, "the crash graph never reached its slow node"
-            time.sleep(0.05)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+    kill_agent_in_slow_node(db, log)
 
     monkeypatch.setenv("CRASH_LOG", str(log))
     monkeypatch.setenv("CRASH_SLEEP", "0")
     monkeypatch.setattr(sys, "path", list(sys.path))
     settle(lambda: window.controller.open_database(db))
-    window.controller.graph_options = GraphOptions(graph=f"{script}:graph")
+    window.controller.graph_options = GraphOptions(graph=f"{CRASH_GRAPH}:graph")
     settle(window.controller.attach_graph)
 
     threads = window.controller.threads_model
