@@ -13,6 +13,7 @@ from __future__ import annotations
 import operator
 import re
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
 from typing_extensions import TypedDict
 
 from desktop.core.graphs import LoadedGraph
+from desktop.ui import controller as controller_module
 from desktop.ui.actions import NO_GRAPH_TIP
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import HEAD_RUN_TEXT, MainWindow
@@ -47,6 +49,7 @@ from desktop.ui.widgets.state_header import StateHeaderView
 from desktop.ui.widgets.timeline_view import HEAD_TAG, NEXT_RUN_TAG, row_tag
 from tests.builders import open_saver, read_saver, thread_config
 from tests.faults import CRASH_GRAPH, kill_agent_in_slow_node
+from tests.live import LiveWriter
 from tests.ui.test_live_run import stored_keys, timeline_keys
 
 TIMEOUT = 20_000
@@ -63,11 +66,14 @@ class Steps(TypedDict, total=False):
     log: Annotated[list[str], operator.add]
 
 
-def counting_steps(calls: list[str]) -> StateGraph:
-    """``double`` -> ``increment`` -> ``square``; every execution is appended to ``calls``."""
+def counting_steps(calls: list[str], square_gate: threading.Event | None = None) -> StateGraph:
+    """``double`` -> ``increment`` -> ``square``; every execution is appended to ``calls``.
+    With ``square_gate``, ``square`` waits until it is set."""
 
     def step(name: str, change: Callable[[int], int]) -> Callable[[Steps], dict[str, Any]]:
         def node(state: Steps) -> dict[str, Any]:
+            if name == "square" and square_gate is not None:
+                assert square_gate.wait(TIMEOUT / 1000), "the test never let square run"
             calls.append(name)
             return {"value": change(state["value"]), "log": [name]}
 
@@ -339,6 +345,61 @@ def test_fork_from_the_context_menu_and_continue_after_it(
     assert window.controller.selected_key == snapshot_key(fork), "the fork stays selected"
     assert "Fork of math from step 2" in window.stream_view.output_text()
     assert window.run_status_label.text().startswith("Run after the fork finished on math (")
+
+
+def test_a_continued_fork_stays_selected_when_the_live_watch_sees_its_run_first(
+    qtbot, window: MainWindow, settle, steps_db: StepsDb, monkeypatch
+) -> None:
+    """The live watch polls the file for other processes' commits every 0.1 s; here the
+    run's own read-back of its checkpoints comes a second later (as under load). The watch
+    leaves the window's own run alone, even once the run has ended: the fork, head of the
+    thread until the run after it saves, stays selected instead of following the run."""
+    monkeypatch.setattr(controller_module, "LIVE_REFRESH_SECONDS", 1.0)
+    square_may_run = threading.Event()
+    graph = LoadedGraph.from_object(
+        counting_steps(steps_db.calls, square_may_run), spec="tests:gated-steps"
+    )
+    db, controller = steps_db.path, window.controller
+    with LiveWriter(db) as writer:
+        try:
+            open_with_graph(qtbot, window, settle, db, graph)
+            qtbot.waitUntil(lambda: controller.watch.is_watching, timeout=TIMEOUT)
+            after_increment = next(s for s in history(graph, db, "math") if s.next == ("square",))
+            menu = context_menu(qtbot, window, snapshot_key(after_increment))
+            settle(lambda: choose(qtbot, menu, "actionFork"))
+            editor = window.fork_editor
+            qtbot.waitExposed(editor, timeout=TIMEOUT)
+            replace_in_editor(qtbot, window, '"value": 7', '"value": 5')
+            changes = editor.findChild(QLabel, "forkChanges")
+            qtbot.waitUntil(lambda: changes.text() == "Will change: value", timeout=TIMEOUT)
+            continue_after = editor.findChild(QCheckBox, "continueAfterFork")
+            qtbot.mouseClick(continue_after, Qt.MouseButton.LeftButton)
+            submit = editor.findChild(QPushButton, "forkSubmit")
+            with qtbot.waitSignal(controller.runs.forked, timeout=TIMEOUT) as forked:
+                qtbot.mouseClick(submit, Qt.MouseButton.LeftButton)
+            fork = (forked.args[1], forked.args[2])
+            qtbot.waitUntil(
+                lambda: controller.selected_key == fork == controller.timeline.head.key,
+                timeout=TIMEOUT,
+            )
+
+            with qtbot.waitSignal(controller.runs.run_finished, timeout=TIMEOUT) as finished:
+                square_may_run.set()
+            assert finished.args == ["math", FINISHED]
+            final = snapshot_key(history(graph, db, "math")[0])
+            qtbot.waitUntil(
+                lambda: controller.timeline.head.key == final and not controller.is_busy,
+                timeout=TIMEOUT,
+            )
+            # Another process commits next: once the window shows it, the watch has read
+            # past every commit of the run.
+            writer.turn("other")
+            threads = controller.threads_model
+            qtbot.waitUntil(lambda: threads.row_of("other") is not None, timeout=TIMEOUT)
+        finally:
+            square_may_run.set()
+    assert steps_db.calls == ["square"]
+    assert controller.selected_key == fork, "the fork stays selected"
 
 
 # -- replay ----------------------------------------------------------------------------

@@ -6,8 +6,14 @@ thread every 100-200 ms; when nothing was committed that is all it does. When so
 was, it reads back only what changed and hands each changed thread to
 :meth:`Controller.apply_external`: the thread list gains or re-sorts the thread, the
 open timeline gains its new checkpoints, and a selection that sat on the head follows
-the new head. Threads Rewind itself is running are left to the run's own live path.
-Nothing here writes.
+the new head. Nothing here writes.
+
+What this window's own runs commit is left to the run's own live path, which knows
+where the selection belongs (a fork stays selected after the run that continued it): a
+thread is skipped for every poll whose interval a run of it overlapped, including the
+first poll after the run ended and any read-back coalesced with it, not only while the
+run is still going (a commit polled during the run and read back after it was once
+taken for another process's, and moved a selection the run had left on purpose).
 
 What changed: the threads the probe names (SQLite's new rows), or, when it cannot tell
 (Postgres, where any commit on the server changes the snapshot; rows deleted), a
@@ -64,7 +70,9 @@ class LiveWatch(QObject):
         self._task: asyncio.Task[None] | None = None
         self._watching = False
         self._marks: dict[str, ThreadMark] = {}
+        self._own: set[str] = set()
         controller.database_opened.connect(self._database_opened)
+        controller.runs.run_started.connect(self._own.add)
 
     @property
     def is_watching(self) -> bool:
@@ -102,6 +110,7 @@ class LiveWatch(QObject):
         self._set_watching(True)
         loop = asyncio.get_running_loop()
         pending: Changes | None = None
+        pending_own: set[str] = set()
         last_read = -MIN_READ_INTERVAL
         delay = probe.interval
         try:
@@ -109,10 +118,13 @@ class LiveWatch(QObject):
             while True:
                 await asyncio.sleep(delay)
                 delay = probe.interval
+                own = self._take_own()
                 changes = await asyncio.to_thread(probe.poll)
+                own |= self._own  # a run started while polling may have committed too
                 if changes is not None:
                     self.committed.emit()
                     pending = changes.merged(pending)
+                    pending_own |= own
                 if pending is None:
                     continue
                 wait = last_read + MIN_READ_INTERVAL - loop.time()
@@ -121,12 +133,23 @@ class LiveWatch(QObject):
                     continue
                 last_read = loop.time()
                 changes, pending = pending, None
-                await self._apply(changes)
+                own, pending_own = pending_own, set()
+                await self._apply(changes, own)
         except RewindError as error:
             log.info("live watch stopped for %s: %s", location, error)
         finally:
             self._set_watching(False)
             probe.close()
+
+    def _take_own(self) -> set[str]:
+        """The threads this window ran since the last take, just before a poll (the
+        commits that poll sees may be theirs); one still running counts for the next too."""
+        own, self._own = self._own, set()
+        runs = self._controller.runs
+        if runs.is_running and runs.thread_id is not None:
+            own.add(runs.thread_id)
+            self._own.add(runs.thread_id)
+        return own
 
     async def _check_marks(self) -> tuple[set[str], bool]:
         """Drop threads that are gone (True when some were); the watched threads whose
@@ -149,16 +172,19 @@ class LiveWatch(QObject):
             controller.remove_external(thread_id)
         return check.changed, bool(check.gone)
 
-    async def _apply(self, changes: Changes) -> None:
+    async def _apply(self, changes: Changes, own: set[str]) -> None:
+        """Show ``changes``, except on ``own`` threads (this window's runs wrote them)."""
         controller = self._controller
         source = controller.source
         if source is None:
             return
-        running = controller.runs.thread_id if controller.runs.is_running else None
+        runs = controller.runs
+        if runs.is_running and runs.thread_id is not None:
+            own = own | {runs.thread_id}
         threads, shown = changes.threads, False
         if threads is None or len(threads) > MAX_NAMED_THREADS:
             threads, shown = await self._check_marks()
-        for thread_id in sorted(threads - {running}):
+        for thread_id in sorted(threads - own):
             shown = True
             with_history = thread_id == controller.thread_id
             try:
