@@ -17,7 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from desktop.core.diff import diff_states, render_diff_text
+from desktop.core.diff import diff_states
+from desktop.core.diff_model import render_diff_text
 
 MESSAGES = 2_000
 BIG_TEXT_BYTES = 100_000

@@ -142,7 +142,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """``rewind diff PATH --thread ID --checkpoint A [--against B]``: what changed."""
-    from desktop.core.diff import diff_states, render_diff_text
+    from desktop.core.diff import diff_states
+    from desktop.core.diff_model import render_diff_text
     from desktop.core.isolate import REST_KEY
     from desktop.core.lookup import load_diff_pair
     from desktop.core.model import user_channels

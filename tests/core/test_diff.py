@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from desktop.core.diff import DiffEntry, diff_states, render_diff_text
+from desktop.core.diff import diff_states
+from desktop.core.diff_model import DiffEntry, render_diff_text
 from desktop.core.sources import open_source
 from tests.builders import AgentDb
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from desktop.core.decode import is_unreadable, to_jsonable
-from desktop.core.diff import diff_states, render_diff_text
+from desktop.core.diff import diff_states
+from desktop.core.diff_model import render_diff_text
 from desktop.core.errors import SourceError
 from desktop.core.isolate import REST_KEY
 from desktop.core.model import user_channels

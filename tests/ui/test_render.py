@@ -13,7 +13,8 @@ from langchain_core.messages import AIMessage, RemoveMessage
 from langgraph.graph import START, StateGraph
 from typing_extensions import TypedDict
 
-from desktop.core.diff import diff_states, render_diff_text
+from desktop.core.diff import diff_states
+from desktop.core.diff_model import render_diff_text
 from desktop.core.lookup import find_checkpoint, load_diff_pair
 from desktop.core.model import CheckpointState
 from desktop.core.sources.sqlite import SqliteCheckpointSource
