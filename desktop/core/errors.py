@@ -15,3 +15,10 @@ class NotFoundError(RewindError):
 
 class GraphLoadError(RewindError):
     """The user's graph (spec, file, module or langgraph.json) cannot be loaded."""
+
+
+def error_line(exc: BaseException) -> str:
+    """``Type: first line of the message``: how an exception from user code is reported."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__

@@ -23,8 +23,7 @@ from langgraph.pregel.main import _coerce_context
 from langgraph.types import Command
 from pydantic import BaseModel, ValidationError
 
-from desktop.core.errors import RewindError
-from desktop.core.graphs import error_line
+from desktop.core.errors import RewindError, error_line
 from desktop.core.progress import WaitingInterrupt
 
 _REFUSED = "Input refused, nothing was written"

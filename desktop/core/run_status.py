@@ -19,7 +19,8 @@ from langgraph.pregel import Pregel
 from langgraph.types import StateSnapshot
 
 from desktop.core.decode import to_jsonable
-from desktop.core.graphs import LoadedGraph, error_line
+from desktop.core.errors import error_line
+from desktop.core.graphs import LoadedGraph
 from desktop.core.progress import FailedTask, WaitingInterrupt
 from desktop.core.savers import (
     ReadSaver,

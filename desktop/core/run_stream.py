@@ -21,8 +21,7 @@ from langgraph.pregel import Pregel
 from langgraph.types import Durability
 
 from desktop.core.decode import to_jsonable
-from desktop.core.errors import RewindError
-from desktop.core.graphs import error_line
+from desktop.core.errors import RewindError, error_line
 from desktop.core.running import RunningNodes
 from desktop.core.savers import settle_saver_writes
 

@@ -24,8 +24,8 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command, Durability
 
 from desktop.core import inputs
-from desktop.core.errors import RewindError, SourceError
-from desktop.core.graphs import LoadedGraph, entrypoint_node, error_line
+from desktop.core.errors import RewindError, SourceError, error_line
+from desktop.core.graphs import LoadedGraph, entrypoint_node
 from desktop.core.guards import (
     check_durability,
     check_nodes,

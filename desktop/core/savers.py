@@ -25,8 +25,9 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.store.base import BaseStore
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 
-from desktop.core.errors import NotFoundError, RewindError, SourceError
-from desktop.core.graphs import LoadedGraph, TypeKey, error_line
+from desktop.core.errors import NotFoundError, RewindError, SourceError, error_line
+from desktop.core.graph_types import TypeKey
+from desktop.core.graphs import LoadedGraph
 from desktop.core.guards import require_checkpoint_tables
 from desktop.core.pgurl import is_postgres_url
 from desktop.core.sources.readonly import open_read_only

@@ -34,7 +34,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop.core.diff import diff_states
 from desktop.core.errors import NotFoundError, RewindError
-from desktop.core.graphs import config_graph_ids
+from desktop.core.graph_config import config_graph_ids
 from desktop.core.history import ThreadTimeline, build_timeline
 from desktop.core.lookup import find_checkpoint
 from desktop.core.model import CheckpointMeta, CheckpointState, ThreadSummary

@@ -59,7 +59,8 @@ from desktop.ui.widgets.event_log import PATH_SEPARATOR, node_path
 if TYPE_CHECKING:
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-    from desktop.core.graphs import LoadedGraph, TypeKey
+    from desktop.core.graph_types import TypeKey
+    from desktop.core.graphs import LoadedGraph
     from desktop.core.run_status import ThreadStatus
     from desktop.core.run_stream import StreamEvent
     from desktop.core.running import RunningNodes

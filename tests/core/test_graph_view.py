@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop.core.graph_config import config_graph_ids
 from desktop.core.graph_infer import infer_picture
 from desktop.core.graph_layout import layout_picture
 from desktop.core.graph_reload import reload_graph
@@ -31,7 +32,7 @@ from desktop.core.graph_view import (
     running_node_id,
     xray_prefix,
 )
-from desktop.core.graphs import GraphLoadError, config_graph_ids, load_graph
+from desktop.core.graphs import GraphLoadError, load_graph
 from desktop.core.sources import open_source
 from tests.builders import thread_config
 from tests.graph_builders import PIPELINE_SPEC, PipelineDb, build_pipeline_db

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import RewindError
-from desktop.core.graphs import config_graph_ids
+from desktop.core.graph_config import config_graph_ids
 
 PLACEHOLDER = "path/to/agent.py:graph · package.module:graph · path/to/langgraph.json"
 
