@@ -41,8 +41,8 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from desktop.core.decode import is_unreadable
 from desktop.core.delta_fold import DeltaHistory, DeltaWrite, fold
+from desktop.core.value_shapes import is_unreadable
 
 COUNTERS_KEY = "counters_since_delta_snapshot"
 """Checkpoint metadata naming every delta channel with its counters since a snapshot."""

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from desktop.core.decode import TYPE_KEY, is_message, is_unreadable, message_data
+from desktop.core.value_shapes import TYPE_KEY, is_message, is_unreadable, message_data
 
 UNFOLDED_KEY = "__delta__"
 """Shown in place of a delta channel whose reducer Rewind cannot know."""

@@ -17,10 +17,10 @@ from pathlib import Path
 from langgraph.channels.delta import DeltaChannel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from desktop.core.decode import to_jsonable
 from desktop.core.errors import RewindError
 from desktop.core.forking import fork_live, graph_for_namespace
 from desktop.core.graphs import LoadedGraph
+from desktop.core.live_json import to_jsonable
 from desktop.core.model import CheckpointState
 from desktop.core.savers import saver_for
 from desktop.core.shown_values import delta_writes, pending_update

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from desktop.core.decode import MESSAGE_TYPES, is_unreadable
 from desktop.core.diff_model import DiffEntry, DiffKind, PathSegment, StateDiff
 from desktop.core.isolate import REST_KEY
 from desktop.core.text_diff import text_diff
+from desktop.core.value_shapes import MESSAGE_TYPES, is_unreadable
 
 _MISSING = object()
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from desktop.core.decode import is_unreadable
+from desktop.core.value_shapes import is_unreadable
 
 DiffKind = Literal["added", "removed", "changed", "edited", "unreadable"]
 PathSegment = str | int

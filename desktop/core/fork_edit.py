@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.messages import BaseMessage, RemoveMessage
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 
-from desktop.core.decode import is_message, to_jsonable
 from desktop.core.errors import RewindError
+from desktop.core.live_json import to_jsonable
+from desktop.core.value_shapes import is_message
 from desktop.core.writable import MISSING, OVERWRITE_KEY, is_list, to_message, writable_json
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ A checkpoint blob is unpacked whole first (the fast path for healthy data). Only
 that fails are its containers split at msgpack boundaries (:mod:`desktop.core.msgpack_scan`)
 and their items unpacked one by one, down to the smallest part that is broken; that
 part becomes an *unreadable marker* in place (``{"__type__": "unreadable", "error":
-..., "bytes": N}``, see :func:`desktop.core.decode.is_unreadable`). Extension records
+..., "bytes": N}``, see :func:`desktop.core.value_shapes.is_unreadable`). Extension records
 are decoded the same way, so a malformed record inside one message marks that record.
 When the bytes end mid-container, the entries that could not be delimited are one
 marker under :data:`REST_KEY`, so a reader (and a diff) knows the rest is unknown, not
@@ -27,14 +27,13 @@ from desktop.core import msgpack_chunks
 from desktop.core.decode import (
     KNOWN_EXT_CODES,
     DecodeError,
-    Unreadable,
     decode_typed,
     ext_record,
-    is_unreadable,
     jsonable_data,
 )
 from desktop.core.heap import keep_big_value
 from desktop.core.msgpack_scan import ScanError, container_header, skip
+from desktop.core.value_shapes import Unreadable, is_unreadable
 
 VALUE_LIMIT_BYTES = 64 << 20
 """Values larger than this are not fetched from the database; their size is shown."""

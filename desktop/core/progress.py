@@ -21,7 +21,7 @@ from typing import Any, Final, Literal
 
 from xxhash import xxh3_128_hexdigest
 
-from desktop.core.decode import TYPE_KEY
+from desktop.core.value_shapes import TYPE_KEY
 
 RunStatus = Literal["finished", "interrupted", "error", "unfinished"]
 """Where a thread's run stands, judged at its latest root checkpoint."""

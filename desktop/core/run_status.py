@@ -18,9 +18,9 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
 from langgraph.types import StateSnapshot
 
-from desktop.core.decode import to_jsonable
 from desktop.core.errors import error_line
 from desktop.core.graphs import LoadedGraph
+from desktop.core.live_json import to_jsonable
 from desktop.core.progress import FailedTask, WaitingInterrupt
 from desktop.core.savers import (
     ReadSaver,

@@ -20,8 +20,8 @@ from langgraph.errors import GraphRecursionError
 from langgraph.pregel import Pregel
 from langgraph.types import Durability
 
-from desktop.core.decode import to_jsonable
 from desktop.core.errors import RewindError, error_line
+from desktop.core.live_json import to_jsonable
 from desktop.core.running import RunningNodes
 from desktop.core.savers import settle_saver_writes
 

@@ -16,8 +16,8 @@ from desktop.core.decode import (
     _BAD_DATA_ERRORS,
     DecodeError,
     _ext_hook,
-    _first_line,
     decode_typed,
+    first_line,
     jsonable_data,
 )
 
@@ -154,7 +154,7 @@ def _with_records(blob: bytes) -> Any:
     except _BAD_DATA_ERRORS as exc:
         if isinstance(exc, RecursionError) or "recursion" in str(exc).lower():
             raise DecodeError("value is nested too deeply to show") from None
-        raise DecodeError(f"invalid msgpack ({_first_line(exc)})") from None
+        raise DecodeError(f"invalid msgpack ({first_line(exc)})") from None
 
 
 def _undefer(value: Any) -> Any:

@@ -18,10 +18,10 @@ import threading
 from collections.abc import Collection, Mapping
 from typing import Any, Protocol
 
-from desktop.core.decode import is_message
 from desktop.core.delta import NULL_TASK_ID
 from desktop.core.delta_fold import DeltaWrite
 from desktop.core.model import is_internal_channel
+from desktop.core.value_shapes import is_message
 
 _STEPS_TRIED = 4
 """Steps looked at per channel, oldest first (small values, cheap to decode)."""

@@ -30,8 +30,8 @@ from langchain_core.messages import (
 )
 from pydantic import ValidationError
 
-from desktop.core.decode import TYPE_KEY, is_message
 from desktop.core.errors import RewindError, error_line
+from desktop.core.value_shapes import TYPE_KEY, is_message
 
 OVERWRITE_KEY: Final = "__overwrite__"
 """LangGraph's plain-data form of ``Overwrite``: the value replaces the channel, no reducer."""

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.core.decode import TYPE_KEY
 from desktop.core.model import (
     CheckpointMeta,
     CheckpointState,
@@ -22,6 +21,7 @@ from desktop.core.model import (
 )
 from desktop.core.progress import WaitingInterrupt
 from desktop.core.sources.common import node_of_task_path
+from desktop.core.value_shapes import TYPE_KEY
 
 EXCERPT_CHARS = 160
 """Characters of an interrupt's payload quoted in its banner."""

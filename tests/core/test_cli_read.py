@@ -258,7 +258,7 @@ def test_export_values_are_get_states_values_and_internal_channels_apart(capsys,
     """`values` holds what LangGraph's get_state().values holds at every checkpoint; the
     scheduling channels (branch:to:*, __start__, ...) stored beside them are kept apart.
     With the graph, even a reducer channel not written yet is there, as LangGraph's []."""
-    from desktop.core.decode import to_jsonable
+    from desktop.core.live_json import to_jsonable
 
     (tmp_path / "steps_agent.py").write_text(
         "from tests.builders import steps_graph\ngraph = steps_graph(None)\n"

@@ -13,13 +13,9 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.types import Interrupt, Send
 from pydantic import BaseModel
 
-from desktop.core.decode import (
-    DecodeError,
-    decode_metadata,
-    decode_typed,
-    is_message,
-    to_jsonable,
-)
+from desktop.core.decode import DecodeError, decode_metadata, decode_typed
+from desktop.core.live_json import to_jsonable
+from desktop.core.value_shapes import is_message
 
 SERDE = JsonPlusSerializer()
 

@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from desktop.core.decode import to_jsonable
 from desktop.core.delta_fold import (
     UNFOLDED_KEY,
     DeltaHistory,
@@ -28,6 +27,7 @@ from desktop.core.delta_fold import (
     fold_dict_merge,
     fold_messages,
 )
+from desktop.core.live_json import to_jsonable
 from desktop.core.model import user_channels
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from tests.builders import read_saver

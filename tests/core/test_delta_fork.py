@@ -11,10 +11,10 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from desktop.core.decode import to_jsonable
 from desktop.core.fork_edit import fork_values_from_edit
 from desktop.core.forking import channel_kinds, fork_live
 from desktop.core.graphs import LoadedGraph
+from desktop.core.live_json import to_jsonable
 from desktop.core.model import user_channels
 from desktop.core.runner import fork
 from desktop.core.savers import open_read_saver

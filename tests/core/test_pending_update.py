@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from desktop.core.decode import to_jsonable
 from desktop.core.delta import NULL_TASK_ID
 from desktop.core.delta_graph import fold_with_graph
 from desktop.core.graphs import load_graph
+from desktop.core.live_json import to_jsonable
 from desktop.core.model import CheckpointState, user_channels
 from desktop.core.sources import open_source
 from desktop.core.unwritten import kept_unwritten_messages

@@ -12,7 +12,7 @@ import pytest
 from langgraph.checkpoint.postgres.shallow import ShallowPostgresSaver
 
 from desktop.cli import main
-from desktop.core.decode import to_jsonable
+from desktop.core.live_json import to_jsonable
 from tests.builders import thread_config
 
 

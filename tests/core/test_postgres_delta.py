@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from desktop.core.decode import to_jsonable
+from desktop.core.live_json import to_jsonable
 from desktop.core.model import user_channels
 from desktop.core.sources import open_source
 from tests.builders import open_saver

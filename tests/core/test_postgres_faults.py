@@ -6,10 +6,11 @@ from __future__ import annotations
 import ormsgpack
 from langchain_core.messages import HumanMessage
 
-from desktop.core.decode import is_unreadable, to_jsonable
 from desktop.core.diff import diff_states
+from desktop.core.live_json import to_jsonable
 from desktop.core.model import user_channels
 from desktop.core.sources import open_source
+from desktop.core.value_shapes import is_unreadable
 from tests.builders import notes_graph, open_saver, thread_config, tool_agent_graph
 
 

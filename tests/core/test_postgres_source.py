@@ -13,9 +13,9 @@ from datetime import datetime
 import psycopg
 import pytest
 
-from desktop.core.decode import to_jsonable
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.history import build_timeline
+from desktop.core.live_json import to_jsonable
 from desktop.core.lookup import load_diff_pair
 from desktop.core.model import user_channels
 from desktop.core.sources import open_source

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.decode import is_unreadable, to_jsonable
 from desktop.core.diff import diff_states
 from desktop.core.diff_model import render_diff_text
 from desktop.core.errors import SourceError
 from desktop.core.isolate import REST_KEY
+from desktop.core.live_json import to_jsonable
 from desktop.core.model import user_channels
 from desktop.core.sources import open_source
+from desktop.core.value_shapes import is_unreadable
 from tests.faults import (
     GENERATED_BYTES,
     ROOT,

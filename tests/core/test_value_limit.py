@@ -21,10 +21,11 @@ from langchain_core.messages import HumanMessage
 import desktop.core.isolate as isolate
 import desktop.core.sources.sqlite_schema as sqlite_schema
 from desktop.core import msgpack_chunks
-from desktop.core.decode import is_unreadable, to_jsonable
 from desktop.core.isolate import REST_KEY
+from desktop.core.live_json import to_jsonable
 from desktop.core.model import user_channels
 from desktop.core.sources import open_source
+from desktop.core.value_shapes import is_unreadable
 from tests.builders import open_saver, thread_config
 from tests.builders_huge import huge_graph
 from tests.delta_builders import build_deep_agent_db, deep_agent_graph

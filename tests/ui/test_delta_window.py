@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QTabWidget
 
-from desktop.core.decode import to_jsonable
+from desktop.core.live_json import to_jsonable
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow

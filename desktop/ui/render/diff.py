@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.core.decode import is_message
 from desktop.core.diff_model import DiffEntry, StateDiff, render_diff_text, unreadable_reason
 from desktop.core.model import is_internal_channel
+from desktop.core.value_shapes import is_message
 from desktop.ui.render.markup import (
     AMBER_BG,
     AMBER_FG,

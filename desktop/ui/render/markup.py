@@ -23,7 +23,7 @@ from pygments.lexers import JsonLexer
 from pygments.style import Style
 from pygments.token import Error, Keyword, Name, Number, String
 
-from desktop.core.decode import TYPE_KEY, is_message
+from desktop.core.value_shapes import TYPE_KEY, is_message
 from desktop.ui.bounded import MORE_LINK, MORE_MARKER, SHOW_ITEMS, bounded, more_link_html
 
 STRING_CAP = 2000

@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from desktop.core.decode import TYPE_KEY, is_message
 from desktop.core.model import is_internal_channel
+from desktop.core.value_shapes import TYPE_KEY, is_message
 from desktop.ui.render.markup import (
     AMBER_FG,
     DIM,
