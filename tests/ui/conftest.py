@@ -103,7 +103,7 @@ def window(qtbot, controller: Controller, settings: RewindSettings) -> MainWindo
     window = MainWindow(controller, settings)
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitExposed(window)
+    qtbot.waitExposed(window, timeout=SETTLE_TIMEOUT_MS)
     return window
 
 

@@ -44,6 +44,7 @@ from desktop.ui.actions import (
     TimeTravelActions,
 )
 from tests.builders import FanoutDb, ForkDb, InterruptDb, review_graph, steps_graph
+from tests.ui.test_time_travel import TIMEOUT
 
 
 class Intents:
@@ -222,7 +223,7 @@ def test_a_run_in_progress_blocks_writes_and_shortcuts_trigger_the_actions(
     host.addActions(actions.actions())
     host.show()
     host.windowHandle().requestActivate()
-    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is host.windowHandle())
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is host.windowHandle(), timeout=TIMEOUT)
     intents = Intents(actions)
     actions.update_for(selection, True, status)
 

@@ -19,6 +19,7 @@ from desktop.ui.models.threads import ThreadListModel
 from desktop.ui.render.markup import BREAK_HINT
 from desktop.ui.widgets.elided_label import ElidedLabel
 from desktop.ui.widgets.thread_list import MIN_DETAIL_ROOM, MORE_BADGE, badges_that_fit
+from tests.ui.test_time_travel import TIMEOUT
 from tests.ui.test_window import thread_list
 
 SIZE = QSize(1280, 800)
@@ -80,7 +81,7 @@ def test_window_size_sizes_the_real_window(qtbot, controller, settings) -> None:
     qtbot.addWidget(previous)
     previous.resize(1500, 950)
     previous.show()
-    qtbot.waitExposed(previous)
+    qtbot.waitExposed(previous, timeout=TIMEOUT)
     previous.close()
 
     options = build_gui_parser().parse_args(["--window-size", "1200x760"])
@@ -89,7 +90,7 @@ def test_window_size_sizes_the_real_window(qtbot, controller, settings) -> None:
     assert window.size() == QSize(1500, 950), "the remembered size is restored first"
     apply_window_size(window, options)
     window.show()
-    qtbot.waitExposed(window)
+    qtbot.waitExposed(window, timeout=TIMEOUT)
     assert window.size() == QSize(1200, 760)
     window.close()
 

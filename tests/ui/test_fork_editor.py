@@ -33,6 +33,7 @@ from desktop.core.savers import open_saver
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.ui.widgets.fork_editor import CHOOSE_NODE, ForkEditor
 from tests.builders import AgentDb, FanoutDb, fanout_graph, tool_agent_graph
+from tests.ui.test_time_travel import TIMEOUT
 
 
 class Forked:
@@ -75,7 +76,7 @@ def open_on(
     inferred = asyncio.run(infer_as_node(graph, path, meta.thread_id, meta.checkpoint_id))
     editor.edit(state, graph, inferred)
     editor.show()
-    qtbot.waitExposed(editor)
+    qtbot.waitExposed(editor, timeout=TIMEOUT)
     return inferred
 
 
@@ -111,7 +112,7 @@ def test_edit_a_message_pick_a_node_and_fork(
 
     type_after(qtbot, editor, '"The add tool says: 42.0', " (checked twice)")
     changes = editor.findChild(QLabel, "forkChanges")
-    qtbot.waitUntil(lambda: changes.text() == "Will change: messages: 1 edited")
+    qtbot.waitUntil(lambda: changes.text() == "Will change: messages: 1 edited", timeout=TIMEOUT)
     combo.setCurrentIndex(combo.findData("tools"))
     editor.findChild(QCheckBox, "continueAfterFork").setChecked(True)
     qtbot.mouseClick(editor.findChild(QPushButton, "forkSubmit"), Qt.MouseButton.LeftButton)
@@ -159,7 +160,7 @@ def test_invalid_json_disables_fork_until_fixed(
     assert forked.calls == []
 
     qtbot.keyClick(editor.editor.edit, Qt.Key.Key_Backspace)
-    qtbot.waitUntil(button.isEnabled)
+    qtbot.waitUntil(button.isEnabled, timeout=TIMEOUT)
     assert editor.findChild(QLabel, "forkChanges").text() == (
         "No values changed: the fork only records an update as the chosen node"
     )
@@ -181,7 +182,7 @@ def test_an_edit_the_graph_cannot_take_is_explained(
     qtbot.keyClicks(edit, '"type": "robot"')
 
     error = editor.findChild(QLabel, "forkError")
-    qtbot.waitUntil(error.isVisible)
+    qtbot.waitUntil(error.isVisible, timeout=TIMEOUT)
     assert error.text() == (
         "messages[0]: unknown message type 'robot'; use one of human, ai, tool, system, chat, "
         "function"

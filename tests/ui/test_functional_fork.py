@@ -51,7 +51,7 @@ def test_fork_a_functional_api_thread_from_the_editor(
     )
     editor = window.fork_editor
     assert editor is not None
-    qtbot.waitExposed(editor)
+    qtbot.waitExposed(editor, timeout=TIMEOUT)
     assert editor.findChild(QComboBox, "asNodeCombo").currentData() == "main"
     replace_in_editor(qtbot, window, '"runs": 6', '"runs": 60')
     changes = editor.findChild(QLabel, "forkChanges")

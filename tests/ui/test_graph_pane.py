@@ -262,7 +262,9 @@ def test_double_click_filters_the_timeline_to_a_nodes_checkpoints(
     view.setFocus()
     qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
     qtbot.keyClick(view, Qt.Key.Key_F3)
-    qtbot.waitUntil(lambda: pane.filter_label.text() == "plan wrote 2 of 2 checkpoints")
+    qtbot.waitUntil(
+        lambda: pane.filter_label.text() == "plan wrote 2 of 2 checkpoints", timeout=TIMEOUT
+    )
     assert window.controller.selected_key != first
     qtbot.keyClick(view, Qt.Key.Key_F3, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: window.controller.selected_key == first, timeout=TIMEOUT)

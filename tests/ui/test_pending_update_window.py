@@ -97,7 +97,7 @@ def test_fork_editor_starts_from_the_values_with_the_pending_update(
 
     settle(lambda: qtbot.mouseClick(toolbar_button(window, window.time_travel.fork), LEFT))
     editor = window.fork_editor
-    qtbot.waitExposed(editor)
+    qtbot.waitExposed(editor, timeout=TIMEOUT)
     text = editor.editor.edit.toPlainText()
     assert '"note": "edited by hand"' in text and '"tally": 6' in text and "extra-1" in text
     replace_in_editor(qtbot, window, '"edited by hand"', '"edited twice"')

@@ -28,6 +28,7 @@ from tests.ui.test_live_run import (
     wait_for_timeline,
 )
 from tests.ui.test_time_travel import (
+    TIMEOUT,
     activate,
     click_row,
     snapshot_key,
@@ -48,7 +49,7 @@ def open_settings(qtbot, window: MainWindow) -> RunSettingsDialog:
     qtbot.mouseClick(panel(window).settings_button, Qt.MouseButton.LeftButton)
     dialog = window.run_settings.dialog
     assert dialog is not None
-    qtbot.waitUntil(dialog.isVisible)
+    qtbot.waitUntil(dialog.isVisible, timeout=TIMEOUT)
     return dialog
 
 
@@ -81,7 +82,7 @@ def choose_durability(qtbot, dialog: RunSettingsDialog, mode: str | None) -> Non
 def save(qtbot, dialog: RunSettingsDialog) -> None:
     assert dialog.save_button.isEnabled(), dialog.findChild(QLabel, "jsonError").text()
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.isVisible())
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=TIMEOUT)
 
 
 def shown_error(editor: JsonEditor) -> str:
@@ -253,7 +254,7 @@ def test_continue_from_a_checkpoint_and_fork_continue_use_the_settings(
     fork_button = toolbar_button(window, window.time_travel.fork)
     settle(lambda: qtbot.mouseClick(fork_button, Qt.MouseButton.LeftButton))
     editor = window.fork_editor
-    qtbot.waitExposed(editor)
+    qtbot.waitExposed(editor, timeout=TIMEOUT)
     editor.editor.set_value({"log": ["forked"]})
     qtbot.mouseClick(editor.findChild(QCheckBox, "continueAfterFork"), Qt.MouseButton.LeftButton)
     submit = editor.findChild(QPushButton, "forkSubmit")

@@ -21,6 +21,7 @@ from desktop.ui.render.state import render_state
 from desktop.ui.widgets.state_header import StateHeaderView
 from desktop.ui.widgets.state_view import StateView
 from tests.builders import AgentDb, ErrorDb, InterruptDb
+from tests.ui.test_time_travel import TIMEOUT
 
 
 def head_state(path: Path, thread_id: str) -> CheckpointState:
@@ -149,7 +150,7 @@ def test_ctrl_f_finds_and_steps_through_matches(
     qtbot.keyClick(browser, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     find = view.findChild(QLineEdit, "stateFind")
     assert find.isVisible()
-    qtbot.waitUntil(find.hasFocus)
+    qtbot.waitUntil(find.hasFocus, timeout=TIMEOUT)
     qtbot.keyClicks(find, "Weather")
     expected = browser.toPlainText().lower().count("weather")
     assert expected >= 4

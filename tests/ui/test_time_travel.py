@@ -145,7 +145,7 @@ def open_with_graph(qtbot, window: MainWindow, settle, db: Path, graph: LoadedGr
 def activate(qtbot, window: MainWindow) -> None:
     window.activateWindow()
     window.windowHandle().requestActivate()
-    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is window.windowHandle())
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is window.windowHandle(), timeout=TIMEOUT)
 
 
 def snapshot_key(snapshot: Any) -> tuple[str, str]:
@@ -256,7 +256,7 @@ def test_fork_from_the_toolbar_writes_a_new_branch_and_selects_it(
     settle(lambda: qtbot.mouseClick(fork_button, Qt.MouseButton.LeftButton))
     editor = window.fork_editor
     assert editor is not None
-    qtbot.waitExposed(editor)
+    qtbot.waitExposed(editor, timeout=TIMEOUT)
     assert not editor.isModal()
     assert editor.findChild(QLabel, "forkTitle").text() == "Fork from step 1 · after double"
     combo = editor.findChild(QComboBox, "asNodeCombo")
@@ -326,7 +326,7 @@ def test_fork_from_the_context_menu_and_continue_after_it(
     menu = context_menu(qtbot, window, snapshot_key(after_increment))
     settle(lambda: choose(qtbot, menu, "actionFork"))
     editor = window.fork_editor
-    qtbot.waitExposed(editor)
+    qtbot.waitExposed(editor, timeout=TIMEOUT)
     assert window.controller.selected_key == snapshot_key(after_increment)
     replace_in_editor(qtbot, window, '"value": 7', '"value": 5')
     changes = editor.findChild(QLabel, "forkChanges")
@@ -793,7 +793,7 @@ def test_a_fork_from_the_window_keeps_values_the_user_did_not_touch(
     fork_button = toolbar_button(window, window.time_travel.fork)
     settle(lambda: qtbot.mouseClick(fork_button, Qt.MouseButton.LeftButton))
     editor = window.fork_editor
-    qtbot.waitExposed(editor)
+    qtbot.waitExposed(editor, timeout=TIMEOUT)
     replace_in_editor(qtbot, window, '"k": 1', '"k": 2')
     submit = editor.findChild(QPushButton, "forkSubmit")
     qtbot.waitUntil(submit.isEnabled, timeout=TIMEOUT)
