@@ -64,7 +64,9 @@ CRASH_GRAPH = ROOT / "tests" / "data" / "crash_graph.py"
 CRASH_THREAD = "crash"
 
 
-def kill_agent_in_slow_node(db: Path, log: Path, timeout: float = 120) -> None:
+def kill_agent_in_slow_node(
+    db: Path, log: Path, *, step_unsaved: bool = False, timeout: float = 120
+) -> None:
     """Run ``tests/data/crash_graph.py`` as the user's agent on ``db`` (thread ``crash``,
     node executions appended to ``log``) and SIGKILL it while its ``slow`` node sleeps.
 
@@ -72,9 +74,12 @@ def kill_agent_in_slow_node(db: Path, log: Path, timeout: float = 120) -> None:
     ``slow`` is left (``next == ("slow",)``): the checkpoint after ``a`` is saved *and*
     ``fast``'s write is saved on it. ``fast``'s write alone is not enough: LangGraph saves
     a step's checkpoint and its tasks' writes on separate background threads, in no fixed
-    order, and killed in between the checkpoint is lost (``fast`` and ``a``'s step would
-    then be left to run again). ``timeout`` only bounds a broken run; the wait ends as soon
-    as the state is reached.
+    order, and killed in between the checkpoint is lost.
+
+    ``step_unsaved`` makes that loss certain (the agent's saver holds the checkpoint after
+    ``a``): it is killed once ``get_state`` shows ``a`` finished, its write saved, and
+    nothing left to run (``next == ()``). ``timeout`` only bounds a broken run; the wait
+    ends as soon as the state is reached.
     """
     import importlib.util
 
@@ -93,11 +98,16 @@ def kill_agent_in_slow_node(db: Path, log: Path, timeout: float = 120) -> None:
                 saver = SqliteSaver(conn)
                 saver.is_setup = True
                 graph = module.builder.compile(checkpointer=saver)
-                return graph.get_state(thread_config(CRASH_THREAD)).next == ("slow",)
+                state = graph.get_state(thread_config(CRASH_THREAD))
         except sqlite3.OperationalError:  # tables not created yet
             return False
+        if step_unsaved:
+            return state.next == () and [t.name for t in state.tasks] == ["a"]
+        return state.next == ("slow",)
 
     env = {**os.environ, "CRASH_LOG": str(log), "CRASH_SLEEP": "600"}
+    if step_unsaved:
+        env["CRASH_HOLD_CHECKPOINT"] = "1"
     proc = subprocess.Popen([sys.executable, str(CRASH_GRAPH), str(db), CRASH_THREAD], env=env)
     try:
         deadline = time.monotonic() + timeout

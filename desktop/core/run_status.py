@@ -46,6 +46,13 @@ class ThreadStatus:
     a value; ``interrupts`` need a value (:func:`~desktop.core.runner.resume` with one).
     ``source`` and ``step`` are the latest checkpoint's metadata: ``forked`` tells a fork
     that no run continued yet from a run that stopped.
+
+    ``unsaved_step`` names the tasks of the latest checkpoint when every one of them
+    finished (LangGraph saved their writes) but the checkpoint after them never was: the
+    run was killed in between, as LangGraph saves a step's checkpoint and its tasks'
+    writes on separate background threads. ``get_state().next`` is then empty, yet the
+    run is not over: continuing it (``invoke(None)``) applies those writes without
+    running the tasks again, saves the step and goes on.
     """
 
     thread_id: str
@@ -57,6 +64,7 @@ class ThreadStatus:
     step: int | None = None
     note: str | None = None
     """Set when the status was read from a private snapshot (as the read commands say)."""
+    unsaved_step: tuple[str, ...] = ()
 
     @property
     def forked(self) -> bool:
@@ -67,7 +75,7 @@ class ThreadStatus:
     @property
     def can_continue(self) -> bool:
         """True when the thread can go on without a value (see the class docstring)."""
-        return bool(self.next_nodes) and not self.interrupts
+        return bool(self.next_nodes or self.unsaved_step) and not self.interrupts
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +85,7 @@ class ThreadStatus:
             "interrupts": [i.to_json() for i in self.interrupts],
             "errors": [e.to_json() for e in self.errors],
             "can_continue": self.can_continue,
+            "unsaved_step": list(self.unsaved_step),
             "source": self.source,
             "step": self.step,
         }
@@ -109,6 +118,8 @@ async def read_thread_status(
     errors: list[FailedTask] = []
     _collect_tasks(snapshot, (), interrupts, errors)
     metadata = snapshot.metadata or {}
+    # Tasks but none left to run: they all wrote, and the checkpoint after them is missing.
+    stalled = snapshot.tasks and not snapshot.next and not interrupts and not errors
     return ThreadStatus(
         thread_id=thread_id,
         checkpoint_id=str(snapshot.config["configurable"]["checkpoint_id"]),
@@ -117,6 +128,7 @@ async def read_thread_status(
         errors=tuple(errors),
         source=metadata.get("source") if isinstance(metadata.get("source"), str) else None,
         step=metadata.get("step") if isinstance(metadata.get("step"), int) else None,
+        unsaved_step=tuple(dict.fromkeys(t.name for t in snapshot.tasks)) if stalled else (),
     )
 
 

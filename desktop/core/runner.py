@@ -326,7 +326,7 @@ def _resume_input(
                 f"JSON object keyed by interrupt id ({', '.join(ids)})"
             )
         return Command(resume=value)
-    if not status.next_nodes:
+    if not status.can_continue:
         raise RewindError(f"Thread {thread!r} has nothing to resume: its last run finished")
     if value is not NO_VALUE:
         raise RewindError(

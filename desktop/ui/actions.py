@@ -213,7 +213,7 @@ class TimeTravelActions(QObject):
             return (True, RESUME_TIP, "Resume…" if count == 1 else f"Resume {count} interrupts…")
         if condition == "finished":
             return (False, FINISHED_TIP, "Resume")
-        reruns = ", ".join(status.next_nodes)
+        reruns = ", ".join(status.next_nodes) or "none (what the finished tasks wrote is applied)"
         from desktop.ui.controllers.explain import stopped_nodes
 
         if condition == "forked" and not stopped_nodes(status):

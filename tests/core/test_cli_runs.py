@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import main
+from desktop.core.graphs import load_graph
 from desktop.core.sources import open_source
 from tests.builders import (
     BATCH_ERROR,
@@ -209,6 +210,54 @@ def test_resume_continues_a_crashed_run(capsys, tmp_path, monkeypatch):
     ran = log.read_text().split()
     assert ran.count("a") == 1 and ran.count("fast") == 1
     assert ran.count("slow") == 2 and ran.count("end") == 1
+
+
+def test_resume_continues_a_run_killed_before_its_step_was_saved(capsys, tmp_path, monkeypatch):
+    """Killed after ``a``'s write was saved but before the checkpoint after it (LangGraph
+    saves the two on separate background threads): ``get_state().next`` is empty, yet
+    LangGraph's own ``invoke(None)`` continues the run. ``status`` says it can continue,
+    and ``resume`` ends where LangGraph's own continuation of a copy ends."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    db = tmp_path / "crash.sqlite"
+    log = tmp_path / "ran.log"
+    kill_agent_in_slow_node(db, log, step_unsaved=True)
+    twin = tmp_path / "twin"
+    twin.mkdir()
+    for side in (db, db.with_name(db.name + "-wal")):
+        if side.exists():
+            shutil.copyfile(side, twin / side.name)
+
+    monkeypatch.setenv("CRASH_LOG", str(log))
+    monkeypatch.setenv("CRASH_SLEEP", "0")
+    spec = f"{CRASH_GRAPH}:graph"
+    code, status, err = cli(capsys, "status", db, "--graph", spec, "--thread", CRASH_THREAD)
+    assert code == 0, err
+    assert (status[0]["next"], status[0]["unsaved_step"]) == ([], ["a"])
+    assert status[0]["can_continue"]
+    code, _, err = cli(capsys, "resume", db, "--graph", spec, "--thread", CRASH_THREAD)
+    assert code == 0, err
+    ran = log.read_text().split()
+    assert ran.count("a") == 1, "a finished and its write was saved: it is not run again"
+    assert (ran.count("fast"), ran.count("slow"), ran.count("end")) == (2, 2, 1)
+
+    graph = load_graph(spec)
+    monkeypatch.setenv("CRASH_LOG", str(tmp_path / "twin.log"))
+    with open_saver(twin / db.name) as saver:
+        graph.bind(saver).invoke(None, thread_config(CRASH_THREAD))
+        truth = graph.bind(saver).get_state(thread_config(CRASH_THREAD))
+    with read_saver(db) as saver:
+        resumed = graph.bind(saver).get_state(thread_config(CRASH_THREAD))
+    assert truth.next == resumed.next == ()
+    assert (
+        sorted(resumed.values["log"])
+        == sorted(truth.values["log"])
+        == [
+            "a",
+            "end",
+            "fast",
+            "slow",
+        ]
+    )
 
 
 def test_write_command_errors_are_one_line(capsys, tmp_path):

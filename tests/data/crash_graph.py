@@ -2,7 +2,10 @@
 
 ``a`` fans out to ``fast`` and ``slow``; ``slow`` sleeps ``CRASH_SLEEP`` seconds so the
 process can be killed inside it. Every node execution is appended to ``CRASH_LOG``.
-Run as a script, it plays the user's own agent: ``SqliteSaver`` on the given file.
+Run as a script, it plays the user's own agent: ``SqliteSaver`` on the given file. With
+``CRASH_HOLD_CHECKPOINT`` set, that saver never gets to save the checkpoint after ``a``
+(as when LangGraph's background thread saving it is starved): ``a``'s write is saved,
+the step after it is not.
 """
 
 import operator
@@ -56,6 +59,12 @@ graph = builder.compile()
 if __name__ == "__main__":
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    with SqliteSaver.from_conn_string(sys.argv[1]) as saver:
+    class HoldingSaver(SqliteSaver):
+        def put(self, config, checkpoint, metadata, new_versions):  # type: ignore[no-untyped-def]
+            if metadata.get("step", -1) >= 1 and os.environ.get("CRASH_HOLD_CHECKPOINT"):
+                time.sleep(3600)  # killed meanwhile
+            return super().put(config, checkpoint, metadata, new_versions)
+
+    with HoldingSaver.from_conn_string(sys.argv[1]) as saver:
         user_graph = builder.compile(checkpointer=saver)
         user_graph.invoke({"log": []}, {"configurable": {"thread_id": sys.argv[2]}})

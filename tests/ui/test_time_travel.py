@@ -585,12 +585,29 @@ def test_several_interrupts_are_answered_one_value_each(
 # -- crashed and paused runs -----------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("step_unsaved", "title", "fast_runs"),
+    [
+        (False, "This run stopped before it finished (next: slow)", 1),
+        # LangGraph saved a's write, not the checkpoint after it: get_state().next is
+        # empty, yet its own invoke(None) continues, applying a's write without running a.
+        (True, "Stopped before step 1 was saved", 2),
+    ],
+    ids=["killed-in-slow", "killed-before-the-step-was-saved"],
+)
 def test_continue_a_killed_run_in_one_click(
-    qtbot, window: MainWindow, settle, tmp_path: Path, monkeypatch
+    qtbot,
+    window: MainWindow,
+    settle,
+    tmp_path: Path,
+    monkeypatch,
+    step_unsaved: bool,
+    title: str,
+    fast_runs: int,
 ) -> None:
     db = tmp_path / "crash.sqlite"
     log = tmp_path / "ran.log"
-    kill_agent_in_slow_node(db, log)
+    kill_agent_in_slow_node(db, log, step_unsaved=step_unsaved)
 
     monkeypatch.setenv("CRASH_LOG", str(log))
     monkeypatch.setenv("CRASH_SLEEP", "0")
@@ -604,7 +621,7 @@ def test_continue_a_killed_run_in_one_click(
     assert row.data(ThreadListModel.RunStateRole) == "unfinished"
     panel = window.resume_panel
     assert panel.isVisible() and panel.condition == "crashed"
-    assert "next: slow" in panel.findChild(QLabel, "resumeTitle").text()
+    assert panel.findChild(QLabel, "resumeTitle").text() == title
     assert window.time_travel.resume.text() == "Continue stopped run"
     continue_button = panel.findChild(QPushButton, "continueButton")
     outcome = wait_run(
@@ -614,7 +631,7 @@ def test_continue_a_killed_run_in_one_click(
     assert outcome == FINISHED
     assert window.run_status_label.text().startswith("Continued run finished on crash (")
     ran = log.read_text().split()
-    assert ran.count("a") == 1 and ran.count("fast") == 1, "finished tasks were not re-run"
+    assert ran.count("a") == 1 and ran.count("fast") == fast_runs, "finished tasks were not re-run"
     assert ran.count("slow") == 2 and ran.count("end") == 1
     final = latest(window.controller.runs.graph, db, "crash")
     assert final.next == ()
