@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections import OrderedDict
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -147,8 +148,8 @@ class Controller(QObject):
     settled = Signal()
     """Every intent task has finished: what was asked for is on screen."""
 
-    _first_page_read = Signal(object, object)
-    """(token, FirstRead) from the worker that read the window's first database."""
+    _first_read = Signal(object, object)
+    """(open, FirstRead) from the worker that read the window's first database."""
 
     timeline_grown = Signal(str)
     """New checkpoints of the shown thread (this id) were added to the timeline."""
@@ -199,9 +200,9 @@ class Controller(QObject):
         self._continue_point: CheckpointMeta | None = None
         self._continue_point_used = False
         self._select_when_listed: CheckpointKey | None = None
-        self._early_page_token: object | None = None
-        self._early_page: list[ThreadSummary] | None = None
-        self._first_page_read.connect(self._show_first_page)
+        self._first_open: tuple[Path | str, str | None, str | None, str] | None = None
+        self._applied: weakref.WeakSet[CheckpointSource] = weakref.WeakSet()
+        self._first_read.connect(self._open_first)
         self.runs.forked.connect(self._forked)
         self.runs.graph_changed.connect(self._graph_changed)
         self.watch = LiveWatch(self)
@@ -284,7 +285,7 @@ class Controller(QObject):
         worker thread, not when the event loop next runs: a window built meanwhile and
         the read go side by side."""
         location = location_of(path)
-        reading = self._read_first(location)
+        reading = self._read_first(location, thread_id, checkpoint_id)
         self._start("open", self._open(location, thread_id, checkpoint_id, reading))
         task = self._tasks.get("open")
         if task is not None:
@@ -569,9 +570,12 @@ class Controller(QObject):
             self.settled.emit()
 
     def _close_unused(self, reading: asyncio.Future[FirstRead]) -> None:
-        """Close a source read for an open that was cancelled meanwhile."""
+        """Close a source read for an open that was cancelled meanwhile (unless the open
+        was applied already, :meth:`_open_first`: the next open or shutdown closes it)."""
         if not reading.cancelled() and reading.exception() is None:
-            self._in_background(asyncio.to_thread(reading.result()[0].close))
+            source = reading.result()[0]
+            if source not in self._applied:
+                self._in_background(asyncio.to_thread(source.close))
 
     def _in_background(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -597,33 +601,40 @@ class Controller(QObject):
         self.notice.emit("")
         await self._open(path, thread_id, checkpoint_id)
 
-    def _read_first(self, path: Path | str) -> asyncio.Future[FirstRead]:
+    def _read_first(
+        self, path: Path | str, thread_id: str | None, checkpoint_id: str | None
+    ) -> asyncio.Future[FirstRead]:
         """Start opening ``path`` and reading its first page of threads (worker thread).
 
-        For the window's first database the list shows that page as soon as the worker
-        has it: a queued signal runs :meth:`_show_first_page` ahead of the paints already
-        pending, while the open's task resumes only a few turns of the event loop later
-        (each turn may paint the window once more, still empty)."""
+        The window's first database is opened as soon as the worker has read it: a
+        queued signal runs :meth:`_open_first` ahead of the paints already pending,
+        while the open's task resumes only a few turns of the event loop later (qasync
+        runs each ``call_soon`` on a zero timer, after pending paints: each turn painted
+        the window once more, still empty)."""
         loop = asyncio.get_running_loop()
         text = self._filter
-        token = self._early_page_token = object() if self._source is None else None
+        token = None
+        if self._source is None:
+            token = self._first_open = (path, thread_id, checkpoint_id, text)
 
         def read() -> FirstRead:
             result = _read_first(str(path), text)
             if token is not None:  # a queued signal: delivered before pending paints
-                self._first_page_read.emit(token, result)
+                self._first_read.emit(token, result)
             return result
 
         return loop.run_in_executor(None, read)
 
-    def _show_first_page(self, token: object, result: FirstRead) -> None:
-        """The first page of the window's first database, listed (only while that open
-        is still the one to apply: no source yet, its task still running)."""
-        if token is self._early_page_token and self._source is None and "open" in self._tasks:
-            _source, total, first = result
-            self._early_page = first
-            self.threads_model.reset(first, total)
-            self.thread_count_changed.emit(total)
+    def _open_first(
+        self, token: tuple[Path | str, str | None, str | None, str], read: FirstRead
+    ) -> None:
+        """Apply the window's first open as soon as its read is done (only while that
+        open is still the one to apply: no source yet, its task still running); the
+        open's task, when it resumes, finds its source applied and stops there."""
+        if token is self._first_open and self._source is None and "open" in self._tasks:
+            self._first_open = None
+            path, thread_id, checkpoint_id, text = token
+            self._apply_open(path, thread_id, checkpoint_id, text, read)
 
     async def _open(
         self,
@@ -634,14 +645,27 @@ class Controller(QObject):
     ) -> None:
         text = self._filter
         if reading is None:
-            reading = self._read_first(path)
+            reading = self._read_first(path, thread_id, checkpoint_id)
         else:
             self._taken.add(reading)  # from here on, this open closes it if cancelled
         try:
-            source, total, first = await asyncio.shield(reading)
+            read = await asyncio.shield(reading)
         except asyncio.CancelledError:
             reading.add_done_callback(self._close_unused)
             raise
+        if read[0] not in self._applied:  # else applied already (_open_first)
+            self._apply_open(path, thread_id, checkpoint_id, text, read)
+
+    def _apply_open(
+        self,
+        path: Path | str,
+        thread_id: str | None,
+        checkpoint_id: str | None,
+        text: str,
+        read: FirstRead,
+    ) -> None:
+        source, total, first = read
+        self._applied.add(source)
         for kind in ("filter", "page", "thread", "state", "diff", "live", "fork"):
             self._cancel(kind)
         self._live_dirty.clear()
@@ -660,9 +684,7 @@ class Controller(QObject):
         self._set_status(None)
         self.timeline_model.set_diff_base(None)
         self.timeline_model.set_timeline(None)
-        if first is not self._early_page:
-            self.threads_model.reset(first, total)
-        self._early_page_token = self._early_page = None
+        self.threads_model.reset(first, total)
         self.database_opened.emit(source.location)
         self.source_note_changed.emit(*_note_texts(source))
         self.thread_count_changed.emit(total)

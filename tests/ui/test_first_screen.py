@@ -6,6 +6,8 @@ threads are listed as soon as its first page is read."""
 
 from __future__ import annotations
 
+import asyncio
+
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDockWidget, QSplitterHandle, QTreeView
@@ -101,24 +103,35 @@ def test_the_attach_dialog_opens_from_the_graph_menu_before_the_window_settled(
     assert dialog.spec_edit.text() == "demo"
 
 
-def test_the_first_database_lists_its_threads_before_its_open_completes(
+def test_the_first_database_opens_as_soon_as_it_is_read(
     qtbot, window: MainWindow, settle, agent_db: AgentDb, fork_db
 ) -> None:
-    """The window's first database fills the thread list as soon as its first page is
-    read, ahead of the open's remaining steps; a later open lists with those steps."""
+    """The window's first database is opened (listed, named, its first thread loaded)
+    straight from the reader's signal, not a few event-loop turns later in the open's
+    task; a later open is applied by its task, as before."""
     controller = window.controller
     model = controller.threads_model
     resets: list[tuple[int, bool]] = []
-    model.modelReset.connect(lambda: resets.append((model.rowCount(), controller.source is None)))
+
+    def reset() -> None:
+        resets.append((model.rowCount(), asyncio.current_task() is None))
+
+    model.modelReset.connect(reset)
+    opened: list[str] = []
+    controller.database_opened.connect(opened.append)
 
     settle(lambda: controller.open_database(agent_db.path))
     listed = model.rowCount()
     assert listed == 2 and controller.source is not None
-    assert [r for r in resets if r[0]] == [(listed, True)], (
-        "listed once, while the open had not applied its source yet"
-    )
+    assert [r for r in resets if r[0]] == [(listed, True)], "once, outside the open's task"
+    assert opened == [str(agent_db.path)]
+    assert window.path_label.full_text() == str(agent_db.path)
+    assert window.timeline_title.full_text().startswith(agent_db.thread_ids[0]) or (
+        window.timeline_title.full_text().startswith(agent_db.thread_ids[1])
+    ), "its newest thread is shown"
 
     resets.clear()
     settle(lambda: controller.open_database(fork_db.path))
-    assert resets and all(not before_source for _rows, before_source in resets)
+    assert resets and not any(outside for rows, outside in resets if rows)
+    assert opened == [str(agent_db.path), str(fork_db.path)]
     assert model.rowCount() == model.total >= 1
