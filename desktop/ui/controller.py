@@ -200,7 +200,7 @@ class Controller(QObject):
         self._continue_point: CheckpointMeta | None = None
         self._continue_point_used = False
         self._select_when_listed: CheckpointKey | None = None
-        self._first_open: tuple[Path | str, str | None, str | None, str] | None = None
+        self._first_open: tuple[Path | str] | None = None
         self._applied: weakref.WeakSet[CheckpointSource] = weakref.WeakSet()
         self._first_read.connect(self._open_first)
         self.runs.forked.connect(self._forked)
@@ -285,7 +285,7 @@ class Controller(QObject):
         worker thread, not when the event loop next runs: a window built meanwhile and
         the read go side by side."""
         location = location_of(path)
-        reading = self._read_first(location, thread_id, checkpoint_id)
+        reading = self._read_first(location)
         self._start("open", self._open(location, thread_id, checkpoint_id, reading))
         task = self._tasks.get("open")
         if task is not None:
@@ -601,9 +601,7 @@ class Controller(QObject):
         self.notice.emit("")
         await self._open(path, thread_id, checkpoint_id)
 
-    def _read_first(
-        self, path: Path | str, thread_id: str | None, checkpoint_id: str | None
-    ) -> asyncio.Future[FirstRead]:
+    def _read_first(self, path: Path | str) -> asyncio.Future[FirstRead]:
         """Start opening ``path`` and reading its first page of threads (worker thread).
 
         The window's first database is opened as soon as the worker has read it: a
@@ -615,7 +613,7 @@ class Controller(QObject):
         text = self._filter
         token = None
         if self._source is None:
-            token = self._first_open = (path, thread_id, checkpoint_id, text)
+            token = self._first_open = (path,)
 
         def read() -> FirstRead:
             result = _read_first(str(path), text)
@@ -625,16 +623,14 @@ class Controller(QObject):
 
         return loop.run_in_executor(None, read)
 
-    def _open_first(
-        self, token: tuple[Path | str, str | None, str | None, str], read: FirstRead
-    ) -> None:
+    def _open_first(self, token: tuple[Path | str], read: FirstRead) -> None:
         """Apply the window's first open as soon as its read is done (only while that
         open is still the one to apply: no source yet, its task still running); the
-        open's task, when it resumes, finds its source applied and stops there."""
+        open's task, when it resumes, finds its source applied and goes on from there
+        (the newest thread is loaded then, after the first screen is painted)."""
         if token is self._first_open and self._source is None and "open" in self._tasks:
             self._first_open = None
-            path, thread_id, checkpoint_id, text = token
-            self._apply_open(path, thread_id, checkpoint_id, text, read)
+            self._apply_open(token[0], read)
 
     async def _open(
         self,
@@ -645,7 +641,7 @@ class Controller(QObject):
     ) -> None:
         text = self._filter
         if reading is None:
-            reading = self._read_first(path, thread_id, checkpoint_id)
+            reading = self._read_first(path)
         else:
             self._taken.add(reading)  # from here on, this open closes it if cancelled
         try:
@@ -653,17 +649,20 @@ class Controller(QObject):
         except asyncio.CancelledError:
             reading.add_done_callback(self._close_unused)
             raise
-        if read[0] not in self._applied:  # else applied already (_open_first)
-            self._apply_open(path, thread_id, checkpoint_id, text, read)
+        if read[0] not in self._applied:
+            self._apply_open(path, read)
+        elif self._thread_id is not None or self._loading_thread is not None:
+            return  # applied already (_open_first), and a thread was chosen since
+        first = read[2]
+        if thread_id is None and not first:
+            message = "No threads match the filter" if text.strip() else "No threads yet"
+            self.state_cleared.emit(message)
+            self.diff_cleared.emit(message)
+            return
+        self._load_thread(first[0].thread_id if thread_id is None else thread_id, checkpoint_id)
 
-    def _apply_open(
-        self,
-        path: Path | str,
-        thread_id: str | None,
-        checkpoint_id: str | None,
-        text: str,
-        read: FirstRead,
-    ) -> None:
+    def _apply_open(self, path: Path | str, read: FirstRead) -> None:
+        """Make ``read``'s source the open one: its first page listed, its name said."""
         source, total, first = read
         self._applied.add(source)
         for kind in ("filter", "page", "thread", "state", "diff", "live", "fork"):
@@ -689,12 +688,6 @@ class Controller(QObject):
         self.source_note_changed.emit(*_note_texts(source))
         self.thread_count_changed.emit(total)
         self.checkpoint_selected.emit(None)
-        if thread_id is None and not first:
-            message = "No threads match the filter" if text.strip() else "No threads yet"
-            self.state_cleared.emit(message)
-            self.diff_cleared.emit(message)
-            return
-        self._load_thread(first[0].thread_id if thread_id is None else thread_id, checkpoint_id)
 
     async def _refilter(self, text: str) -> None:
         await asyncio.sleep(FILTER_DEBOUNCE_SECONDS)

@@ -106,9 +106,9 @@ def test_the_attach_dialog_opens_from_the_graph_menu_before_the_window_settled(
 def test_the_first_database_opens_as_soon_as_it_is_read(
     qtbot, window: MainWindow, settle, agent_db: AgentDb, fork_db
 ) -> None:
-    """The window's first database is opened (listed, named, its first thread loaded)
-    straight from the reader's signal, not a few event-loop turns later in the open's
-    task; a later open is applied by its task, as before."""
+    """The window's first database is opened (listed, named) straight from the reader's
+    signal, not a few event-loop turns later in the open's task, which then loads its
+    newest thread; a later open is applied by its task, as before."""
     controller = window.controller
     model = controller.threads_model
     resets: list[tuple[int, bool]] = []
