@@ -52,7 +52,8 @@ from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel
 from desktop.ui.models.timeline import SHORT_ID_CHARS, TimelineModel
 from desktop.ui.render.diff import RenderedDiff, render_diff
 from desktop.ui.render.state import RenderedState, render_state
-from desktop.ui.run_controller import CONTINUE_RUN, FORK, RUN, RunController
+from desktop.ui.run_controller import RunController
+from desktop.ui.run_request import CONTINUE_RUN, FORK, RUN
 
 if TYPE_CHECKING:
     from desktop.core.run_status import ThreadStatus

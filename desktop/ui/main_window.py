@@ -56,13 +56,14 @@ from desktop.ui.controllers.quit_guard import QuitGuard
 from desktop.ui.controllers.run_settings import install_run_settings
 from desktop.ui.controllers.run_summary import RunTally
 from desktop.ui.controllers.thread_groups import ThreadGroupsLoader
+from desktop.ui.graph_label import describe_graph, short_graph_label
 from desktop.ui.graph_menu import install_graph
 from desktop.ui.housekeeping_menu import HousekeepingUi
 from desktop.ui.later import LaterParts, SplitterSlot, put_in_slot
 from desktop.ui.models.timeline import SHORT_ID_CHARS
 from desktop.ui.render.diff import RenderedDiff
 from desktop.ui.render.state import RenderedState
-from desktop.ui.run_controller import (
+from desktop.ui.run_request import (
     CONTINUE,
     FAILED,
     FINISHED,
@@ -74,8 +75,6 @@ from desktop.ui.run_controller import (
     RESUME,
     STOPPED,
     RunRequest,
-    describe_graph,
-    short_graph_label,
 )
 from desktop.ui.settings import RewindSettings
 from desktop.ui.style_build import stylesheet_set_after

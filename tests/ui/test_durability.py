@@ -15,7 +15,7 @@ from desktop.core.graphs import load_graph
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.timeline import TimelineModel
-from desktop.ui.run_controller import FINISHED
+from desktop.ui.run_request import FINISHED
 from tests.builders import read_saver, thread_config
 from tests.ui.test_live_run import (
     attach,

@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt
 from desktop.core.executor import DaemonExecutor
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
-from desktop.ui.run_controller import FAILED, STOPPED
+from desktop.ui.run_request import FAILED, STOPPED
 from tests.ui.test_live_run import (
     attach,
     click_run,

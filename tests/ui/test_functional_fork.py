@@ -13,7 +13,7 @@ from desktop.core.graphs import LoadedGraph
 from desktop.core.sources import open_source
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.timeline import TimelineModel
-from desktop.ui.run_controller import FORKED
+from desktop.ui.run_request import FORKED
 from tests.builders import open_saver, read_saver, thread_config
 from tests.truth_graphs import functional_graph
 from tests.ui.test_time_travel import (

@@ -28,7 +28,7 @@ from desktop.core.graphs import load_graph
 from desktop.core.sources import open_source
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
-from desktop.ui.run_controller import PAUSED
+from desktop.ui.run_request import PAUSED
 from desktop.ui.widgets.graph_scene import FrameTitle, NodeItem
 from tests.builders import read_saver, thread_config
 from tests.graph_builders import FAILING_SPEC, PIPELINE_SPEC, PipelineDb, build_pipeline_db

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
 
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
-from desktop.ui.run_controller import FINISHED
+from desktop.ui.run_request import FINISHED
 from desktop.ui.widgets.json_editor import JsonEditor
 from tests.builders import read_saver, steps_graph, thread_config
 from tests.data.settings_graphs import form_graph

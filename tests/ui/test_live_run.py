@@ -25,7 +25,7 @@ from desktop.ui.controller import Controller, GraphOptions
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.threads import ThreadListModel
 from desktop.ui.models.timeline import TimelineModel
-from desktop.ui.run_controller import FAILED, FINISHED, INTERRUPTED, STOPPED
+from desktop.ui.run_request import FAILED, FINISHED, INTERRUPTED, STOPPED
 from desktop.ui.widgets.event_log import EventLogModel
 from desktop.ui.widgets.run_panel import RunPanel
 from tests.builders import AgentDb, batch_graph, open_saver, read_saver, thread_config

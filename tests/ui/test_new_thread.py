@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTextBrowser
 
 from desktop.ui.main_window import MainWindow
-from desktop.ui.run_controller import INTERRUPTED
+from desktop.ui.run_request import INTERRUPTED
 from tests.ui.test_live_run import (
     click_run,
     graph_state,

@@ -19,7 +19,7 @@ from desktop.core.graphs import LoadedGraph
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
-from desktop.ui.run_controller import FORKED
+from desktop.ui.run_request import FORKED
 from tests.ui.test_delta_window import _truth, header_text
 from tests.ui.test_time_travel import (
     TIMEOUT,

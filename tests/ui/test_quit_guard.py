@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
-from desktop.ui.run_controller import STOPPED
+from desktop.ui.run_request import STOPPED
 from tests.ui.test_time_travel import TIMEOUT, activate, click_row, toolbar_button
 
 

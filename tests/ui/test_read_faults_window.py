@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
-from desktop.ui.run_controller import FINISHED
+from desktop.ui.run_request import FINISHED
 from tests.builders import AgentDb, notes_graph, open_saver, thread_config
 from tests.faults import ROOT, build_damaged_message_db, kill_writer_mid_write
 from tests.ui.test_live_run import (

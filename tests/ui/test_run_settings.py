@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QPushButton
 from desktop.core.run_settings import RunSettings
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
-from desktop.ui.run_controller import FINISHED, INTERRUPTED
+from desktop.ui.run_request import FINISHED, INTERRUPTED
 from desktop.ui.widgets.json_editor import JsonEditor
 from desktop.ui.widgets.run_settings_dialog import RunSettingsDialog
 from tests.builders import read_saver, thread_config

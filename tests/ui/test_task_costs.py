@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QTableView
 from desktop.core.run_stream import StreamEvent
 from desktop.ui.controllers.run_summary import TaskCost, format_duration
 from desktop.ui.main_window import MainWindow
-from desktop.ui.run_controller import INTERRUPTED
+from desktop.ui.run_request import INTERRUPTED
 from tests.ui.test_live_run import (
     click_run,
     graph_state,

@@ -44,7 +44,7 @@ from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import HEAD_RUN_TEXT, MainWindow
 from desktop.ui.models.threads import ThreadListModel
 from desktop.ui.models.timeline import TimelineModel
-from desktop.ui.run_controller import FINISHED, FORKED, INTERRUPTED, PAUSED, STOPPED
+from desktop.ui.run_request import FINISHED, FORKED, INTERRUPTED, PAUSED, STOPPED
 from desktop.ui.widgets.state_header import StateHeaderView
 from desktop.ui.widgets.timeline_view import HEAD_TAG, NEXT_RUN_TAG, row_tag
 from tests.builders import open_saver, read_saver, thread_config
