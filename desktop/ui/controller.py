@@ -49,7 +49,8 @@ from desktop.ui.controllers.store import StoreController
 from desktop.ui.controllers.watch import LiveWatch
 from desktop.ui.intents import IntentTasks
 from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel
-from desktop.ui.models.timeline import SHORT_ID_CHARS, TimelineModel
+from desktop.ui.models.timeline import TimelineModel
+from desktop.ui.models.timeline_cells import SHORT_ID_CHARS
 from desktop.ui.render.diff import RenderedDiff, render_diff
 from desktop.ui.render.state import RenderedState, render_state
 from desktop.ui.run_controller import RunController

@@ -60,7 +60,7 @@ from desktop.ui.graph_label import describe_graph, short_graph_label
 from desktop.ui.graph_menu import install_graph
 from desktop.ui.housekeeping_menu import HousekeepingUi
 from desktop.ui.later import LaterParts, SplitterSlot, put_in_slot
-from desktop.ui.models.timeline import SHORT_ID_CHARS
+from desktop.ui.models.timeline_cells import SHORT_ID_CHARS
 from desktop.ui.render.diff import RenderedDiff
 from desktop.ui.render.state import RenderedState
 from desktop.ui.run_request import (

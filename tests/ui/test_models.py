@@ -10,8 +10,8 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from desktop.core.history import build_timeline
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel, absolute_time, relative_time
-from desktop.ui.models.timeline import PAGE_SIZE as TIMELINE_PAGE
 from desktop.ui.models.timeline import TimelineModel
+from desktop.ui.models.timeline_tree import PAGE_SIZE as TIMELINE_PAGE
 from desktop.ui.widgets.timeline_view import TimelineView
 from tests.builders import (
     AgentDb,

@@ -41,12 +41,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.models.timeline import (
+from desktop.ui.models.timeline import TimelineModel
+from desktop.ui.models.timeline_cells import (
     CHECKPOINT_COLUMN,
     ID_COLUMN,
     NODES_COLUMN,
     TIME_COLUMN,
-    TimelineModel,
 )
 
 CheckpointKey = tuple[str, str]
