@@ -2,11 +2,16 @@
 the Output/Events pane, the Store view and the Attach graph dialog), and must still be
 there, in place and working, whenever the user reaches for it (before the window settled,
 with real mouse and key events, and after it, built in idle turns); the first database's
-threads are listed as soon as its first page is read."""
+threads are listed as soon as its first page is read; start-up runs no full garbage
+collection before the first screen."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
@@ -135,3 +140,68 @@ def test_the_first_database_opens_as_soon_as_it_is_read(
     assert resets and not any(outside for rows, outside in resets if rows)
     assert opened == [str(agent_db.path), str(fork_db.path)]
     assert model.rowCount() == model.total >= 1
+
+
+_START_UP_PROBE = """
+import asyncio, gc, json, sys
+import qasync
+from PySide6.QtWidgets import QApplication
+from desktop.cli import build_gui_parser
+from desktop.ui.app import apply_theme, start_window
+
+full = []
+gc.callbacks.append(lambda phase, info: phase == "start" and info["generation"] == 2
+                    and full.append(1))
+
+async def main():
+    options = build_gui_parser().parse_args([sys.argv[1]])
+    controller, window = start_window(options, None, error_dialogs=False)
+    frozen = gc.get_freeze_count()
+    window.show()
+    model = controller.threads_model
+    listed = asyncio.Event()
+    model.modelReset.connect(lambda: model.rowCount() and listed.set())
+    await listed.wait()
+    before = len(full)
+    settled = asyncio.Event()
+    controller.settled.connect(settled.set)
+    await settled.wait()
+    print(json.dumps([frozen, before, len(full), gc.get_freeze_count()]))
+    window.close()
+    await controller.shutdown()
+
+app = QApplication([])
+app.setQuitOnLastWindowClosed(False)
+apply_theme(app)
+qasync.run(main())
+"""
+
+
+def test_start_up_runs_no_full_collection_before_the_first_screen(
+    tmp_path, agent_db: AgentDb
+) -> None:
+    """``start_window`` (as ``rewind DB`` starts) keeps what was imported out of the
+    collector's reach without collecting; the one full collection comes once the window
+    has settled, and freezes the window's objects too. A fresh process, as a user's."""
+    from tests.ui.test_screenshot import ROOT
+
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "REWIND_DATA_DIR": str(tmp_path / "rewind"),
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", _START_UP_PROBE, str(agent_db.path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, full_before, full_after, frozen_after = json.loads(result.stdout.splitlines()[-1])
+    assert frozen > 50_000, "the modules imported before the window are frozen"
+    assert full_before == 0, "no full collection before the threads are listed"
+    assert full_after == 1 and frozen_after > frozen, "one, once settled, freezing the window"
