@@ -17,7 +17,7 @@ from desktop.core.decode import DecodeError, decode_typed
 from desktop.core.errors import NotFoundError
 from desktop.core.progress import checkpoint_progress
 from desktop.core.scheduling import decode_scheduling, is_scheduling_channel
-from desktop.core.sources import checkpoint_time, open_source
+from desktop.core.sources import checkpoint_time, open_source, sqlite_listing
 from tests.builders import build_many_threads_db, open_saver, thread_config, tool_agent_graph
 
 
@@ -120,6 +120,37 @@ def test_scheduling_decode_leaves_the_state_unread(agent_db):
     assert decode_scheduling(type_, broken) == decode_scheduling(type_, blob)
     with pytest.raises(DecodeError):
         decode_scheduling(type_, blob[: len(blob) // 2])
+
+
+def test_the_backward_key_walk_gives_every_threads_newest_root(fanout_db, tmp_path):
+    """One seek per thread walking the key backwards: threads with subgraph namespaces
+    (their last key is a subgraph's), one with only subgraph checkpoints, the empty id
+    and ids that sort specially, equal to the forward scan and to a full GROUP BY."""
+    db = tmp_path / "odd-ids.sqlite"
+    db.write_bytes(fanout_db.path.read_bytes())
+    ids = ["", "É", "e", "zz", "😀", "a b", "A", "fanout-research-2"]
+    with closing(sqlite3.connect(db)) as conn, conn:
+        for table in ("checkpoints", "writes"):
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            rest = ", ".join(c for c in columns if c != "thread_id")
+            for thread_id in ids:
+                conn.execute(
+                    f"INSERT INTO {table} (thread_id, {rest}) SELECT ?, {rest} FROM {table} "
+                    "WHERE thread_id = ?",
+                    (thread_id, fanout_db.thread_id),
+                )
+        conn.execute("DELETE FROM checkpoints WHERE thread_id = 'zz' AND checkpoint_ns = ''")
+        forward = conn.execute(
+            f"{sqlite_listing._IDS}SELECT id, {sqlite_listing._ROOT} FROM ids WHERE id IS NOT NULL"
+        ).fetchall()
+        assert sqlite_listing._loose_scan(conn.cursor()) == forward
+    assert ("zz", None) in forward and ("", forward[0][1]) == forward[0]
+    expected = group_by(db)
+    with open_source(str(db)) as source:
+        listed = source.list_threads()
+    assert [(t.thread_id, t.checkpoints, t.updated_at) for t in listed] == [
+        (t, c, checkpoint_time(newest)) for t, c, newest in expected
+    ]
 
 
 def test_listing_order_with_a_thread_id_stored_as_a_blob(agent_db, tmp_path):

@@ -162,8 +162,9 @@ class SqliteThreadListing(SqliteThreadHeads):
     def _thread_order(self, cur: sqlite3.Cursor) -> Page:
         """Every thread id with its newest root checkpoint id, newest first.
 
-        A loose index scan (one seek per thread on the saver's primary key) and one
-        seek for each thread's newest root checkpoint: no pass over every checkpoint.
+        A loose index scan walking the saver's primary key backwards (one seek per
+        thread gives its newest root checkpoint too, unless it has subgraph namespaces):
+        no pass over every checkpoint.
         Cached until another connection commits (``PRAGMA data_version``).
         """
         version = cur.execute("PRAGMA data_version").fetchone()[0]
@@ -214,6 +215,22 @@ class SqliteThreadListing(SqliteThreadHeads):
         ]
 
 
+# The last key of every thread (namespace and id at their greatest), walking the saver's
+# primary key backwards, one seek per thread: where a thread has no subgraph namespace,
+# its last key is its newest root checkpoint. One row of JSON, so the whole walk is one
+# step of SQLite, which runs without holding the GIL (beside a window being built).
+_LAST_KEYS = (
+    "WITH RECURSIVE k(j) AS ("
+    " SELECT (SELECT json_array(thread_id, checkpoint_ns, checkpoint_id) FROM checkpoints"
+    " ORDER BY thread_id DESC, checkpoint_ns DESC, checkpoint_id DESC LIMIT 1)"
+    " UNION ALL"
+    " SELECT (SELECT json_array(thread_id, checkpoint_ns, checkpoint_id) FROM checkpoints"
+    " WHERE thread_id < k.j ->> 0"
+    " ORDER BY thread_id DESC, checkpoint_ns DESC, checkpoint_id DESC LIMIT 1)"
+    " FROM k WHERE k.j IS NOT NULL) "
+    "SELECT json_group_array(json(j)) FROM k WHERE j IS NOT NULL"
+)
+# Rows one by one, forwards, when a key is stored as a BLOB, which JSON cannot hold.
 _IDS = (
     "WITH RECURSIVE ids(id) AS ("
     " SELECT MIN(thread_id) FROM checkpoints"
@@ -229,14 +246,27 @@ _ROOT = (
 def _loose_scan(cur: sqlite3.Cursor) -> list[Any]:
     """``[thread id, newest root checkpoint id]`` of every thread, in id order.
 
-    Asked as one row of JSON, so the whole scan is one step of SQLite, which runs
-    without holding the GIL (beside a window being built); rows one by one when an id
-    is stored as a BLOB, which JSON cannot hold.
+    One seek per thread (:data:`_LAST_KEYS`), and one more for each thread with subgraph
+    namespaces; rows one by one, two seeks per thread, when a key is a BLOB.
     """
     try:
-        (text,) = cur.execute(
-            f"{_IDS}SELECT json_group_array(json_array(id, {_ROOT})) FROM ids WHERE id IS NOT NULL"
-        ).fetchone()
-        return json.loads(text)
+        (text,) = cur.execute(_LAST_KEYS).fetchone()
     except sqlite3.OperationalError:
         return cur.execute(f"{_IDS}SELECT id, {_ROOT} FROM ids WHERE id IS NOT NULL").fetchall()
+    last_keys = json.loads(text)
+    nested = [thread_id for thread_id, ns, _ in last_keys if ns != ""]
+    roots = (
+        dict(
+            cur.execute(
+                "SELECT j.value, (SELECT MAX(checkpoint_id) FROM checkpoints "
+                "WHERE thread_id = j.value AND checkpoint_ns = '') FROM json_each(?) j",
+                (json.dumps(nested),),
+            ).fetchall()
+        )
+        if nested
+        else {}
+    )
+    return [
+        (thread_id, checkpoint_id if ns == "" else roots.get(thread_id))
+        for thread_id, ns, checkpoint_id in reversed(last_keys)
+    ]
