@@ -247,3 +247,16 @@ def test_postgres_reads_back_only_what_changed_at_most_every_interval(
         elsewhere.drop()
     gaps = [later - earlier for earlier, later in itertools.pairwise(applied)]
     assert applied and min(gaps, default=MIN_READ_INTERVAL) >= MIN_READ_INTERVAL * 0.9, gaps
+
+
+def test_every_run_the_window_starts_counts_as_its_own(window: MainWindow):
+    """The watch takes the set of the window's own runs at every poll: a run started after
+    a poll (one short enough to start and end between two polls) is still in the next
+    take, so its commits are never taken for another process's."""
+    watch, runs = window.controller.watch, window.controller.runs
+    assert watch._take_own() == set()
+    runs.run_started.emit("quick")
+    assert watch._take_own() == {"quick"}
+    runs.run_started.emit("again")
+    assert watch._take_own() == {"again"}
+    assert watch._take_own() == set()

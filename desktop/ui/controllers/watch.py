@@ -72,7 +72,7 @@ class LiveWatch(QObject):
         self._marks: dict[str, ThreadMark] = {}
         self._own: set[str] = set()
         controller.database_opened.connect(self._database_opened)
-        controller.runs.run_started.connect(self._own.add)
+        controller.runs.run_started.connect(self._run_started)
 
     @property
     def is_watching(self) -> bool:
@@ -140,6 +140,10 @@ class LiveWatch(QObject):
         finally:
             self._set_watching(False)
             probe.close()
+
+    def _run_started(self, thread_id: str) -> None:
+        # Into the set of now: _take_own replaces it at every poll.
+        self._own.add(thread_id)
 
     def _take_own(self) -> set[str]:
         """The threads this window ran since the last take, just before a poll (the
