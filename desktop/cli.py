@@ -46,10 +46,12 @@ def _print_json(value: Any, *, indent: int | None = None) -> None:
 
 
 def _print_records(records: list[dict[str, Any]]) -> None:
-    """``records`` as ``_print_json(records, indent=2)`` prints them, character for
-    character, encoded by orjson (the pure-Python encoder that ``indent`` selects costs
-    more than reading 10,000 threads' run state); by ``json`` itself when orjson refuses
-    a value (a lone surrogate, an integer over 64 bits)."""
+    """``records`` of strings, integers, booleans, ``None`` and lists and dicts of them as
+    ``_print_json(records, indent=2)`` prints them, character for character, encoded by
+    orjson (the pure-Python encoder that ``indent`` selects costs more than reading
+    10,000 threads' run state); by ``json`` itself when orjson refuses a value (a lone
+    surrogate, an integer over 64 bits). Floats are not for it: orjson writes them
+    differently (``1e-05``, ``NaN``)."""
     import orjson
 
     try:

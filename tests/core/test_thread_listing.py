@@ -12,13 +12,20 @@ from pathlib import Path
 import ormsgpack
 import pytest
 from langchain_core.messages import HumanMessage
+from langgraph.types import Command
 
 from desktop.core.decode import DecodeError, decode_typed
 from desktop.core.errors import NotFoundError
 from desktop.core.progress import checkpoint_progress
 from desktop.core.scheduling import decode_scheduling, is_scheduling_channel
 from desktop.core.sources import checkpoint_time, open_source, sqlite_listing
-from tests.builders import build_many_threads_db, open_saver, thread_config, tool_agent_graph
+from tests.builders import (
+    build_many_threads_db,
+    open_saver,
+    review_graph,
+    thread_config,
+    tool_agent_graph,
+)
 
 
 def group_by(path: Path) -> list[tuple[str, int, str]]:
@@ -67,6 +74,29 @@ def test_listing_reads_each_head_as_the_thread_summary_does(request, db_name):
         for summary in listed:
             filtered = source.list_threads(summary.thread_id)
             assert [t for t in filtered if t.thread_id == summary.thread_id] == [summary]
+
+
+def test_listed_run_states_equal_langgraphs(tmp_path):
+    """Threads waiting on an interrupt and threads resumed to the end, as ``get_state``
+    tells them."""
+    path = tmp_path / "review.sqlite"
+    with open_saver(path) as saver:
+        graph = review_graph(saver)
+        for n in range(6):
+            config = thread_config(f"review-{n}")
+            graph.invoke({"request": f"bug {n}"}, config)
+            if n % 2:
+                graph.invoke(Command(resume="yes"), config)
+    with open_source(str(path)) as source:
+        listed = source.list_threads()
+    with open_saver(path) as saver:
+        graph = review_graph(saver)
+        states = {t.thread_id: graph.get_state(thread_config(t.thread_id)) for t in listed}
+    assert [list(t.next_nodes) for t in listed] == [list(states[t.thread_id].next) for t in listed]
+    assert [t.run_state == "interrupted" for t in listed] == [
+        any(task.interrupts for task in states[t.thread_id].tasks) for t in listed
+    ]
+    assert {t.run_state for t in listed} == {"interrupted", "finished"}
 
 
 def test_listing_sees_a_commit_by_another_connection(agent_db, tmp_path):
