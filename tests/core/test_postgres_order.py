@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from langgraph.checkpoint.base import empty_checkpoint
 
-from desktop.core.sources import open_source
+from desktop.core.sources import open_source, postgres_order
 from desktop.core.sources.postgres_order import (
     EXPORT_SQL,
     PartScan,
@@ -138,12 +138,12 @@ def test_only_the_first_scan_of_a_source_is_split(pg_db):
         assert source._order_scan.last_parts > 1
         with open_saver(pg_db.url) as saver:
             _put(saver, "zz-late")
+        source._order_scan.close()  # the first scan's helpers, done or giving up, are gone
         with pg_db.connect() as conn:
             (since,) = conn.execute("SELECT clock_timestamp()").fetchone()
             assert source.thread_ids() == ["zz-late", *truth]
             assert source._order_scan.last_parts == 1 and source._order_scan.helped == 0
-            # No connection was opened for the rescan (the first scan's helpers, which
-            # may still be closing, started before it).
+            # No connection was opened for the rescan.
             (opened,) = conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE backend_start > %s "
                 "AND backend_type = 'client backend'",
@@ -179,3 +179,35 @@ def test_a_split_needs_a_server_on_this_machine_or_a_quick_round_trip():
     assert on_this_machine("db.local", "127.0.1.1")
     assert not on_this_machine("db.example.com", "10.1.2.3")
     assert not on_this_machine("2001:db8::5", "2001:db8::5")
+
+
+def test_a_part_a_helper_holds_too_long_is_scanned_by_the_source():
+    """A helper whose connection hangs holding a part does not hang the read: after the
+    patience, its part is taken back for the source's connection to scan."""
+    scan = PartScan.cut_at(["m"])
+    mine, held = scan.take(helper=False), scan.take(helper=True)
+    assert (mine, held, scan.todo) == (0, 1, [])
+    assert scan.wait(0.05) is True and scan.todo == [held] and not scan.helper_holds
+    assert scan.take(helper=False) == held and scan.wait(0.05) is False
+
+
+def test_a_helper_failing_in_any_way_hands_its_part_back(pg_db, monkeypatch):
+    """Not only database errors: any exception in a helper returns the part it held."""
+    truth = _build(pg_db.url)
+    _analyze(pg_db)
+
+    def broken(cur, lo, hi):
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "a text loader failed")
+
+    with open_source(pg_db.select_only_url()) as source:
+        scanner = _splitting(source, 4)._order_scan
+        with source._db.read() as cur:
+            cur.execute(EXPORT_SQL, (scanner.cuts(cur),))
+            snapshot, cuts = cur.fetchone()
+            scan = PartScan.cut_at(cuts)
+            monkeypatch.setattr(postgres_order, "_scan_part", broken)
+            scanner.help_scan(scan, snapshot)  # here, not in a thread: it must not raise
+            assert sorted(scan.todo) == list(range(len(scan.ranges))) and not scan.helper_holds
+            assert scan.helped == 0
+        monkeypatch.undo()
+        assert source.thread_ids() == truth

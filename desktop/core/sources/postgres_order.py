@@ -52,6 +52,9 @@ HELPERS = 2
 # Threads (estimated) below which one connection scans alone: opening another one
 # costs about as much as scanning a few thousand threads.
 MIN_THREADS = 3000
+# Seconds the source's connection waits for a part a helper holds before scanning it
+# itself (a part takes milliseconds; a helper whose connection hangs must not hang the read).
+HELPER_PATIENCE = 10.0
 # A round trip (the quickest of three) must take less than this for a split: every part
 # is one and the helper's connection several, which on a server far away (tens of ms
 # each) would cost more than the split saves.
@@ -150,10 +153,14 @@ class PartScan:
         """Every part's rows, highest part first: the serial scan's rows in its order."""
         return [row for part in reversed(range(len(self.ranges))) for row in self.results[part]]
 
-    def wait(self) -> bool:
-        """Wait for the helper to finish or hand back a part; False when all are done."""
+    def wait(self, timeout: float) -> bool:
+        """Wait for the helpers to finish or hand back a part; False when all are done.
+        Parts a helper has held for ``timeout`` seconds (a connection that hangs) are
+        taken back, to be scanned by the caller."""
         with self.lock:
-            self.lock.wait_for(lambda: self.todo or not self.helper_holds)
+            if not self.lock.wait_for(lambda: self.todo or not self.helper_holds, timeout):
+                self.todo.extend(sorted(self.helper_holds))
+                self.helper_holds.clear()
             return bool(self.todo)
 
 
@@ -230,7 +237,7 @@ class ThreadOrderScan:
                 part = scan.take(helper=False)
                 if part is not None:
                     scan.results[part] = _scan_part(cur, *scan.ranges[part])
-                elif not scan.wait():
+                elif not scan.wait(HELPER_PATIENCE):
                     break
         finally:
             scan.over = True
@@ -269,7 +276,7 @@ class ThreadOrderScan:
                     while (part := scan.take(helper=True)) is not None:
                         scan.finish(part, _scan_part(cur, *scan.ranges[part]))
                         part = None
-        except (psycopg.Error, SourceError):
+        except Exception:  # whatever it is, the source's connection scans the part
             if part is not None:
                 scan.finish(part, None)
 
