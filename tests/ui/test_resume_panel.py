@@ -29,6 +29,7 @@ from desktop.core.graphs import LoadedGraph, load_graph
 from desktop.core.run_status import ThreadStatus, thread_status
 from desktop.core.runner import resume, run
 from desktop.core.savers import open_saver
+from desktop.ui.controllers.explain import situation
 from desktop.ui.widgets.resume_panel import InterruptCard, ResumePanel
 from tests.builders import ErrorDb, InterruptDb, batch_graph, review_graph, steps_graph
 
@@ -248,3 +249,15 @@ def test_hidden_when_finished_or_unknown_and_busy_disables(
 
     panel.show_status(None)
     assert not panel.isVisible()
+
+
+def test_a_fork_whose_run_was_killed_before_its_step_was_saved_says_so():
+    """A fork continued by a run killed after its step's tasks saved their writes, before
+    the checkpoint after them: the head is still the fork (``update``), ``next`` is
+    empty, and the panel says what Continue does, not "Forked ... Continue runs: —"."""
+    status = ThreadStatus(
+        "t", "c", next_nodes=(), source="update", step=2, unsaved_step=("square",)
+    )
+    shown = situation(status)
+    assert shown.title == "Stopped before step 3 was saved"
+    assert "Finished: square" in shown.detail

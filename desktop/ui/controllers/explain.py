@@ -45,6 +45,16 @@ def situation(status: ThreadStatus) -> Situation:
             f"Stopped by you at {', '.join(stopped)}; Continue picks up from here",
             f"Continue re-runs: {nodes}; tasks that finished are not run again.",
         )
+    if condition in ("forked", "crashed") and status.unsaved_step:
+        # A fork whose continuing run was killed before its first step was saved too.
+        done = ", ".join(status.unsaved_step)
+        after = "?" if status.step is None else str(status.step + 1)
+        return Situation(
+            "crashed",
+            f"Stopped before step {after} was saved",
+            f"Finished: {done}. LangGraph saved what they wrote, not the checkpoint after "
+            "them; Continue applies those writes without running them again, then runs on.",
+        )
     if condition == "forked":
         return Situation(
             "forked",
@@ -58,15 +68,6 @@ def situation(status: ThreadStatus) -> Situation:
             f"This run stopped before it finished (next: {nodes})",
             f"{first.node} failed: {first.error}. Continue runs the unfinished tasks again "
             f"from the last checkpoint (re-runs: {nodes}); tasks that finished are not re-run.",
-        )
-    if condition == "crashed" and status.unsaved_step:
-        done = ", ".join(status.unsaved_step)
-        after = "?" if status.step is None else str(status.step + 1)
-        return Situation(
-            "crashed",
-            f"Stopped before step {after} was saved",
-            f"Finished: {done}. LangGraph saved what they wrote, not the checkpoint after "
-            "them; Continue applies those writes without running them again, then runs on.",
         )
     if condition == "crashed":
         return Situation(
