@@ -7,6 +7,7 @@ without importing LangGraph.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,3 +29,20 @@ class StoredWrite:
     idx: int
     channel: str
     value: RawValue
+
+    @classmethod
+    def from_row(
+        cls, ns: Any, cid: Any, task: Any, path: Any, idx: Any, channel: Any, type_: Any, value: Any
+    ) -> StoredWrite:
+        """A row ``(checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type,
+        value)`` as either saver's table holds it (a ``bytea`` read as a memoryview made
+        bytes)."""
+        return cls(
+            str(ns),
+            str(cid),
+            str(task),
+            str(path or ""),
+            int(idx),
+            str(channel),
+            RawValue(str(type_), bytes(value) if isinstance(value, memoryview) else value),
+        )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from desktop.core.errors import NotFoundError
 from desktop.core.model import CheckpointMeta
 from desktop.core.sources.sizes import CheckpointSize, ThreadSize, merge_sizes
-from desktop.core.stored import RawValue, StoredWrite
+from desktop.core.stored import StoredWrite
 
 if TYPE_CHECKING:
     from desktop.core.sources.pg_connect import ReadOnlyConnection
@@ -102,15 +102,4 @@ class PostgresHousekeeping:
                 (thread_id,),
             )
             rows = cur.fetchall()
-        return [
-            StoredWrite(
-                str(ns),
-                str(cid),
-                str(task),
-                str(path or ""),
-                int(idx),
-                str(channel),
-                RawValue(str(type_), bytes(blob) if blob is not None else None),
-            )
-            for ns, cid, task, path, idx, channel, type_, blob in rows
-        ]
+        return [StoredWrite.from_row(*row) for row in rows]

@@ -17,7 +17,7 @@ from typing import Any
 from desktop.core.errors import NotFoundError
 from desktop.core.model import CheckpointMeta
 from desktop.core.sources.sizes import CheckpointSize, ThreadSize, channel_sizes, merge_sizes
-from desktop.core.stored import RawValue, StoredWrite
+from desktop.core.stored import StoredWrite
 
 
 class SqliteHousekeeping:
@@ -89,15 +89,4 @@ class SqliteHousekeeping:
                 "ORDER BY checkpoint_ns, checkpoint_id, task_id, idx",
                 (thread_id,),
             ).fetchall()
-        return [
-            StoredWrite(
-                str(ns),
-                str(cid),
-                str(task),
-                str(path or ""),
-                int(idx),
-                str(channel),
-                RawValue(str(type_), value),
-            )
-            for ns, cid, task, path, idx, channel, type_, value in rows
-        ]
+        return [StoredWrite.from_row(*row) for row in rows]
