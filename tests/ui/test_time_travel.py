@@ -38,9 +38,9 @@ from PySide6.QtWidgets import (
 from typing_extensions import TypedDict
 
 from desktop.core.graphs import LoadedGraph
-from desktop.ui import controller as controller_module
 from desktop.ui.actions import NO_GRAPH_TIP
 from desktop.ui.controller import GraphOptions
+from desktop.ui.controllers import live_runs
 from desktop.ui.main_window import HEAD_RUN_TEXT, MainWindow
 from desktop.ui.models.threads import ThreadListModel
 from desktop.ui.models.timeline import TimelineModel
@@ -354,7 +354,7 @@ def test_a_continued_fork_stays_selected_when_the_live_watch_sees_its_run_first(
     run's own read-back of its checkpoints comes a second later (as under load). The watch
     leaves the window's own run alone, even once the run has ended: the fork, head of the
     thread until the run after it saves, stays selected instead of following the run."""
-    monkeypatch.setattr(controller_module, "LIVE_REFRESH_SECONDS", 1.0)
+    monkeypatch.setattr(live_runs, "LIVE_REFRESH_SECONDS", 1.0)
     square_may_run = threading.Event()
     graph = LoadedGraph.from_object(
         counting_steps(steps_db.calls, square_may_run), spec="tests:gated-steps"

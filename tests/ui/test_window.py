@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 
 from desktop.core.sources import open_source
 from desktop.core.sources.sqlite import SqliteCheckpointSource
-from desktop.ui.controller import FIRST_PAGE_SIZE, Controller
+from desktop.ui.controller import Controller
+from desktop.ui.controllers.opening import FIRST_PAGE_SIZE
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.threads import PAGE_SIZE, ThreadListModel
 from desktop.ui.models.timeline import TimelineModel

@@ -1,2 +1,3 @@
-"""Controllers of the window's features beyond reading and running: asyncio work for one
-feature each (the Graph pane, live watch, the Store view)."""
+"""Controllers of the window's features: asyncio work for one feature each (the Graph
+pane, live watch, the Store view), and the mixins the window's Controller is made of
+(opening, checkpoint_view, time_travel, live_runs)."""
