@@ -333,6 +333,18 @@ class Controller(DatabaseOpening, CheckpointView, TimeTravel, LiveRuns, QObject)
 
     # -- one thread ----------------------------------------------------------------------
 
+    def _forget_thread(self) -> None:
+        """Show no thread: no timeline, selection, diff base, continue point or status."""
+        self._states.clear()
+        self._thread_id = None
+        self._selected = None
+        self._diff_base = None
+        self.set_continue_point(None)
+        self._cancel("status")
+        self._set_status(None)
+        self.timeline_model.set_diff_base(None)
+        self.timeline_model.set_timeline(None)
+
     async def _open_thread(self, thread_id: str, checkpoint_id: str | None) -> None:
         source = self._source
         if source is None:

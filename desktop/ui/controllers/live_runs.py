@@ -208,15 +208,7 @@ class LiveRuns:
             self.thread_count_changed.emit(self.threads_model.total)
         if thread_id != self._thread_id or thread_id == self._loading_thread:
             return
-        self._states.clear()
-        self._thread_id = None
-        self._selected = None
-        self._diff_base = None
-        self.set_continue_point(None)
-        self._cancel("status")
-        self._set_status(None)
-        self.timeline_model.set_diff_base(None)
-        self.timeline_model.set_timeline(None)
+        self._forget_thread()
         self.checkpoint_selected.emit(None)
         self.thread_deleted.emit(thread_id)
         self.state_cleared.emit(DELETED_MESSAGE)

@@ -173,17 +173,9 @@ class DatabaseOpening:
         if old is not None:
             self._in_background(asyncio.to_thread(old.close))
             self._in_background(self.runs.close_saver())
-        self._states.clear()
-        self._thread_id = None
         self._loading_thread = None
-        self._selected = None
-        self._diff_base = None
         self._select_when_listed = None
-        self.set_continue_point(None)
-        self._cancel("status")
-        self._set_status(None)
-        self.timeline_model.set_diff_base(None)
-        self.timeline_model.set_timeline(None)
+        self._forget_thread()
         self.threads_model.reset(first, total)
         self.database_opened.emit(source.location)
         self.source_note_changed.emit(*note_texts(source))
