@@ -41,10 +41,11 @@ from desktop.core.graphs import LoadedGraph
 from desktop.ui.actions import NO_GRAPH_TIP
 from desktop.ui.controller import GraphOptions
 from desktop.ui.controllers import live_runs
-from desktop.ui.main_window import HEAD_RUN_TEXT, MainWindow
+from desktop.ui.main_window import MainWindow
 from desktop.ui.models.threads import ThreadListModel
 from desktop.ui.models.timeline import TimelineModel
 from desktop.ui.run_request import FINISHED, FORKED, INTERRUPTED, PAUSED, STOPPED
+from desktop.ui.widgets.next_run_bar import HEAD_RUN_TEXT
 from desktop.ui.widgets.state_header import StateHeaderView
 from desktop.ui.widgets.timeline_view import HEAD_TAG, NEXT_RUN_TAG, row_tag
 from tests.builders import open_saver, read_saver, thread_config
