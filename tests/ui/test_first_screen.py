@@ -205,3 +205,44 @@ def test_start_up_runs_no_full_collection_before_the_first_screen(
     assert frozen > 50_000, "the modules imported before the window are frozen"
     assert full_before == 0, "no full collection before the threads are listed"
     assert full_after == 1 and frozen_after > frozen, "one, once settled, freezing the window"
+
+
+def drag_handle_up(splitter, index: int, pixels: int) -> None:
+    """Drag a splitter's handle up by ``pixels`` with the mouse."""
+    handle: QSplitterHandle = splitter.handle(index)
+    start = QPoint(handle.width() // 2, handle.height() // 2)
+    QTest.mousePress(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for step in range(1, 11):
+        QTest.mouseMove(handle, start - QPoint(0, pixels * step // 10))
+    QTest.mouseRelease(
+        handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start - QPoint(0, pixels)
+    )
+
+
+def test_the_selected_checkpoint_stays_in_sight_when_the_timeline_shrinks(
+    qtbot, window: MainWindow, settle, fork_db
+) -> None:
+    """The head is selected on open; the output pane dragged open (or built after the
+    first screen) takes room from the timeline: the selected row stays in sight. A row the
+    user scrolled away from is left where it is."""
+    window.resize(1280, 800)
+    settle(lambda: window.controller.open_database(fork_db.path))
+    view = window.timeline_view
+    timeline = window.controller.timeline
+    qtbot.waitUntil(lambda: window.controller.selected_key == timeline.head.key, timeout=WAIT_MS)
+
+    def in_sight() -> bool:
+        return view.viewport().rect().contains(view.visualRect(view.currentIndex()))
+
+    qtbot.waitUntil(in_sight, timeout=WAIT_MS)
+    before = view.viewport().height()
+    drag_handle_up(window.run_splitter, 1, 300)
+    qtbot.waitUntil(lambda: view.viewport().height() < before - 200, timeout=WAIT_MS)
+    assert view.verticalScrollBar().maximum() > 0, "the rows no longer fit"
+    qtbot.waitUntil(in_sight, timeout=WAIT_MS)
+
+    view.verticalScrollBar().setValue(0)  # the user scrolls up, away from the selection
+    qtbot.waitUntil(lambda: not in_sight(), timeout=WAIT_MS)
+    drag_handle_up(window.run_splitter, 1, 40)
+    qtbot.wait(50)
+    assert view.verticalScrollBar().value() == 0 and not in_sight()

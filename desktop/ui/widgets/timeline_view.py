@@ -142,6 +142,9 @@ class TimelineView(QTreeView):
         self.setModel(model)
         self._model = model
         self._restore_key: CheckpointKey | None = None
+        # Whether the current row was in sight when last looked at (scrolls, selections):
+        # a pane that shrinks then keeps it in sight rather than leaving it below the fold.
+        self._current_in_sight = False
         self.setUniformRowHeights(True)
         self.setAllColumnsShowFocus(True)
         self.setAlternatingRowColors(False)
@@ -170,6 +173,7 @@ class TimelineView(QTreeView):
         header.setMinimumSectionSize(48)
 
         self.selectionModel().currentChanged.connect(self._current_changed)
+        self.verticalScrollBar().valueChanged.connect(self._look_at_current)
         self.activated.connect(self._activated)
         model.modelAboutToBeReset.connect(self._remember_current)
         model.modelReset.connect(self._after_reset)
@@ -197,6 +201,16 @@ class TimelineView(QTreeView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.fit_columns()
+        if self._current_in_sight and self.currentIndex().isValid():
+            # A pane laid out later (the output pane built after the first screen) or a
+            # splitter dragged: the current row stays in sight.
+            self.scrollTo(self.currentIndex(), QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def _look_at_current(self) -> None:
+        current = self.currentIndex()
+        self._current_in_sight = current.isValid() and self.viewport().rect().intersects(
+            self.visualRect(current)
+        )
 
     def fit_columns(self) -> None:
         """Keep every column inside the view, so no header or row is cut off at its edge:
@@ -237,6 +251,7 @@ class TimelineView(QTreeView):
         if self.currentIndex().siblingAtColumn(0) != index:
             self.setCurrentIndex(index)
         self.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
+        self._current_in_sight = True
 
     # -- input ---------------------------------------------------------------------------
 
