@@ -12,6 +12,14 @@ from desktop.cli import main
 from tests.builders import open_saver, steps_graph, thread_config, tool_agent_graph
 
 
+def run_python(script: str) -> None:
+    """``script`` in a fresh interpreter; it must succeed."""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
     code = main([str(a) for a in args])
     out, err = capsys.readouterr()
@@ -206,10 +214,7 @@ def test_headless_commands_never_import_qt(agent_db):
         "loaded = [m for m in sys.modules if m.split('.')[0] in qt]\n"
         "assert not loaded, loaded\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
+    run_python(script)
 
 
 def test_threads_loads_no_run_machinery(agent_db):
@@ -222,10 +227,7 @@ def test_threads_loads_no_run_machinery(agent_db):
         "loaded = sorted({m.split('.')[0] for m in sys.modules} & set(heavy))\n"
         "assert not loaded, loaded\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
+    run_python(script)
 
 
 def test_python_dash_m_desktop_runs_the_same_entry_point(agent_db):

@@ -29,6 +29,7 @@ from desktop.core.delta_fold import (
 )
 from desktop.core.live_json import to_jsonable
 from desktop.core.model import user_channels
+from desktop.core.sources import open_source
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 from tests.builders import read_saver
 from tests.delta_builders import (
@@ -297,10 +298,11 @@ def test_fold_unknown_reducer_keeps_seed_and_writes() -> None:
     assert value == {UNFOLDED_KEY: {"seed": 3, "writes": [4, 5]}}
 
 
-def test_a_snapshot_decoded_by_the_walk_is_shown_without_converting_it_again(
-    deep_db: DeltaDb,
-) -> None:
-    with SqliteCheckpointSource(deep_db.path) as source:
+def assert_the_walks_snapshot_is_shown_as_decoded(location: str) -> None:
+    """On the deepagents thread at ``location`` (SQLite path or Postgres URL): a parent
+    whose snapshot a child's delta walk decoded is shown from that very object, equal to
+    what a fresh read shows (no second decode or conversion)."""
+    with open_source(location) as source:
         metas = source.history("deep-notes")
         states = {m.checkpoint_id: source.load_state(m) for m in metas}
     by_id = {m.checkpoint_id: m for m in metas}
@@ -313,9 +315,15 @@ def test_a_snapshot_decoded_by_the_walk_is_shown_without_converting_it_again(
         and states[m.parent_checkpoint_id].values["messages"]
     )
     parent = by_id[child.parent_checkpoint_id]
-    with SqliteCheckpointSource(deep_db.path) as source:
+    with open_source(location) as source:
         source.load_state(child)  # its walk decodes the parent's snapshot
         seed = source.delta.stored_values("deep-notes", "", parent.checkpoint_id)["messages"]
         shown = source.load_state(parent)
     assert shown.values["messages"] is seed
     assert shown.values == states[parent.checkpoint_id].values
+
+
+def test_a_snapshot_decoded_by_the_walk_is_shown_without_converting_it_again(
+    deep_db: DeltaDb,
+) -> None:
+    assert_the_walks_snapshot_is_shown_as_decoded(str(deep_db.path))

@@ -17,6 +17,7 @@ from desktop.core.live_json import to_jsonable
 from desktop.core.model import user_channels
 from desktop.core.sources import open_source
 from tests.builders import open_saver
+from tests.core.test_delta import assert_the_walks_snapshot_is_shown_as_decoded
 from tests.delta_builders import (
     DeltaDb,
     build_chat_db,
@@ -86,23 +87,4 @@ def test_every_checkpoint_equals_langgraphs_get_state(delta_pg, name: str) -> No
 
 
 def test_a_snapshot_decoded_by_the_walk_is_shown_without_decoding_it_again(delta_pg) -> None:
-    reader_url = delta_pg["deep"][1]
-    with open_source(reader_url) as source:
-        metas = source.history("deep-notes")
-        states = {m.checkpoint_id: source.load_state(m) for m in metas}
-    by_id = {m.checkpoint_id: m for m in metas}
-    child = next(
-        m
-        for m in metas
-        if m.parent_checkpoint_id
-        and "messages" in states[m.checkpoint_id].reconstructed
-        and "messages" not in states[m.parent_checkpoint_id].reconstructed
-        and states[m.parent_checkpoint_id].values["messages"]
-    )
-    parent = by_id[child.parent_checkpoint_id]
-    with open_source(reader_url) as source:
-        source.load_state(child)  # its walk decodes the parent's snapshot
-        seed = source.delta.stored_values("deep-notes", "", parent.checkpoint_id)["messages"]
-        shown = source.load_state(parent)
-    assert shown.values["messages"] is seed
-    assert shown.values == states[parent.checkpoint_id].values
+    assert_the_walks_snapshot_is_shown_as_decoded(delta_pg["deep"][1])

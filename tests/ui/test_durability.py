@@ -12,16 +12,14 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from desktop.core.graphs import load_graph
-from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.timeline import TimelineModel
 from desktop.ui.run_request import FINISHED
 from tests.builders import read_saver, thread_config
 from tests.ui.test_live_run import (
-    attach,
     click_run,
-    empty_db,
     isolated_imports,  # noqa: F401  (fixture)
+    open_empty,
     panel,
     type_input,
     wait_for_timeline,
@@ -61,10 +59,8 @@ def test_run_settings_durability_reaches_langgraph(
     tmp_path: Path,
     isolated_imports,  # noqa: F811
 ) -> None:
-    db = empty_db(tmp_path / "durable.sqlite")
-    settle(lambda: window.controller.open_database(db))
     spec = f"{GRAPHS}:inner_call_app"
-    attach(settle, window.controller, GraphOptions(graph=spec))
+    db = open_empty(window, settle, tmp_path / "durable.sqlite", spec)
     assert window.controller.runs.durability is None
 
     assert _run_on(qtbot, window, "default") == ("default", FINISHED)

@@ -56,20 +56,27 @@ def set_thread(qtbot, window: MainWindow, thread_id: str) -> None:
     qtbot.keyClicks(edit, thread_id)
 
 
-def test_input_the_graph_rejects_is_refused_inline_and_nothing_is_written(
-    qtbot, window: MainWindow, settle, monkeypatch
-) -> None:
+def refused_input(qtbot, window: MainWindow, settle, monkeypatch, text: str) -> str:
+    """Run the demo thread with JSON input ``text``: the run is refused inline, as plain
+    text, and nothing is written; the refusal's text."""
     db = open_demo(qtbot, window, settle, monkeypatch, "0")
     thread_id = "demo-calculator"
     before = stored_keys(db, thread_id)
     set_thread(qtbot, window, thread_id)
-    type_input(qtbot, window, '{"messages": [{"role": "user"}]}', as_json=True)
+    type_input(qtbot, window, text, as_json=True)
     assert click_run(qtbot, window)[1].startswith(FAILED)
     error = panel(window).error_label
     assert error.isVisible()
-    assert error.text().startswith("Input refused, nothing was written: state key 'messages'")
     assert error.textFormat() == Qt.TextFormat.PlainText
     assert stored_keys(db, thread_id) == before
+    return error.text()
+
+
+def test_input_the_graph_rejects_is_refused_inline_and_nothing_is_written(
+    qtbot, window: MainWindow, settle, monkeypatch
+) -> None:
+    text = refused_input(qtbot, window, settle, monkeypatch, '{"messages": [{"role": "user"}]}')
+    assert text.startswith("Input refused, nothing was written: state key 'messages'")
 
 
 def test_an_input_key_the_graph_does_not_take_is_refused_inline(
@@ -77,19 +84,13 @@ def test_an_input_key_the_graph_does_not_take_is_refused_inline(
 ) -> None:
     """A mistyped key in the JSON input is not dropped (LangGraph would run the turn
     without it): the run panel says which keys the graph takes, nothing is written."""
-    db = open_demo(qtbot, window, settle, monkeypatch, "0")
-    thread_id = "demo-calculator"
-    before = stored_keys(db, thread_id)
-    set_thread(qtbot, window, thread_id)
-    type_input(qtbot, window, '{"mesages": [{"role": "user", "content": "hi"}]}', as_json=True)
-    assert click_run(qtbot, window)[1].startswith(FAILED)
-    error = panel(window).error_label
-    assert error.isVisible()
-    assert error.text() == (
+    text = refused_input(
+        qtbot, window, settle, monkeypatch, '{"mesages": [{"role": "user", "content": "hi"}]}'
+    )
+    assert text == (
         "Input refused, nothing was written: unknown input key(s) mesages; "
         "the graph's input keys are messages, approval"
     )
-    assert stored_keys(db, thread_id) == before
 
 
 def test_a_thread_another_rewind_is_writing_is_refused_inline(

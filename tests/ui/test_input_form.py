@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
 
-from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
 from desktop.ui.run_request import FINISHED
 from desktop.ui.widgets.json_editor import JsonEditor
@@ -18,10 +17,9 @@ from tests.builders import read_saver, steps_graph, thread_config
 from tests.data.settings_graphs import form_graph
 from tests.ui.test_faults_window import set_thread
 from tests.ui.test_live_run import (
-    attach,
     click_run,
-    empty_db,
     isolated_imports,  # noqa: F401  (fixture)
+    open_empty,
     panel,
 )
 
@@ -76,9 +74,7 @@ def test_a_field_per_key_json_toggle_both_ways_and_the_run_gets_it(
     tmp_path: Path,
     isolated_imports,  # noqa: F811
 ) -> None:
-    db = empty_db(tmp_path / "form.sqlite")
-    settle(lambda: window.controller.open_database(db))
-    attach(settle, window.controller, GraphOptions(graph=FORM_SPEC))
+    db = open_empty(window, settle, tmp_path / "form.sqlite", FORM_SPEC)
     run_panel = panel(window)
     assert run_panel.input.isVisible() and run_panel.form.isVisible()
     assert list(run_panel.form.editors) == [
@@ -145,9 +141,7 @@ def test_a_graph_without_messages_shows_only_its_fields(
     tmp_path: Path,
     isolated_imports,  # noqa: F811
 ) -> None:
-    db = empty_db(tmp_path / "steps.sqlite")
-    settle(lambda: window.controller.open_database(db))
-    attach(settle, window.controller, GraphOptions(graph=STEPS_SPEC))
+    db = open_empty(window, settle, tmp_path / "steps.sqlite", STEPS_SPEC)
     run_panel = panel(window)
     assert not run_panel.input.isVisible() and list(run_panel.form.editors) == ["value", "log"]
     qtbot.keyClicks(editor(window, "value"), "4")

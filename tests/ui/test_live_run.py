@@ -63,6 +63,14 @@ def attach(settle, controller: Controller, options: GraphOptions) -> None:
     settle(controller.attach_graph)
 
 
+def open_empty(window: MainWindow, settle, path: Path, spec: str) -> Path:
+    """The window on a new empty database at ``path``, the graph ``spec`` attached."""
+    db = empty_db(path)
+    settle(lambda: window.controller.open_database(db))
+    attach(settle, window.controller, GraphOptions(graph=spec))
+    return db
+
+
 def panel(window: MainWindow) -> RunPanel:
     found = window.findChild(RunPanel, "runPanel")
     assert found is window.run_panel
@@ -406,9 +414,7 @@ def test_continuing_a_thread_that_does_not_exist_is_explained_inline(
 def test_graph_file_spec_runs_in_the_window_with_values(
     qtbot, window: MainWindow, settle, tmp_path: Path, isolated_imports
 ) -> None:
-    db = empty_db(tmp_path / "user.sqlite")
-    settle(lambda: window.controller.open_database(db))
-    attach(settle, window.controller, GraphOptions(graph=f"{DATA / 'sample_graph.py'}:graph"))
+    db = open_empty(window, settle, tmp_path / "user.sqlite", f"{DATA / 'sample_graph.py'}:graph")
     run_panel = panel(window)
     assert run_panel.graph_label.text() == f"Graph: sample · {DATA / 'sample_graph.py'}:graph"
 

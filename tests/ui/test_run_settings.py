@@ -23,6 +23,7 @@ from tests.ui.test_live_run import (
     attach,
     empty_db,
     isolated_imports,  # noqa: F401  (fixture)
+    open_empty,
     panel,
     type_input,
     wait_for_timeline,
@@ -136,9 +137,7 @@ def test_settings_reach_run_resume_and_replay_and_are_remembered_per_graph(
     tmp_path: Path,
     isolated_imports,  # noqa: F811
 ) -> None:
-    db = empty_db(tmp_path / "ctx.sqlite")
-    settle(lambda: window.controller.open_database(db))
-    attach(settle, window.controller, GraphOptions(graph=CONTEXT_SPEC))
+    db = open_empty(window, settle, tmp_path / "ctx.sqlite", CONTEXT_SPEC)
     activate(qtbot, window)
 
     dialog = open_settings(qtbot, window)
@@ -212,9 +211,7 @@ def test_continue_from_a_checkpoint_and_fork_continue_use_the_settings(
     tmp_path: Path,
     isolated_imports,  # noqa: F811
 ) -> None:
-    db = empty_db(tmp_path / "ctx.sqlite")
-    settle(lambda: window.controller.open_database(db))
-    attach(settle, window.controller, GraphOptions(graph=CONTEXT_SPEC))
+    db = open_empty(window, settle, tmp_path / "ctx.sqlite", CONTEXT_SPEC)
     activate(qtbot, window)
 
     def use_context(name: str) -> None:
