@@ -53,11 +53,6 @@ class SqliteThreadHeads:
     _without_rowid: set[str]
     _has_writes: bool
     _has_task_path: bool
-    _counted: Callable[[sqlite3.Cursor, Page], list[ThreadRow]]
-
-    def _listed(self, cur: sqlite3.Cursor, page: Page) -> list[ThreadSummary]:
-        """Summaries of ``page``: counted, with each head's run state."""
-        return self._summaries(cur, self._counted(cur, page))
 
     def _summaries(self, cur: sqlite3.Cursor, rows: list[ThreadRow]) -> list[ThreadSummary]:
         """A summary per counted row, its run state read from the thread's newest root

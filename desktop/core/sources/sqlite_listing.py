@@ -103,7 +103,7 @@ class SqliteThreadListing(SqliteThreadHeads):
             with self._cursor() as cur:
                 order = self._thread_order(cur)
                 page = order[offset:] if limit is None else order[offset : offset + limit]
-                return self._listed(cur, page)
+                return self._summaries(cur, self._counted(cur, page))
         where, having, params = self._thread_filter(text_filter)
         query = _GROUPED.format(where=where, having=having)
         if limit is not None:
