@@ -1,6 +1,8 @@
 """The thread listing: order and counts from index seeks equal a full GROUP BY, pages
 are consistent, a commit by another process is seen, and the run state read from a
-head checkpoint's scheduling channels equals the one from a full decode."""
+head checkpoint's scheduling channels equals the one from a full decode. Each listing
+test runs twice: counted on the source's connection, and counted on a second
+connection beside the heads' reading (as a list of 1,000 threads or more is)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from desktop.core.decode import DecodeError, decode_typed
 from desktop.core.errors import NotFoundError
 from desktop.core.progress import checkpoint_progress
 from desktop.core.scheduling import decode_scheduling, is_scheduling_channel
-from desktop.core.sources import checkpoint_time, open_source, sqlite_listing
+from desktop.core.sources import checkpoint_time, open_source, sqlite_counts, sqlite_listing
 from tests.builders import (
     build_many_threads_db,
     open_saver,
@@ -39,13 +41,44 @@ def group_by(path: Path) -> list[tuple[str, int, str]]:
     return [(t, c, newest) for t, c, newest, _ in rows]
 
 
+@dataclasses.dataclass
+class Counting:
+    """How a test's pages are counted, and what each second connection's read gave
+    (``None``: not used, the page was counted on the source's connection)."""
+
+    beside: bool
+    given: list[object] = dataclasses.field(default_factory=list)
+
+    def check_used(self) -> None:
+        """Counted beside: every page was, from the second connection's read."""
+        if self.beside:
+            assert self.given and all(result is not None for result in self.given)
+
+
+@pytest.fixture(params=["here", "beside"])
+def counting(request, monkeypatch) -> Counting:
+    """Pages counted on the source's connection (``here``: pages this short always
+    are), or on a second connection beside it (``beside``: every page, however short)."""
+    mode = Counting(beside=request.param == "beside")
+    if mode.beside:
+        monkeypatch.setattr(sqlite_counts, "SIDE_READ_MIN", 1)
+        read_beside = sqlite_counts.SqliteThreadCounts._read_beside
+
+        def spy(self, *args):
+            mode.given.append(read_beside(self, *args))
+            return mode.given[-1]
+
+        monkeypatch.setattr(sqlite_counts.SqliteThreadCounts, "_read_beside", spy)
+    return mode
+
+
 @pytest.fixture(scope="module")
 def many_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_many_threads_db(tmp_path_factory.mktemp("many") / "many.sqlite", n=300).path
 
 
 @pytest.mark.parametrize("db_name", ["many_db", "fanout_db", "agent_db", "fork_db"])
-def test_listing_equals_a_full_group_by(request, db_name):
+def test_listing_equals_a_full_group_by(request, db_name, counting):
     fixture = request.getfixturevalue(db_name)
     path = Path(getattr(fixture, "path", fixture))
     expected = group_by(path)
@@ -61,10 +94,11 @@ def test_listing_equals_a_full_group_by(request, db_name):
         (t, c, checkpoint_time(newest)) for t, c, newest in expected
     ]
     assert pages == listed
+    counting.check_used()
 
 
 @pytest.mark.parametrize("db_name", ["fanout_db", "interrupt_db", "error_db", "fork_db"])
-def test_listing_reads_each_head_as_the_thread_summary_does(request, db_name):
+def test_listing_reads_each_head_as_the_thread_summary_does(request, db_name, counting):
     """The whole list, its filtered form and one thread's summary judge the run state
     from the same rows (a page reads its heads in file order, then puts them back)."""
     path = request.getfixturevalue(db_name).path
@@ -74,9 +108,10 @@ def test_listing_reads_each_head_as_the_thread_summary_does(request, db_name):
         for summary in listed:
             filtered = source.list_threads(summary.thread_id)
             assert [t for t in filtered if t.thread_id == summary.thread_id] == [summary]
+    counting.check_used()
 
 
-def test_listed_run_states_equal_langgraphs(tmp_path):
+def test_listed_run_states_equal_langgraphs(tmp_path, counting):
     """Threads waiting on an interrupt and threads resumed to the end, as ``get_state``
     tells them."""
     path = tmp_path / "review.sqlite"
@@ -97,9 +132,10 @@ def test_listed_run_states_equal_langgraphs(tmp_path):
         any(task.interrupts for task in states[t.thread_id].tasks) for t in listed
     ]
     assert {t.run_state for t in listed} == {"interrupted", "finished"}
+    counting.check_used()
 
 
-def test_listing_sees_a_commit_by_another_connection(agent_db, tmp_path):
+def test_listing_sees_a_commit_by_another_connection(agent_db, tmp_path, counting):
     db = tmp_path / "agent.sqlite"
     db.write_bytes(agent_db.path.read_bytes())
     with open_source(str(db)) as source:
@@ -113,6 +149,7 @@ def test_listing_sees_a_commit_by_another_connection(agent_db, tmp_path):
         assert source.count_threads() == len(before) + 1
     assert after[0].thread_id == "brand-new"
     assert [t.thread_id for t in after[1:]] == before
+    counting.check_used()
 
 
 @pytest.mark.parametrize("db_name", ["fanout_db", "agent_db", "interrupt_db", "error_db"])
@@ -152,7 +189,7 @@ def test_scheduling_decode_leaves_the_state_unread(agent_db):
         decode_scheduling(type_, blob[: len(blob) // 2])
 
 
-def test_the_backward_key_walk_gives_every_threads_newest_root(fanout_db, tmp_path):
+def test_the_backward_key_walk_gives_every_threads_newest_root(fanout_db, tmp_path, counting):
     """One seek per thread walking the key backwards: threads with subgraph namespaces
     (their last key is a subgraph's), one with only subgraph checkpoints, the empty id
     and ids that sort specially, equal to the forward scan and to a full GROUP BY."""
@@ -181,9 +218,10 @@ def test_the_backward_key_walk_gives_every_threads_newest_root(fanout_db, tmp_pa
     assert [(t.thread_id, t.checkpoints, t.updated_at) for t in listed] == [
         (t, c, checkpoint_time(newest)) for t, c, newest in expected
     ]
+    counting.check_used()
 
 
-def test_listing_order_with_a_thread_id_stored_as_a_blob(agent_db, tmp_path):
+def test_listing_order_with_a_thread_id_stored_as_a_blob(agent_db, tmp_path, counting):
     """The loose scan comes back as one row of JSON; an id JSON cannot hold (a BLOB)
     makes it fall back to one row per thread, with the same order."""
     db = tmp_path / "blob-id.sqlite"
@@ -197,13 +235,18 @@ def test_listing_order_with_a_thread_id_stored_as_a_blob(agent_db, tmp_path):
             (odd,),
         )
         conn.commit()
+    counting.check_used()
+    counting.given.clear()
     with open_source(str(db)) as source:
         after = [(t.thread_id, t.checkpoints) for t in source.list_threads(limit=100)]
     assert len(after) == len(before)
     assert [t for t in after if t[0] != str(odd.encode())] == [t for t in before if t[0] != odd]
+    # The BLOB id counts 0 on the second connection: the page is counted here instead.
+    assert all(result is None for result in counting.given)
+    assert counting.given or not counting.beside
 
 
-def test_listing_of_without_rowid_tables(interrupt_db, tmp_path):
+def test_listing_of_without_rowid_tables(interrupt_db, tmp_path, counting):
     """Heads and their writes are found by key when the tables have no rowid (the run
     state, an interrupt's included, is the same)."""
     db = tmp_path / "without-rowid.sqlite"
@@ -220,10 +263,13 @@ def test_listing_of_without_rowid_tables(interrupt_db, tmp_path):
             conn.execute(f"INSERT INTO copy SELECT {columns} FROM {table}")
             conn.execute(f"DROP TABLE {table}")
             conn.execute(f"ALTER TABLE copy RENAME TO {table}")
+    counting.check_used()
+    counting.given.clear()
     with open_source(str(db)) as source:
         assert source.list_threads() == before
         assert source.list_threads(limit=5) == before[:5]
         assert source.thread(interrupt_db.thread_id).run_state == "interrupted"
+    assert counting.given == [], "tables without rowids are counted on one connection"
 
 
 def history_head(source, thread_id):

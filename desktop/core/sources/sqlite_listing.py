@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from desktop.core.isolate import VALUE_LIMIT_BYTES
 from desktop.core.model import ThreadSummary
 from desktop.core.sources.common import ThreadMark
-from desktop.core.sources.sqlite_heads import Page, SqliteThreadHeads, ThreadRow
+from desktop.core.sources.sqlite_counts import SqliteThreadCounts
+from desktop.core.sources.sqlite_heads import Page
 from desktop.core.textmatch import fold
 from desktop.core.thread_filter import parse_thread_filter
 
@@ -32,7 +33,7 @@ _GROUPED = (
 )
 
 
-class SqliteThreadListing(SqliteThreadHeads):
+class SqliteThreadListing(SqliteThreadCounts):
     """Thread listings for :class:`~desktop.core.sources.sqlite.SqliteCheckpointSource`."""
 
     # The source's value SQL and schema flags are declared by SqliteThreadHeads.
@@ -100,10 +101,10 @@ class SqliteThreadListing(SqliteThreadHeads):
         ``GROUP BY`` pass over the primary-key index.
         """
         if parse_thread_filter(text_filter).empty:
-            with self._cursor() as cur:
+            with self._cursor() as cur, _read_transaction(cur):
                 order = self._thread_order(cur)
                 page = order[offset:] if limit is None else order[offset : offset + limit]
-                return self._summaries(cur, self._counted(cur, page))
+                return self._page_summaries(cur, page)
         where, having, params = self._thread_filter(text_filter)
         query = _GROUPED.format(where=where, having=having)
         if limit is not None:
@@ -185,34 +186,19 @@ class SqliteThreadListing(SqliteThreadHeads):
         self._order_cache = (version, order)
         return order
 
-    def _counted(self, cur: sqlite3.Cursor, page: Page) -> list[ThreadRow]:
-        """``page`` (ids with their newest root checkpoint) with each thread's checkpoint
-        count (a walk over its index entries, no row read) and newest checkpoint: the
-        newest root one, unless one index seek finds subgraph namespaces."""
-        counted = cur.execute(
-            "SELECT (SELECT COUNT(*) FROM checkpoints WHERE thread_id = j.value), "
-            "(SELECT MAX(checkpoint_ns) FROM checkpoints WHERE thread_id = j.value) "
-            "FROM json_each(?) j ORDER BY j.key",
-            (json.dumps([thread_id for thread_id, _ in page]),),
-        ).fetchall()
-        nested = [
-            thread_id
-            for (thread_id, root), (_, namespace) in zip(page, counted, strict=True)
-            if namespace != "" or root is None
-        ]
-        newest = dict(
-            cur.execute(
-                "SELECT j.value, (SELECT MAX(checkpoint_id) FROM checkpoints "
-                "WHERE thread_id = j.value) FROM json_each(?) j",
-                (json.dumps(nested),),
-            ).fetchall()
-            if nested
-            else ()
-        )
-        return [
-            (thread_id, count, newest.get(thread_id, root), root)
-            for (thread_id, root), (count, _) in zip(page, counted, strict=True)
-        ]
+
+@contextmanager
+def _read_transaction(cur: sqlite3.Cursor) -> Iterator[None]:
+    """Every statement inside reads one snapshot of the database (a read transaction,
+    ended on the way out; nested, the outer one serves)."""
+    if cur.connection.in_transaction:
+        yield
+        return
+    cur.execute("BEGIN")
+    try:
+        yield
+    finally:
+        cur.connection.rollback()
 
 
 # The last key of every thread (namespace and id at their greatest), walking the saver's

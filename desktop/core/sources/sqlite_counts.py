@@ -1,0 +1,173 @@
+"""Counting a thread listing's checkpoints: on the source's connection, or on a second
+connection beside it while it reads the heads.
+
+Part of :class:`desktop.core.sources.sqlite.SqliteCheckpointSource` (a mixin, under
+:mod:`.sqlite_listing`). Counting every checkpoint of 10,000 threads walks the whole key
+index (as a ``GROUP BY`` does), and judging their heads is Python work that holds the
+GIL; a second connection counts in one step of SQLite, which holds no GIL, so a long
+page costs the heads' reading alone. What the second connection reads is used only when
+it sees the snapshot this one reads.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from typing import Any
+
+from desktop.core.model import ThreadSummary
+from desktop.core.progress import WriteRecord
+from desktop.core.sources.readonly import ReadOnlyDatabase
+from desktop.core.sources.sqlite_heads import (
+    Page,
+    SqliteThreadHeads,
+    ThreadRow,
+    assembled,
+    head_pairs,
+)
+
+SIDE_READ_MIN = 1000
+"""A page of this many threads or more has its checkpoints counted, and its heads'
+writes read, on a second connection while this one reads the heads (see
+:meth:`SqliteThreadCounts._summaries_beside`)."""
+
+# Each listed thread's checkpoint count and greatest namespace, in one step of SQLite
+# (one row of JSON): the whole count runs without the GIL, beside the decoding.
+_COUNTS_JSON = (
+    "SELECT json_group_array(json_array(j.key, "
+    "(SELECT COUNT(*) FROM checkpoints WHERE thread_id = j.value), "
+    "(SELECT MAX(checkpoint_ns) FROM checkpoints WHERE thread_id = j.value))) "
+    "FROM json_each(?) j"
+)
+
+Counts = list[tuple[int, Any]]
+"""Per thread of a page, in its order: checkpoint count and greatest namespace."""
+Beside = tuple[Counts, dict[str, list[WriteRecord]]]
+
+
+class SqliteThreadCounts(SqliteThreadHeads):
+    """Checkpoint counts of listed threads for
+    :class:`~desktop.core.sources.sqlite.SqliteCheckpointSource`."""
+
+    _location: ReadOnlyDatabase
+
+    def _page_summaries(self, cur: sqlite3.Cursor, page: Page) -> list[ThreadSummary]:
+        """The summaries of ``page`` (ids with their newest root checkpoint), ``cur``
+        being inside the listing's read transaction: a long page is counted beside
+        (:meth:`_summaries_beside`) when both tables have rowids (:meth:`_mark`)."""
+        if len(page) >= SIDE_READ_MIN and not self._without_rowid:
+            try:
+                mark = self._mark(cur)
+            except sqlite3.Error:
+                mark = None
+            if mark is not None:
+                return self._summaries_beside(cur, page, mark)
+        return self._summaries(cur, self._counted(cur, page))
+
+    def _mark(self, cur: sqlite3.Cursor) -> tuple[Any, ...]:
+        """What tells two read transactions' snapshots apart: the greatest rowid of each
+        table, read in one seek.
+
+        Every checkpoint and write a saver stores (``INSERT OR REPLACE`` included) takes
+        a rowid above all others, so any of them changes the mark. A delete changes it
+        only when it takes the last row; a listed thread deleted is caught by its count
+        of 0 instead (:meth:`_read_beside`), and a prune leaves each head and its writes
+        as they were, so counts read after one still describe a state the database had.
+        """
+        tables = ("checkpoints", "writes") if self._has_writes else ("checkpoints",)
+        return tuple(
+            cur.execute(f"SELECT (SELECT MAX(rowid) FROM {t})").fetchone()[0] for t in tables
+        )
+
+    def _summaries_beside(
+        self, cur: sqlite3.Cursor, page: Page, mark: tuple[Any, ...]
+    ) -> list[ThreadSummary]:
+        """:meth:`_summaries` of a long page, its counting and head writes read on a
+        second connection while this one reads and judges the heads.
+
+        Counting every checkpoint of 10,000 threads is a walk over the whole key index;
+        run in one SQLite step (:data:`_COUNTS_JSON`) it holds no GIL, so it costs no
+        time beside the heads' decoding. The second connection's read is used only
+        when it sees what this one does (``mark``, this connection's :meth:`_mark`,
+        equal; every listed thread still there); otherwise, or when it fails, this
+        connection reads it too.
+        """
+        pairs = head_pairs(page)
+        ids = json.dumps([thread_id for thread_id, _ in page])
+        found: list[Beside | None] = [None]
+        side = threading.Thread(
+            target=lambda: found.__setitem__(0, self._read_beside(mark, ids, pairs)),
+            name="rewind-count",
+            daemon=True,
+        )
+        side.start()
+        try:
+            heads = self._heads(cur.execute(self._heads_sql(), (pairs,)))
+        finally:
+            side.join()
+        beside = found[0]
+        if beside is None:
+            counted, writes = self._counted(cur, page), self._head_writes(cur, pairs)
+        else:
+            counted, writes = self._counted(cur, page, beside[0]), beside[1]
+        return assembled(counted, heads, writes)
+
+    def _read_beside(self, mark: tuple[Any, ...], ids: str, pairs: str) -> Beside | None:
+        """The counts and head writes of :meth:`_summaries_beside`, read on a new
+        connection; ``None`` when its snapshot is not this connection's (another mark,
+        a listed thread gone) or a read fails."""
+        try:
+            conn = self._location.connect()
+        except sqlite3.Error:
+            return None
+        try:
+            cur = conn.cursor()
+            cur.execute("BEGIN")
+            if self._mark(cur) != mark:
+                return None
+            (text,) = cur.execute(_COUNTS_JSON, (ids,)).fetchone()
+            counts: Counts = [(count, ns) for _, count, ns in sorted(json.loads(text))]
+            if any(count == 0 for count, _ in counts):
+                return None
+            return counts, self._head_writes(cur, pairs)
+        except sqlite3.Error:
+            return None
+        finally:
+            conn.close()
+
+    def _counted(
+        self, cur: sqlite3.Cursor, page: Page, counts: Counts | None = None
+    ) -> list[ThreadRow]:
+        """``page`` (ids with their newest root checkpoint) with each thread's checkpoint
+        count (a walk over its index entries, no row read; ``counts`` when already
+        counted) and newest checkpoint: the newest root one, unless one index seek finds
+        subgraph namespaces."""
+        counted = (
+            counts
+            if counts is not None
+            else cur.execute(
+                "SELECT (SELECT COUNT(*) FROM checkpoints WHERE thread_id = j.value), "
+                "(SELECT MAX(checkpoint_ns) FROM checkpoints WHERE thread_id = j.value) "
+                "FROM json_each(?) j ORDER BY j.key",
+                (json.dumps([thread_id for thread_id, _ in page]),),
+            ).fetchall()
+        )
+        nested = [
+            thread_id
+            for (thread_id, root), (_, namespace) in zip(page, counted, strict=True)
+            if namespace != "" or root is None
+        ]
+        newest = dict(
+            cur.execute(
+                "SELECT j.value, (SELECT MAX(checkpoint_id) FROM checkpoints "
+                "WHERE thread_id = j.value) FROM json_each(?) j",
+                (json.dumps(nested),),
+            ).fetchall()
+            if nested
+            else ()
+        )
+        return [
+            (thread_id, count, newest.get(thread_id, root), root)
+            for (thread_id, root), (count, _) in zip(page, counted, strict=True)
+        ]
