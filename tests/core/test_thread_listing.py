@@ -20,7 +20,13 @@ from desktop.core.decode import DecodeError, decode_typed
 from desktop.core.errors import NotFoundError
 from desktop.core.progress import checkpoint_progress
 from desktop.core.scheduling import decode_scheduling, is_scheduling_channel
-from desktop.core.sources import checkpoint_time, open_source, sqlite_counts, sqlite_listing
+from desktop.core.sources import (
+    checkpoint_time,
+    open_source,
+    sqlite_counts,
+    sqlite_heads,
+    sqlite_listing,
+)
 from tests.builders import (
     build_many_threads_db,
     open_saver,
@@ -210,7 +216,18 @@ def test_the_backward_key_walk_gives_every_threads_newest_root(fanout_db, tmp_pa
         forward = conn.execute(
             f"{sqlite_listing._IDS}SELECT id, {sqlite_listing._ROOT} FROM ids WHERE id IS NOT NULL"
         ).fetchall()
-        assert sqlite_listing._loose_scan(conn.cursor()) == forward
+        walked = sqlite_listing._loose_scan(conn.cursor())
+        assert [(thread_id, root) for thread_id, root, _ in walked] == forward
+        for thread_id, root, rowid in walked:
+            if rowid is not None:
+                assert conn.execute(
+                    "SELECT thread_id, checkpoint_ns, checkpoint_id FROM checkpoints "
+                    "WHERE rowid = ?",
+                    (rowid,),
+                ).fetchone() == (thread_id, "", root)
+        assert any(rowid is None for _, root, rowid in walked if root is not None), (
+            "a thread with subgraph namespaces has its head found by key"
+        )
     assert ("zz", None) in forward and ("", forward[0][1]) == forward[0]
     expected = group_by(db)
     with open_source(str(db)) as source:
@@ -288,3 +305,70 @@ def test_head_is_the_newest_root_checkpoint_of_the_history(request, db_name):
             assert head == dataclasses.replace(expected, writers=())
         with pytest.raises(NotFoundError):
             source.head("no-such-thread")
+
+
+def read_heads_spy(monkeypatch) -> list[tuple[str, int]]:
+    """Each head statement a listing runs: how it finds the heads, and how many."""
+    seen: list[tuple[str, int]] = []
+    read = sqlite_heads.SqliteThreadHeads._heads
+    heads_sql = sqlite_heads.SqliteThreadHeads._heads_sql
+
+    def spy_sql(self, from_):
+        seen.append(("rowid" if from_ == sqlite_heads._BY_ROWID else "key", 0))
+        return heads_sql(self, from_)
+
+    def spy_read(self, rows):
+        found = read(self, rows)
+        seen[-1] = (seen[-1][0], len(found))
+        return found
+
+    monkeypatch.setattr(sqlite_heads.SqliteThreadHeads, "_heads_sql", spy_sql)
+    monkeypatch.setattr(sqlite_heads.SqliteThreadHeads, "_heads", spy_read)
+    return seen
+
+
+@pytest.fixture
+def mixed_db(agent_db, fanout_db, tmp_path) -> Path:
+    """The agent threads and the fan-out thread (whose last key is a subgraph's) in one
+    file."""
+    db = tmp_path / "mixed.sqlite"
+    db.write_bytes(fanout_db.path.read_bytes())
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("ATTACH DATABASE ? AS agent", (str(agent_db.path),))
+        for table in ("checkpoints", "writes"):
+            conn.execute(f"INSERT INTO {table} SELECT * FROM agent.{table}")
+    return db
+
+
+@pytest.mark.parametrize("db_name", ["agent_db", "mixed_db"])
+def test_heads_are_read_by_the_rowids_the_walk_found(request, db_name, monkeypatch, counting):
+    """The thread order's walk lands on each head's index entry, which holds its rowid:
+    the heads are read by rowid, with no second seek; a thread whose last key is a
+    subgraph's has its head found by key."""
+    fixture = request.getfixturevalue(db_name)
+    path = Path(getattr(fixture, "path", fixture))
+    with open_source(str(path)) as source:
+        expected = [source.thread(t) for t in source.thread_ids()]
+        seen = read_heads_spy(monkeypatch)
+        assert source.list_threads() == expected
+    counting.check_used()
+    by = dict(seen)
+    if db_name == "mixed_db":
+        assert by == {"rowid": len(expected) - 1, "key": 1}
+    else:
+        assert by == {"rowid": len(expected)}
+
+
+def test_a_rowid_that_names_another_row_is_read_by_key(agent_db, monkeypatch, counting):
+    """Rowids that no longer name their heads (here: shuffled) are not trusted: each
+    row read by rowid must carry its head's key, and the others are read by key."""
+    with open_source(str(agent_db.path)) as source:
+        expected = source.list_threads()
+        version, order, rowids = source._order_cache
+        ids = list(rowids)
+        shuffled = dict(zip(ids, [rowids[t] for t in ids[1:] + ids[:1]], strict=True))
+        monkeypatch.setattr(source, "_order_cache", (version, order, shuffled))
+        seen = read_heads_spy(monkeypatch)
+        assert source.list_threads() == expected
+    assert seen == [("rowid", 0), ("key", len(expected))]
+    counting.check_used()

@@ -73,7 +73,7 @@ class SqliteCheckpointSource(
 
     def __init__(self, path: str | Path) -> None:
         super().__init__(path)
-        self._order_cache: tuple[int, list[tuple[str, str | None]]] | None = None
+        self._order_cache: tuple[int, list[tuple[str, str | None]], dict[str, int]] | None = None
         self._generated: set[str] = set()
         self._without_rowid: set[str] = set()
         try:

@@ -20,6 +20,7 @@ from desktop.core.model import ThreadSummary
 from desktop.core.progress import WriteRecord
 from desktop.core.sources.readonly import ReadOnlyDatabase
 from desktop.core.sources.sqlite_heads import (
+    HeadRowids,
     Page,
     SqliteThreadHeads,
     ThreadRow,
@@ -52,18 +53,21 @@ class SqliteThreadCounts(SqliteThreadHeads):
 
     _location: ReadOnlyDatabase
 
-    def _page_summaries(self, cur: sqlite3.Cursor, page: Page) -> list[ThreadSummary]:
-        """The summaries of ``page`` (ids with their newest root checkpoint), ``cur``
-        being inside the listing's read transaction: a long page is counted beside
-        (:meth:`_summaries_beside`) when both tables have rowids (:meth:`_mark`)."""
+    def _page_summaries(
+        self, cur: sqlite3.Cursor, page: Page, rowids: HeadRowids
+    ) -> list[ThreadSummary]:
+        """The summaries of ``page`` (ids with their newest root checkpoint; ``rowids``
+        of their heads), ``cur`` being inside the listing's read transaction: a long
+        page is counted beside (:meth:`_summaries_beside`) when both tables have rowids
+        (:meth:`_mark`)."""
         if len(page) >= SIDE_READ_MIN and not self._without_rowid:
             try:
                 mark = self._mark(cur)
             except sqlite3.Error:
                 mark = None
             if mark is not None:
-                return self._summaries_beside(cur, page, mark)
-        return self._summaries(cur, self._counted(cur, page))
+                return self._summaries_beside(cur, page, rowids, mark)
+        return self._summaries(cur, self._counted(cur, page), rowids)
 
     def _mark(self, cur: sqlite3.Cursor) -> tuple[Any, ...]:
         """What tells two read transactions' snapshots apart: the greatest rowid of each
@@ -81,7 +85,7 @@ class SqliteThreadCounts(SqliteThreadHeads):
         )
 
     def _summaries_beside(
-        self, cur: sqlite3.Cursor, page: Page, mark: tuple[Any, ...]
+        self, cur: sqlite3.Cursor, page: Page, rowids: HeadRowids, mark: tuple[Any, ...]
     ) -> list[ThreadSummary]:
         """:meth:`_summaries` of a long page, its counting and head writes read on a
         second connection while this one reads and judges the heads.
@@ -103,7 +107,7 @@ class SqliteThreadCounts(SqliteThreadHeads):
         )
         side.start()
         try:
-            heads = self._heads(cur.execute(self._heads_sql(), (pairs,)))
+            heads = self._read_heads(cur, page, rowids)
         finally:
             side.join()
         beside = found[0]

@@ -42,6 +42,16 @@ Page = list[tuple[str, str | None]]
 """Thread ids with their newest root checkpoint id (``None``: no root checkpoint)."""
 Head = tuple[Any, int | None, str | None]
 """A head's decoded scheduling parts (``None``: unreadable), its step and its source."""
+HeadRowids = dict[str, int]
+"""The rowid of each thread's head, where the thread order's walk found it."""
+
+# The rows a JSON array of [rowid, thread_id, checkpoint_id] names, in its order (rowids
+# ascending: file order), each kept only when its key is that head's.
+_BY_ROWID = (
+    "FROM json_each(?) j CROSS JOIN checkpoints c ON c.rowid = j.value ->> 0 "
+    "WHERE c.thread_id = j.value ->> 1 AND c.checkpoint_ns = '' "
+    "AND c.checkpoint_id = j.value ->> 2"
+)
 
 
 class SqliteThreadHeads:
@@ -56,23 +66,43 @@ class SqliteThreadHeads:
     _has_writes: bool
     _has_task_path: bool
 
-    def _summaries(self, cur: sqlite3.Cursor, rows: list[ThreadRow]) -> list[ThreadSummary]:
+    def _summaries(
+        self, cur: sqlite3.Cursor, rows: list[ThreadRow], rowids: HeadRowids | None = None
+    ) -> list[ThreadSummary]:
         """A summary per counted row, its run state read from the thread's newest root
-        checkpoint and the writes saved against it (two statements for the whole page)."""
-        pairs = head_pairs([(row[0], row[3]) for row in rows])
-        writes = self._head_writes(cur, pairs)
-        heads = self._heads(cur.execute(self._heads_sql(), (pairs,)))
-        return assembled(rows, heads, writes)
+        checkpoint and the writes saved against it (a few statements for the whole page;
+        ``rowids``: :meth:`_read_heads`)."""
+        page = [(row[0], row[3]) for row in rows]
+        writes = self._head_writes(cur, head_pairs(page))
+        return assembled(rows, self._read_heads(cur, page, rowids or {}), writes)
 
-    def _heads_sql(self) -> str:
-        """The head rows a JSON parameter of ``[thread_id, checkpoint_id]`` pairs names:
-        id, blob type, blob (:meth:`_big_value`) and metadata."""
+    def _read_heads(self, cur: sqlite3.Cursor, page: Page, rowids: HeadRowids) -> dict[str, Head]:
+        """The heads of ``page`` judged (:meth:`_heads`), in file order: by the rowids
+        the thread order's walk found (``rowids``, read in this same transaction), no
+        index seek; by key for the rest (threads with subgraph namespaces, or a row
+        whose key is not the head's)."""
+        known = sorted(
+            (rowids[thread_id], thread_id, root)
+            for thread_id, root in page
+            if root is not None and thread_id in rowids
+        )
+        heads = (
+            self._heads(cur.execute(self._heads_sql(_BY_ROWID), (json.dumps(known),)))
+            if known
+            else {}
+        )
+        rest = [(t, root) for t, root in page if root is not None and t not in heads]
+        if rest:
+            from_keys = self._heads_from("checkpoints", "c")
+            heads.update(self._heads(cur.execute(self._heads_sql(from_keys), (head_pairs(rest),))))
+        return heads
+
+    def _heads_sql(self, from_: str) -> str:
+        """Head rows ``from_`` names: id, blob type, blob (:meth:`_big_value`) and
+        metadata."""
         blob_sql = self._big_value("checkpoints", "checkpoint", "c")
         metadata_sql = self._value("checkpoints", "metadata", "c.metadata")
-        return (
-            f"SELECT c.thread_id, c.type, {blob_sql}, {metadata_sql} "
-            f"{self._heads_from('checkpoints', 'c')}"
-        )
+        return f"SELECT c.thread_id, c.type, {blob_sql}, {metadata_sql} {from_}"
 
     def _heads(self, rows: Iterable[tuple[Any, ...]]) -> dict[str, Head]:
         """The scheduling parts, step and source of each head in ``rows`` (of

@@ -18,7 +18,7 @@ from desktop.core.isolate import VALUE_LIMIT_BYTES
 from desktop.core.model import ThreadSummary
 from desktop.core.sources.common import ThreadMark
 from desktop.core.sources.sqlite_counts import SqliteThreadCounts
-from desktop.core.sources.sqlite_heads import Page
+from desktop.core.sources.sqlite_heads import HeadRowids, Page
 from desktop.core.textmatch import fold
 from desktop.core.thread_filter import parse_thread_filter
 
@@ -39,7 +39,7 @@ class SqliteThreadListing(SqliteThreadCounts):
     # The source's value SQL and schema flags are declared by SqliteThreadHeads.
     path: str
     _cursor: Callable[[], AbstractContextManager[sqlite3.Cursor]]
-    _order_cache: tuple[int, Page] | None
+    _order_cache: tuple[int, Page, HeadRowids] | None
 
     def _thread_filter(self, text_filter: str) -> tuple[str, str, tuple[Any, ...]]:
         """``WHERE`` and ``HAVING`` SQL for :mod:`desktop.core.thread_filter`'s syntax.
@@ -102,9 +102,9 @@ class SqliteThreadListing(SqliteThreadCounts):
         """
         if parse_thread_filter(text_filter).empty:
             with self._cursor() as cur, _read_transaction(cur):
-                order = self._thread_order(cur)
+                order, rowids = self._thread_order_and_rowids(cur)
                 page = order[offset:] if limit is None else order[offset : offset + limit]
-                return self._page_summaries(cur, page)
+                return self._page_summaries(cur, page, rowids)
         where, having, params = self._thread_filter(text_filter)
         query = _GROUPED.format(where=where, having=having)
         if limit is not None:
@@ -168,11 +168,21 @@ class SqliteThreadListing(SqliteThreadCounts):
         no pass over every checkpoint.
         Cached until another connection commits (``PRAGMA data_version``).
         """
+        return self._thread_order_and_rowids(cur)[0]
+
+    def _thread_order_and_rowids(self, cur: sqlite3.Cursor) -> tuple[Page, HeadRowids]:
+        """:meth:`_thread_order`, and the rowid of each head the walk's seek landed on
+        (its index entry holds it): rowids of the snapshot ``cur`` reads, so only for
+        statements in the same read transaction."""
         version = cur.execute("PRAGMA data_version").fetchone()[0]
         if self._order_cache is not None and self._order_cache[0] == version:
-            return self._order_cache[1]
+            return self._order_cache[1], self._order_cache[2]
         keyed = []
-        for thread_id, root in _loose_scan(cur):
+        rowids: HeadRowids = {}
+        rowid = "NULL" if "checkpoints" in self._without_rowid else "rowid"
+        for thread_id, root, head_rowid in _loose_scan(cur, rowid):
+            if head_rowid is not None:
+                rowids[str(thread_id)] = head_rowid
             key = root
             if key is None:
                 (key,) = cur.execute(
@@ -183,8 +193,8 @@ class SqliteThreadListing(SqliteThreadCounts):
         keyed.sort(key=lambda item: item[1])
         keyed.sort(key=lambda item: item[0], reverse=True)
         order = [(thread_id, root) for _, thread_id, root in keyed]
-        self._order_cache = (version, order)
-        return order
+        self._order_cache = (version, order, rowids)
+        return order, rowids
 
 
 @contextmanager
@@ -203,14 +213,18 @@ def _read_transaction(cur: sqlite3.Cursor) -> Iterator[None]:
 
 # The last key of every thread (namespace and id at their greatest), walking the saver's
 # primary key backwards, one seek per thread: where a thread has no subgraph namespace,
-# its last key is its newest root checkpoint. One row of JSON, so the whole walk is one
-# step of SQLite, which runs without holding the GIL (beside a window being built).
+# its last key is its newest root checkpoint, and the index entry holds that row's
+# rowid ({rowid}: ``rowid``, or ``NULL`` for a table without one). One row of JSON, so
+# the whole walk is one step of SQLite, which runs without holding the GIL (beside a
+# window being built).
 _LAST_KEYS = (
     "WITH RECURSIVE k(j) AS ("
-    " SELECT (SELECT json_array(thread_id, checkpoint_ns, checkpoint_id) FROM checkpoints"
+    " SELECT (SELECT json_array(thread_id, checkpoint_ns, checkpoint_id, {rowid})"
+    " FROM checkpoints"
     " ORDER BY thread_id DESC, checkpoint_ns DESC, checkpoint_id DESC LIMIT 1)"
     " UNION ALL"
-    " SELECT (SELECT json_array(thread_id, checkpoint_ns, checkpoint_id) FROM checkpoints"
+    " SELECT (SELECT json_array(thread_id, checkpoint_ns, checkpoint_id, {rowid})"
+    " FROM checkpoints"
     " WHERE thread_id < k.j ->> 0"
     " ORDER BY thread_id DESC, checkpoint_ns DESC, checkpoint_id DESC LIMIT 1)"
     " FROM k WHERE k.j IS NOT NULL) "
@@ -229,18 +243,25 @@ _ROOT = (
 )
 
 
-def _loose_scan(cur: sqlite3.Cursor) -> list[Any]:
-    """``[thread id, newest root checkpoint id]`` of every thread, in id order.
+def _loose_scan(cur: sqlite3.Cursor, rowid: str = "rowid") -> list[tuple[Any, Any, Any]]:
+    """``(thread id, newest root checkpoint id, its rowid)`` of every thread, in id
+    order (the rowid ``None`` where the walk did not land on the head, and for
+    ``rowid="NULL"``: a table without rowids).
 
     One seek per thread (:data:`_LAST_KEYS`), and one more for each thread with subgraph
     namespaces; rows one by one, two seeks per thread, when a key is a BLOB.
     """
     try:
-        (text,) = cur.execute(_LAST_KEYS).fetchone()
+        (text,) = cur.execute(_LAST_KEYS.format(rowid=rowid)).fetchone()
     except sqlite3.OperationalError:
-        return cur.execute(f"{_IDS}SELECT id, {_ROOT} FROM ids WHERE id IS NOT NULL").fetchall()
+        return [
+            (thread_id, root, None)
+            for thread_id, root in cur.execute(
+                f"{_IDS}SELECT id, {_ROOT} FROM ids WHERE id IS NOT NULL"
+            )
+        ]
     last_keys = json.loads(text)
-    nested = [thread_id for thread_id, ns, _ in last_keys if ns != ""]
+    nested = [thread_id for thread_id, ns, _, _ in last_keys if ns != ""]
     roots = (
         dict(
             cur.execute(
@@ -253,6 +274,8 @@ def _loose_scan(cur: sqlite3.Cursor) -> list[Any]:
         else {}
     )
     return [
-        (thread_id, checkpoint_id if ns == "" else roots.get(thread_id))
-        for thread_id, ns, checkpoint_id in reversed(last_keys)
+        (thread_id, checkpoint_id, head_rowid)
+        if ns == ""
+        else (thread_id, roots.get(thread_id), None)
+        for thread_id, ns, checkpoint_id, head_rowid in reversed(last_keys)
     ]
