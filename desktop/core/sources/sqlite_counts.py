@@ -162,16 +162,23 @@ class SqliteThreadCounts(SqliteThreadHeads):
             for (thread_id, root), (_, namespace) in zip(page, counted, strict=True)
             if namespace != "" or root is None
         ]
-        newest = dict(
-            cur.execute(
-                "SELECT j.value, (SELECT MAX(checkpoint_id) FROM checkpoints "
-                "WHERE thread_id = j.value) FROM json_each(?) j",
-                (json.dumps(nested),),
-            ).fetchall()
-            if nested
-            else ()
-        )
+        newest = newest_ids(cur, nested)
         return [
             (thread_id, count, newest.get(thread_id, root), root)
             for (thread_id, root), (count, _) in zip(page, counted, strict=True)
         ]
+
+
+def newest_ids(cur: sqlite3.Cursor, thread_ids: list[Any], *, root: bool = False) -> dict[Any, Any]:
+    """Each thread's newest checkpoint id (``root``: in the root namespace; ``None``
+    when it has none), one index seek per thread."""
+    if not thread_ids:
+        return {}
+    only_root = " AND checkpoint_ns = ''" if root else ""
+    return dict(
+        cur.execute(
+            "SELECT j.value, (SELECT MAX(checkpoint_id) FROM checkpoints "
+            f"WHERE thread_id = j.value{only_root}) FROM json_each(?) j",
+            (json.dumps(thread_ids),),
+        ).fetchall()
+    )

@@ -17,7 +17,7 @@ from typing import Any
 from desktop.core.isolate import VALUE_LIMIT_BYTES
 from desktop.core.model import ThreadSummary
 from desktop.core.sources.common import ThreadMark
-from desktop.core.sources.sqlite_counts import SqliteThreadCounts
+from desktop.core.sources.sqlite_counts import SqliteThreadCounts, newest_ids
 from desktop.core.sources.sqlite_heads import HeadRowids, Page
 from desktop.core.textmatch import fold
 from desktop.core.thread_filter import parse_thread_filter
@@ -262,17 +262,7 @@ def _loose_scan(cur: sqlite3.Cursor, rowid: str = "rowid") -> list[tuple[Any, An
         ]
     last_keys = json.loads(text)
     nested = [thread_id for thread_id, ns, _, _ in last_keys if ns != ""]
-    roots = (
-        dict(
-            cur.execute(
-                "SELECT j.value, (SELECT MAX(checkpoint_id) FROM checkpoints "
-                "WHERE thread_id = j.value AND checkpoint_ns = '') FROM json_each(?) j",
-                (json.dumps(nested),),
-            ).fetchall()
-        )
-        if nested
-        else {}
-    )
+    roots = newest_ids(cur, nested, root=True)
     return [
         (thread_id, checkpoint_id, head_rowid)
         if ns == ""
