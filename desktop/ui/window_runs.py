@@ -14,7 +14,7 @@ from desktop.core.input_form import MESSAGES_ONLY, input_fields_of
 from desktop.core.model import thread_label
 from desktop.ui.controllers.run_summary import RunTally
 from desktop.ui.graph_label import describe_graph, short_graph_label
-from desktop.ui.models.timeline_cells import SHORT_ID_CHARS
+from desktop.ui.models.timeline_cells import SHORT_ID_CHARS, short_name
 from desktop.ui.run_request import (
     CONTINUE,
     FAILED,
@@ -29,7 +29,6 @@ from desktop.ui.run_request import (
     RunRequest,
 )
 from desktop.ui.widgets.event_log import summarize
-from desktop.ui.widgets.next_run_bar import checkpoint_label
 from desktop.ui.widgets.run_panel import NO_GRAPH_HINT
 
 if TYPE_CHECKING:
@@ -186,7 +185,7 @@ class RunFeedback:
         meta = timeline.by_key.get(key) if timeline is not None else None
         if meta is None:
             return f"…{request.checkpoint_id[-SHORT_ID_CHARS:]}"
-        return checkpoint_label(meta)
+        return short_name(meta)
 
     def _node_changed(self: MainWindow, nodes: str) -> None:
         if self.controller.runs.is_running:

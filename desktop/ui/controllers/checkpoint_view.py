@@ -17,7 +17,7 @@ from desktop.core.errors import RewindError
 from desktop.core.model import CheckpointMeta, CheckpointState
 from desktop.core.sources import CheckpointSource
 from desktop.ui.bounded import SHOW_ITEMS
-from desktop.ui.models.timeline_cells import SHORT_ID_CHARS
+from desktop.ui.models.timeline_cells import describe_checkpoint
 from desktop.ui.render.diff import RenderedDiff, render_diff
 from desktop.ui.render.state import RenderedState, render_state
 
@@ -30,12 +30,6 @@ STATE_CACHE_SIZE = 64
 """Decoded checkpoints kept per thread, so stepping back and forth costs nothing."""
 
 CheckpointKey = tuple[str, str]
-
-
-def describe_checkpoint(meta: CheckpointMeta) -> str:
-    """Short human name of a checkpoint: ``step 3 · loop · …1a2b3c4d``."""
-    step = "?" if meta.step is None else str(meta.step)
-    return f"step {step} · {meta.source or '?'} · …{meta.checkpoint_id[-SHORT_ID_CHARS:]}"
 
 
 class CheckpointView:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from desktop.core.history import TimelineItem
 from desktop.core.model import CheckpointMeta, written_by
+from desktop.ui.bounded import cut_middle
 from desktop.ui.models.threads import full_time
 
 COLUMNS = ("Checkpoint", "Nodes", "Time", "Id")
 CHECKPOINT_COLUMN, NODES_COLUMN, TIME_COLUMN, ID_COLUMN = range(len(COLUMNS))
 SHORT_ID_CHARS = 8
+DESCRIBE_MAX_CHARS = 200
 
 BADGES = ("error", "interrupt")
 """Badge kinds: a task failed (or was stopped) here; an ``interrupt()`` waits here."""
@@ -76,3 +78,19 @@ def short_name(meta: CheckpointMeta) -> str:
     """A checkpoint in a few characters: its step and the end of its id."""
     step = "?" if meta.step is None else str(meta.step)
     return f"step {step} · …{meta.checkpoint_id[-SHORT_ID_CHARS:]}"
+
+
+def describe_checkpoint(meta: CheckpointMeta, *, full: bool = False) -> str:
+    """A checkpoint named in one line: ``step 3 · loop · …1a2b3c4d`` (the diff base line).
+
+    ``full`` (the rows of "Compare with…") also names the nodes that wrote it and its
+    subgraph namespace: ``step 3 · loop · agent · …1a2b3c4d · in sub:…``. An unknown step
+    or source reads ``?``; the line is cut in the middle past 200 characters."""
+    step = "?" if meta.step is None else str(meta.step)
+    parts = [f"step {step}", meta.source or "?"]
+    if full and meta.writers:
+        parts.append(", ".join(meta.writers))
+    parts.append(f"…{meta.checkpoint_id[-SHORT_ID_CHARS:]}")
+    if full and meta.checkpoint_ns:
+        parts.append(f"in {meta.checkpoint_ns}")
+    return cut_middle(" · ".join(parts), DESCRIBE_MAX_CHARS)

@@ -22,24 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.model import CheckpointMeta
-from desktop.ui.widgets.elided_label import ElidedLabel, cut_middle
+from desktop.ui.models.timeline_cells import describe_checkpoint
+from desktop.ui.widgets.elided_label import ElidedLabel
 
 _KEY_ROLE = Qt.ItemDataRole.UserRole + 1
-SHORT_ID = 8
-
-
-def describe_checkpoint(meta: CheckpointMeta) -> str:
-    """One line naming a checkpoint: step, source, writers, short id, subgraph."""
-    step = "?" if meta.step is None else str(meta.step)
-    parts = [f"step {step}"]
-    if meta.source:
-        parts.append(meta.source)
-    if meta.writers:
-        parts.append(", ".join(meta.writers))
-    parts.append(f"…{meta.checkpoint_id[-SHORT_ID:]}")
-    if meta.checkpoint_ns:
-        parts.append(f"in {meta.checkpoint_ns}")
-    return cut_middle(" · ".join(parts), 200)
 
 
 class ComparePicker(QDialog):
@@ -79,7 +65,7 @@ class ComparePicker(QDialog):
 
     def offer(self, selected: CheckpointMeta, checkpoints: Iterable[CheckpointMeta]) -> None:
         """List ``checkpoints`` (oldest first) except ``selected``, which is being compared."""
-        self.title.setText(f"Compare {describe_checkpoint(selected)} with:")
+        self.title.setText(f"Compare {describe_checkpoint(selected, full=True)} with:")
         self.filter_edit.clear()
         self.list.clear()
         ordered = sorted(
@@ -87,7 +73,7 @@ class ComparePicker(QDialog):
             key=lambda m: (m.checkpoint_id, m.checkpoint_ns),
         )
         for meta in ordered:
-            item = QListWidgetItem(describe_checkpoint(meta))
+            item = QListWidgetItem(describe_checkpoint(meta, full=True))
             item.setData(_KEY_ROLE, meta.key)
             item.setToolTip(f"{meta.checkpoint_ns or 'root'} · {meta.checkpoint_id}")
             self.list.addItem(item)

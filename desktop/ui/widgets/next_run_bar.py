@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
-from desktop.ui.models.timeline_cells import SHORT_ID_CHARS
+from desktop.ui.models.timeline_cells import short_name
 from desktop.ui.widgets.breakpoints import BreakpointsButton
 from desktop.ui.widgets.elided_label import ElidedLabel
 
@@ -16,12 +16,6 @@ if TYPE_CHECKING:
     from desktop.core.model import CheckpointMeta
 
 HEAD_RUN_TEXT = "Next run continues from the thread's head"
-
-
-def checkpoint_label(meta: CheckpointMeta) -> str:
-    """``step 3 · …1a2b3c4d``: a checkpoint named briefly for bars and status lines."""
-    step = "?" if meta.step is None else str(meta.step)
-    return f"step {step} · …{meta.checkpoint_id[-SHORT_ID_CHARS:]}"
 
 
 class NextRunBar(QWidget):
@@ -57,7 +51,7 @@ class NextRunBar(QWidget):
             )
         else:
             self.label.set_full_text(
-                f"Next run from {checkpoint_label(meta)}",
+                f"Next run from {short_name(meta)}",
                 f"The next run starts a new branch at checkpoint {meta.checkpoint_id}: "
                 "Run with an input sends it from there, an empty input runs on from there",
             )
