@@ -57,9 +57,26 @@ def open_saver(path: Path | str) -> Iterator[BaseCheckpointSaver]:
 
 
 @contextmanager
-def read_saver(path: Path, serde: SerializerProtocol | None = None) -> Iterator[SqliteSaver]:
+def read_saver(
+    path: Path | str, serde: SerializerProtocol | None = None
+) -> Iterator[BaseCheckpointSaver]:
     """A ``SqliteSaver`` on a read-only connection, for checking a database without
-    changing it (``setup()`` is skipped: it would write)."""
+    changing it (``setup()`` is skipped: it would write); for a ``postgresql://`` URL, a
+    ``PostgresSaver`` on a read-only session."""
+    if isinstance(path, str):
+        import psycopg
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+
+        with psycopg.connect(
+            path,
+            autocommit=True,
+            prepare_threshold=0,
+            row_factory=dict_row,
+            options="-c default_transaction_read_only=on",
+        ) as conn:
+            yield PostgresSaver(conn, serde=serde)
+        return
     uri = f"{path.resolve().as_uri()}?mode=ro"
     with closing(sqlite3.connect(uri, uri=True, check_same_thread=False)) as conn:
         saver = SqliteSaver(conn, serde=serde)

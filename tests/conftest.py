@@ -124,12 +124,13 @@ def pg_db(pg_server: PgServer, request: pytest.FixtureRequest) -> Iterator[PgDat
 
 
 @pytest.fixture
-def pg_database_factory(pg_server: PgServer) -> Iterator[Callable[[], PgDatabase]]:
-    """Make as many fresh databases as a test needs; all dropped afterwards."""
+def pg_database_factory(pg_server: PgServer) -> Iterator[Callable[..., PgDatabase]]:
+    """Make as many fresh databases as a test needs (``copy_of=`` an existing one copies
+    it); all dropped afterwards."""
     made: list[PgDatabase] = []
 
-    def make() -> PgDatabase:
-        made.append(pg_server.create_database())
+    def make(copy_of: PgDatabase | None = None) -> PgDatabase:
+        made.append(pg_server.create_database(copy_of=copy_of))
         return made[-1]
 
     yield make

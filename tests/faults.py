@@ -16,11 +16,19 @@ from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ormsgpack
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.types import StateSnapshot
 
-from tests.builders import notes_graph, open_saver, thread_config, tool_agent_graph
+from tests.builders import (
+    notes_graph,
+    open_saver,
+    read_saver,
+    thread_config,
+    tool_agent_graph,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITER = ROOT / "tests" / "data" / "fault_writer.py"
@@ -65,10 +73,11 @@ CRASH_THREAD = "crash"
 
 
 def kill_agent_in_slow_node(
-    db: Path, log: Path, *, step_unsaved: bool = False, timeout: float = 120
+    db: Path | str, log: Path, *, step_unsaved: bool = False, timeout: float = 120
 ) -> None:
-    """Run ``tests/data/crash_graph.py`` as the user's agent on ``db`` (thread ``crash``,
-    node executions appended to ``log``) and SIGKILL it while its ``slow`` node sleeps.
+    """Run ``tests/data/crash_graph.py`` as the user's agent on ``db`` (a SQLite file or a
+    ``postgresql://`` URL; thread ``crash``, node executions appended to ``log``) and
+    SIGKILL it while its ``slow`` node sleeps.
 
     It is killed once ``slow`` has started and LangGraph's own ``get_state`` says only
     ``slow`` is left (``next == ("slow",)``): the checkpoint after ``a`` is saved *and*
@@ -83,23 +92,16 @@ def kill_agent_in_slow_node(
     """
     import importlib.util
 
-    from langgraph.checkpoint.sqlite import SqliteSaver
-
     spec = importlib.util.spec_from_file_location("rewind_tests_crash_graph", CRASH_GRAPH)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
 
     def only_slow_left() -> bool:
-        if not (log.exists() and "slow" in log.read_text().split() and db.exists()):
+        if not (log.exists() and "slow" in log.read_text().split()):
             return False
-        try:
-            with closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
-                saver = SqliteSaver(conn)
-                saver.is_setup = True
-                graph = module.builder.compile(checkpointer=saver)
-                state = graph.get_state(thread_config(CRASH_THREAD))
-        except sqlite3.OperationalError:  # tables not created yet
+        state = _crash_state(db, module.builder)
+        if state is None:
             return False
         if step_unsaved:
             return state.next == () and [t.name for t in state.tasks] == ["a"]
@@ -119,6 +121,20 @@ def kill_agent_in_slow_node(
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=timeout)
     assert proc.returncode == -signal.SIGKILL
+
+
+def _crash_state(db: Path | str, builder: Any) -> StateSnapshot | None:
+    """LangGraph's ``get_state`` of the crash thread in ``db``, read without writing;
+    ``None`` while the agent has not created its tables yet."""
+    import psycopg
+
+    if isinstance(db, Path) and not db.exists():
+        return None
+    try:
+        with read_saver(db) as saver:
+            return builder.compile(checkpointer=saver).get_state(thread_config(CRASH_THREAD))
+    except (sqlite3.OperationalError, psycopg.errors.UndefinedTable):
+        return None
 
 
 def committed_threads(db: Path, scratch: Path) -> dict[str, list[str]]:

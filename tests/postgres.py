@@ -115,11 +115,18 @@ class PgServer:
         host = quote(str(self.socket_dir), safe="/")
         return f"postgresql://{quote(user)}@/{quote(database)}?host={host}&port={self.port}"
 
-    def create_database(self, prefix: str = "t") -> PgDatabase:
-        """A new, empty database with a unique name starting with ``prefix``."""
+    def create_database(
+        self, prefix: str = "t", *, copy_of: PgDatabase | None = None
+    ) -> PgDatabase:
+        """A new database with a unique name starting with ``prefix``: empty, or an
+        independent copy of ``copy_of`` (``CREATE DATABASE … TEMPLATE``; nobody may be
+        connected to it, PostgreSQL waits a few seconds for sessions to end)."""
         name = f"{prefix}_{next(self._names)}".lower()
+        create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if copy_of is not None:
+            create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(copy_of.name))
         with psycopg.connect(self.url(SUPERUSER), autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(create)
         return PgDatabase(self, name)
 
     def existing_database(self, name: str) -> PgDatabase | None:

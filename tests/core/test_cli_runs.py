@@ -8,7 +8,9 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -194,8 +196,48 @@ def test_resume_interrupt_with_json_value(capsys, tmp_path, interrupt_db):
     assert state.values["draft"].endswith("(approved)")
 
 
-def test_resume_continues_a_crashed_run(capsys, tmp_path, monkeypatch):
+@dataclass(frozen=True)
+class CrashDb:
+    """Where the crash graph's agent runs: a SQLite file or a ``postgresql://`` URL;
+    ``copy()`` makes an independent copy of it as it is now."""
+
+    target: Path | str
+    copy: Callable[[], Path | str]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def crash_db(request: pytest.FixtureRequest, tmp_path: Path) -> CrashDb:
+    if request.param == "postgres":
+        make = request.getfixturevalue("pg_database_factory")
+        database = make()
+        return CrashDb(database.url, lambda: make(copy_of=database).url)
     db = tmp_path / "crash.sqlite"
+
+    def copy() -> Path:
+        twin = tmp_path / "twin"
+        twin.mkdir()
+        for side in (db, db.with_name(db.name + "-wal")):
+            if side.exists():
+                shutil.copyfile(side, twin / side.name)
+        return twin / db.name
+
+    return CrashDb(db, copy)
+
+
+def crash_history(target: Path | str) -> list[tuple]:
+    """The crash thread's history as LangGraph's ``get_state_history`` reports it, without
+    the ids that differ per database."""
+    with read_saver(target) as saver:
+        graph = load_graph(f"{CRASH_GRAPH}:graph").bind(saver)
+        history = list(graph.get_state_history(thread_config(CRASH_THREAD)))
+    return [
+        (s.metadata["source"], s.metadata["step"], s.values, s.next, [t.name for t in s.tasks])
+        for s in history
+    ]
+
+
+def test_resume_continues_a_crashed_run(capsys, tmp_path, monkeypatch, crash_db):
+    db = crash_db.target
     log = tmp_path / "ran.log"
     kill_agent_in_slow_node(db, log)
 
@@ -212,20 +254,19 @@ def test_resume_continues_a_crashed_run(capsys, tmp_path, monkeypatch):
     assert ran.count("slow") == 2 and ran.count("end") == 1
 
 
-def test_resume_continues_a_run_killed_before_its_step_was_saved(capsys, tmp_path, monkeypatch):
+def test_resume_continues_a_run_killed_before_its_step_was_saved(
+    capsys, tmp_path, monkeypatch, crash_db
+):
     """Killed after ``a``'s write was saved but before the checkpoint after it (LangGraph
     saves the two on separate background threads): ``get_state().next`` is empty, yet
     LangGraph's own ``invoke(None)`` continues the run. ``status`` says it can continue,
-    and ``resume`` ends where LangGraph's own continuation of a copy ends."""
+    and ``resume`` ends where LangGraph's own continuation of a copy ends, with the same
+    history."""
     monkeypatch.setattr(sys, "path", list(sys.path))
-    db = tmp_path / "crash.sqlite"
+    db = crash_db.target
     log = tmp_path / "ran.log"
     kill_agent_in_slow_node(db, log, step_unsaved=True)
-    twin = tmp_path / "twin"
-    twin.mkdir()
-    for side in (db, db.with_name(db.name + "-wal")):
-        if side.exists():
-            shutil.copyfile(side, twin / side.name)
+    twin = crash_db.copy()
 
     monkeypatch.setenv("CRASH_LOG", str(log))
     monkeypatch.setenv("CRASH_SLEEP", "0")
@@ -234,30 +275,21 @@ def test_resume_continues_a_run_killed_before_its_step_was_saved(capsys, tmp_pat
     assert code == 0, err
     assert (status[0]["next"], status[0]["unsaved_step"]) == ([], ["a"])
     assert status[0]["can_continue"]
+    with open_source(db) as source:
+        assert source.thread(CRASH_THREAD).run_state == "unfinished", "as the thread list badges it"
     code, _, err = cli(capsys, "resume", db, "--graph", spec, "--thread", CRASH_THREAD)
     assert code == 0, err
     ran = log.read_text().split()
     assert ran.count("a") == 1, "a finished and its write was saved: it is not run again"
     assert (ran.count("fast"), ran.count("slow"), ran.count("end")) == (2, 2, 1)
 
-    graph = load_graph(spec)
     monkeypatch.setenv("CRASH_LOG", str(tmp_path / "twin.log"))
-    with open_saver(twin / db.name) as saver:
-        graph.bind(saver).invoke(None, thread_config(CRASH_THREAD))
-        truth = graph.bind(saver).get_state(thread_config(CRASH_THREAD))
-    with read_saver(db) as saver:
-        resumed = graph.bind(saver).get_state(thread_config(CRASH_THREAD))
-    assert truth.next == resumed.next == ()
-    assert (
-        sorted(resumed.values["log"])
-        == sorted(truth.values["log"])
-        == [
-            "a",
-            "end",
-            "fast",
-            "slow",
-        ]
-    )
+    with open_saver(twin) as saver:
+        load_graph(spec).bind(saver).invoke(None, thread_config(CRASH_THREAD))
+    assert (tmp_path / "twin.log").read_text().split().count("a") == 0
+    resumed, truth = crash_history(db), crash_history(twin)
+    assert resumed == truth
+    assert truth[0][3] == () and sorted(truth[0][2]["log"]) == ["a", "end", "fast", "slow"]
 
 
 def test_write_command_errors_are_one_line(capsys, tmp_path):

@@ -2,10 +2,10 @@
 
 ``a`` fans out to ``fast`` and ``slow``; ``slow`` sleeps ``CRASH_SLEEP`` seconds so the
 process can be killed inside it. Every node execution is appended to ``CRASH_LOG``.
-Run as a script, it plays the user's own agent: ``SqliteSaver`` on the given file. With
-``CRASH_HOLD_CHECKPOINT`` set, that saver never gets to save the checkpoint after ``a``
-(as when LangGraph's background thread saving it is starved): ``a``'s write is saved,
-the step after it is not.
+Run as a script, it plays the user's own agent: ``SqliteSaver`` on the given file, or
+``PostgresSaver`` on a ``postgresql://`` URL. With ``CRASH_HOLD_CHECKPOINT`` set, that
+saver never gets to save the checkpoint after ``a`` (as when LangGraph's background
+thread saving it is starved): ``a``'s write is saved, the step after it is not.
 """
 
 import operator
@@ -57,14 +57,18 @@ builder.add_edge(["fast", "slow"], "end")
 graph = builder.compile()
 
 if __name__ == "__main__":
-    from langgraph.checkpoint.sqlite import SqliteSaver
+    if sys.argv[1].startswith("postgresql://"):
+        from langgraph.checkpoint.postgres import PostgresSaver as Saver
+    else:
+        from langgraph.checkpoint.sqlite import SqliteSaver as Saver
 
-    class HoldingSaver(SqliteSaver):
+    class HoldingSaver(Saver):
         def put(self, config, checkpoint, metadata, new_versions):  # type: ignore[no-untyped-def]
             if metadata.get("step", -1) >= 1 and os.environ.get("CRASH_HOLD_CHECKPOINT"):
                 time.sleep(3600)  # killed meanwhile
             return super().put(config, checkpoint, metadata, new_versions)
 
     with HoldingSaver.from_conn_string(sys.argv[1]) as saver:
+        saver.setup()
         user_graph = builder.compile(checkpointer=saver)
         user_graph.invoke({"log": []}, {"configurable": {"thread_id": sys.argv[2]}})
