@@ -5,6 +5,7 @@ The session databases are shared by every test: read them, never write to them
 """
 
 import os
+import shutil
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -32,6 +33,7 @@ from tests.builders import (
     write_empty,
     write_not_sqlite,
 )
+from tests.faults import CrashDb
 from tests.pg_data import PgGraphs, ShallowPg, build_pg_graphs, build_shallow_pg
 from tests.postgres import PgDatabase, PgServer
 
@@ -136,6 +138,28 @@ def pg_database_factory(pg_server: PgServer) -> Iterator[Callable[..., PgDatabas
     yield make
     for database in made:
         database.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def crash_db(request: pytest.FixtureRequest, tmp_path: Path) -> CrashDb:
+    """An empty place for the crash graph's agent, on each backend: a SQLite file in
+    ``tmp_path`` (copied with its WAL) or a fresh Postgres database (copied as a
+    template)."""
+    if request.param == "postgres":
+        make = request.getfixturevalue("pg_database_factory")
+        database = make()
+        return CrashDb(database.url, lambda: make(copy_of=database).url)
+    db = tmp_path / "crash.sqlite"
+
+    def copy() -> Path:
+        twin = tmp_path / "twin"
+        twin.mkdir()
+        for side in (db, db.with_name(db.name + "-wal")):
+            if side.exists():
+                shutil.copyfile(side, twin / side.name)
+        return twin / db.name
+
+    return CrashDb(db, copy)
 
 
 def _database_prefix(test_name: str) -> str:

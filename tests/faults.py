@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +72,15 @@ CRASH_GRAPH = ROOT / "tests" / "data" / "crash_graph.py"
 CRASH_THREAD = "crash"
 
 
+@dataclass(frozen=True)
+class CrashDb:
+    """Where the crash graph's agent runs (``target``: a SQLite file or a
+    ``postgresql://`` URL); ``copy()`` makes an independent copy of it as it is now."""
+
+    target: Path | str
+    copy: Callable[[], Path | str]
+
+
 def kill_agent_in_slow_node(
     db: Path | str, log: Path, *, step_unsaved: bool = False, timeout: float = 120
 ) -> None:
@@ -90,17 +99,12 @@ def kill_agent_in_slow_node(
     nothing left to run (``next == ()``). ``timeout`` only bounds a broken run; the wait
     ends as soon as the state is reached.
     """
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("rewind_tests_crash_graph", CRASH_GRAPH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    builder = _crash_builder()
 
     def only_slow_left() -> bool:
         if not (log.exists() and "slow" in log.read_text().split()):
             return False
-        state = _crash_state(db, module.builder)
+        state = _crash_state(db, builder)
         if state is None:
             return False
         if step_unsaved:
@@ -123,6 +127,17 @@ def kill_agent_in_slow_node(
     assert proc.returncode == -signal.SIGKILL
 
 
+def _crash_builder() -> Any:
+    """The crash graph's ``StateGraph`` builder, loaded from its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("rewind_tests_crash_graph", CRASH_GRAPH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.builder
+
+
 def _crash_state(db: Path | str, builder: Any) -> StateSnapshot | None:
     """LangGraph's ``get_state`` of the crash thread in ``db``, read without writing;
     ``None`` while the agent has not created its tables yet."""
@@ -135,6 +150,29 @@ def _crash_state(db: Path | str, builder: Any) -> StateSnapshot | None:
             return builder.compile(checkpointer=saver).get_state(thread_config(CRASH_THREAD))
     except (sqlite3.OperationalError, psycopg.errors.UndefinedTable):
         return None
+
+
+def crash_history(db: Path | str) -> list[tuple]:
+    """The crash thread's history as LangGraph's ``get_state_history`` reports it (source,
+    step, values, next, task names), without the ids that differ per database."""
+    with read_saver(db) as saver:
+        graph = _crash_builder().compile(checkpointer=saver)
+        history = list(graph.get_state_history(thread_config(CRASH_THREAD)))
+    return [
+        (s.metadata["source"], s.metadata["step"], s.values, s.next, [t.name for t in s.tasks])
+        for s in history
+    ]
+
+
+def continue_crash_as_langgraph(db: Path | str, log: Path) -> list[str]:
+    """Continue the crash thread in ``db`` (a copy) with LangGraph's own ``invoke(None)``;
+    the nodes it ran, as appended to ``log``."""
+    from unittest import mock
+
+    env = {"CRASH_LOG": str(log), "CRASH_SLEEP": "0"}
+    with mock.patch.dict(os.environ, env), open_saver(db) as saver:
+        _crash_builder().compile(checkpointer=saver).invoke(None, thread_config(CRASH_THREAD))
+    return log.read_text().split() if log.exists() else []
 
 
 def committed_threads(db: Path, scratch: Path) -> dict[str, list[str]]:

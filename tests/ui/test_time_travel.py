@@ -49,7 +49,13 @@ from desktop.ui.widgets.next_run_bar import HEAD_RUN_TEXT
 from desktop.ui.widgets.state_header import StateHeaderView
 from desktop.ui.widgets.timeline_view import HEAD_TAG, NEXT_RUN_TAG, row_tag
 from tests.builders import open_saver, read_saver, thread_config
-from tests.faults import CRASH_GRAPH, kill_agent_in_slow_node
+from tests.faults import (
+    CRASH_GRAPH,
+    CrashDb,
+    continue_crash_as_langgraph,
+    crash_history,
+    kill_agent_in_slow_node,
+)
 from tests.live import LiveWriter
 from tests.ui.test_live_run import stored_keys, timeline_keys
 
@@ -118,7 +124,7 @@ def history(graph: LoadedGraph, db: Path, thread_id: str) -> list[Any]:
         return list(graph.bind(saver).get_state_history(thread_config(thread_id)))
 
 
-def latest(graph: LoadedGraph, db: Path, thread_id: str) -> Any:
+def latest(graph: LoadedGraph, db: Path | str, thread_id: str) -> Any:
     """LangGraph's ``get_state`` of the thread, read-only."""
     with read_saver(db) as saver:
         return graph.bind(saver).get_state(thread_config(thread_id))
@@ -602,13 +608,15 @@ def test_continue_a_killed_run_in_one_click(
     settle,
     tmp_path: Path,
     monkeypatch,
+    crash_db: CrashDb,
     step_unsaved: bool,
     title: str,
     fast_runs: int,
 ) -> None:
-    db = tmp_path / "crash.sqlite"
+    db = crash_db.target
     log = tmp_path / "ran.log"
     kill_agent_in_slow_node(db, log, step_unsaved=step_unsaved)
+    twin = crash_db.copy()
 
     monkeypatch.setenv("CRASH_LOG", str(log))
     monkeypatch.setenv("CRASH_SLEEP", "0")
@@ -637,6 +645,8 @@ def test_continue_a_killed_run_in_one_click(
     final = latest(window.controller.runs.graph, db, "crash")
     assert final.next == ()
     assert sorted(final.values["log"]) == ["a", "end", "fast", "slow"]
+    continue_crash_as_langgraph(twin, tmp_path / "twin.log")
+    assert crash_history(db) == crash_history(twin), "as LangGraph's own invoke(None) goes on"
     assert not panel.isVisible()
     row = threads.index(threads.row_of("crash"), 0)
     assert row.data(ThreadListModel.RunStateRole) == "finished"
