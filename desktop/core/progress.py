@@ -21,6 +21,13 @@ from typing import Any, Final, Literal
 
 from xxhash import xxh3_128_hexdigest
 
+from desktop.core.task_paths import (
+    INTERRUPT,
+    UPDATE_PREFIX,
+    TaskRef,
+    node_of_task_path,
+    writes_by_task,
+)
 from desktop.core.value_shapes import TYPE_KEY
 
 RunStatus = Literal["finished", "interrupted", "error", "unfinished"]
@@ -28,13 +35,9 @@ RunStatus = Literal["finished", "interrupted", "error", "unfinished"]
 
 START: Final = "__start__"
 TASKS_CHANNEL: Final = "__pregel_tasks"
-PULL_PREFIX: Final = "~__pregel_pull, "
-PUSH_PREFIX: Final = "~__pregel_push, "
-INTERRUPT: Final = "__interrupt__"
 ERROR: Final = "__error__"
 CONTROL_WRITES: Final = frozenset({ERROR, "__error_source_node__", INTERRUPT, "__resume__"})
 """Writes that say what happened to a task rather than what it produced."""
-NULL_TASK_ID: Final = "00000000-0000-0000-0000-000000000000"
 _NOT_NODES: Final = frozenset({"__input__", INTERRUPT, START})
 _CANCELLATIONS: Final = ("CancelledError(", "NodeCancelledError(")
 
@@ -51,18 +54,6 @@ class WriteRecord:
     task_path: str
     channel: str
     value: Any = None
-
-
-@dataclass(frozen=True, slots=True)
-class TaskRef:
-    """A task of a checkpoint's step: a pending ``Send`` (``index``) or a triggered node."""
-
-    name: str
-    index: int | None = None
-
-    @property
-    def is_send(self) -> bool:
-        return self.index is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +147,13 @@ def checkpoint_progress(
     """
     writes = list(writes)
     tasks = step_tasks(checkpoint, writes, node_order=node_order)
-    by_task = _writes_by_step_task(writes, tasks)
+    by_task = writes_by_task(writes, tasks)
     finished: list[str] = []
     remaining: list[str] = []
     waiting: dict[str, WaitingInterrupt] = {}
     failures: list[FailedTask] = []
     for task in tasks:
-        own = by_task.get(_task_key(task), [])
+        own = by_task.get(task.key, [])
         done = any(w.channel not in CONTROL_WRITES for w in own)
         (finished if done else remaining).append(task.name)
         for write in own:
@@ -242,48 +233,21 @@ def start_node(versions_seen: Mapping[str, Any], writes: Sequence[WriteRecord] =
         if node not in _NOT_NODES and isinstance(seen, Mapping) and START in seen:
             return str(node)
     for write in writes:
-        name = pull_node(write.task_path) or call_parent(write.task_path)
+        name = node_of_task_path(write.task_path)
         if name:
             return name
     return START
 
 
-def pull_node(task_path: str) -> str | None:
-    """The node of a pull task (``~__pregel_pull, node``), else ``None``."""
-    if task_path.startswith(PULL_PREFIX):
-        return task_path[len(PULL_PREFIX) :].split(",")[0].strip() or None
-    return None
-
-
-def send_index(task_path: str) -> int | None:
-    """The index into the pending ``Send``s of a push task (``~__pregel_push, 2, ...``)."""
-    if not task_path.startswith(PUSH_PREFIX):
-        return None
-    first = task_path[len(PUSH_PREFIX) :].split(",")[0].strip()
-    return int(first) if first.isdigit() else None
-
-
-def call_parent(task_path: str) -> str | None:
-    """For a functional-API ``@task`` call (``~__pregel_push, ~__pregel_pull, main, ...``),
-    the node that made the call; ``None`` for any other task."""
-    if task_path.startswith(PUSH_PREFIX):
-        return pull_node(task_path[len(PUSH_PREFIX) :])
-    return None
-
-
 def step_writers(tasks: Sequence[TaskRef], writes: Iterable[WriteRecord]) -> tuple[str, ...]:
     """The tasks of a step that finished (an output write), in step order: the nodes
     that wrote the checkpoint the step ended at."""
-    by_task = _writes_by_step_task(list(writes), tasks)
+    by_task = writes_by_task(list(writes), tasks)
     return tuple(
         task.name
         for task in tasks
-        if any(w.channel not in CONTROL_WRITES for w in by_task.get(_task_key(task), []))
+        if any(w.channel not in CONTROL_WRITES for w in by_task.get(task.key, []))
     )
-
-
-UPDATE_PREFIX: Final = "~__interrupt__, "
-"""Task path of the writes ``update_state`` saves on the checkpoint it builds on."""
 
 
 def update_credit(
@@ -339,33 +303,6 @@ def _trigger_sets(node: str, start: str, channels: Sequence[str]) -> list[list[s
     branch = f"branch:to:{node}"
     joins = [c for c in channels if c.startswith("join:") and c.rpartition(":")[2] == node]
     return [sorted({branch, *joins}), [branch]] if joins else [[branch]]
-
-
-def _task_key(task: TaskRef) -> tuple[str, int | str]:
-    return ("push", task.index) if task.index is not None else ("pull", task.name)
-
-
-def _writes_by_step_task(
-    writes: Sequence[WriteRecord], tasks: Sequence[TaskRef]
-) -> dict[tuple[str, int | str], list[WriteRecord]]:
-    """Writes grouped by the step task that made them; a functional-API call's writes
-    go with the entrypoint that called it only for interrupts (its own results do not
-    finish the entrypoint)."""
-    pulls = {t.name for t in tasks if t.index is None}
-    grouped: dict[tuple[str, int | str], list[WriteRecord]] = {}
-    for write in writes:
-        if write.task_id == NULL_TASK_ID:
-            continue
-        node = pull_node(write.task_path)
-        index = send_index(write.task_path)
-        caller = call_parent(write.task_path)
-        if node is not None and node in pulls:
-            grouped.setdefault(("pull", node), []).append(write)
-        elif index is not None:
-            grouped.setdefault(("push", index), []).append(write)
-        elif caller in pulls and write.channel == INTERRUPT:
-            grouped.setdefault(("pull", caller), []).append(write)
-    return grouped
 
 
 def _trigger_target(channel: str, value: Any, start: str) -> str | None:

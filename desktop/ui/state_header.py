@@ -20,7 +20,7 @@ from desktop.core.model import (
     written_by,
 )
 from desktop.core.progress import WaitingInterrupt
-from desktop.core.sources.common import node_of_task_path
+from desktop.core.task_paths import node_of_task_path
 from desktop.core.value_shapes import TYPE_KEY
 
 EXCERPT_CHARS = 160

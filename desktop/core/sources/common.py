@@ -16,13 +16,10 @@ from desktop.core.decode import DecodeError, decode_metadata
 from desktop.core.model import AS_NODE_KEY, CheckpointMeta, CheckpointState, ThreadSummary
 from desktop.core.progress import (
     CheckpointProgress,
-    TaskRef,
     WriteRecord,
-    call_parent,
-    pull_node,
-    send_index,
     step_writers,
 )
+from desktop.core.task_paths import TaskRef, pull_node, send_index
 
 _UUID_EPOCH = datetime(1582, 10, 15, tzinfo=UTC)
 
@@ -85,12 +82,6 @@ class CheckpointSource(Protocol):
     def progress(self, meta: CheckpointMeta) -> CheckpointProgress: ...
     def load_state(self, meta: CheckpointMeta) -> CheckpointState: ...
     def export_thread(self, thread_id: str) -> dict[str, Any]: ...
-
-
-def node_of_task_path(task_path: str) -> str | None:
-    """The node a task ran, when its path names it (pull tasks: ``~__pregel_pull, node``;
-    a functional-API ``@task`` call is named by the entrypoint that made it)."""
-    return pull_node(task_path) or call_parent(task_path)
 
 
 def checkpoint_meta(
