@@ -36,7 +36,6 @@ from desktop.core.demo.agent import (
     DemoConfigError,
     build_demo_builder,
     build_demo_graph,
-    calculator,
     demo_token_delay,
 )
 from desktop.core.demo.seed import (
@@ -45,6 +44,7 @@ from desktop.core.demo.seed import (
     default_demo_path,
     seed_demo_database,
 )
+from desktop.core.demo.tools import calculator
 from tests.builders import (
     AgentDb,
     ErrorDb,
