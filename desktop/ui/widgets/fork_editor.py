@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import RewindError
 from desktop.core.model import CheckpointState, user_channels
+from desktop.ui.widgets.fork_subgraph_note import FinishedSubgraphNote
 from desktop.ui.widgets.json_editor import JsonEditor
 
 if TYPE_CHECKING:
@@ -97,7 +97,6 @@ class ForkEditor(QDialog):
         self._update: dict[str, Any] | None = None
         self._blocked: str | None = None
         self._busy = False
-        self._finished_parent: CheckpointMeta | None = None
 
         self.title = QLabel(self)
         self.title.setObjectName("forkTitle")
@@ -113,21 +112,8 @@ class ForkEditor(QDialog):
         hint.setObjectName("forkHint")
         hint.setWordWrap(True)
 
-        self.subgraph_note = QFrame(self)
-        self.subgraph_note.setObjectName("forkSubgraphNote")
-        self.subgraph_text = QLabel(self.subgraph_note)
-        self.subgraph_text.setObjectName("forkSubgraphText")
-        self.subgraph_text.setTextFormat(Qt.TextFormat.PlainText)
-        self.subgraph_text.setWordWrap(True)
-        self.fork_parent_button = QPushButton("Fork the parent checkpoint instead", self)
-        self.fork_parent_button.setObjectName("forkParentInstead")
-        self.fork_parent_button.setAutoDefault(False)
-        self.fork_parent_button.clicked.connect(self._fork_parent)
-        note_layout = QHBoxLayout(self.subgraph_note)
-        note_layout.setContentsMargins(10, 8, 10, 8)
-        note_layout.addWidget(self.subgraph_text, 1)
-        note_layout.addWidget(self.fork_parent_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        self.subgraph_note.hide()
+        self.subgraph_note = FinishedSubgraphNote(self)
+        self.subgraph_note.fork_parent_requested.connect(self._fork_parent)
 
         self.editor = JsonEditor(self)
         self.changes = QLabel(self)
@@ -280,7 +266,7 @@ class ForkEditor(QDialog):
             if in_subgraph
             else CONTINUE_TIP
         )
-        self._show_finished_subgraph(finished_parent)
+        self.subgraph_note.show_for(meta, finished_parent)
         self.error.hide()
         self.editor.set_value(self._original)
         self._plan_timer.stop()
@@ -311,22 +297,9 @@ class ForkEditor(QDialog):
 
     # -- internals -------------------------------------------------------------------------
 
-    def _show_finished_subgraph(self, parent: CheckpointMeta | None) -> None:
-        self._finished_parent = parent
-        self.subgraph_note.setVisible(parent is not None)
-        if parent is None or self._state is None:
-            return
-        node = self._state.meta.checkpoint_ns.rpartition("|")[2].split(":", 1)[0]
-        step = "?" if parent.step is None else parent.step
-        self.subgraph_text.setText(
-            f"This subgraph run ({node}) has finished: the parent graph moved on past the "
-            f"step that ran it, so a checkpoint written here is never read. To change what "
-            f"{node} starts from, fork the parent checkpoint (step {step}) and run on from it."
-        )
-
-    def _fork_parent(self) -> None:
-        if self._finished_parent is not None and not self._busy:
-            self.fork_parent_requested.emit(self._finished_parent)
+    def _fork_parent(self, parent: CheckpointMeta) -> None:
+        if not self._busy:
+            self.fork_parent_requested.emit(parent)
 
     def _fill_nodes(self, nodes: tuple[str, ...], inferred: str | None) -> None:
         self.as_node.blockSignals(True)
@@ -403,7 +376,7 @@ class ForkEditor(QDialog):
             and self.as_node.currentData() is not None
         )
         self.submit_button.setEnabled(ready)
-        idle = "Fork anyway" if self._finished_parent is not None else "Fork"
+        idle = "Fork anyway" if self.subgraph_note.parent_meta is not None else "Fork"
         self.submit_button.setText("Forking…" if self._busy else idle)
         self.editor.setEnabled(not self._busy)
         self.as_node.setEnabled(not self._busy and self._state is not None)
