@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QApplication, QStyleFactory
 from desktop.core.errors import RewindError
 from desktop.core.executor import DaemonExecutor
 from desktop.core.heap import freeze_long_lived
+from desktop.ui import palette
 from desktop.ui.controller import Controller, GraphOptions
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings import RewindSettings
@@ -42,73 +43,76 @@ APP_NAME = "Rewind"
 
 _BASE_STYLESHEET = """
 QMainWindow, QWidget#timelinePane, QWidget#threadPane, QWidget#diffPane, QWidget#detailColumn {
-    background: #ffffff;
+    background: @background;
 }
-QSplitter::handle { background: #d0d7de; }
+QSplitter::handle { background: @border; }
 QSplitter::handle:horizontal { width: 1px; }
 QSplitter::handle:vertical { height: 1px; }
 QLineEdit#threadFilter {
-    padding: 5px 8px; border: 1px solid #d0d7de; border-radius: 6px; background: #f6f8fa;
+    padding: 5px 8px; border: 1px solid @border; border-radius: 6px; background: @canvas;
 }
-QLineEdit#threadFilter:focus { border-color: #0969da; background: #ffffff; }
-QLabel#threadCount, QLabel#diffBaseLabel { color: #656d76; }
+QLineEdit#threadFilter:focus { border-color: @accent; background: @background; }
+QLabel#threadCount, QLabel#diffBaseLabel { color: @text_subtle; }
 QLabel#timelineTitle { font-weight: 600; padding: 0 8px; }
 QLabel#messageBanner {
-    background: #fff8c5; color: #7d4e00; padding: 8px 12px; border-bottom: 1px solid #d4a72c;
+    background: @interrupted_bg; color: @interrupted_text; padding: 8px 12px;
+    border-bottom: 1px solid @interrupted_border;
 }
-QListView#threadList, QTreeView#timeline { border: none; background: #ffffff; }
+QListView#threadList, QTreeView#timeline { border: none; background: @background; }
 QTreeView#timeline::item { padding: 3px 0; }
-QTreeView#timeline::item:selected { background: #ddf4ff; color: #1f2328; }
+QTreeView#timeline::item:selected { background: @accent_bg; color: @text; }
 QHeaderView::section {
-    background: #f6f8fa; color: #57606a; border: none; border-bottom: 1px solid #d0d7de;
-    border-right: 1px solid #eaeef2; padding: 4px 6px;
+    background: @canvas; color: @text_muted; border: none; border-bottom: 1px solid @border;
+    border-right: 1px solid @canvas_inset; padding: 4px 6px;
 }
-QStatusBar { background: #f6f8fa; border-top: 1px solid #d0d7de; color: #57606a; }
+QStatusBar { background: @canvas; border-top: 1px solid @border; color: @text_muted; }
 QStatusBar QLabel { padding: 0 6px; }
 QPushButton#resetDiffBase { padding: 3px 10px; }
 QTextBrowser { border: none; }
-QWidget#runPanel { background: #f6f8fa; border-top: 1px solid #d0d7de; }
-QLabel#runGraphLabel { color: #57606a; font-weight: 600; }
-QLabel#runThreadLabel { color: #57606a; }
-QLabel#runInputError { color: #cf222e; }
-QPlainTextEdit#runInput { background: #ffffff; border: 1px solid #d0d7de; border-radius: 6px; }
-QPlainTextEdit#runInput:focus { border-color: #0969da; }
-QPlainTextEdit#runInput:disabled { background: #f6f8fa; }
+QWidget#runPanel { background: @canvas; border-top: 1px solid @border; }
+QLabel#runGraphLabel { color: @text_muted; font-weight: 600; }
+QLabel#runThreadLabel { color: @text_muted; }
+QLabel#runInputError { color: @error; }
+QPlainTextEdit#runInput { background: @background; border: 1px solid @border; border-radius: 6px; }
+QPlainTextEdit#runInput:focus { border-color: @accent; }
+QPlainTextEdit#runInput:disabled { background: @canvas; }
 QPushButton#runButton {
-    background: #1f883d; color: #ffffff; border: 1px solid #1a7f37; font-weight: 600;
+    background: @run_button; color: @text_on_emphasis; border: 1px solid @success; font-weight: 600;
     padding: 4px 18px;
 }
-QPushButton#runButton:hover { background: #1a7f37; }
-QPushButton#runButton:disabled { background: #94d3a2; border-color: #94d3a2; color: #ffffff; }
-QPushButton#stopButton:enabled { color: #cf222e; }
-QWidget#streamView QPlainTextEdit, QTableView#eventLog { border: none; background: #ffffff; }
-QLabel#streamCounter { color: #656d76; }
-QLabel#runStatus[tone="error"] { color: #cf222e; }
-QLabel#runStatus[tone="interrupt"] { color: #9a6700; }
+QPushButton#runButton:hover { background: @success; }
+QPushButton#runButton:disabled {
+    background: @run_button_disabled; border-color: @run_button_disabled; color: @text_on_emphasis;
+}
+QPushButton#stopButton:enabled { color: @error; }
+QWidget#streamView QPlainTextEdit, QTableView#eventLog { border: none; background: @background; }
+QLabel#streamCounter { color: @text_subtle; }
+QLabel#runStatus[tone="error"] { color: @error; }
+QLabel#runStatus[tone="interrupt"] { color: @interrupted; }
 QToolBar#timeTravelToolbar { spacing: 2px; padding: 3px 8px; }
 QToolBar#timeTravelToolbar QToolButton {
-    padding: 4px 10px; border: 1px solid transparent; border-radius: 6px; color: #1f2328;
+    padding: 4px 10px; border: 1px solid transparent; border-radius: 6px; color: @text;
 }
-QToolBar#timeTravelToolbar QToolButton:hover { background: #eaeef2; border-color: #d0d7de; }
-QToolBar#timeTravelToolbar QToolButton:pressed { background: #ddf4ff; }
-QToolBar#timeTravelToolbar QToolButton:disabled { color: #8c959f; }
-QLabel#timeTravelTitle { color: #57606a; font-weight: 600; padding: 0 8px 0 2px; }
-QWidget#runArea { background: #f6f8fa; border-top: 1px solid #d0d7de; }
+QToolBar#timeTravelToolbar QToolButton:hover { background: @canvas_inset; border-color: @border; }
+QToolBar#timeTravelToolbar QToolButton:pressed { background: @accent_bg; }
+QToolBar#timeTravelToolbar QToolButton:disabled { color: @text_disabled; }
+QLabel#timeTravelTitle { color: @text_muted; font-weight: 600; padding: 0 8px 0 2px; }
+QWidget#runArea { background: @canvas; border-top: 1px solid @border; }
 QWidget#runArea QWidget#runPanel { border-top: none; }
-QLabel#nextRunLabel { color: #57606a; padding: 3px 0; }
+QLabel#nextRunLabel { color: @text_muted; padding: 3px 0; }
 QLabel#nextRunLabel[pinned="true"] {
-    color: #116329; background: #dafbe1; border: 1px solid #4ac26b; border-radius: 6px;
-    padding: 3px 8px; font-weight: 600;
+    color: @success_text; background: @success_bg; border: 1px solid @success_border;
+    border-radius: 6px; padding: 3px 8px; font-weight: 600;
 }
 QPushButton#backToHead { padding: 3px 10px; }
 QToolButton#breakpointsButton {
-    padding: 3px 20px 3px 10px; border: 1px solid #d0d7de; border-radius: 6px;
-    background: #ffffff;
+    padding: 3px 20px 3px 10px; border: 1px solid @border; border-radius: 6px;
+    background: @background;
 }
-QToolButton#breakpointsButton:hover { background: #f3f4f6; }
-QToolButton#breakpointsButton:disabled { color: #8c959f; background: #f6f8fa; }
+QToolButton#breakpointsButton:hover { background: @hover_on_white; }
+QToolButton#breakpointsButton:disabled { color: @text_disabled; background: @canvas; }
 QToolButton#breakpointsButton[active="true"] {
-    color: #a40e26; border-color: #ff8182; background: #ffebe9;
+    color: @error_text; border-color: @error_border; background: @error_bg;
 }
 QToolButton#breakpointsButton::menu-indicator { subcontrol-position: right center; right: 6px; }
 QMenu#breakpointsPopup { padding: 0; }
@@ -118,28 +122,29 @@ QMenu#breakpointsPopup { padding: 0; }
 def apply_theme(app: QApplication) -> None:
     """A clean light theme that looks the same on every platform (Fusion + palette)."""
     app.setStyle(QStyleFactory.create("Fusion"))
-    palette = QPalette()
+    qt_palette = QPalette()
     colors = {
-        QPalette.ColorRole.Window: "#ffffff",
-        QPalette.ColorRole.WindowText: "#1f2328",
-        QPalette.ColorRole.Base: "#ffffff",
-        QPalette.ColorRole.AlternateBase: "#f6f8fa",
-        QPalette.ColorRole.Text: "#1f2328",
-        QPalette.ColorRole.Button: "#f6f8fa",
-        QPalette.ColorRole.ButtonText: "#1f2328",
-        QPalette.ColorRole.Highlight: "#ddf4ff",
-        QPalette.ColorRole.HighlightedText: "#1f2328",
-        QPalette.ColorRole.ToolTipBase: "#ffffff",
-        QPalette.ColorRole.ToolTipText: "#1f2328",
-        QPalette.ColorRole.PlaceholderText: "#8c959f",
-        QPalette.ColorRole.Link: "#0969da",
-        QPalette.ColorRole.Mid: "#d0d7de",
+        QPalette.ColorRole.Window: palette.BACKGROUND,
+        QPalette.ColorRole.WindowText: palette.TEXT,
+        QPalette.ColorRole.Base: palette.BACKGROUND,
+        QPalette.ColorRole.AlternateBase: palette.CANVAS,
+        QPalette.ColorRole.Text: palette.TEXT,
+        QPalette.ColorRole.Button: palette.CANVAS,
+        QPalette.ColorRole.ButtonText: palette.TEXT,
+        QPalette.ColorRole.Highlight: palette.ACCENT_BG,
+        QPalette.ColorRole.HighlightedText: palette.TEXT,
+        QPalette.ColorRole.ToolTipBase: palette.BACKGROUND,
+        QPalette.ColorRole.ToolTipText: palette.TEXT,
+        QPalette.ColorRole.PlaceholderText: palette.TEXT_DISABLED,
+        QPalette.ColorRole.Link: palette.ACCENT,
+        QPalette.ColorRole.Mid: palette.BORDER,
     }
     for role, color in colors.items():
-        palette.setColor(role, QColor(color))
-    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#8c959f"))
-    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#8c959f"))
-    app.setPalette(palette)
+        qt_palette.setColor(role, QColor(color))
+    disabled = QColor(palette.TEXT_DISABLED)
+    qt_palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, disabled)
+    qt_palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, disabled)
+    app.setPalette(qt_palette)
     font = QFont(app.font())
     if font.pointSizeF() < 10:
         font.setPointSizeF(10)
@@ -152,7 +157,8 @@ def application_stylesheet() -> str:
     ``style.qss`` and the rules of widgets that had their own sheet (a widget's own sheet
     makes Qt restyle it and its children apart: ~10 ms more to build the window)."""
     widgets = (state_header.STYLE, diff_view.STYLE, resume_panel.STYLE, breakpoints.STYLE)
-    return _BASE_STYLESHEET + stylesheet() + "".join(widgets)
+    base, widget_rules = _BASE_STYLESHEET, "".join(widgets)
+    return palette.fill_stylesheet(base) + stylesheet() + palette.fill_stylesheet(widget_rules)
 
 
 def run_app(options: argparse.Namespace) -> int:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from desktop.ui.palette import fill_stylesheet
+
 _STYLESHEET = Path("resources") / "style.qss"
 
 
 def stylesheet() -> str:
-    """The application's Qt stylesheet, or ``""`` when the file is not shipped.
+    """The application's Qt stylesheet, its colours filled in from
+    :mod:`desktop.ui.palette`, or ``""`` when the file is not shipped.
 
     Looked up inside the package (``desktop/resources/``: a checkout, an installed
     wheel) and in a PyInstaller bundle.
@@ -21,5 +24,5 @@ def stylesheet() -> str:
         candidates.append(Path(bundle) / _STYLESHEET)
     for candidate in candidates:
         if candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
+            return fill_stylesheet(candidate.read_text(encoding="utf-8"))
     return ""

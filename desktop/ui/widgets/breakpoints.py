@@ -30,9 +30,9 @@ NO_GRAPH_TEXT: Final = "Attach a graph to set breakpoints on its nodes."
 NONE_SET_TEXT: Final = "No breakpoints: runs go to the end (or to an interrupt())."
 STYLE = """
 #breakpointsTitle { font-weight: 600; }
-#breakpointsSummary { color: #57606a; }
+#breakpointsSummary { color: @text_muted; }
 #breakpointsBefore, #breakpointsAfter { padding: 2px; }
-QLabel[role="column"] { color: #57606a; font-weight: 600; }
+QLabel[role="column"] { color: @text_muted; font-weight: 600; }
 """
 """Rules of this widget, part of the application stylesheet (``app.apply_theme``)."""
 

@@ -16,14 +16,14 @@ from desktop.ui.widgets.elided_label import ElidedLabel, plain_label
 from desktop.ui.widgets.state_view import make_document_browser
 
 STYLE = """
-#diffHeader { background: #ffffff; border-bottom: 1px solid #d0d7de; }
+#diffHeader { background: @background; border-bottom: 1px solid @border; }
 #diffTitle { font-weight: 600; }
-#diffTitle[muted="true"] { font-weight: normal; color: #57606a; }
-#diffSummary { font-weight: 600; color: #57606a; }
-#diffSummary[kind="added"] { color: #116329; }
-#diffSummary[kind="removed"] { color: #a40e26; }
-#diffSummary[kind="changed"], #diffSummary[kind="edited"] { color: #7d4e00; }
-#diffSummary[kind="internal"] { color: #8c959f; font-weight: normal; }
+#diffTitle[muted="true"] { font-weight: normal; color: @text_muted; }
+#diffSummary { font-weight: 600; color: @text_muted; }
+#diffSummary[kind="added"] { color: @success_text; }
+#diffSummary[kind="removed"] { color: @error_text; }
+#diffSummary[kind="changed"], #diffSummary[kind="edited"] { color: @interrupted_text; }
+#diffSummary[kind="internal"] { color: @text_disabled; font-weight: normal; }
 #diffSummary[kind="none"] { font-weight: normal; }
 """
 """Rules of this widget, part of the application stylesheet (``app.apply_theme``)."""

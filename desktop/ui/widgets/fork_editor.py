@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import RewindError
 from desktop.core.model import CheckpointState, user_channels
+from desktop.ui.palette import fill_stylesheet
 from desktop.ui.widgets.fork_subgraph_note import FinishedSubgraphNote
 from desktop.ui.widgets.json_editor import JsonEditor
 
@@ -43,20 +44,21 @@ CONTINUE_TIP: Final = "Run the graph on from the new checkpoint once it is writt
 _PLAN_DELAY_MS = 150
 _STYLE = """
 #forkTitle { font-size: 15px; font-weight: 600; }
-#forkSubtitle { color: #57606a; }
-#forkHint { color: #57606a; }
+#forkSubtitle { color: @text_muted; }
+#forkHint { color: @text_muted; }
 #forkChanges {
-    background: #ddf4ff; border: 1px solid #b6e3ff; border-radius: 6px;
-    padding: 5px 8px; color: #0a3069;
+    background: @accent_bg; border: 1px solid @accent_bg_strong; border-radius: 6px;
+    padding: 5px 8px; color: @accent_text;
 }
-#forkChanges[empty="true"] { background: #f6f8fa; border-color: #d0d7de; color: #57606a; }
+#forkChanges[empty="true"] { background: @canvas; border-color: @border; color: @text_muted; }
 #forkError {
-    color: #a40e26; background: #ffebe9; border: 1px solid #ffcecb;
+    color: @error_text; background: @error_bg; border: 1px solid @error_bg_strong;
     border-radius: 6px; padding: 5px 8px;
 }
-#asNodeHint { color: #9a6700; }
+#asNodeHint { color: @interrupted; }
 #forkSubgraphNote {
-    background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; color: #4d2d00;
+    background: @interrupted_bg; border: 1px solid @interrupted_border; border-radius: 6px;
+    color: @interrupted_title;
 }
 """
 
@@ -87,7 +89,7 @@ class ForkEditor(QDialog):
         self.setObjectName("forkEditor")
         self.setWindowTitle("Fork from checkpoint")
         self.setModal(False)
-        self.setStyleSheet(_STYLE)
+        self.setStyleSheet(fill_stylesheet(_STYLE))
         self.resize(760, 640)
         self._state: CheckpointState | None = None
         self._original: Any = {}

@@ -45,21 +45,23 @@ PAYLOAD_MIN_LINES: Final = 2
 VALUE_LINES: Final = 3
 BUTTON_MIN_WIDTH: Final = 110
 STYLE = """
-#resumePanel { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 8px; }
-#resumePanel[condition="crashed"], #resumePanel[condition="error"] {
-    background: #fff1e5; border-color: #fb8f44;
+#resumePanel {
+    background: @interrupted_bg; border: 1px solid @interrupted_border; border-radius: 8px;
 }
-#resumePanel[condition="forked"] { background: #fbefff; border-color: #c297ff; }
-#resumePanel[condition="stopped"] { background: #f6f8fa; border-color: #d0d7de; }
-#resumeTitle { font-weight: 600; font-size: 13px; color: #4d2d00; }
-#resumeDetail { color: #57606a; }
-#interruptCard { background: #ffffff; border: 1px solid #d0d7de; border-radius: 6px; }
-#interruptHeader { color: #57606a; }
+#resumePanel[condition="crashed"], #resumePanel[condition="error"] {
+    background: @severe_bg; border-color: @severe_border;
+}
+#resumePanel[condition="forked"] { background: @subgraph_bg; border-color: @subgraph_border; }
+#resumePanel[condition="stopped"] { background: @canvas; border-color: @border; }
+#resumeTitle { font-weight: 600; font-size: 13px; color: @interrupted_title; }
+#resumeDetail { color: @text_muted; }
+#interruptCard { background: @background; border: 1px solid @border; border-radius: 6px; }
+#interruptHeader { color: @text_muted; }
 #interruptQuestion { font-weight: 600; }
-#interruptPayload { border: none; background: #f6f8fa; border-radius: 4px; }
-#resumeValue { background: #ffffff; }
+#interruptPayload { border: none; background: @canvas; border-radius: 4px; }
+#resumeValue { background: @background; }
 #resumeError {
-    color: #a40e26; background: #ffebe9; border: 1px solid #ffcecb;
+    color: @error_text; background: @error_bg; border: 1px solid @error_bg_strong;
     border-radius: 6px; padding: 5px 8px;
 }
 """

@@ -20,13 +20,14 @@ from desktop.ui.widgets.elided_label import ElidedLabel, WrappedLabel, plain_lab
 STYLE = """
 #stateStep { font-size: 15px; font-weight: 600; }
 #stateSource {
-    background: #eaeef2; color: #424a53; font-weight: 600; padding: 0 4px; border-radius: 3px;
+    background: @canvas_inset; color: @text_neutral; font-weight: 600; padding: 0 4px;
+    border-radius: 3px;
 }
-#stateCheckpointId, #stateWhen, #stateFacts, #stateNote { color: #57606a; }
-#stateMetadata { color: #8c959f; }
-#stateBanner { font-weight: 600; padding: 5px 6px; background: #ffebe9; color: #a40e26; }
-#stateBanner[tone="amber"] { background: #fff8c5; color: #7d4e00; }
-#stateBanner[tone="grey"] { background: #f6f8fa; color: #57606a; }
+#stateCheckpointId, #stateWhen, #stateFacts, #stateNote { color: @text_muted; }
+#stateMetadata { color: @text_disabled; }
+#stateBanner { font-weight: 600; padding: 5px 6px; background: @error_bg; color: @error_text; }
+#stateBanner[tone="amber"] { background: @interrupted_bg; color: @interrupted_text; }
+#stateBanner[tone="grey"] { background: @canvas; color: @text_muted; }
 """
 """Rules of this widget, part of the application stylesheet (``app.apply_theme``)."""
 
