@@ -16,6 +16,7 @@ from pygments.lexers import TextLexer, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
 from desktop.core.store import NAMESPACE_SEPARATOR, StoreItem
+from desktop.ui import palette
 from desktop.ui.models.threads import full_time
 from desktop.ui.render.markup import render_json_html
 
@@ -26,7 +27,6 @@ HIGHLIGHT_CHARS = 100_000
 """Longer files are shown as plain text (highlighting them would stall the view)."""
 
 _FORMATTER = HtmlFormatter(nowrap=True, noclasses=True, style="friendly")
-_MUTED = "#57606a"
 _PRE = "white-space:pre-wrap; margin:2px 0 10px 0;"
 
 
@@ -37,7 +37,7 @@ def render_store_item(item: StoreItem) -> tuple[str, str]:
     parts = [_header(item)]
     if item.error:
         parts.append(
-            '<p style="color:#a40e26; background:#ffebe9; padding:4px;">'
+            f'<p style="color:{palette.ERROR_TEXT}; background:{palette.ERROR_BG}; padding:4px;">'
             f"{html.escape(item.error)}</p>"
         )
     text = item.file_text
@@ -61,7 +61,7 @@ def _header(item: StoreItem) -> str:
     if item.has_embedding:
         rows.append(("Embedding", "has embedding (store_vectors)"))
     cells = "".join(
-        f'<tr><td style="color:{_MUTED}; padding-right:12px;">{name}</td>'
+        f'<tr><td style="color:{palette.TEXT_MUTED}; padding-right:12px;">{name}</td>'
         f'<td class="mono">{html.escape(value)}</td></tr>'
         for name, value in rows
     )
@@ -78,7 +78,9 @@ def _expires(item: StoreItem) -> str:
 
 
 def _section(title: str) -> str:
-    return f'<p style="color:{_MUTED}; font-weight:600; margin:6px 0 2px 0;">{title}</p>'
+    return (
+        f'<p style="color:{palette.TEXT_MUTED}; font-weight:600; margin:6px 0 2px 0;">{title}</p>'
+    )
 
 
 def _file_html(name: str, text: str) -> str:
@@ -92,5 +94,5 @@ def _file_html(name: str, text: str) -> str:
             lexer = TextLexer(stripnl=False)
         body = highlight(shown, lexer, _FORMATTER).rstrip("\n")
     if rest > 0:
-        body += f'\n<span style="color:{_MUTED};">… ({rest:,} more characters)</span>'
+        body += f'\n<span style="color:{palette.TEXT_MUTED};">… ({rest:,} more characters)</span>'
     return body

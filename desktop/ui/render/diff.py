@@ -16,17 +16,22 @@ from typing import Any
 from desktop.core.diff_model import DiffEntry, StateDiff, render_diff_text, unreadable_reason
 from desktop.core.model import is_internal_channel
 from desktop.core.value_shapes import is_message
+from desktop.ui.palette import (
+    BACKGROUND,
+    CANVAS_INSET,
+    ERROR_BG,
+    ERROR_TEXT,
+    INTERRUPTED_BG,
+    INTERRUPTED_TEXT,
+    SUCCESS_BG,
+    SUCCESS_TEXT,
+    TEXT_DISABLED,
+    TEXT_MUTED,
+    TEXT_NEUTRAL,
+)
 from desktop.ui.render.markup import (
-    AMBER_BG,
-    AMBER_FG,
     BREAK_HINT,
-    DIM,
     EXCERPT_CHARS,
-    GREEN_BG,
-    GREEN_FG,
-    MUTED,
-    RED_BG,
-    RED_FG,
     STRING_CAP,
     cap_text,
     card,
@@ -46,11 +51,11 @@ DIFF_ENTRIES_SHOWN = 500
 
 _KIND_STYLES: dict[str, tuple[str, str, str]] = {
     # diff kind: (sign, background, text)
-    "added": ("+", GREEN_BG, GREEN_FG),
-    "removed": ("−", RED_BG, RED_FG),
-    "changed": ("~", AMBER_BG, AMBER_FG),
-    "edited": ("~", AMBER_BG, AMBER_FG),
-    "unreadable": ("?", "#eaeef2", "#424a53"),
+    "added": ("+", SUCCESS_BG, SUCCESS_TEXT),
+    "removed": ("−", ERROR_BG, ERROR_TEXT),
+    "changed": ("~", INTERRUPTED_BG, INTERRUPTED_TEXT),
+    "edited": ("~", INTERRUPTED_BG, INTERRUPTED_TEXT),
+    "unreadable": ("?", CANVAS_INSET, TEXT_NEUTRAL),
 }
 
 
@@ -92,17 +97,19 @@ def render_diff(diff: StateDiff, *, title: str) -> RenderedDiff:
     if internal:
         parts.append((f"{len(internal)} internal", "internal"))
     if diff.is_empty:
-        body = f'<p style="color:{MUTED}; font-size:large;">No changes</p>'
+        body = f'<p style="color:{TEXT_MUTED}; font-size:large;">No changes</p>'
     else:
         blocks = list(_diff_entries_html(user[:DIFF_ENTRIES_SHOWN]))
         if len(user) > DIFF_ENTRIES_SHOWN:
             blocks.append(
-                f'<p style="color:{DIM}; font-style:italic;">… '
+                f'<p style="color:{TEXT_DISABLED}; font-style:italic;">… '
                 f"{len(user) - DIFF_ENTRIES_SHOWN:,} more changes (`rewind diff` lists all)</p>"
             )
         internal = internal[:DIFF_ENTRIES_SHOWN]
         if internal:
-            blocks.append(f'<p style="color:{DIM}; margin-top:12px;"><b>Internal channels</b></p>')
+            blocks.append(
+                f'<p style="color:{TEXT_DISABLED}; margin-top:12px;"><b>Internal channels</b></p>'
+            )
             blocks.extend(_internal_entry_html(entry) for entry in internal)
         body = "\n".join(blocks)
     return RenderedDiff(
@@ -126,7 +133,7 @@ def _internal_entry_html(entry: DiffEntry) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     shown = f" {escape(text)}" if len(text) <= EXCERPT_CHARS else ""
     return (
-        f'<p class="mono" style="color:{DIM}; margin:0 0 2px 0;">'
+        f'<p class="mono" style="color:{TEXT_DISABLED}; margin:0 0 2px 0;">'
         f"{_KIND_STYLES[entry.kind][0]} {escape(entry.path_text)} {entry.kind}{shown}</p>"
     )
 
@@ -165,19 +172,20 @@ def _diff_entry_html(entry: DiffEntry, path_text: str, *, nested: bool) -> str:
         body = _text_diff_html(entry.text_diff)
     elif not isinstance(entry.old, (dict, list)) and not isinstance(entry.new, (dict, list)):
         body = (
-            f'<p style="margin:4px 0 0 0;">{_scalar_html(entry.old, RED_FG, RED_BG)}'
-            f'&nbsp;<span style="color:{DIM};">→</span>&nbsp;'
-            f"{_scalar_html(entry.new, GREEN_FG, GREEN_BG)}</p>"
+            f'<p style="margin:4px 0 0 0;">{_scalar_html(entry.old, ERROR_TEXT, ERROR_BG)}'
+            f'&nbsp;<span style="color:{TEXT_DISABLED};">→</span>&nbsp;'
+            f"{_scalar_html(entry.new, SUCCESS_TEXT, SUCCESS_BG)}</p>"
         )
     else:
         body = (
-            f'<table cellspacing="0" cellpadding="2"><tr><td style="color:{RED_FG};">−&nbsp;</td>'
+            f'<table cellspacing="0" cellpadding="2">'
+            f'<tr><td style="color:{ERROR_TEXT};">−&nbsp;</td>'
             f"<td>{render_json_html(entry.old)}</td></tr>"
-            f'<tr><td style="color:{GREEN_FG};">+&nbsp;</td>'
+            f'<tr><td style="color:{SUCCESS_TEXT};">+&nbsp;</td>'
             f"<td>{render_json_html(entry.new)}</td></tr></table>"
         )
     margin = f"0 0 6px {'24px' if nested else '0'}"
-    card_bg = "#ffffff" if entry.kind == "changed" else background
+    card_bg = BACKGROUND if entry.kind == "changed" else background
     return card(color, card_bg, f"{head}{body}", margin=margin, border=False)
 
 
@@ -193,13 +201,13 @@ def _text_diff_html(lines: list[str]) -> str:
     rows = []
     for line in lines:
         if line.startswith("@@"):
-            style = f"color:{DIM};"
+            style = f"color:{TEXT_DISABLED};"
         elif line.startswith("+"):
-            style = f"color:{GREEN_FG}; background-color:{GREEN_BG};"
+            style = f"color:{SUCCESS_TEXT}; background-color:{SUCCESS_BG};"
         elif line.startswith("-"):
-            style = f"color:{RED_FG}; background-color:{RED_BG};"
+            style = f"color:{ERROR_TEXT}; background-color:{ERROR_BG};"
         else:
-            style = f"color:{MUTED};"
+            style = f"color:{TEXT_MUTED};"
         rows.append(f'<span style="{style}">{escape(cap_text(line, STRING_CAP))}</span>')
     body = "\n".join(rows)
     return f'<pre style="{pre_style()}">{body}</pre>'

@@ -25,6 +25,18 @@ from pygments.token import Error, Keyword, Name, Number, String
 
 from desktop.core.value_shapes import TYPE_KEY, is_message
 from desktop.ui.bounded import MORE_LINK, MORE_MARKER, SHOW_ITEMS, bounded, more_link_html
+from desktop.ui.palette import (
+    ACCENT_EMPHASIS,
+    BACKGROUND,
+    BORDER,
+    ERROR,
+    FAINT,
+    SEVERE_TEXT,
+    SUBGRAPH,
+    SUCCESS_TEXT,
+    TEXT,
+    TEXT_DISABLED,
+)
 
 STRING_CAP = 2000
 """Characters of one string shown in HTML before it is cut with a marker."""
@@ -40,34 +52,23 @@ BREAK_HINT = "\u200b"
 The document browsers leave it out of copies."""
 
 JSON_COLORS: dict[str, str] = {
-    "text": "#1f2328",
-    "key": "#0550ae",
-    "string": "#116329",
-    "number": "#953800",
-    "keyword": "#8250df",
-    "punctuation": "#6e7781",
-    "error": "#cf222e",
+    "text": TEXT,
+    "key": ACCENT_EMPHASIS,
+    "string": SUCCESS_TEXT,
+    "number": SEVERE_TEXT,
+    "keyword": SUBGRAPH,
+    "punctuation": FAINT,
+    "error": ERROR,
 }
 """Colours of JSON token kinds; the JSON editor's highlighter uses the same palette."""
 
-# The documents' palette: text, notes, borders, and the tones of warnings, errors, additions.
-TEXT = JSON_COLORS["text"]
-DIM = "#8c959f"
-MUTED = "#57606a"
-BORDER = "#d0d7de"
-AMBER_BG = "#fff8c5"
-AMBER_FG = "#7d4e00"
-RED_BG = "#ffebe9"
-RED_FG = "#a40e26"
-GREEN_BG = "#dafbe1"
-GREEN_FG = "#116329"
 _MARKER = re.compile(r"… \((\d+) more characters\)")
 
 
 class _JsonStyle(Style):
     """Pygments style built from :data:`JSON_COLORS` so HTML and editor agree."""
 
-    background_color = "#ffffff"
+    background_color = BACKGROUND
     styles = {
         Name.Tag: JSON_COLORS["key"],
         String: JSON_COLORS["string"],
@@ -121,12 +122,12 @@ def json_body_html(value: Any, cap: int = STRING_CAP, *, links: bool = True) -> 
 
 def more_link(match: re.Match[str]) -> str:
     """A ``bounded.py`` marker as a "show more" link."""
-    return more_link_html(match, f"color:{DIM}; font-style:italic;")
+    return more_link_html(match, f"color:{TEXT_DISABLED}; font-style:italic;")
 
 
 def _more_count(match: re.Match[str]) -> str:
     return (
-        f'<span style="color:{DIM}; font-style:italic;">'
+        f'<span style="color:{TEXT_DISABLED}; font-style:italic;">'
         f"… {int(match.group(1)):,} more {match.group(2)}</span>"
     )
 
@@ -164,7 +165,7 @@ def marker_spans(text: str) -> str:
 
 def _marker_html(match: re.Match[str]) -> str:
     return (
-        f'<span style="color:{DIM}; font-style:italic;">'
+        f'<span style="color:{TEXT_DISABLED}; font-style:italic;">'
         f"… ({int(match.group(1)):,} more characters)</span>"
     )
 
@@ -184,7 +185,7 @@ def pre_style(color: str = JSON_COLORS["punctuation"]) -> str:
 def more_paragraph(count: int, noun: str) -> str:
     """ "… N more <noun>" and a "show more" link, as a paragraph."""
     return (
-        f'<p style="color:{DIM}; font-style:italic;">… {count:,} more {noun} '
+        f'<p style="color:{TEXT_DISABLED}; font-style:italic;">… {count:,} more {noun} '
         f'<a href="{MORE_LINK}">show more</a></p>'
     )
 

@@ -14,15 +14,26 @@ from typing import Any
 
 from desktop.core.model import is_internal_channel
 from desktop.core.value_shapes import TYPE_KEY, is_message
+from desktop.ui.palette import (
+    ACCENT_BG,
+    ACCENT_EMPHASIS,
+    BACKGROUND,
+    CANVAS_INSET,
+    ERROR_BG,
+    ERROR_TEXT,
+    INTERRUPTED_TEXT,
+    SEVERE_BG,
+    SEVERE_TEXT,
+    SUBGRAPH_BG,
+    SUBGRAPH_TEXT,
+    TEXT,
+    TEXT_DISABLED,
+    TEXT_MUTED,
+    TEXT_NEUTRAL,
+)
 from desktop.ui.render.markup import (
-    AMBER_FG,
-    DIM,
     EXCERPT_CHARS,
     JSON_COLORS,
-    MUTED,
-    RED_BG,
-    RED_FG,
-    TEXT,
     cap_text,
     capped,
     card,
@@ -43,13 +54,13 @@ _MESSAGE_SEARCH_DEPTH = 3
 
 _ROLE_STYLES: dict[str, tuple[str, str, str]] = {
     # type: (label, badge background, badge text)
-    "human": ("Human", "#ddf4ff", "#0550ae"),
-    "ai": ("AI", "#fbefff", "#6639ba"),
-    "tool": ("Tool", "#fff1e5", "#953800"),
-    "system": ("System", "#eaeef2", "#424a53"),
-    "function": ("Function", "#fff1e5", "#953800"),
-    "chat": ("Chat", "#eaeef2", "#424a53"),
-    "remove": ("Remove", "#ffebe9", "#a40e26"),
+    "human": ("Human", ACCENT_BG, ACCENT_EMPHASIS),
+    "ai": ("AI", SUBGRAPH_BG, SUBGRAPH_TEXT),
+    "tool": ("Tool", SEVERE_BG, SEVERE_TEXT),
+    "system": ("System", CANVAS_INSET, TEXT_NEUTRAL),
+    "function": ("Function", SEVERE_BG, SEVERE_TEXT),
+    "chat": ("Chat", CANVAS_INSET, TEXT_NEUTRAL),
+    "remove": ("Remove", ERROR_BG, ERROR_TEXT),
 }
 
 
@@ -74,7 +85,7 @@ def _find_messages(value: Any, path: str, depth: int) -> Iterator[tuple[str, lis
 def messages_html(message_lists: list[tuple[str, list[dict[str, Any]]]], limit: int) -> str:
     """The Messages tab: a card per message, the first ``limit`` of each list."""
     if not message_lists:
-        return f'<p style="color:{MUTED};">No messages in this checkpoint.</p>'
+        return f'<p style="color:{TEXT_MUTED};">No messages in this checkpoint.</p>'
     answered = {
         m["tool_call_id"]: m
         for _, messages in message_lists
@@ -95,27 +106,29 @@ def _channel_heading(name: str, value: Any, color: str) -> str:
     return (
         f'<p style="margin:8px 0 0 0;"><span class="mono" style="'
         f'font-weight:600; color:{color};">{escape(name)}</span>'
-        f'&nbsp;&nbsp;<span style="color:{DIM}; font-size:small;">{describe(value)}</span></p>'
+        f'&nbsp;&nbsp;<span style="color:{TEXT_DISABLED}; font-size:small;">'
+        f"{describe(value)}</span></p>"
     )
 
 
 def _message_card(message: dict[str, Any], answered: dict[str, Any]) -> str:
     kind = str(message.get("type") or "?")
-    label, background, color = _ROLE_STYLES.get(kind, (kind.title(), "#eaeef2", "#424a53"))
+    label, background, color = _ROLE_STYLES.get(kind, (kind.title(), CANVAS_INSET, TEXT_NEUTRAL))
     head = [chip(label, background, color)]
     if message.get("name"):
         head.append(f"<b>{escape(str(message['name']))}</b>")
     call_id = message.get("tool_call_id")
     if isinstance(call_id, str):
         head.append(
-            f'<span style="color:{MUTED};">result of <a href="#{_anchor("call", call_id)}">'
+            f'<span style="color:{TEXT_MUTED};">result of <a href="#{_anchor("call", call_id)}">'
             f"{mono(call_id)}</a></span>"
         )
     if message.get("status") == "error":
-        head.append(chip("error", RED_BG, RED_FG))
+        head.append(chip("error", ERROR_BG, ERROR_TEXT))
     if message.get("id"):
         head.append(
-            f'<span style="color:{DIM}; font-size:small;">id {escape(str(message["id"]))}</span>'
+            f'<span style="color:{TEXT_DISABLED}; font-size:small;">'
+            f"id {escape(str(message['id']))}</span>"
         )
     body = [_content_html(message.get("content"))]
     for call in message.get("tool_calls") or []:
@@ -123,7 +136,7 @@ def _message_card(message: dict[str, Any], answered: dict[str, Any]) -> str:
     for call in message.get("invalid_tool_calls") or []:
         body.append(_tool_call_html(call, {}, invalid=True))
     anchor = f'<a name="{_anchor("result", call_id)}"></a>' if isinstance(call_id, str) else ""
-    card_bg = RED_BG if message.get("status") == "error" else "#ffffff"
+    card_bg = ERROR_BG if message.get("status") == "error" else BACKGROUND
     inner = f"{anchor}{'&nbsp;&nbsp;'.join(head)}{''.join(body)}"
     return card(color, card_bg, inner, margin="0 0 8px 0", border=True)
 
@@ -160,14 +173,16 @@ def _tool_call_html(call: Any, answered: dict[str, Any], *, invalid: bool = Fals
     args_text = args if isinstance(args, str) else json.dumps(capped(args), ensure_ascii=False)
     call_id = call.get("id")
     parts = [
-        f'<span style="color:{MUTED};">{"invalid tool call" if invalid else "tool call"}</span> ',
+        f'<span style="color:{TEXT_MUTED};">'
+        f"{'invalid tool call' if invalid else 'tool call'}</span> ",
         f'<span class="mono"><b style="color:{JSON_COLORS["key"]};">'
         f"{escape(name)}</b>({escape(args_text)})</span>",
     ]
     if isinstance(call_id, str):
         parts.insert(0, f'<a name="{_anchor("call", call_id)}"></a>')
         parts.append(
-            f'&nbsp;&nbsp;<span style="color:{DIM}; font-size:small;">id {escape(call_id)}</span>'
+            f'&nbsp;&nbsp;<span style="color:{TEXT_DISABLED}; font-size:small;">'
+            f"id {escape(call_id)}</span>"
         )
         if call_id in answered:
             parts.append(
@@ -176,7 +191,8 @@ def _tool_call_html(call: Any, answered: dict[str, Any], *, invalid: bool = Fals
             )
         else:
             parts.append(
-                f'&nbsp;&nbsp;<span style="color:{AMBER_FG}; font-size:small;">no result yet</span>'
+                f'&nbsp;&nbsp;<span style="color:{INTERRUPTED_TEXT}; font-size:small;">'
+                "no result yet</span>"
             )
     return f'<p style="margin:6px 0 0 0;">{"".join(parts)}</p>'
 
@@ -210,7 +226,7 @@ def message_excerpt(message: Any, kind: str, *, inline: bool = False) -> str:
     if not isinstance(message, dict):
         return ""
     role = str(message.get("type") or "?")
-    label, background, color = _ROLE_STYLES.get(role, (role.title(), "#eaeef2", "#424a53"))
+    label, background, color = _ROLE_STYLES.get(role, (role.title(), CANVAS_INSET, TEXT_NEUTRAL))
     content = message.get("content")
     text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
     excerpt = escape(one_line(text)[:EXCERPT_CHARS]) if text else ""

@@ -16,15 +16,22 @@ from typing import Any
 
 from desktop.core.model import CheckpointState, PendingWrite, is_internal_channel, written_by
 from desktop.ui.bounded import MORE_MARKER, SHOW_ITEMS, bounded
-from desktop.ui.render.markup import (
-    AMBER_BG,
-    AMBER_FG,
+from desktop.ui.palette import (
+    BACKGROUND,
     BORDER,
-    DIM,
+    CANVAS,
+    ERROR_BG,
+    ERROR_BG_STRONG,
+    ERROR_TEXT,
+    INTERRUPTED_BG,
+    INTERRUPTED_CHIP,
+    INTERRUPTED_CHIP_TEXT,
+    INTERRUPTED_TEXT,
+    TEXT_DISABLED,
+    TEXT_MUTED,
+)
+from desktop.ui.render.markup import (
     JSON_COLORS,
-    MUTED,
-    RED_BG,
-    RED_FG,
     capped,
     chip,
     describe,
@@ -117,9 +124,9 @@ def render_state(state: CheckpointState, limit: int = SHOW_ITEMS) -> RenderedSta
 
 def _banner(inner_html: str, tone: str) -> str:
     background, color = {
-        "amber": (AMBER_BG, AMBER_FG),
-        "grey": ("#f6f8fa", MUTED),
-    }.get(tone, (RED_BG, RED_FG))
+        "amber": (INTERRUPTED_BG, INTERRUPTED_TEXT),
+        "grey": (CANVAS, TEXT_MUTED),
+    }.get(tone, (ERROR_BG, ERROR_TEXT))
     return (
         f'<table width="100%" cellpadding="6" cellspacing="0" bgcolor="{background}" '
         f'style="margin-top:4px;"><tr><td style="color:{color}; font-weight:600;">'
@@ -134,11 +141,11 @@ def _values_html(values: dict[str, Any], shown: dict[str, Any], errors: list[str
     user = [k for k in names if not is_internal_channel(k)]
     internal = [k for k in names if is_internal_channel(k)]
     if not values:
-        parts.append(f'<p style="color:{MUTED};">No channel values in this checkpoint.</p>')
+        parts.append(f'<p style="color:{TEXT_MUTED};">No channel values in this checkpoint.</p>')
     parts.extend(_channel_html(name, shown[name], values[name], internal=False) for name in user)
     if internal:
         parts.append(
-            f'<p style="color:{DIM}; margin-top:14px; border-top:1px solid {BORDER};">'
+            f'<p style="color:{TEXT_DISABLED}; margin-top:14px; border-top:1px solid {BORDER};">'
             f"<b>Internal channels</b> · LangGraph bookkeeping</p>"
         )
     parts.extend(_channel_html(name, shown[name], values[name], internal=True) for name in internal)
@@ -150,7 +157,7 @@ def _values_html(values: dict[str, Any], shown: dict[str, Any], errors: list[str
 def _channel_html(name: str, value: Any, whole: Any, *, internal: bool) -> str:
     """A channel as a JSON member (``"name": value``), noting the size of the ``whole``
     value after the opening (``value`` is its bounded view)."""
-    key_color = DIM if internal else JSON_COLORS["key"]
+    key_color = TEXT_DISABLED if internal else JSON_COLORS["key"]
     key = json.dumps(name, ensure_ascii=False)
     if internal:
         text = escape(json.dumps(capped(value), indent=2, ensure_ascii=False))
@@ -161,9 +168,11 @@ def _channel_html(name: str, value: Any, whole: Any, *, internal: bool) -> str:
     first, newline, rest = body.partition("\n")
     note = describe(value)
     if note:
-        first += f'<span style="color:{DIM}; font-style:italic;">&nbsp;&nbsp;{note}</span>'
+        first += (
+            f'<span style="color:{TEXT_DISABLED}; font-style:italic;">&nbsp;&nbsp;{note}</span>'
+        )
     return (
-        f'<pre style="{pre_style(DIM if internal else JSON_COLORS["punctuation"])}">'
+        f'<pre style="{pre_style(TEXT_DISABLED if internal else JSON_COLORS["punctuation"])}">'
         f'<span style="color:{key_color}; font-weight:600;">{escape(key)}</span>: '
         f"{first}{newline}{rest}</pre>"
     )
@@ -173,30 +182,32 @@ def _writes_html(writes: list[PendingWrite], limit: int) -> tuple[str, bool]:
     """The pending writes as a table (the first ``limit``, each value bounded), and
     whether anything was left out."""
     if not writes:
-        return f'<p style="color:{MUTED};">No pending writes against this checkpoint.</p>', False
+        none = f'<p style="color:{TEXT_MUTED};">No pending writes against this checkpoint.</p>'
+        return none, False
     head = "".join(
-        f'<th align="left" style="color:{MUTED}; font-weight:600;">{h}</th>'
+        f'<th align="left" style="color:{TEXT_MUTED}; font-weight:600;">{h}</th>'
         for h in ("Task", "Node", "Channel", "Value")
     )
-    rows = [f'<tr bgcolor="#f6f8fa">{head}</tr>']
+    rows = [f'<tr bgcolor="{CANVAS}">{head}</tr>']
     cut = len(writes) > limit
     for write in writes[:limit]:
-        background = "#ffffff"
+        background = BACKGROUND
         channel = mono(write.channel)
         if write.is_interrupt:
-            background = AMBER_BG
-            channel += "&nbsp;" + chip("interrupt", "#f5d90a", "#4d3800")
+            background = INTERRUPTED_BG
+            channel += "&nbsp;" + chip("interrupt", INTERRUPTED_CHIP, INTERRUPTED_CHIP_TEXT)
         elif write.is_error or write.error:
-            background = RED_BG
-            channel += "&nbsp;" + chip("error", "#ffcecb", RED_FG)
+            background = ERROR_BG
+            channel += "&nbsp;" + chip("error", ERROR_BG_STRONG, ERROR_TEXT)
         if write.error:
-            value = f'<span style="color:{RED_FG};">{escape(write.error)}</span>'
+            value = f'<span style="color:{ERROR_TEXT};">{escape(write.error)}</span>'
         else:
             shown, cut_value = bounded(write.value, limit)
             cut = cut or cut_value
             value = f'<pre style="{pre_style()}">{json_body_html(shown)}</pre>'
         rows.append(
-            f'<tr bgcolor="{background}"><td valign="top">{mono(write.task_id[:8], MUTED)}</td>'
+            f'<tr bgcolor="{background}">'
+            f'<td valign="top">{mono(write.task_id[:8], TEXT_MUTED)}</td>'
             f'<td valign="top">{mono(node_name(write))}</td>'
             f'<td valign="top">{channel}</td><td valign="top">{value}</td></tr>'
         )
