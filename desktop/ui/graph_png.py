@@ -13,6 +13,7 @@ from pathlib import Path
 
 from desktop.core.errors import RewindError
 from desktop.core.graph_view import GraphPicture, NodeState
+from desktop.ui import palette
 
 MARGIN = 24
 TITLE_HEIGHT = 34
@@ -40,12 +41,12 @@ def render_png(
     width = int((max(source.width(), title_width) + 2 * MARGIN) * SCALE)
     height = int((source.height() + 2 * MARGIN + TITLE_HEIGHT) * SCALE)
     image = QImage(width, height, QImage.Format.Format_ARGB32)
-    image.fill(QColor("#ffffff"))
+    image.fill(QColor(palette.BACKGROUND))
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.scale(SCALE, SCALE)
     painter.setFont(scene.font)
-    painter.setPen(QColor("#1f2328"))
+    painter.setPen(QColor(palette.TEXT))
     painter.drawText(
         QRectF(MARGIN, 8, max(source.width(), title_width), TITLE_HEIGHT - 8),
         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,

@@ -1,4 +1,5 @@
-"""The timeline's palette and the small markers it paints beside its rows.
+"""The timeline's colours (from :mod:`desktop.ui.palette`) and the small markers it paints
+beside its rows.
 
 Head, main-line and off-line checkpoints, the error and interrupt badges, and branch
 and subgraph groups each have an icon, painted once (:func:`icon`).
@@ -9,13 +10,15 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
-HEAD_LINE_COLOR = QColor("#0969da")
-OFF_LINE_COLOR = QColor("#6e7781")
-BRANCH_COLOR = QColor("#bc4c00")
-SUBGRAPH_COLOR = QColor("#8250df")
-DIFF_BASE_COLOR = QColor("#fff1c2")
-ERROR_COLOR = QColor("#cf222e")
-INTERRUPT_COLOR = QColor("#bf8700")
+from desktop.ui import palette
+
+HEAD_LINE_COLOR = QColor(palette.ACCENT)
+OFF_LINE_COLOR = QColor(palette.FAINT)
+BRANCH_COLOR = QColor(palette.BRANCH)
+SUBGRAPH_COLOR = QColor(palette.SUBGRAPH)
+DIFF_BASE_COLOR = QColor(palette.DIFF_BASE_BG)
+ERROR_COLOR = QColor(palette.ERROR)
+INTERRUPT_COLOR = QColor(palette.INTERRUPTED_MARK)
 
 _ICONS: dict[str, QIcon] = {}
 
@@ -36,7 +39,7 @@ def _paint_icon(kind: str) -> QIcon:
     center = QPointF(size / 2, size / 2)
     if kind == "head":
         painter.setPen(QPen(HEAD_LINE_COLOR, 3))
-        painter.setBrush(QColor("#ffffff"))
+        painter.setBrush(QColor(palette.BACKGROUND))
         painter.drawEllipse(center, 12, 12)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(HEAD_LINE_COLOR)
@@ -47,13 +50,13 @@ def _paint_icon(kind: str) -> QIcon:
         painter.drawEllipse(center, 7, 7)
     elif kind == "off":
         painter.setPen(QPen(OFF_LINE_COLOR, 3))
-        painter.setBrush(QColor("#ffffff"))
+        painter.setBrush(QColor(palette.BACKGROUND))
         painter.drawEllipse(center, 7, 7)
     elif kind == "error":
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(ERROR_COLOR)
         painter.drawEllipse(center, 12, 12)
-        pen = QPen(QColor("#ffffff"), 3.5)
+        pen = QPen(QColor(palette.TEXT_ON_EMPHASIS), 3.5)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         painter.setPen(pen)
         painter.drawLine(QPointF(16, 9), QPointF(16, 18))
@@ -62,7 +65,7 @@ def _paint_icon(kind: str) -> QIcon:
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(INTERRUPT_COLOR)
         painter.drawEllipse(center, 12, 12)
-        painter.setBrush(QColor("#ffffff"))
+        painter.setBrush(QColor(palette.TEXT_ON_EMPHASIS))
         painter.drawRoundedRect(QRectF(11, 10, 3.5, 12), 1, 1)
         painter.drawRoundedRect(QRectF(17.5, 10, 3.5, 12), 1, 1)
     elif kind == "branch":
@@ -76,7 +79,7 @@ def _paint_icon(kind: str) -> QIcon:
         painter.drawEllipse(QPointF(24, 8), 4, 4)
     else:
         painter.setPen(QPen(SUBGRAPH_COLOR, 3))
-        painter.setBrush(QColor("#f3eaff"))
+        painter.setBrush(QColor(palette.SUBGRAPH_ICON_BG))
         painter.drawRoundedRect(QRectF(6, 6, 20, 20), 4, 4)
         painter.drawLine(QPointF(11, 16), QPointF(21, 16))
     painter.end()

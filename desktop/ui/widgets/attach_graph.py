@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import RewindError
 from desktop.core.graph_config import config_graph_ids
+from desktop.ui import palette
 
 PLACEHOLDER = "path/to/agent.py:graph · package.module:graph · path/to/langgraph.json"
 
@@ -71,7 +72,7 @@ class AttachGraphDialog(QDialog):
         self.problem.setObjectName("attachProblem")
         self.problem.setTextFormat(Qt.TextFormat.PlainText)
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #cf222e;")
+        self.problem.setStyleSheet(f"color: {palette.ERROR};")
         self.buttons = QDialogButtonBox(self)
         self.attach_button = self.buttons.addButton(
             "Attach", QDialogButtonBox.ButtonRole.AcceptRole

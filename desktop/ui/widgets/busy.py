@@ -6,8 +6,10 @@ from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
-_COLOR = QColor("#0969da")
-_TRACK = QColor("#d0d7de")
+from desktop.ui import palette
+
+_COLOR = QColor(palette.ACCENT)
+_TRACK = QColor(palette.BORDER)
 
 
 class BusyIndicator(QWidget):

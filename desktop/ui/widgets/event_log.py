@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFontDatabase
 
+from desktop.ui import palette
 from desktop.ui.controllers.run_summary import TaskCost
 from desktop.ui.models.headers import column_title, with_role_names
 
@@ -44,10 +45,10 @@ PATH_SEPARATOR = " › "
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 
-_MUTED = QColor("#656d76")
-_ERROR = QColor("#cf222e")
-_WARNING = QColor("#9a6700")
-_SUCCESS = QColor("#1a7f37")
+_MUTED = QColor(palette.TEXT_SUBTLE)
+_ERROR = QColor(palette.ERROR)
+_WARNING = QColor(palette.INTERRUPTED)
+_SUCCESS = QColor(palette.SUCCESS)
 
 
 def node_path(ns: Sequence[str], node: str | None = None) -> str:

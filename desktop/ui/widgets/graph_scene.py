@@ -48,16 +48,17 @@ from desktop.core.graph_view import (
     GraphPicture,
     NodeState,
 )
+from desktop.ui import palette
 
 RUNNING: Final = "running"
 
 STATE_COLORS: Final[dict[str, tuple[str, str]]] = {
-    IDLE: ("#f6f8fa", "#8c959f"),
-    WROTE: ("#dafbe1", "#1a7f37"),
-    NEXT: ("#ddf4ff", "#0969da"),
-    INTERRUPTED: ("#fff8c5", "#9a6700"),
-    ERROR: ("#ffebe9", "#cf222e"),
-    RUNNING: ("#fbefff", "#8250df"),
+    IDLE: (palette.CANVAS, palette.TEXT_DISABLED),
+    WROTE: (palette.SUCCESS_BG, palette.SUCCESS),
+    NEXT: (palette.ACCENT_BG, palette.ACCENT),
+    INTERRUPTED: (palette.INTERRUPTED_BG, palette.INTERRUPTED),
+    ERROR: (palette.ERROR_BG, palette.ERROR),
+    RUNNING: (palette.SUBGRAPH_BG, palette.SUBGRAPH),
 }
 """Fill and border per node state (and for a node running now)."""
 
@@ -69,9 +70,9 @@ STATE_WORDS: Final[dict[str, str]] = {
     ERROR: "failed",
     RUNNING: "running now",
 }
-BREAKPOINT_COLOR: Final = "#cf222e"
-EDGE_COLOR: Final = "#57606a"
-FRAME_COLOR: Final = "#d0d7de"
+BREAKPOINT_COLOR: Final = palette.ERROR
+EDGE_COLOR: Final = palette.TEXT_MUTED
+FRAME_COLOR: Final = palette.BORDER
 NODE_HEIGHT: Final = 30.0
 NODE_PADDING: Final = 16.0
 END_NODES: Final = ("__start__", "__end__")
@@ -127,7 +128,7 @@ class NodeItem(QGraphicsObject):
         if self.collapsed_subgraph:
             painter.setPen(QPen(QColor(border), 1.0))
             painter.drawRoundedRect(self._rect.adjusted(3, 3, -3, -3), 4, 4)
-        painter.setPen(QColor("#1f2328"))
+        painter.setPen(QColor(palette.TEXT))
         painter.setFont(self._font)
         painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self.label)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -220,7 +221,7 @@ class GraphScene(QGraphicsScene):
         self._click_timer = QTimer(self)
         self._click_timer.setSingleShot(True)
         self._click_timer.timeout.connect(self._emit_click)
-        self.setBackgroundBrush(QColor("#ffffff"))
+        self.setBackgroundBrush(QColor(palette.BACKGROUND))
 
     def clear_picture(self) -> None:
         """Draw nothing."""
@@ -308,11 +309,11 @@ class GraphScene(QGraphicsScene):
     def _add_frame(self, subgraph: str, box: Box) -> None:
         frame = self.addRect(QRectF(box.x, box.y, box.w, box.h))
         frame.setPen(QPen(QColor(FRAME_COLOR), 1.2, Qt.PenStyle.DashLine))
-        frame.setBrush(QColor("#f6f8fa"))
+        frame.setBrush(QColor(palette.CANVAS))
         frame.setZValue(0)
         title = FrameTitle(subgraph, frame)
         title.setFont(self.font)
-        title.setBrush(QColor("#57606a"))
+        title.setBrush(QColor(palette.TEXT_MUTED))
         title.setPos(box.x + 8, box.y + 3)
 
     def _add_edge(
@@ -342,7 +343,7 @@ class GraphScene(QGraphicsScene):
         if label:
             text = QGraphicsSimpleTextItem(label)
             text.setFont(self.font)
-            text.setBrush(QColor("#57606a"))
+            text.setBrush(QColor(palette.TEXT_MUTED))
             middle = pts[len(pts) // 2] if len(pts) > 2 else (pts[0] + pts[1]) / 2
             bounds = text.boundingRect()
             text.setPos(middle.x() + 4, middle.y() - bounds.height() / 2)

@@ -26,6 +26,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
 from desktop.core.errors import RewindError
+from desktop.ui import palette
 from desktop.ui.render.markup import JSON_COLORS
 
 INDENT = "  "
@@ -37,7 +38,7 @@ _TOKENS = re.compile(
     r"|(?P<keyword>\b(?:true|false|null)\b)"
     r"|(?P<punctuation>[{}\[\],:])"
 )
-_ERROR_LINE = QColor("#ffebe9")
+_ERROR_LINE = QColor(palette.ERROR_BG)
 
 
 class JsonHighlighter(QSyntaxHighlighter):

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui import palette
 from desktop.ui.bounded import MORE_LINK, next_limit
 from desktop.ui.render.markup import BREAK_HINT, document_css
 from desktop.ui.render.state import RenderedState
@@ -44,8 +45,8 @@ MESSAGES_TIP = "the messages in the state, readably."
 MAX_FIND_MATCHES = 2000
 """Matches highlighted at most; more are counted as "2000+"."""
 
-_MATCH_COLOR = QColor("#fff3a3")
-_CURRENT_MATCH_COLOR = QColor("#ffb454")
+_MATCH_COLOR = QColor(palette.MATCH_BG)
+_CURRENT_MATCH_COLOR = QColor(palette.CURRENT_MATCH_BG)
 
 
 def fixed_font_family() -> str:

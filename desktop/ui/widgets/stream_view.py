@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui import palette
 from desktop.ui.controllers.run_summary import TaskClock
 from desktop.ui.widgets.elided_label import ElidedLabel
 from desktop.ui.widgets.event_log import (
@@ -63,13 +64,13 @@ FLUSH_INTERVAL_MS = 33
 MAX_OUTPUT_BLOCKS = 20_000
 """Lines of streamed output kept; older lines are dropped from the top."""
 
-_TEXT = QColor("#1f2328")
-_MUTED = QColor("#656d76")
-_ACCENT = QColor("#0969da")
-_SUBGRAPH = QColor("#8250df")
-_ERROR = QColor("#cf222e")
-_WARNING = QColor("#9a6700")
-_SUCCESS = QColor("#1a7f37")
+_TEXT = QColor(palette.TEXT)
+_MUTED = QColor(palette.TEXT_SUBTLE)
+_ACCENT = QColor(palette.ACCENT)
+_SUBGRAPH = QColor(palette.SUBGRAPH)
+_ERROR = QColor(palette.ERROR)
+_WARNING = QColor(palette.INTERRUPTED)
+_SUCCESS = QColor(palette.SUCCESS)
 
 
 # -- the widget ---------------------------------------------------------------------------

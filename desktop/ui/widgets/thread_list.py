@@ -34,24 +34,41 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.model import thread_label
+from desktop.ui import palette
 from desktop.ui.models.threads import ThreadListModel
 from desktop.ui.widgets.scroll_anchor import ScrollAnchor
 
 _Index = QModelIndex | QPersistentModelIndex
 
-_TEXT = QColor("#1f2328")
-_MUTED = QColor("#656d76")
-_SELECTED_BG = QColor("#ddf4ff")
-_SELECTED_BAR = QColor("#0969da")
-_HOVER_BG = QColor("#f6f8fa")
-_SEPARATOR = QColor("#eaeef2")
+_TEXT = QColor(palette.TEXT)
+_MUTED = QColor(palette.TEXT_SUBTLE)
+_SELECTED_BG = QColor(palette.ACCENT_BG)
+_SELECTED_BAR = QColor(palette.ACCENT)
+_HOVER_BG = QColor(palette.CANVAS)
+_SEPARATOR = QColor(palette.CANVAS_INSET)
 _BADGES = {
-    "interrupted": (QColor("#fff8c5"), QColor("#7d4e00"), QColor("#d4a72c")),
-    "error": (QColor("#ffebe9"), QColor("#a40e26"), QColor("#ff8182")),
-    "unfinished": (QColor("#ddf4ff"), QColor("#0a3069"), QColor("#54aeff")),
-    "running": (QColor("#dafbe1"), QColor("#116329"), QColor("#4ac26b")),
-    "forked": (QColor("#fbefff"), QColor("#6639ba"), QColor("#c297ff")),
-    "stopped": (QColor("#f6f8fa"), QColor("#57606a"), QColor("#d0d7de")),
+    "interrupted": (
+        QColor(palette.INTERRUPTED_BG),
+        QColor(palette.INTERRUPTED_TEXT),
+        QColor(palette.INTERRUPTED_BORDER),
+    ),
+    "error": (QColor(palette.ERROR_BG), QColor(palette.ERROR_TEXT), QColor(palette.ERROR_BORDER)),
+    "unfinished": (
+        QColor(palette.ACCENT_BG),
+        QColor(palette.ACCENT_TEXT),
+        QColor(palette.ACCENT_BORDER),
+    ),
+    "running": (
+        QColor(palette.SUCCESS_BG),
+        QColor(palette.SUCCESS_TEXT),
+        QColor(palette.SUCCESS_BORDER),
+    ),
+    "forked": (
+        QColor(palette.SUBGRAPH_BG),
+        QColor(palette.SUBGRAPH_TEXT),
+        QColor(palette.SUBGRAPH_BORDER),
+    ),
+    "stopped": (QColor(palette.CANVAS), QColor(palette.TEXT_MUTED), QColor(palette.BORDER)),
 }
 MORE_BADGE = "…"
 _BADGES[MORE_BADGE] = _BADGES["stopped"]

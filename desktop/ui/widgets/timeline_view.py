@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui import palette
 from desktop.ui.models.timeline import TimelineModel
 from desktop.ui.models.timeline_cells import (
     CHECKPOINT_COLUMN,
@@ -55,8 +56,12 @@ _Index = QModelIndex | QPersistentModelIndex
 HEAD_TAG: Final = "HEAD"
 NEXT_RUN_TAG: Final = "NEXT RUN"
 _TAGS: Final = {
-    HEAD_TAG: (QColor("#0969da"), QColor("#0969da"), QColor("#ffffff")),
-    NEXT_RUN_TAG: (QColor("#dafbe1"), QColor("#4ac26b"), QColor("#116329")),
+    HEAD_TAG: (QColor(palette.ACCENT), QColor(palette.ACCENT), QColor(palette.TEXT_ON_EMPHASIS)),
+    NEXT_RUN_TAG: (
+        QColor(palette.SUCCESS_BG),
+        QColor(palette.SUCCESS_BORDER),
+        QColor(palette.SUCCESS_TEXT),
+    ),
 }
 _TAG_GAP = 6
 _TAG_PAD = 5
