@@ -45,10 +45,11 @@ PATH_SEPARATOR = " › "
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 
-_MUTED = QColor(palette.TEXT_SUBTLE)
-_ERROR = QColor(palette.ERROR)
-_WARNING = QColor(palette.INTERRUPTED)
-_SUCCESS = QColor(palette.SUCCESS)
+_TONE_BRUSHES = {
+    "error": QBrush(QColor(palette.ERROR)),
+    "interrupt": QBrush(QColor(palette.INTERRUPTED)),
+}
+_TIME_BRUSH = QBrush(QColor(palette.TEXT_SUBTLE))
 
 
 def node_path(ns: Sequence[str], node: str | None = None) -> str:
@@ -177,12 +178,10 @@ class EventLogModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{entry.kind} · {entry.where or 'graph'}\n{summarize(entry.data, 600)}"
         if role == Qt.ItemDataRole.ForegroundRole:
-            if entry.tone == "error":
-                return QBrush(_ERROR)
-            if entry.tone == "interrupt":
-                return QBrush(_WARNING)
+            if entry.tone in _TONE_BRUSHES:
+                return _TONE_BRUSHES[entry.tone]
             if column == TIME_COLUMN:
-                return QBrush(_MUTED)
+                return _TIME_BRUSH
             return None
         if role == Qt.ItemDataRole.FontRole and column == TIME_COLUMN:
             return self._mono

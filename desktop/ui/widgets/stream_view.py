@@ -64,14 +64,6 @@ FLUSH_INTERVAL_MS = 33
 MAX_OUTPUT_BLOCKS = 20_000
 """Lines of streamed output kept; older lines are dropped from the top."""
 
-_TEXT = QColor(palette.TEXT)
-_MUTED = QColor(palette.TEXT_SUBTLE)
-_ACCENT = QColor(palette.ACCENT)
-_SUBGRAPH = QColor(palette.SUBGRAPH)
-_ERROR = QColor(palette.ERROR)
-_WARNING = QColor(palette.INTERRUPTED)
-_SUCCESS = QColor(palette.SUCCESS)
-
 
 # -- the widget ---------------------------------------------------------------------------
 
@@ -360,20 +352,20 @@ def _merge_text(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _text_formats() -> dict[str, QTextCharFormat]:
-    def make(color: QColor, *, bold: bool = False, italic: bool = False) -> QTextCharFormat:
+    def make(color: str, *, bold: bool = False, italic: bool = False) -> QTextCharFormat:
         fmt = QTextCharFormat()
-        fmt.setForeground(color)
+        fmt.setForeground(QColor(color))
         fmt.setFontWeight(QFont.Weight.DemiBold if bold else QFont.Weight.Normal)
         fmt.setFontItalic(italic)
         return fmt
 
     return {
-        "text": make(_TEXT),
-        "header": make(_ACCENT, bold=True),
-        "run": make(_MUTED),
-        "tool": make(_SUBGRAPH, italic=True),
-        "end": make(_SUCCESS),
-        "end-error": make(_ERROR, bold=True),
-        "end-interrupt": make(_WARNING, bold=True),
-        "end-stopped": make(_MUTED, italic=True),
+        "text": make(palette.TEXT),
+        "header": make(palette.ACCENT, bold=True),
+        "run": make(palette.TEXT_SUBTLE),
+        "tool": make(palette.SUBGRAPH, italic=True),
+        "end": make(palette.SUCCESS),
+        "end-error": make(palette.ERROR, bold=True),
+        "end-interrupt": make(palette.INTERRUPTED, bold=True),
+        "end-stopped": make(palette.TEXT_SUBTLE, italic=True),
     }
