@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -67,6 +68,17 @@ def test_threads_output_escapes_ids_as_json_does(capsys, tmp_path):
     listed = json.loads(out)
     assert sorted(t["thread_id"] for t in listed) == sorted(ids)
     assert out == json.dumps(listed, ensure_ascii=False, indent=2) + "\n"
+
+
+def test_threads_gives_the_garbage_collector_back(capsys, agent_db, tmp_path):
+    """``rewind threads`` pauses the cyclic collector while it lists, and turns it back
+    on afterwards, also when the listing fails (callers in the same process, tests
+    among them, keep theirs)."""
+    assert gc.isenabled()
+    assert run_cli(capsys, "threads", agent_db.path)[0] == 0
+    assert gc.isenabled()
+    assert run_cli(capsys, "threads", tmp_path / "missing.sqlite")[0] == 1
+    assert gc.isenabled()
 
 
 def test_records_orjson_refuses_are_printed_by_json(capsys):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -54,19 +55,22 @@ def given(monkeypatch) -> list[object]:
     return results
 
 
-def on_second_connection(monkeypatch, act) -> None:
+def on_second_connection(monkeypatch, act) -> list[dict]:
     """Run ``act`` once, just before the second connection (the counting thread's)
-    opens, i.e. after the source's own read transaction took its snapshot."""
+    opens, i.e. after the source's own read transaction took its snapshot. Returns the
+    keyword arguments each such connection was opened with."""
     connect = ReadOnlyDatabase.connect
-    done: list[bool] = []
+    opened: list[dict] = []
 
-    def hooked(self):
-        if threading.current_thread().name == "rewind-count" and not done:
-            done.append(True)
-            act()
-        return connect(self)
+    def hooked(self, **kwargs):
+        if threading.current_thread().name == "rewind-count":
+            opened.append(kwargs)
+            if len(opened) == 1:
+                act()
+        return connect(self, **kwargs)
 
     monkeypatch.setattr(ReadOnlyDatabase, "connect", hooked)
+    return opened
 
 
 def resume(path: Path, thread_id: str) -> None:
@@ -132,8 +136,8 @@ def test_a_commit_before_the_second_connection_opens_is_not_mixed_in(review_db, 
 
 
 def test_a_thread_deleted_before_the_second_connection_opens(review_db, given, monkeypatch):
-    """A delete that leaves the last rowids as they were (the first thread written) is
-    seen by the second connection as a listed thread with no checkpoints."""
+    """A commit that leaves every table's greatest rowid as it was (deleting the first
+    thread written) is seen too: any commit rewrites the WAL-index header."""
     before = langgraph_states(review_db)
     rowids = last_rowids(review_db)
 
@@ -149,6 +153,47 @@ def test_a_thread_deleted_before_the_second_connection_opens(review_db, given, m
         assert "review-0" not in [t.thread_id for t in source.list_threads()]
 
 
+def test_a_writer_waiting_on_a_rollback_journal_database(review_db, given, monkeypatch):
+    """A rollback-journal database: the listing's read lock holds a committing writer
+    back (its pending lock), so the second connection cannot read; it does not wait
+    (it would wait for the listing, which waits for it) and the page is counted on the
+    listing's connection. The writer commits once the listing ends."""
+    before = langgraph_states(review_db)  # LangGraph's saver turns WAL on: read first
+    with closing(sqlite3.connect(review_db)) as conn:
+        assert conn.execute("PRAGMA journal_mode=DELETE").fetchone() == ("delete",)
+    writer_done = threading.Event()
+
+    def write() -> None:
+        with closing(sqlite3.connect(review_db, timeout=30)) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(
+                "INSERT INTO checkpoints SELECT 'copied', checkpoint_ns, checkpoint_id, "
+                "parent_checkpoint_id, type, checkpoint, metadata FROM checkpoints "
+                "WHERE thread_id = 'review-1'"
+            )
+            conn.commit()
+        writer_done.set()
+
+    def start_writer() -> None:
+        threading.Thread(target=write, daemon=True).start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # until the writer holds its pending lock
+            try:
+                with closing(sqlite3.connect(review_db, timeout=0)) as probe:
+                    probe.execute("SELECT 1 FROM checkpoints LIMIT 1").fetchall()
+            except sqlite3.OperationalError as exc:
+                assert "locked" in str(exc)
+                return
+        raise AssertionError("the writer never waited for the listing's read lock")
+
+    opened = on_second_connection(monkeypatch, start_writer)
+    with open_source(str(review_db)) as source:
+        assert shown(source.list_threads()) == before
+        assert opened == [{"timeout": 0}] and given == [None]
+        assert writer_done.wait(30)
+        assert "copied" in [t.thread_id for t in source.list_threads()]
+
+
 def test_a_second_connection_that_cannot_open(review_db, given, monkeypatch):
     before = langgraph_states(review_db)
 
@@ -162,12 +207,22 @@ def test_a_second_connection_that_cannot_open(review_db, given, monkeypatch):
 
 
 @pytest.mark.parametrize("beside", [False, True])
-def test_a_listing_reads_one_snapshot(review_db, monkeypatch, beside):
+def test_a_listing_reads_one_snapshot(review_db, given, monkeypatch, beside):
     """LangGraph commits a resume and a new thread while a listing reads (between its
-    order and its counts, or as the heads are read while the second connection counts):
-    the list is the state before both, counted on one connection or two."""
-    if beside:
-        monkeypatch.setattr(sqlite_counts, "SIDE_READ_MIN", 1)
+    order and its counts; or as the heads are read, before the second connection,
+    held back until then, begins): the list is the state before both, the second
+    connection's read left unused and the page counted inside the listing's own
+    transaction."""
+    if not beside:
+        monkeypatch.setattr(sqlite_counts, "SIDE_READ_MIN", 10**9)
+    committed = threading.Event()
+    read_beside = sqlite_counts.SqliteThreadCounts._read_beside
+
+    def held_back(self, *args):
+        assert committed.wait(30)
+        return read_beside(self, *args)
+
+    monkeypatch.setattr(sqlite_counts.SqliteThreadCounts, "_read_beside", held_back)
     before = langgraph_states(review_db)
     owner, step = (
         (sqlite_heads.SqliteThreadHeads, "_heads")
@@ -183,12 +238,14 @@ def test_a_listing_reads_one_snapshot(review_db, monkeypatch, beside):
             resume(review_db, "review-0")
             with open_saver(review_db) as saver:
                 review_graph(saver).invoke({"request": "new"}, thread_config("review-new"))
+            committed.set()
         return original(self, *args)
 
     monkeypatch.setattr(owner, step, committing)
     with open_source(str(review_db)) as source:
         listed = source.list_threads()
         assert commits and shown(listed) == before
+        assert given == ([None] if beside else [])
         assert not source._conn.in_transaction
         again = source.list_threads()
     assert again[0].thread_id == "review-new"
@@ -208,6 +265,8 @@ def test_a_listing_reads_one_snapshot(review_db, monkeypatch, beside):
         b'\xef\xbb\xbf{"step": 2, "source": "loop"}',
         b'{"step": 1, "source": "\\ud800"}',
         b'{"step": 1, "step": 2, "source": "fork"}',
+        b'{"step": 2, "source": "loop", "deep": ' + b"[" * 990 + b"]" * 990 + b"}",
+        b'{"step": 2, "source": "loop", "deep": ' + b"[" * 150 + b"]" * 150 + b"}",
         b"[1, 2]",
         b"not json",
         b'{"step": 1',
@@ -219,7 +278,8 @@ def test_a_listing_reads_one_snapshot(review_db, monkeypatch, beside):
 def test_a_heads_step_and_source_are_what_json_reads(raw):
     """The listing parses each head's metadata with orjson; ``step`` and ``source`` are
     what :func:`decode_metadata` (``json``) gives, including where the two parsers part
-    (integers beyond 64 bits, ``NaN``, a byte-order mark, a lone surrogate)."""
+    (integers beyond 64 bits, ``NaN``, a byte-order mark, a lone surrogate, nesting
+    deep enough for ``json`` to give up while orjson would not)."""
     try:
         expected = meta_step_source(decode_metadata(raw))
     except DecodeError:

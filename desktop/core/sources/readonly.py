@@ -60,11 +60,15 @@ class ReadOnlyDatabase:
     short_note: str | None = None
     snapshot: Path | None = None
 
-    def connect(self) -> sqlite3.Connection:
-        """A new read-only connection (usable from any thread), memory-mapped."""
-        return _probe(
-            sqlite3.connect(self.uri, uri=True, check_same_thread=False, timeout=_BUSY_SECONDS)
-        )
+    def connect(self, timeout: float = _BUSY_SECONDS) -> sqlite3.Connection:
+        """A new read-only connection (usable from any thread), memory-mapped; a read
+        waits up to ``timeout`` seconds for a writer's lock (rollback journal)."""
+        return _probe(sqlite3.connect(self.uri, uri=True, check_same_thread=False, timeout=timeout))
+
+    @property
+    def fixed(self) -> bool:
+        """Nobody can commit to what is read: a private snapshot, or an immutable file."""
+        return self.snapshot is not None or "immutable=1" in self.uri
 
     def close(self) -> None:
         """Remove the private snapshot, if any (connections to it must be closed first)."""

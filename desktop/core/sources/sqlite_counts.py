@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from pathlib import Path
 from typing import Any
 
 from desktop.core.model import ThreadSummary
@@ -53,39 +54,40 @@ class SqliteThreadCounts(SqliteThreadHeads):
 
     _location: ReadOnlyDatabase
 
+    def _commit_stamp(self, cur: sqlite3.Cursor) -> bytes | None:
+        """What any commit by another connection changes, so that two read transactions
+        that began with equal stamps read one snapshot.
+
+        - ``b""`` where no commit can land while the listing's transaction lasts: a
+          private snapshot or an immutable file (nobody writes to it), or a rollback-
+          journal database (the listing's read lock keeps every writer out until it
+          ends, so a second reader that starts meanwhile reads the same state);
+        - for a WAL database, the WAL-index header: the first 48 bytes of the ``-shm``
+          file, which SQLite rewrites on every commit (its change counter, last frame,
+          salts and checksum; see sqlite.org/walformat.html) and from which a reader
+          takes its snapshot;
+        - ``None`` when that cannot be read: the page is counted on one connection.
+        """
+        if self._location.fixed:
+            return b""
+        (mode,) = cur.execute("PRAGMA journal_mode").fetchone()
+        if str(mode).lower() != "wal":
+            return b""
+        return wal_index_header(self._location.path)
+
     def _page_summaries(
-        self, cur: sqlite3.Cursor, page: Page, rowids: HeadRowids
+        self, cur: sqlite3.Cursor, page: Page, rowids: HeadRowids, stamp: bytes | None
     ) -> list[ThreadSummary]:
         """The summaries of ``page`` (ids with their newest root checkpoint; ``rowids``
-        of their heads), ``cur`` being inside the listing's read transaction: a long
-        page is counted beside (:meth:`_summaries_beside`) when both tables have rowids
-        (:meth:`_mark`)."""
-        if len(page) >= SIDE_READ_MIN and not self._without_rowid:
-            try:
-                mark = self._mark(cur)
-            except sqlite3.Error:
-                mark = None
-            if mark is not None:
-                return self._summaries_beside(cur, page, rowids, mark)
+        of their heads), ``cur`` being inside the listing's read transaction and
+        ``stamp`` its :meth:`_commit_stamp` from before that transaction began: a long
+        page is counted beside (:meth:`_summaries_beside`)."""
+        if len(page) >= SIDE_READ_MIN and stamp is not None:
+            return self._summaries_beside(cur, page, rowids, stamp)
         return self._summaries(cur, self._counted(cur, page), rowids)
 
-    def _mark(self, cur: sqlite3.Cursor) -> tuple[Any, ...]:
-        """What tells two read transactions' snapshots apart: the greatest rowid of each
-        table, read in one seek.
-
-        Every checkpoint and write a saver stores (``INSERT OR REPLACE`` included) takes
-        a rowid above all others, so any of them changes the mark. A delete changes it
-        only when it takes the last row; a listed thread deleted is caught by its count
-        of 0 instead (:meth:`_read_beside`), and a prune leaves each head and its writes
-        as they were, so counts read after one still describe a state the database had.
-        """
-        tables = ("checkpoints", "writes") if self._has_writes else ("checkpoints",)
-        return tuple(
-            cur.execute(f"SELECT (SELECT MAX(rowid) FROM {t})").fetchone()[0] for t in tables
-        )
-
     def _summaries_beside(
-        self, cur: sqlite3.Cursor, page: Page, rowids: HeadRowids, mark: tuple[Any, ...]
+        self, cur: sqlite3.Cursor, page: Page, rowids: HeadRowids, stamp: bytes
     ) -> list[ThreadSummary]:
         """:meth:`_summaries` of a long page, its counting and head writes read on a
         second connection while this one reads and judges the heads.
@@ -93,15 +95,15 @@ class SqliteThreadCounts(SqliteThreadHeads):
         Counting every checkpoint of 10,000 threads is a walk over the whole key index;
         run in one SQLite step (:data:`_COUNTS_JSON`) it holds no GIL, so it costs no
         time beside the heads' decoding. The second connection's read is used only
-        when it sees what this one does (``mark``, this connection's :meth:`_mark`,
-        equal; every listed thread still there); otherwise, or when it fails, this
-        connection reads it too.
+        when it is this one's snapshot: its :meth:`_commit_stamp`, taken once its own
+        transaction has begun, equals ``stamp``, taken before this one's began, so no
+        commit landed in between. Otherwise, or when it fails, this connection counts.
         """
         pairs = head_pairs(page)
         ids = json.dumps([thread_id for thread_id, _ in page])
         found: list[Beside | None] = [None]
         side = threading.Thread(
-            target=lambda: found.__setitem__(0, self._read_beside(mark, ids, pairs)),
+            target=lambda: found.__setitem__(0, self._read_beside(stamp, ids, pairs)),
             name="rewind-count",
             daemon=True,
         )
@@ -117,25 +119,26 @@ class SqliteThreadCounts(SqliteThreadHeads):
             counted, writes = self._counted(cur, page, beside[0]), beside[1]
         return assembled(counted, heads, writes)
 
-    def _read_beside(self, mark: tuple[Any, ...], ids: str, pairs: str) -> Beside | None:
+    def _read_beside(self, stamp: bytes, ids: str, pairs: str) -> Beside | None:
         """The counts and head writes of :meth:`_summaries_beside`, read on a new
-        connection; ``None`` when its snapshot is not this connection's (another mark,
-        a listed thread gone) or a read fails."""
+        connection; ``None`` when its snapshot may not be the listing's, or it cannot
+        read (it never waits for a writer's lock: the listing holds the file, so a
+        writer that wants it waits for the listing, and a wait here could only end
+        once the listing had given up on this connection)."""
         try:
-            conn = self._location.connect()
-        except sqlite3.Error:
+            conn = self._location.connect(timeout=0)
+        except Exception:  # any failure: the listing counts on its own connection
             return None
         try:
             cur = conn.cursor()
             cur.execute("BEGIN")
-            if self._mark(cur) != mark:
+            cur.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            if self._commit_stamp(cur) != stamp:
                 return None
             (text,) = cur.execute(_COUNTS_JSON, (ids,)).fetchone()
             counts: Counts = [(count, ns) for _, count, ns in sorted(json.loads(text))]
-            if any(count == 0 for count, _ in counts):
-                return None
             return counts, self._head_writes(cur, pairs)
-        except sqlite3.Error:
+        except Exception:  # any failure: the listing counts on its own connection
             return None
         finally:
             conn.close()
@@ -182,3 +185,17 @@ def newest_ids(cur: sqlite3.Cursor, thread_ids: list[Any], *, root: bool = False
             (json.dumps(thread_ids),),
         ).fetchall()
     )
+
+
+WAL_INDEX_HEADER_BYTES = 48
+"""The WAL-index header's first copy, at the start of the ``-shm`` file."""
+
+
+def wal_index_header(path: Path) -> bytes | None:
+    """The WAL-index header of the database at ``path`` (``None``: unreadable)."""
+    try:
+        with open(path.with_name(path.name + "-shm"), "rb") as shm:
+            header = shm.read(WAL_INDEX_HEADER_BYTES)
+    except OSError:
+        return None
+    return header if len(header) == WAL_INDEX_HEADER_BYTES else None

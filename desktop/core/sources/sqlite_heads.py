@@ -241,15 +241,16 @@ def write_record(
 def _head_step_source(raw: Any) -> tuple[int | None, str | None]:
     """A head's ``step`` and ``source`` from its metadata (none when not fetched).
 
-    Parsed by orjson, several times faster than ``json`` on a listing's 10,000 heads;
-    by :func:`~desktop.core.decode.decode_metadata` (``json``) when orjson refuses the
-    text (``NaN``, a byte-order mark, a lone surrogate) or when ``step`` came out a
-    float (orjson reads an integer beyond 64 bits as one), so both fields are what
-    ``json`` reads.
+    Parsed by orjson, several times faster than ``json`` on a listing's 10,000 heads,
+    when it cannot part from :func:`~desktop.core.decode.decode_metadata` (``json``):
+    by ``json`` itself when orjson refuses the text (``NaN``, a byte-order mark, a lone
+    surrogate), when ``step`` came out a float (orjson reads an integer beyond 64 bits
+    as one), and when the text has :data:`_NESTING_FOR_JSON` brackets or more (``json``
+    gives up on deep nesting sooner than orjson).
     """
     if raw is None:
         return None, None
-    if isinstance(raw, (bytes, str)):
+    if isinstance(raw, (bytes, str)) and _brackets(raw) < _NESTING_FOR_JSON:
         try:
             metadata = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -260,3 +261,16 @@ def _head_step_source(raw: Any) -> tuple[int | None, str | None]:
         return meta_step_source(decode_metadata(raw))
     except DecodeError:
         return None, None
+
+
+_NESTING_FOR_JSON = 200
+"""Metadata with this many opening brackets or more is left to ``json``: nesting that
+deep is as far as orjson is trusted to agree with it (``json`` stops near the recursion
+limit, 1,000 levels less the caller's frames)."""
+
+
+def _brackets(raw: bytes | str) -> int:
+    """How many ``{`` and ``[`` the text holds (at least its deepest nesting)."""
+    if isinstance(raw, bytes):
+        return raw.count(b"{") + raw.count(b"[")
+    return raw.count("{") + raw.count("[")

@@ -101,10 +101,12 @@ class SqliteThreadListing(SqliteThreadCounts):
         ``GROUP BY`` pass over the primary-key index.
         """
         if parse_thread_filter(text_filter).empty:
-            with self._cursor() as cur, _read_transaction(cur):
-                order, rowids = self._thread_order_and_rowids(cur)
-                page = order[offset:] if limit is None else order[offset : offset + limit]
-                return self._page_summaries(cur, page, rowids)
+            with self._cursor() as cur:
+                stamp = self._commit_stamp(cur)
+                with _read_transaction(cur):
+                    order, rowids = self._thread_order_and_rowids(cur)
+                    page = order[offset:] if limit is None else order[offset : offset + limit]
+                    return self._page_summaries(cur, page, rowids, stamp)
         where, having, params = self._thread_filter(text_filter)
         query = _GROUPED.format(where=where, having=having)
         if limit is not None:
@@ -113,7 +115,7 @@ class SqliteThreadListing(SqliteThreadCounts):
         elif offset:
             query += " LIMIT -1 OFFSET ?"
             params = (*params, offset)
-        with self._cursor() as cur:
+        with self._cursor() as cur, _read_transaction(cur):
             return self._summaries(cur, cur.execute(query, params).fetchall())
 
     def thread_ids(self, text_filter: str = "") -> list[str]:
@@ -152,7 +154,7 @@ class SqliteThreadListing(SqliteThreadCounts):
         """One thread's summary; :class:`NotFoundError` when the id is unknown."""
         from desktop.core.errors import NotFoundError
 
-        with self._cursor() as cur:
+        with self._cursor() as cur, _read_transaction(cur):
             rows = cur.execute(
                 _GROUPED.format(where="WHERE thread_id = ?", having=""), (thread_id,)
             ).fetchall()
@@ -199,11 +201,11 @@ class SqliteThreadListing(SqliteThreadCounts):
 
 @contextmanager
 def _read_transaction(cur: sqlite3.Cursor) -> Iterator[None]:
-    """Every statement inside reads one snapshot of the database (a read transaction,
-    ended on the way out; nested, the outer one serves)."""
+    """Every statement inside reads one snapshot of the database: a read transaction,
+    begun afresh (one a failed end left open is ended first, never reused) and ended on
+    the way out. On a rollback-journal database it keeps writers waiting until then."""
     if cur.connection.in_transaction:
-        yield
-        return
+        cur.connection.rollback()
     cur.execute("BEGIN")
     try:
         yield
