@@ -379,8 +379,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _check_window_path(path: str | None) -> None:
     """A path the window cannot open (often a mistyped command) is one line, before Qt."""
-    from desktop.core.pgurl import is_postgres_url
+    from desktop.core.pgurl import check_location, is_postgres_url
 
+    check_location(path)
     if path is None or is_postgres_url(path) or os.path.exists(os.path.expanduser(path)):
         return
     if os.sep in path or "." in path:

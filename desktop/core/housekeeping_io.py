@@ -14,7 +14,7 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from desktop.core.errors import SourceError
 from desktop.core.housekeeping import RawSerde
 from desktop.core.locks import database_identity, thread_lock
-from desktop.core.pgurl import is_postgres_url, redact
+from desktop.core.pgurl import check_location, is_postgres_url, redact
 from desktop.core.sources.pg_connect import describe_error
 
 
@@ -26,6 +26,7 @@ async def writing_saver(path: str, *thread_ids: str, action: str) -> AsyncIterat
     throughout, so a thread another Rewind is running is refused before anything is
     written (:class:`~desktop.core.locks.ThreadBusyError`).
     """
+    check_location(path)
     postgres = is_postgres_url(path)
     db = Path(path).expanduser()
     if not postgres and not db.is_file():

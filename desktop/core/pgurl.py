@@ -7,10 +7,13 @@ imports psycopg.
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 SCHEMES = ("postgresql", "postgres")
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _SECRET_PARAMS = frozenset({"password", "sslpassword"})
 
 
@@ -19,6 +22,29 @@ def is_postgres_url(location: object) -> bool:
     return isinstance(location, str) and location.strip().lower().startswith(
         tuple(f"{scheme}://" for scheme in SCHEMES)
     )
+
+
+def unsupported_scheme(location: object) -> str | None:
+    """The scheme of a ``scheme://`` URL Rewind cannot open (``mysql``, ``sqlite``, ...);
+    None for a Postgres URL, a plain path, or a file that exists under that name."""
+    if not isinstance(location, str) or is_postgres_url(location):
+        return None
+    match = _URL_SCHEME.match(location.strip())
+    if match is None or os.path.exists(os.path.expanduser(location)):
+        return None
+    return match.group(1)
+
+
+def check_location(location: object) -> None:
+    """Refuse, in one line (``SourceError``), a URL whose scheme Rewind does not open:
+    turned into a path it would read ``mysql:/x/y: no such file``."""
+    scheme = unsupported_scheme(location)
+    if scheme is not None:
+        from desktop.core.errors import SourceError
+
+        raise SourceError(
+            f"{scheme}:// URLs are not supported: give a SQLite file or a postgresql:// URL"
+        )
 
 
 def redact(url: str) -> str:
@@ -102,8 +128,9 @@ def _safe_port(parts) -> bool:
 
 
 def location_of(text: str | Path) -> str | Path:
-    """What the user named as a database: a URL stays text, anything else is a path."""
-    if isinstance(text, str) and is_postgres_url(text):
+    """What the user named as a database: a URL stays text (one Rewind cannot open too, so
+    that opening it says so), anything else is a path."""
+    if isinstance(text, str) and (is_postgres_url(text) or unsupported_scheme(text)):
         return text.strip()
     return Path(text).expanduser()
 

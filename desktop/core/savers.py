@@ -29,7 +29,7 @@ from desktop.core.errors import NotFoundError, RewindError, SourceError, error_l
 from desktop.core.graph_types import TypeKey
 from desktop.core.graphs import LoadedGraph
 from desktop.core.guards import require_checkpoint_tables
-from desktop.core.pgurl import is_postgres_url
+from desktop.core.pgurl import check_location, is_postgres_url
 from desktop.core.sources.readonly import open_read_only
 
 SaverMode = Literal["read", "write", "create"]
@@ -82,6 +82,7 @@ async def open_saver(
     A ``postgresql://`` URL opens ``AsyncPostgresSaver`` and ``AsyncPostgresStore``
     instead (``create=False``: a database without checkpoint tables is refused).
     """
+    check_location(db_path)
     if is_postgres_url(db_path):
         from desktop.core.pg_savers import open_postgres_saver
 
@@ -148,6 +149,7 @@ async def open_read_saver(
     refused with a one-line :class:`SourceError`. A ``postgresql://`` URL gets an
     ``AsyncPostgresSaver`` on a read-only session.
     """
+    check_location(db_path)
     if is_postgres_url(db_path):
         from desktop.core.pg_savers import open_postgres_read_saver
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from desktop.core.errors import SourceError
-from desktop.core.pgurl import is_postgres_url
+from desktop.core.pgurl import check_location, is_postgres_url
 from desktop.core.sources.readonly import SharedReadOnlyFile
 
 STORE_TABLE = "store"
@@ -120,6 +120,7 @@ def open_store(location: str | Path) -> StoreReader:
     Raises :class:`SourceError` with one line when there is no Store there.
     """
     text = str(location)
+    check_location(location)
     if is_postgres_url(text):
         from desktop.core.store_postgres import PostgresStoreReader
 

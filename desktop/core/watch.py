@@ -29,7 +29,7 @@ from typing import Protocol
 
 from desktop.core.errors import NotFoundError, SourceError
 from desktop.core.model import CheckpointMeta
-from desktop.core.pgurl import is_postgres_url
+from desktop.core.pgurl import check_location, is_postgres_url
 
 SQLITE_POLL_SECONDS = 0.1
 """How often a SQLite probe is polled (``PRAGMA data_version`` costs microseconds)."""
@@ -71,6 +71,7 @@ class ChangeProbe(Protocol):
 def open_probe(location: str | Path) -> ChangeProbe:
     """A probe for the checkpoint database at ``location`` (file path or Postgres URL)."""
     text = str(location)
+    check_location(location)
     if is_postgres_url(text):
         return PostgresProbe(text)
     return SqliteProbe(Path(text).expanduser())

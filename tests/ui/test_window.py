@@ -361,6 +361,20 @@ def test_bad_file_shows_a_dialog_and_keeps_the_previous_database(
     box.close()
 
 
+def test_a_url_of_another_database_is_refused_in_one_line(
+    qtbot, window: MainWindow, settle, agent_db: AgentDb
+) -> None:
+    open_db(qtbot, window, settle, agent_db.path)
+    settle(lambda: window.controller.open_database("mysql://x/y"))
+    box = window.findChild(QMessageBox, "errorBox")
+    assert box is not None and box.isVisible()
+    assert box.text() == (
+        "mysql:// URLs are not supported: give a SQLite file or a postgresql:// URL"
+    )
+    assert window.controller.path == agent_db.path
+    box.close()
+
+
 def test_missing_thread_and_checkpoint_are_reported(
     qtbot, window: MainWindow, settle, agent_db: AgentDb
 ) -> None:

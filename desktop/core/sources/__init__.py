@@ -4,7 +4,7 @@
 (and psycopg) is imported only when a ``postgresql://`` URL is opened.
 """
 
-from desktop.core.pgurl import is_postgres_url
+from desktop.core.pgurl import check_location, is_postgres_url
 from desktop.core.sources.common import CheckpointSource, checkpoint_time
 from desktop.core.sources.sqlite import SqliteCheckpointSource
 
@@ -20,8 +20,10 @@ __all__ = [
 def open_source(location: str) -> CheckpointSource:
     """Open the checkpoint database at ``location`` (path or URL) for reading.
 
-    Raises ``SourceError`` with a one-line message when it cannot be read.
+    Raises ``SourceError`` with a one-line message when it cannot be read (also for a
+    URL of another database, such as ``mysql://``).
     """
+    check_location(location)
     if is_postgres_url(location):
         from desktop.core.sources.postgres import PostgresCheckpointSource
 

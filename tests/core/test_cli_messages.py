@@ -1,0 +1,41 @@
+"""The wording of the CLI's one-line errors and notes: what a new user mistypes."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.cli import main
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+UNSUPPORTED = "URLs are not supported: give a SQLite file or a postgresql:// URL"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["threads", "mysql://x/y"],
+        ["history", "mysql://x/y", "--thread", "t"],
+        ["history", "mysql://x/y", "--thread", "t", "--follow"],
+        ["store", "mysql://x/y"],
+        ["run", "mysql://x/y", "--graph", "demo", "--thread", "t", "--input", "hi"],
+        ["delete", "mysql://x/y", "--thread", "t"],
+        ["mysql://x/y"],
+    ],
+)
+def test_a_url_of_another_database_says_so(capsys, command):
+    code, out, err = run_cli(capsys, *command)
+    assert (code, out) == (1, "")
+    assert err == f"rewind: error: mysql:// {UNSUPPORTED}\n"
+
+
+def test_a_sqlite_url_is_not_taken_for_a_path(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, "threads", "sqlite:///agents.db")
+    assert code == 1 and err == f"rewind: error: sqlite:// {UNSUPPORTED}\n"
+    assert not (tmp_path / "sqlite:").exists()
