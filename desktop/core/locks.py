@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from desktop.core.datadir import data_dir
 from desktop.core.errors import RewindError
+from desktop.core.pgurl import check_location
 
 LOCKS_FOLDER = "locks"
 _HOLDER_OFFSET = 1
@@ -57,8 +58,9 @@ class ThreadLock:
 def database_identity(target: str | os.PathLike[str]) -> str:
     """A stable name for a database: ``sqlite:<real path>`` for a file, or the
     PostgreSQL URL (or ``key=value`` DSN) reduced to user, host, port and database,
-    never its password."""
+    never its password. A URL Rewind cannot open is refused (``SourceError``)."""
     text = os.fspath(target)
+    check_location(text)
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     if scheme in _POSTGRES_SCHEMES:
         return _postgres_url_identity(text)

@@ -36,15 +36,31 @@ def unsupported_scheme(location: object) -> str | None:
 
 
 def check_location(location: object) -> None:
-    """Refuse, in one line (``SourceError``), a URL whose scheme Rewind does not open:
-    turned into a path it would read ``mysql:/x/y: no such file``."""
+    """Refuse, in one line (``SourceError``), a URL whose scheme Rewind does not open
+    (turned into a path it would read ``mysql:/x/y: no such file``) and a Postgres URL
+    whose port is not a number (libpq would say ``Servname not supported``)."""
+    from desktop.core.errors import SourceError
+
     scheme = unsupported_scheme(location)
     if scheme is not None:
-        from desktop.core.errors import SourceError
-
         raise SourceError(
             f"{scheme}:// URLs are not supported: give a SQLite file or a postgresql:// URL"
         )
+    port = _bad_port(location) if is_postgres_url(location) else None
+    if port is not None:
+        raise SourceError(f"{redact(str(location))}: the port {port!r} is not a number")
+
+
+def _bad_port(url: str) -> str | None:
+    """The first port of ``url`` (after a host, or ``?port=``; several hosts may each
+    have one) that is not a number, else None."""
+    parts = urlsplit(url.strip())
+    ports = [
+        host.rpartition("]")[2].rpartition(":")[2] if ":" in host.rpartition("]")[2] else ""
+        for host in parts.netloc.rpartition("@")[2].split(",")
+    ]
+    ports += dict(parse_qsl(parts.query, keep_blank_values=True)).get("port", "").split(",")
+    return next((unquote(p) for p in ports if p.strip() and not p.strip().isdigit()), None)
 
 
 def redact(url: str) -> str:

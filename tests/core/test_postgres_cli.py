@@ -4,6 +4,7 @@ a SELECT-only role is enough, and neither Qt nor LangGraph's saver classes are i
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import warnings
@@ -107,6 +108,33 @@ def test_bad_urls_exit_non_zero_with_one_line(capsys, url, message):
     code, out, err = run_cli(capsys, "threads", url)
     assert code == 1 and out == ""
     assert message in err and err.count("\n") == 1 and err.startswith("rewind: error:")
+
+
+@pytest.mark.parametrize(
+    ("url", "port"),
+    [
+        ("postgresql://host:notaport/db", "notaport"),
+        ("postgresql://me:secret@h1:5432,h2:x/db", "x"),
+        ("postgres://h/db?port=abc", "abc"),
+    ],
+)
+def test_a_port_that_is_not_a_number_is_named(capsys, url, port):
+    for command in (["threads", url], ["run", url, "--graph", "demo", "--thread", "t"]):
+        code, out, err = run_cli(capsys, *command)
+        assert code == 1 and out == ""
+        assert err.startswith("rewind: error: ") and err.count("\n") == 1
+        assert err.endswith(f": the port {port!r} is not a number\n")
+        assert "secret" not in err
+
+
+def test_libpq_sentences_are_joined_with_a_full_stop(capsys):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, _, err = run_cli(capsys, "threads", f"postgresql://nobody@127.0.0.1:{port}/x")
+    assert code == 1 and err.count("\n") == 1
+    assert "failed: Connection refused. Is the server running on that host" in err
+    assert err.endswith("?\n")
 
 
 def test_unknown_thread_on_a_url(capsys, pg_graphs):

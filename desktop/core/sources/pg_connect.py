@@ -25,9 +25,15 @@ APPLICATION_NAME = "rewind"
 
 
 def describe_error(exc: BaseException) -> str:
-    """psycopg's message on one line, without libpq's ``connection failed:`` preamble."""
+    """psycopg's message on one line, without libpq's ``connection failed:`` preamble;
+    its lines are sentences (``...: Connection refused`` / ``Is the server running...?``),
+    joined with the full stop libpq leaves out."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    text = " ".join(lines) or type(exc).__name__
+    text = " ".join(
+        line if i == len(lines) - 1 or line[-1] in ".?!:;," else line + "."
+        for i, line in enumerate(lines)
+    )
+    text = text or type(exc).__name__
     text = text.removeprefix("connection failed: ")
     return text.replace("FATAL:  ", "").replace("ERROR:  ", "")
 
