@@ -206,11 +206,22 @@ def _add_thread(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--thread", required=True, metavar="ID", help="thread_id")
 
 
+EXIT_USAGE = 2
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose mistakes are one line on stderr (exit 2), not the usage."""
+    """An argument parser whose mistakes are one line on stderr (exit 2, argparse's
+    usage-error status), not the usage; an unknown option after a subcommand is reported
+    by that subcommand's parser (``rewind history: error: ...``), as a missing one is."""
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -39,3 +39,35 @@ def test_a_sqlite_url_is_not_taken_for_a_path(capsys, tmp_path, monkeypatch):
     code, _, err = run_cli(capsys, "threads", "sqlite:///agents.db")
     assert code == 1 and err == f"rewind: error: sqlite:// {UNSUPPORTED}\n"
     assert not (tmp_path / "sqlite:").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["history"], "the following arguments are required: path, --thread"),
+        (
+            ["history", "x.db", "--thread", "t", "--follow", "--bogus"],
+            "unrecognized arguments: --bogus",
+        ),
+        (
+            ["run", "x.db", "--graph", "demo", "--thread", "t", "--bogus", "1"],
+            "unrecognized arguments: --bogus 1",
+        ),
+    ],
+)
+def test_usage_errors_exit_2_and_name_the_subcommand(capsys, command, message):
+    with pytest.raises(SystemExit) as stopped:
+        main(command)
+    out, err = capsys.readouterr()
+    name = command[0]
+    assert (stopped.value.code, out) == (2, "")
+    assert err == f"rewind {name}: error: {message} (see `rewind {name} --help`)\n"
+
+
+def test_an_unknown_window_option_is_a_usage_error_of_rewind(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["--bogus"])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        "rewind: error: unrecognized arguments: --bogus (see `rewind --help`)\n"
+    )
