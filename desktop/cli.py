@@ -166,7 +166,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     for state in (new, old):
         if state is None or not state.error:
             continue
-        message = f"checkpoint {state.meta.checkpoint_id}: {state.error}"
+        message = f"Checkpoint {state.meta.checkpoint_id}: {state.error}"
         if set(state.values) <= {REST_KEY}:
             raise RewindError(message)
         _note(f"{message}; those values are marked unreadable, not compared", "warning")

@@ -69,7 +69,7 @@ def _picture(
             meta = next((m for m in history if not m.checkpoint_ns), history[0])
         state = source.load_state(meta)
         if state.error:
-            raise RewindError(f"checkpoint {meta.checkpoint_id}: {state.error}")
+            raise RewindError(f"Checkpoint {meta.checkpoint_id}: {state.error}")
         activity = checkpoint_activity(state)
         if picture is None:
             summary = source.thread(args.thread)

@@ -175,7 +175,7 @@ def plan_prune(
     keeps its newest checkpoint, which its next call continues from.
     """
     if (keep is None) == (before is None):
-        raise HousekeepingError("give either --keep N or --before DATE")
+        raise HousekeepingError("Give either --keep N or --before DATE")
     if keep is not None and keep < 1:
         raise HousekeepingError("--keep must be at least 1 (the thread's head)")
     root = [meta for meta in history if meta.checkpoint_ns == ""]
@@ -316,7 +316,7 @@ async def prune_thread(saver: Any, plan: PrunePlan, writes: Sequence[StoredWrite
         await copy_checkpoints(saver, scratch, plan.thread_id, writes)
     except Exception as exc:
         raise HousekeepingError(
-            f"prune of {plan.thread_id!r} stopped after deleting it; its kept checkpoints "
+            f"Prune of {plan.thread_id!r} stopped after deleting it; its kept checkpoints "
             f"are safe in thread {scratch!r} ({exc})"
         ) from exc
     await saver.adelete_thread(scratch)

@@ -36,9 +36,9 @@ def prepare_copy(location: str, thread_id: str, target: str) -> CopyJob:
     """Check a copy can be made (source exists, target is new) and read its writes."""
     target = target.strip()
     if not target:
-        raise RewindError("the new thread id is empty")
+        raise RewindError("The new thread id is empty")
     if target == thread_id:
-        raise RewindError("the copy needs a different thread id")
+        raise RewindError("The copy needs a different thread id")
     with open_source(location) as source:
         source.thread(thread_id)
         try:
@@ -46,7 +46,7 @@ def prepare_copy(location: str, thread_id: str, target: str) -> CopyJob:
         except NotFoundError:
             pass
         else:
-            raise RewindError(f"thread {target!r} already exists; choose a new id")
+            raise RewindError(f"Thread {target!r} already exists; choose a new id")
         return CopyJob(location, thread_id, target, source.stored_writes(thread_id))
 
 

@@ -18,10 +18,10 @@ def find_checkpoint(history: list[CheckpointMeta], checkpoint_id: str) -> Checkp
     thread = history[0].thread_id if history else "?"
     if len(matches) > 1:
         raise NotFoundError(
-            f"checkpoint prefix {checkpoint_id!r} is ambiguous in thread {thread!r} "
+            f"Checkpoint prefix {checkpoint_id!r} is ambiguous in thread {thread!r} "
             f"({len(matches)} matches)"
         )
-    raise NotFoundError(f"checkpoint {checkpoint_id!r} not found in thread {thread!r}")
+    raise NotFoundError(f"Checkpoint {checkpoint_id!r} not found in thread {thread!r}")
 
 
 def load_diff_pair(

@@ -46,7 +46,7 @@ async def _connect(url: str, **extra: Any) -> psycopg.AsyncConnection[Any]:
             **extra,
         )
     except psycopg.Error as exc:
-        raise SourceError(f"cannot connect to {redact(url)}: {describe_error(exc)}") from None
+        raise SourceError(f"Cannot connect to {redact(url)}: {describe_error(exc)}") from None
 
 
 async def _has_checkpoint_tables(conn: psycopg.AsyncConnection[Any]) -> bool:

@@ -25,6 +25,7 @@ from desktop.core.progress import FailedTask, WaitingInterrupt
 from desktop.core.savers import (
     ReadSaver,
     checkpoint_config,
+    location_text,
     reading_checkpoint,
     require_thread,
     run_store,
@@ -101,17 +102,18 @@ async def thread_status(
     """
     async with saver_for(graph, target, mode="read") as saver:
         status = await read_thread_status(
-            graph.bind(saver, run_store(graph, saver)), saver, thread_id
+            graph.bind(saver, run_store(graph, saver)), saver, thread_id, location_text(target)
         )
     note = saver.note if isinstance(saver, ReadSaver) else None
     return dataclasses.replace(status, note=note) if note else status
 
 
 async def read_thread_status(
-    graph: Pregel, saver: BaseCheckpointSaver, thread_id: str
+    graph: Pregel, saver: BaseCheckpointSaver, thread_id: str, where: str = "the database"
 ) -> ThreadStatus:
-    """The status of ``thread_id`` through ``graph`` bound to an open ``saver``."""
-    latest = await require_thread(saver, thread_id)
+    """The status of ``thread_id`` through ``graph`` bound to an open ``saver`` (at
+    ``where``, as a missing thread's message names it)."""
+    latest = await require_thread(saver, thread_id, where)
     with reading_checkpoint(latest.config):
         snapshot = await graph.aget_state(checkpoint_config(thread_id), subgraphs=True)
     interrupts: dict[str, WaitingInterrupt] = {}

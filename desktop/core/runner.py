@@ -44,6 +44,7 @@ from desktop.core.savers import (
     SaverMode,
     checkpoint_config,
     get_tuple,
+    location_text,
     open_read_saver,
     require_checkpoint,
     require_thread,
@@ -118,7 +119,7 @@ async def run(
             if checkpoint_id is not None:
                 await require_checkpoint(saver, config)
             elif input is None:
-                await require_thread(saver, thread_id)
+                await require_thread(saver, thread_id, location_text(target))
             async for event in stream_run(
                 graph.bind(saver, run_store(graph, saver)),
                 input,
@@ -201,7 +202,7 @@ async def resume(
     check_settings(graph, configurable, context)
     async with writing_thread(target, thread_id, "resume"), saver_for(graph, target) as saver:
         bound = graph.bind(saver, run_store(graph, saver))
-        status = await read_thread_status(bound, saver, thread_id)
+        status = await read_thread_status(bound, saver, thread_id, location_text(target))
         command = _resume_input(status, value, answers)
         async for event in stream_run(
             bound,

@@ -29,7 +29,7 @@ from desktop.core.errors import NotFoundError, RewindError, SourceError, error_l
 from desktop.core.graph_types import TypeKey
 from desktop.core.graphs import LoadedGraph
 from desktop.core.guards import require_checkpoint_tables
-from desktop.core.pgurl import check_location, is_postgres_url
+from desktop.core.pgurl import check_location, is_postgres_url, redact
 from desktop.core.sources.readonly import open_read_only
 
 SaverMode = Literal["read", "write", "create"]
@@ -291,10 +291,22 @@ async def get_tuple(saver: BaseCheckpointSaver, config: RunnableConfig) -> Check
         return await saver.aget_tuple(config)
 
 
-async def require_thread(saver: BaseCheckpointSaver, thread_id: str) -> CheckpointTuple:
+def location_text(target: BaseCheckpointSaver | str | Path) -> str:
+    """How a message names the database ``target``: its path, or its URL without a
+    password; ``the database`` for an open saver."""
+    if isinstance(target, BaseCheckpointSaver):
+        return "the database"
+    return redact(target) if is_postgres_url(target) else str(Path(target).expanduser())
+
+
+async def require_thread(
+    saver: BaseCheckpointSaver, thread_id: str, where: str = "the database"
+) -> CheckpointTuple:
+    """The thread's latest checkpoint; ``NotFoundError`` worded as the readers word it
+    (``Thread 'x' not found in <where>``), with how to start it."""
     latest = await get_tuple(saver, checkpoint_config(thread_id))
     if latest is None:
-        raise NotFoundError(f"Thread {thread_id!r} has no checkpoints; give an input to start it")
+        raise NotFoundError(f"Thread {thread_id!r} not found in {where}; give an input to start it")
     return latest
 
 

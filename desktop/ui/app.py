@@ -264,7 +264,7 @@ def _check_size(window: MainWindow, asked: tuple[int, int] | None) -> None:
     if asked and (window.width(), window.height()) != asked:
         hint = window.minimumSizeHint()
         raise RewindError(
-            f"the window cannot be {asked[0]}x{asked[1]}: it needs at least "
+            f"The window cannot be {asked[0]}x{asked[1]}: it needs at least "
             f"{hint.width()}x{hint.height()}"
         )
 

@@ -62,4 +62,4 @@ def render_png(
     scene.deleteLater()
     del app
     if not saved:
-        raise RewindError(f"cannot write the PNG to {target}")
+        raise RewindError(f"Cannot write the PNG to {target}")

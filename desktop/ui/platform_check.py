@@ -53,7 +53,7 @@ XCB_PACKAGES: dict[str, tuple[str, str]] = {
 (Debian/Ubuntu, Fedora)."""
 
 NO_DISPLAY = (
-    "no display to open the window on: DISPLAY (or WAYLAND_DISPLAY) is not set; "
+    "No display to open the window on: DISPLAY (or WAYLAND_DISPLAY) is not set; "
     "run it in a desktop session, or set QT_QPA_PLATFORM=offscreen to render without one "
     "(e.g. with --screenshot)"
 )
@@ -91,7 +91,7 @@ def platform_problem(
             return missing_libraries_message(missing)
     if not (display_answers or x_display_answers)(display):
         return (
-            f"cannot connect to the X display {display!r}: is the X server running and "
+            f"Cannot connect to the X display {display!r}: is the X server running and "
             "may this user use it (xhost, XAUTHORITY)? Set QT_QPA_PLATFORM=offscreen to "
             "render without a display"
         )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from desktop.cli import main
+
+DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -71,3 +75,17 @@ def test_an_unknown_window_option_is_a_usage_error_of_rewind(capsys):
     assert capsys.readouterr().err == (
         "rewind: error: unrecognized arguments: --bogus (see `rewind --help`)\n"
     )
+
+
+def test_every_command_names_a_missing_thread_alike(capsys, interrupt_db):
+    graph = ["--graph", f"{DATA / 'builder_graphs.py'}:review"]
+    where = interrupt_db.path
+    for command in (
+        ["history", where, "--thread", "nope"],
+        ["export", where, "--thread", "nope"],
+        ["status", where, *graph, "--thread", "nope"],
+        ["resume", where, *graph, "--thread", "nope"],
+    ):
+        code, out, err = run_cli(capsys, *command)
+        assert (code, out) == (1, "")
+        assert err.startswith(f"rewind: error: Thread 'nope' not found in {where}"), err

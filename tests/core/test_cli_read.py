@@ -206,7 +206,7 @@ def test_bad_files_exit_non_zero_with_one_line(capsys, request, fixture, message
 
 def test_unknown_thread_and_missing_file(capsys, agent_db, tmp_path):
     code, _, err = run_cli(capsys, "history", agent_db.path, "--thread", "no-such-thread")
-    assert code == 1 and "thread 'no-such-thread' not found" in err
+    assert code == 1 and "Thread 'no-such-thread' not found" in err
     code, _, err = run_cli(capsys, "export", tmp_path / "missing.db", "--thread", "x")
     assert code == 1 and "no such file" in err
     code, _, err = run_cli(

@@ -410,7 +410,10 @@ def test_a_mistyped_command_is_one_line_and_opens_no_window(tmp_path):
     ("argv", "says"),
     [
         (["history", "x.sqlite"], "rewind history: error: the following arguments are required"),
-        (["threads", "x.sqlite", "--bogus"], "rewind: error: unrecognized arguments: --bogus"),
+        (
+            ["threads", "x.sqlite", "--bogus"],
+            "rewind threads: error: unrecognized arguments: --bogus",
+        ),
         (
             ["run", "x.sqlite", "--graph", "demo", "--thread", "t", "--durability", "never"],
             "rewind run: error: argument --durability: invalid choice: 'never'",

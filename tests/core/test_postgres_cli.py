@@ -100,7 +100,7 @@ def test_shallow_database_is_the_latest_checkpoint_with_a_note(capsys, pg_shallo
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("postgresql://nobody@/x?host=/nonexistent-socket-dir", "cannot connect"),
+        ("postgresql://nobody@/x?host=/nonexistent-socket-dir", "Cannot connect"),
         ("postgres://h/db?bogus=1", "not a valid PostgreSQL URL"),
     ],
 )

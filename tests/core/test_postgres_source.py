@@ -227,20 +227,20 @@ def test_reads_run_in_read_only_transactions_even_for_the_owner(pg_graphs):
 
 
 def test_unknown_thread_and_checkpoint_are_clear_errors(pg_graphs, reader):
-    with pytest.raises(NotFoundError, match="thread 'nope' not found"):
+    with pytest.raises(NotFoundError, match="Thread 'nope' not found"):
         reader.history("nope")
-    with pytest.raises(NotFoundError, match="thread 'nope' not found"):
+    with pytest.raises(NotFoundError, match="Thread 'nope' not found"):
         reader.thread("nope")
     meta = reader.history(pg_graphs.fork.thread_id)[0]
     gone = type(meta)(**{**{f: getattr(meta, f) for f in meta.__slots__}, "checkpoint_id": "x"})
-    with pytest.raises(NotFoundError, match="checkpoint 'x' not found"):
+    with pytest.raises(NotFoundError, match="Checkpoint 'x' not found"):
         reader.load_state(gone)
 
 
 def test_bad_urls_and_databases_are_one_line(pg_server, pg_db):
     cases = [
         (pg_server.url("no_such_db"), 'database "no_such_db" does not exist'),
-        ("postgresql://nobody@/x?host=/nonexistent-socket-dir", "cannot connect"),
+        ("postgresql://nobody@/x?host=/nonexistent-socket-dir", "Cannot connect"),
         ("postgresql://h/db?bogus=1", "not a valid PostgreSQL URL"),
         (pg_db.url, "has no LangGraph checkpoint tables"),
     ]

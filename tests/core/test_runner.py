@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import operator
+import re
 import shutil
 import sqlite3
 import sys
@@ -560,13 +561,14 @@ async def test_run_argument_errors(db: Path) -> None:
     cases = [
         ({"stream_modes": ["tokens"]}, RewindError, "Unknown stream mode(s) tokens; choose from"),
         ({"interrupt_before": ["zz"]}, RewindError, "interrupt_before: no node named zz; the gr"),
-        ({}, NotFoundError, "Thread 't' has no checkpoints; give an input to start it"),
+        ({}, NotFoundError, f"Thread 't' not found in {db}; give an input to start it"),
     ]
     for kwargs, error, message in cases:
         with pytest.raises(error) as info:
             await collect(run(loaded, db, "t", None, **kwargs))
         assert message in str(info.value)
-    with pytest.raises(NotFoundError, match="Thread 'ghost' has no checkpoints"):
+    missing = f"Thread 'ghost' not found in {db}; give an input to start it"
+    with pytest.raises(NotFoundError, match=f"^{re.escape(missing)}$"):
         await thread_status(loaded, db, "ghost")
 
 

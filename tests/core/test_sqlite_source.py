@@ -192,7 +192,7 @@ def test_diff_pair_defaults_to_parent_and_accepts_any_partner(fork_db):
 
 def test_unknown_thread_and_checkpoint_are_clear_errors(agent_db):
     with open_source(agent_db.path) as source:
-        with pytest.raises(NotFoundError, match="thread 'nope' not found"):
+        with pytest.raises(NotFoundError, match="Thread 'nope' not found"):
             source.history("nope")
         history = source.history(agent_db.thread_ids[0])
     with pytest.raises(NotFoundError, match="not found"):

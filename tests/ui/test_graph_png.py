@@ -74,5 +74,5 @@ def test_png_to_an_unwritable_place_is_one_line(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert result.returncode == 1 and "cannot write the PNG" in result.stderr
+    assert result.returncode == 1 and "Cannot write the PNG" in result.stderr
     assert result.stderr.count("\n") == 1

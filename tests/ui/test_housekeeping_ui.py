@@ -187,7 +187,7 @@ def test_copy_to_an_existing_id_is_one_line(qtbot, window: MainWindow, settle, a
     open_db(window, settle, db)
     with qtbot.waitSignal(window.housekeeping.controller.failed, timeout=TIMEOUT) as failed:
         window.housekeeping.controller.copy_thread("agent-math", "agent-weather")
-    assert failed.args == ["thread 'agent-weather' already exists; choose a new id"]
+    assert failed.args == ["Thread 'agent-weather' already exists; choose a new id"]
     box = window.findChild(QMessageBox, "housekeepingError")
     qtbot.waitUntil(box.isVisible, timeout=TIMEOUT)
     assert box.text() == failed.args[0]

@@ -400,7 +400,7 @@ def test_continuing_a_thread_that_does_not_exist_is_explained_inline(
     run_panel = panel(window)
     run_panel.thread_edit.setText("no-such-thread")
     outcome = click_run(qtbot, window)
-    message = "Thread 'no-such-thread' has no checkpoints; give an input to start it"
+    message = "Thread 'no-such-thread' not found in the database; give an input to start it"
     assert outcome == ("no-such-thread", f"{FAILED}: Run failed: {message}")
     assert run_panel.error_label.isVisible()
     assert run_panel.error_label.text() == message

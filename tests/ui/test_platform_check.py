@@ -95,7 +95,7 @@ def test_a_display_nobody_serves_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "cannot connect to the X display ':93'" in lines[0]
+    assert "Cannot connect to the X display ':93'" in lines[0]
     assert "QT_QPA_PLATFORM=offscreen" in lines[0]
 
 

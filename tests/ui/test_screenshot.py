@@ -65,7 +65,7 @@ def test_screenshot_at_a_size_the_window_cannot_take_exits_1(
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if not _qt_noise(line)]
     assert len(lines) == 1 and lines[0].startswith(
-        "rewind: error: the window cannot be 400x300: it needs at least "
+        "rewind: error: The window cannot be 400x300: it needs at least "
     )
     assert not png.exists()
 

@@ -84,7 +84,7 @@ def demo_token_delay(token_delay: float | None = None) -> float:
                 f"{DEMO_TOKEN_DELAY_ENV} must be a number of seconds, got {raw!r}"
             ) from None
     if not math.isfinite(token_delay) or token_delay < 0:
-        raise DemoConfigError(f"demo token delay must be zero or more seconds, got {token_delay}")
+        raise DemoConfigError(f"Demo token delay must be zero or more seconds, got {token_delay}")
     return token_delay
 
 

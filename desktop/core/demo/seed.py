@@ -70,7 +70,7 @@ def _existing_threads(path: Path) -> list[str]:
             ).fetchall()
     except sqlite3.DatabaseError as error:
         raise DemoSeedError(
-            f"cannot create the demo database: {path} exists and is not a usable "
+            f"Cannot create the demo database: {path} exists and is not a usable "
             f"SQLite database ({error})"
         ) from None
     return [row[0] for row in rows]
@@ -89,7 +89,7 @@ async def seed_demo_database(path: Path, *, token_delay: float = 0.0) -> list[st
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise DemoSeedError(f"cannot create the folder for the demo database: {error}") from None
+        raise DemoSeedError(f"Cannot create the folder for the demo database: {error}") from None
     partial = path.with_name(f".{path.name}.seeding")
     for leftover in (partial, *_sidecars(partial)):
         leftover.unlink(missing_ok=True)

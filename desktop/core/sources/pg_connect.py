@@ -59,7 +59,7 @@ def connect_read_only(url: str) -> psycopg.Connection[Any]:
         conn = psycopg.connect(url.strip(), autocommit=False, prepare_threshold=None, **extra)
     except psycopg.Error as exc:
         text = describe_error(exc)
-        raise SourceError(f"cannot connect to {where}: {text}{_hint(text)}") from None
+        raise SourceError(f"Cannot connect to {where}: {text}{_hint(text)}") from None
     conn.read_only = True
     conn.isolation_level = IsolationLevel.REPEATABLE_READ
     return conn

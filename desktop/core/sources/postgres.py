@@ -120,7 +120,7 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
             )
             rows = [row for row in cur.fetchall() if row[1] is not None]
             if not rows:
-                raise NotFoundError(f"thread {thread_id!r} not found in {self.location}")
+                raise NotFoundError(f"Thread {thread_id!r} not found in {self.location}")
             rows.sort(key=lambda row: row[0])
             rows.sort(key=lambda row: row[1], reverse=True)
             metas = [_row_meta(thread_id, row) for row in rows]
@@ -154,7 +154,7 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
                 row = cur.fetchone()
                 if row is not None:
                     return _row_meta(thread_id, row)
-        raise NotFoundError(f"thread {thread_id!r} not found in {self.location}")
+        raise NotFoundError(f"Thread {thread_id!r} not found in {self.location}")
 
     def progress(self, meta: CheckpointMeta) -> CheckpointProgress:
         """What the step after ``meta`` runs and what became of it, as ``get_state`` says."""
@@ -186,7 +186,7 @@ class PostgresCheckpointSource(PostgresThreads, PostgresHousekeeping):
             )
             row = cur.fetchone()
             if row is None:
-                raise NotFoundError(f"checkpoint {cid!r} not found in thread {thread_id!r}")
+                raise NotFoundError(f"Checkpoint {cid!r} not found in thread {thread_id!r}")
             blobs = checkpoint_blobs(cur, self._schema, thread_id, ns, cid)
             writes = pending_writes(cur, self._schema, meta)
         rest, rest_size, inline, inline_size = row

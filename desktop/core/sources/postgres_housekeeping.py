@@ -53,7 +53,7 @@ class PostgresHousekeeping:
                 )
                 writes = cur.fetchall()
         if thread_id and not checkpoints:
-            raise NotFoundError(f"thread {thread_id!r} not found in {self.location}")
+            raise NotFoundError(f"Thread {thread_id!r} not found in {self.location}")
         rows = [(t, count, int(size or 0) + blobs.get(t, 0)) for t, count, size in checkpoints]
         return merge_sizes(rows, writes)
 

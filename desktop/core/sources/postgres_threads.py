@@ -93,7 +93,7 @@ class PostgresThreads:
             )
             rows = cur.fetchall()
             if not rows:
-                raise NotFoundError(f"thread {thread_id!r} not found in {self.location}")
+                raise NotFoundError(f"Thread {thread_id!r} not found in {self.location}")
             return self._summaries(cur, rows)[0]
 
     def thread_ids(self, text_filter: str = "") -> list[str]:

@@ -108,7 +108,7 @@ class SqliteCheckpointSource(
                 (thread_id,),
             ).fetchall()
             if not rows:
-                raise NotFoundError(f"thread {thread_id!r} not found in {self.path}")
+                raise NotFoundError(f"Thread {thread_id!r} not found in {self.path}")
             metas = [self._row_meta(thread_id, row) for row in rows]
             loop_parents = {
                 (m.checkpoint_ns, m.parent_checkpoint_id)
@@ -141,7 +141,7 @@ class SqliteCheckpointSource(
                 ).fetchone()
                 if row is not None:
                     return self._row_meta(thread_id, row)
-        raise NotFoundError(f"thread {thread_id!r} not found in {self.path}")
+        raise NotFoundError(f"Thread {thread_id!r} not found in {self.path}")
 
     def load_state(self, meta: CheckpointMeta) -> CheckpointState:
         """Decode one checkpoint's channel values and pending writes, never raising on bad data.
@@ -158,7 +158,7 @@ class SqliteCheckpointSource(
             ).fetchone()
             if row is None:
                 raise NotFoundError(
-                    f"checkpoint {meta.checkpoint_id!r} not found in thread {meta.thread_id!r}"
+                    f"Checkpoint {meta.checkpoint_id!r} not found in thread {meta.thread_id!r}"
                 )
             type_, blob, size, rowid = row
             blob = self._whole("checkpoints", "checkpoint", blob, size, rowid)

@@ -52,7 +52,7 @@ class SqliteHousekeeping:
                 else []
             )
         if thread_id and not checkpoints:
-            raise NotFoundError(f"thread {thread_id!r} not found in {self.path}")
+            raise NotFoundError(f"Thread {thread_id!r} not found in {self.path}")
         return merge_sizes(checkpoints, writes)
 
     def largest_checkpoints(

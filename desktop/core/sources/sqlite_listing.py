@@ -159,7 +159,7 @@ class SqliteThreadListing(SqliteThreadCounts):
                 _GROUPED.format(where="WHERE thread_id = ?", having=""), (thread_id,)
             ).fetchall()
             if not rows:
-                raise NotFoundError(f"thread {thread_id!r} not found in {self.path}")
+                raise NotFoundError(f"Thread {thread_id!r} not found in {self.path}")
             return self._summaries(cur, rows)[0]
 
     def _thread_order(self, cur: sqlite3.Cursor) -> Page:

@@ -84,7 +84,7 @@ class CheckpointView:
         if task is None or (task.done() and (task.cancelled() or task.exception())):
             source = self._source
             if source is None:
-                raise RewindError("no database is open")
+                raise RewindError("No database is open")
             task = asyncio.get_running_loop().create_task(self._read_state(source, meta))
             task.add_done_callback(_mark_retrieved)
             self._states[meta.key] = task
