@@ -20,6 +20,7 @@ from desktop import __version__
 from desktop.cli_graph import add_graph_command
 from desktop.cli_housekeeping import add_housekeeping_commands
 from desktop.cli_runs import add_run_commands
+from desktop.cli_screenshot import screenshot_name
 from desktop.core.errors import RewindError
 
 EXIT_ERROR = 1
@@ -321,6 +322,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--screenshot",
         metavar="PNG",
+        type=screenshot_name,
         help="render the window once everything selected has loaded, save it and exit",
     )
     parser.add_argument(

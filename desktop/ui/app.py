@@ -305,7 +305,7 @@ async def _screenshot(options: argparse.Namespace) -> int:
         _check_size(window, getattr(options, "window_size", None))
         target = Path(options.screenshot).expanduser()
         if not window.grab().save(str(target)):
-            raise RewindError(f"cannot write the screenshot to {target}")
+            raise RewindError(f"Cannot write the screenshot to {target}")
     finally:
         window.close()
         await controller.shutdown()

@@ -7,8 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QImageWriter
 
+from desktop.cli_screenshot import SCREENSHOT_FORMATS
 from tests.builders import AgentDb, ForkDb
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,3 +116,40 @@ def test_screenshot_with_an_unknown_checkpoint_exits_1(tmp_path: Path, agent_db:
 def _qt_noise(line: str) -> bool:
     """Qt's offscreen plugin prints this warning on its own; it is not Rewind's output."""
     return line == "This plugin does not support propagateSizeHints()"
+
+
+def test_a_screenshot_name_qt_cannot_write_is_refused_before_qt(tmp_path: Path) -> None:
+    """The check runs before Qt is imported (a headless test of the name alone)."""
+    script = (
+        "import sys\n"
+        "from desktop.cli import main\n"
+        "try:\n    main(['--screenshot', sys.argv[1]])\n"
+        "except SystemExit as stop:\n"
+        "    assert not any(m.startswith('PySide6') for m in sys.modules), 'Qt imported'\n"
+        "    raise\n"
+    )
+    kinds = "name it .png, .jpg, .bmp or .webp"
+    cases = {
+        "shots/noext": f"shots/noext has no image extension; {kinds}",
+        "shot.gif": f"shot.gif: cannot write .gif images; {kinds}",
+        "missing/shot.png": "missing/shot.png: folder missing does not exist",
+    }
+    for name, message in cases.items():
+        result = subprocess.run(
+            [sys.executable, "-c", script, name],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == (
+            f"rewind: error: argument --screenshot: {message} (see `rewind --help`)\n"
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_screenshot_kinds_are_the_ones_qt_writes() -> None:
+    written = {bytes(kind).decode() for kind in QImageWriter.supportedImageFormats()}
+    assert written == SCREENSHOT_FORMATS
