@@ -119,16 +119,18 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_run(args: argparse.Namespace) -> int:
     """``rewind run``: a new turn (``--input``), or continue from ``--checkpoint``."""
     from desktop.core.guards import check_recursion_limit
-    from desktop.core.inputs import make_input
+    from desktop.core.inputs import check_text_input, make_input
     from desktop.core.runner import run
 
     graph_input = make_input(args.input, args.input_json)
     check_recursion_limit(args.recursion_limit)
     settings = _settings(args)
     checkpoint = _checkpoint(args, runs=True).checkpoint_id if args.checkpoint else None
-    return _stream(
-        args,
-        lambda graph, running: run(
+
+    def start(graph: LoadedGraph, running: RunningNodes) -> AsyncIterator[Any]:
+        if args.input is not None:
+            check_text_input(graph.graph)
+        return run(
             graph,
             args.path,
             args.thread,
@@ -142,8 +144,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             running=running,
             durability=args.durability,
             **settings,
-        ),
-    )
+        )
+
+    return _stream(args, start)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

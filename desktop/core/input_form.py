@@ -5,10 +5,13 @@ Schema) into :class:`InputField` records with the editor each needs: ``messages`
 text box whose text becomes one user message), ``text``, ``integer``, ``number``,
 ``boolean``, ``choice`` (an enum) or ``json`` for anything else. A graph whose schema
 names no keys (a functional-API entrypoint) gets the message box alone, as before.
+When LangGraph cannot build the schema at all (pydantic refuses a ``typing.TypedDict``
+state on Python < 3.12), :func:`input_fields_of` still gives one field per input key the
+graph takes: ``messages`` for a key folded by ``add_messages``, ``json`` for the rest.
 
 :func:`form_input` builds the graph input from what the fields hold; :func:`form_entries`
-goes back from a JSON input to field values, or says why the form cannot show it. No Qt,
-no LangGraph import (the schema is asked for by duck typing).
+goes back from a JSON input to field values, or says why the form cannot show it. No Qt;
+LangGraph is imported only for a graph whose schema cannot be built.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from desktop.core.errors import RewindError
+from desktop.core.errors import RewindError, error_line
 
 KINDS: Final = ("messages", "text", "integer", "number", "boolean", "choice", "json")
 
@@ -39,13 +42,32 @@ MESSAGES_ONLY: Final = (InputField("messages", "messages", "Messages"),)
 
 
 def input_fields_of(graph: Any) -> tuple[InputField, ...]:
-    """The fields of ``graph``'s input schema (a compiled LangGraph graph), or the message
-    box alone when the schema cannot be read or names no keys."""
+    """The fields of ``graph``'s input schema (a compiled LangGraph graph); when the schema
+    cannot be built, a field per input key the graph takes (:func:`_fields_of_keys`)."""
     try:
         schema = graph.get_input_jsonschema()
-    except Exception:
-        return MESSAGES_ONLY
+    except Exception as exc:
+        return _fields_of_keys(graph, error_line(exc))
     return input_fields(schema)
+
+
+def _fields_of_keys(graph: Any, why: str) -> tuple[InputField, ...]:
+    """A field per input key of ``graph`` with no type known but the message reducer's
+    (the message box alone for a graph that names no keys)."""
+    from desktop.core.inputs import input_keys, takes_messages
+
+    keys = input_keys(graph)
+    if not keys:
+        return MESSAGES_ONLY
+    note = f"Any JSON value; its type is unknown, as LangGraph could not build the schema ({why})"
+    fields = [
+        InputField(key, "messages", key)
+        if takes_messages(graph, key)
+        else InputField(key, "json", key, note)
+        for key in keys
+    ]
+    fields.sort(key=lambda f: f.kind != "messages")
+    return tuple(fields)
 
 
 def input_fields(schema: Mapping[str, Any]) -> tuple[InputField, ...]:

@@ -16,7 +16,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langgraph._internal._typing import MISSING
+from langgraph.channels.binop import BinaryOperatorAggregate
 from langgraph.graph import StateGraph
+from langgraph.graph.message import add_messages
 from langgraph.managed.base import is_managed_value
 from langgraph.pregel import Pregel
 from langgraph.pregel.main import _coerce_context
@@ -92,6 +94,13 @@ def input_keys(graph: Pregel) -> list[str] | None:
     return [key for key, spec in fields.items() if not is_managed_value(spec)]
 
 
+def takes_messages(graph: Pregel, key: str) -> bool:
+    """Whether state key ``key`` folds messages with LangGraph's ``add_messages`` (so a
+    user message, ``[{"role": "user", "content": ...}]``, is a value it takes)."""
+    channel = graph.channels.get(key)
+    return isinstance(channel, BinaryOperatorAggregate) and channel.operator is add_messages
+
+
 def _check_input_keys(graph: Pregel, input: Mapping[str, Any]) -> None:
     """Refuse input keys the graph's input schema lacks: LangGraph drops them without a
     word and runs the turn as if they were not given (a mistyped ``"mesages"`` would
@@ -105,6 +114,22 @@ def _check_input_keys(graph: Pregel, input: Mapping[str, Any]) -> None:
             f"{_REFUSED}: unknown input key(s) {', '.join(unknown)}; "
             f"the graph's input keys are {', '.join(accepted) or 'none'}"
         )
+
+
+def check_text_input(graph: Pregel) -> None:
+    """Refuse text input (``rewind run --input TEXT``: a user message under ``messages``)
+    to a graph that takes no ``messages`` key, naming the keys it takes and how to give
+    them, rather than refusing a key the user never typed."""
+    keys = input_keys(graph)
+    if keys is None or "messages" in keys:
+        return
+    if not keys:
+        raise RewindError(f"{_REFUSED}: this graph takes no input; leave out --input")
+    example = json.dumps(keys[0], ensure_ascii=False)
+    raise RewindError(
+        f"{_REFUSED}: --input TEXT sends a chat message and this graph takes none; "
+        f"give its input keys ({', '.join(keys)}) as JSON: --input-json '{{{example}: ...}}'"
+    )
 
 
 def context_problem(graph: Pregel, context: Any) -> str | None:

@@ -7,13 +7,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
 
 from desktop.ui.main_window import MainWindow
 from desktop.ui.run_request import FINISHED
 from desktop.ui.widgets.json_editor import JsonEditor
-from tests.builders import read_saver, steps_graph, thread_config
+from tests.builders import open_saver, read_saver, steps_graph, thread_config
+from tests.data.plain_typeddict_graph import SCHEMA_FAILS, notes_graph
 from tests.data.settings_graphs import form_graph
 from tests.ui.test_faults_window import set_thread
 from tests.ui.test_live_run import (
@@ -26,6 +28,7 @@ from tests.ui.test_live_run import (
 DATA = Path(__file__).resolve().parents[1] / "data"
 FORM_SPEC = f"{DATA / 'settings_graphs.py'}:form_app"
 STEPS_SPEC = f"{DATA / 'builder_graphs.py'}:steps"
+PLAIN_SPEC = f"{DATA / 'plain_typeddict_graph.py'}:notes_app"
 
 TYPED = {
     "messages": [{"role": "user", "content": "hello there"}],
@@ -154,3 +157,49 @@ def test_a_graph_without_messages_shows_only_its_fields(
     with read_saver(db) as saver:
         state = steps_graph(saver).get_state(thread_config("s1"))
     assert state.values["value"] == ((4 * 2) + 1) ** 2
+
+
+@pytest.mark.skipif(not SCHEMA_FAILS, reason="pydantic builds a typing.TypedDict schema there")
+def test_a_graph_langgraph_has_no_schema_for_gets_a_json_field_per_input_key(
+    qtbot,
+    window: MainWindow,
+    settle,
+    tmp_path: Path,
+    isolated_imports,  # noqa: F811
+) -> None:
+    """A plain ``typing.TypedDict`` state: ``get_input_jsonschema()`` raises, and the form
+    still has the graph's keys (as JSON values), never the message box it cannot take."""
+    db = open_empty(window, settle, tmp_path / "plain.sqlite", PLAIN_SPEC)
+    run_panel = panel(window)
+    assert not run_panel.input.isVisible() and run_panel.form.isVisible()
+    assert list(run_panel.form.editors) == ["question", "notes"]
+    question, notes = editor(window, "question"), editor(window, "notes")
+    assert isinstance(question, JsonEditor) and isinstance(notes, JsonEditor)
+    assert question.isVisible() and notes.isVisible()
+    assert "type is unknown" in question.toolTip()
+
+    qtbot.keyClicks(question.edit, "why is the sky blue?")  # text, not a JSON string
+    qtbot.keyClicks(notes.edit, '["asked twice"]')
+    set_thread(qtbot, window, "p1")
+    with qtbot.assertNotEmitted(window.controller.runs.run_started):
+        click(qtbot, run_panel.run_button)
+    assert run_panel.error_label.text().startswith("question: Line 1, column 1")
+    question.edit.selectAll()
+    qtbot.keyClicks(question.edit, '"why is the sky blue?"')
+
+    click(qtbot, run_panel.json_toggle)
+    given = {"question": "why is the sky blue?", "notes": ["asked twice"]}
+    assert json.loads(run_panel.input.toPlainText()) == given
+    assert "question, notes" in run_panel.input.placeholderText()
+    assert "messages" not in run_panel.input.placeholderText()
+    click(qtbot, run_panel.json_toggle)
+    assert question.value() == given["question"] and notes.value() == given["notes"]
+
+    assert click_run(qtbot, window) == ("p1", FINISHED)
+    with open_saver(tmp_path / "truth.sqlite") as saver:
+        notes_graph(saver).invoke(given, thread_config("p1"))
+        truth = notes_graph(saver).get_state(thread_config("p1"))
+    with read_saver(db) as saver:
+        state = notes_graph(saver).get_state(thread_config("p1"))
+    assert state.values == truth.values
+    assert state.values["notes"] == ["asked twice", "answered"]

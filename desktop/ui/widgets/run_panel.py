@@ -48,6 +48,7 @@ SETTINGS_TIP = (
 )
 TEXT_PLACEHOLDER = "Message to send as the user…  (Ctrl+Enter runs; empty continues the thread)"
 JSON_PLACEHOLDER = 'Graph input as JSON, e.g. {"messages": [{"role": "user", "content": "hi"}]}'
+KEYS_PLACEHOLDER = "Graph input as JSON: an object of its input keys ({keys})"
 
 
 def default_thread_id(graph_name: str, now: datetime | None = None) -> str:
@@ -302,7 +303,6 @@ class RunPanel(QWidget):
             self._set_toggle(not on)
             self.show_error(str(error))
             return
-        self.input.setPlaceholderText(JSON_PLACEHOLDER if on else TEXT_PLACEHOLDER)
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.input.setFont(fixed if on else self.font())
         self.input.setPlainText(text)
@@ -321,8 +321,15 @@ class RunPanel(QWidget):
     def _message_key(self) -> str:
         return next(field.name for field in self._fields if field.kind == "messages")
 
+    def _json_placeholder(self) -> str:
+        """The message example for a graph that takes messages, else its keys named."""
+        if self._has_message_box() or not self.form.fields:
+            return JSON_PLACEHOLDER
+        return KEYS_PLACEHOLDER.format(keys=", ".join(f.name for f in self.form.fields))
+
     def _show_mode(self) -> None:
         raw = self.json_toggle.isChecked()
+        self.input.setPlaceholderText(self._json_placeholder() if raw else TEXT_PLACEHOLDER)
         self.input.setVisible(raw or self._has_message_box())
         self.form.setVisible(not raw and bool(self.form.fields))
 
