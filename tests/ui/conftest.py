@@ -38,6 +38,7 @@ import qasync
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
+from desktop.ui.app import apply_theme
 from desktop.ui.controller import Controller
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings import RewindSettings
@@ -105,6 +106,20 @@ def window(qtbot, controller: Controller, settings: RewindSettings) -> MainWindo
     window.show()
     qtbot.waitExposed(window, timeout=SETTLE_TIMEOUT_MS)
     return window
+
+
+@pytest.fixture
+def themed(qapp: QApplication) -> Iterator[None]:
+    """The app's own theme (Fusion, palette, font, stylesheet) as ``rewind`` applies it:
+    tab padding and bold titles change what fits. Put back afterwards."""
+    saved = (qapp.style().name(), qapp.palette(), qapp.font(), qapp.styleSheet())
+    apply_theme(qapp)
+    yield
+    name, palette, font, sheet = saved
+    qapp.setStyleSheet(sheet)
+    qapp.setStyle(name)
+    qapp.setPalette(palette)
+    qapp.setFont(font)
 
 
 @pytest.fixture(scope="session")

@@ -3,16 +3,14 @@ sees it, rendered at that size (``docs/screenshots.sh`` renders the same)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from html import escape
 
-import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QLabel
 
 from desktop.cli import build_gui_parser
-from desktop.ui.app import apply_theme, apply_window_size
+from desktop.ui.app import apply_window_size
 from desktop.ui.controller import GraphOptions
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.threads import ThreadListModel
@@ -101,20 +99,6 @@ def test_window_size_sizes_the_real_window(qtbot, controller, settings) -> None:
 
 
 SMALL = QSize(1024, 640)
-
-
-@pytest.fixture
-def themed(qapp: QApplication) -> Iterator[None]:
-    """The app's own theme (Fusion, palette, font, stylesheet) as ``rewind`` applies it:
-    tab padding and bold titles change what fits. Put back afterwards."""
-    saved = (qapp.style().name(), qapp.palette(), qapp.font(), qapp.styleSheet())
-    apply_theme(qapp)
-    yield
-    name, palette, font, sheet = saved
-    qapp.setStyleSheet(sheet)
-    qapp.setStyle(name)
-    qapp.setPalette(palette)
-    qapp.setFont(font)
 
 
 def _assert_fits(qtbot, window: MainWindow, state: str) -> None:

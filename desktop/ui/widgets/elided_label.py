@@ -4,6 +4,13 @@
 Text from a database (thread ids, node names, metadata) goes in these labels: it is
 always shown as plain text (``Qt.PlainText``), never interpreted as markup, and at most
 :data:`MAX_SHOWN_CHARS` of it is ever laid out, so a 2,000-character id costs nothing.
+
+The text is fitted to the room QLabel really paints in: the contents rect (which holds a
+stylesheet's padding) with no indent. QLabel indents its text by half an "x" whenever it
+has a frame, and a stylesheet's padding counts as one, so a padded label would paint its
+last characters past its edge (the "…" cut to ".."). The text is fitted again whenever
+the font or padding changes (a stylesheet rule making the label bold, a property restyle),
+not only on resize.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
@@ -22,6 +29,12 @@ MAX_SHOWN_CHARS = 400
 up to :data:`MAX_TOOLTIP_CHARS`."""
 MAX_TOOLTIP_CHARS = 4000
 _WORD = re.compile(r"\S+")
+_REFIT_EVENTS = (
+    QEvent.Type.FontChange,
+    QEvent.Type.StyleChange,
+    QEvent.Type.ContentsRectChange,
+)
+"""Events after which the text no longer fits the way it was measured."""
 
 
 def plain_tooltip(text: str) -> str:
@@ -58,12 +71,13 @@ class ElidedLabel(QLabel):
         tooltip: str | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setWordWrap(False)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._mode = mode
         self._full = ""
         self._extra_tooltip: str | None = None
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(False)
+        self.setIndent(0)  # the text starts where it is measured from (see module doc)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.set_full_text(text, tooltip)
 
     def set_full_text(self, text: str, tooltip: str | None = None) -> None:
@@ -117,6 +131,12 @@ class ElidedLabel(QLabel):
         super().resizeEvent(event)
         self._refresh()
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in _REFIT_EVENTS:
+            self.updateGeometry()
+            self._refresh()
+
     def _refresh(self) -> None:
         shown = cut_middle(self._full, MAX_SHOWN_CHARS)
         margins = self.contentsMargins()
@@ -143,10 +163,11 @@ class WrappedLabel(QLabel):
         self, text: str = "", parent: QWidget | None = None, *, min_lines: int = 1
     ) -> None:
         super().__init__(parent)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setWordWrap(True)
         self._min_lines = min_lines
         self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setIndent(0)
         self.setText(text)
 
     def setText(self, text: str) -> None:
@@ -180,6 +201,11 @@ class WrappedLabel(QLabel):
         self._refresh()
         if event.oldSize().width() != event.size().width():
             self.updateGeometry()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in _REFIT_EVENTS:
+            self._refresh()
 
     def _refresh(self) -> None:
         margins = self.contentsMargins()
