@@ -35,6 +35,12 @@ def _emit(value: Any, out: TextIO | None = None) -> None:
     stream.flush()
 
 
+def _note(text: str | None) -> None:
+    """One line on stderr that does not stop the command (stdout stays JSON lines)."""
+    if text:
+        sys.stderr.write(f"rewind: note: {text}\n")
+
+
 def _load(args: argparse.Namespace) -> LoadedGraph:
     from desktop.core.graphs import load_graph
 
@@ -97,10 +103,13 @@ def _stream(
     """Load the graph and stream ``start(graph, running)`` with the graph's output on
     stderr and Rewind's Ctrl-C (:func:`desktop.cli_stream.run_streaming`)."""
     from desktop.cli_stream import graph_output_to_stderr, run_streaming
+    from desktop.core.inputs import context_note
     from desktop.core.running import RunningNodes
 
     with graph_output_to_stderr() as out:
         graph = _load(args)
+        if getattr(args, "context", None) is not None:
+            _note(context_note(graph.graph))
         running = RunningNodes(graph.graph)
         return run_streaming(_print_stream(start(graph, running), out), running)
 
@@ -191,6 +200,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
             stream_modes=_modes(args.stream_mode),
             recursion_limit=args.recursion_limit,
             running=running,
+            note=_note,
             durability=args.durability,
             **settings,
         ),

@@ -154,6 +154,17 @@ def context_problem(graph: Pregel, context: Any) -> str | None:
     return f"does not fit {schema.__name__} ({detail})"
 
 
+def context_note(graph: Pregel) -> str | None:
+    """What a run ``context`` becomes in a graph without a ``context_schema``: LangGraph
+    neither checks nor drops it, nodes get the object as given (``runtime.context``)."""
+    if getattr(graph, "context_schema", None) is not None:
+        return None
+    return (
+        "the graph declares no context_schema: LangGraph passes the context to its nodes "
+        "as given, a plain dict in runtime.context, unchecked"
+    )
+
+
 def check_context(graph: Pregel, context: Any) -> None:
     """Refuse, before anything is written, a run ``context`` LangGraph would fail to
     build the graph's ``context_schema`` from (:func:`context_problem`)."""

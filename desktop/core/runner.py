@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -180,6 +180,7 @@ async def resume(
     answers: Sequence[str] | None = None,
     recursion_limit: int | None = None,
     running: RunningNodes | None = None,
+    note: Callable[[str], None] | None = None,
     durability: Durability | None = None,
     configurable: Mapping[str, Any] | None = None,
     context: Mapping[str, Any] | None = None,
@@ -194,7 +195,8 @@ async def resume(
     Just before it starts, with the thread's write lock held, the resume checks that
     the interrupts it answers (``answers``: the ids the caller saw, and the ids a
     mapping ``value`` is keyed by) are still pending on the thread's head; an
-    interrupt another run answered meanwhile is refused with one line.
+    interrupt another run answered meanwhile is refused with one line. ``note`` hears
+    how an ambiguous value was taken (:func:`_ambiguity`).
     """
     modes = check_modes(stream_modes)
     check_durability(durability)
@@ -204,6 +206,9 @@ async def resume(
         bound = graph.bind(saver, run_store(graph, saver))
         status = await read_thread_status(bound, saver, thread_id, location_text(target))
         command = _resume_input(status, value, answers)
+        ambiguity = _ambiguity(status, value) if command is not None else None
+        if ambiguity and note is not None:
+            note(ambiguity)
         async for event in stream_run(
             bound,
             command,
@@ -335,6 +340,23 @@ def _resume_input(
             "resume it without a value to continue its run"
         )
     return None
+
+
+def _ambiguity(status: ThreadStatus, value: Any) -> str | None:
+    """What an object answering the one pending interrupt was taken as, when it could
+    have been meant as ``{interrupt id: value}``: LangGraph reads an object as such a
+    map only when every key is an interrupt id, else as the answer itself."""
+    if len(status.interrupts) != 1 or not isinstance(value, Mapping) or not value:
+        return None
+    if all(_is_interrupt_id(k) for k in value):
+        return None
+    pending = status.interrupts[0].id
+    keys = ", ".join(map(str, list(value)[:3])) + (", ..." if len(value) > 3 else "")
+    return (
+        f"the value is a JSON object whose keys ({keys}) are not interrupt ids: interrupt "
+        f"{pending} takes the whole object as its answer, as LangGraph does (to answer by "
+        f'id: {{"{pending}": value}})'
+    )
 
 
 def _is_interrupt_id(key: Any) -> bool:

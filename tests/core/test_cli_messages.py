@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from desktop.cli import main
+from tests.builders import read_saver, thread_config
+from tests.data.settings_graphs import context_graph, raw_context_graph
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -89,3 +92,54 @@ def test_every_command_names_a_missing_thread_alike(capsys, interrupt_db):
         code, out, err = run_cli(capsys, *command)
         assert (code, out) == (1, "")
         assert err.startswith(f"rewind: error: Thread 'nope' not found in {where}"), err
+
+
+SETTINGS = DATA / "settings_graphs.py"
+
+
+def test_a_context_without_a_context_schema_is_noted_and_reaches_the_nodes(capsys, tmp_path):
+    db = tmp_path / "ctx.sqlite"
+    graph = ["--graph", f"{SETTINGS}:raw_context_app", "--thread", "t"]
+    code, _, err = run_cli(capsys, "run", db, *graph, "--input-json", "{}", "--context", '{"x": 1}')
+    assert code == 0, err
+    assert err == (
+        "rewind: note: the graph declares no context_schema: LangGraph passes the context "
+        "to its nodes as given, a plain dict in runtime.context, unchecked\n"
+    )
+    with read_saver(db) as saver:
+        state = raw_context_graph(saver).get_state(thread_config("t"))
+    assert state.values["log"] == ["context {'x': 1}"]
+    code, _, err = run_cli(capsys, "run", db, *graph, "--input-json", "{}")
+    assert (code, err) == (0, "")
+
+
+def test_an_object_answer_not_keyed_by_interrupt_id_is_noted(capsys, tmp_path):
+    db = tmp_path / "ask.sqlite"
+    context = ["--context", '{"user_name": "Ada"}']
+    for thread in ("plain", "by-id"):
+        base = ["--graph", f"{SETTINGS}:context_app", "--thread", thread, *context]
+        code, _, err = run_cli(capsys, "run", db, *base, "--input-json", "{}")
+        assert code == 0, err
+    with read_saver(db) as saver:
+        graph = context_graph(saver)
+        pending = graph.get_state(thread_config("by-id")).interrupts[0].id
+        pending_plain = graph.get_state(thread_config("plain")).interrupts[0].id
+    base = ["--graph", f"{SETTINGS}:context_app", *context]
+    code, _, err = run_cli(
+        capsys, "resume", db, *base, "--thread", "plain", "--value", '{"wrongid": 1}'
+    )
+    assert code == 0
+    assert err == (
+        "rewind: note: the value is a JSON object whose keys (wrongid) are not interrupt "
+        f"ids: interrupt {pending_plain} takes the whole object as its answer, as LangGraph "
+        f'does (to answer by id: {{"{pending_plain}": value}})\n'
+    )
+    answer = json.dumps({pending: {"ok": True}})
+    code, _, err = run_cli(capsys, "resume", db, *base, "--thread", "by-id", "--value", answer)
+    assert (code, err) == (0, "")
+    with read_saver(db) as saver:
+        graph = context_graph(saver)
+        plain = graph.get_state(thread_config("plain")).values["log"]
+        by_id = graph.get_state(thread_config("by-id")).values["log"]
+    assert plain[-1] == "confirm {'wrongid': 1} for Ada"
+    assert by_id[-1] == "confirm {'ok': True} for Ada"

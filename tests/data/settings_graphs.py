@@ -1,7 +1,8 @@
 """Graphs that read a run's settings, for ``--configurable`` / ``--context`` and the window's
-Run settings: one reads ``runtime.context`` (a dataclass ``context_schema``), one reads
-``config["configurable"]``; and one whose input schema has a key of every editor kind,
-for the input form. Compiled without a checkpointer (Rewind attaches its own).
+Run settings: one reads ``runtime.context`` (a dataclass ``context_schema``), one reads it
+without a schema, one reads ``config["configurable"]``; and one whose input schema has a
+key of every editor kind, for the input form. Compiled without a checkpointer (Rewind
+attaches its own).
 """
 
 from __future__ import annotations
@@ -48,6 +49,19 @@ def context_graph(checkpointer: BaseCheckpointSaver | None = None) -> Any:
     return builder.compile(checkpointer=checkpointer)
 
 
+def _raw_context(state: LogState, runtime: Runtime[Any]) -> dict[str, Any]:
+    return {"log": [f"context {runtime.context!r}"]}
+
+
+def raw_context_graph(checkpointer: BaseCheckpointSaver | None = None) -> Any:
+    """Reads ``runtime.context`` but declares no ``context_schema``."""
+    builder = StateGraph(LogState)
+    builder.add_node("raw", _raw_context)
+    builder.add_edge(START, "raw")
+    builder.add_edge("raw", END)
+    return builder.compile(checkpointer=checkpointer)
+
+
 def _configured(state: LogState, config: RunnableConfig) -> dict[str, Any]:
     conf = config["configurable"]
     return {"log": [f"user {conf.get('user_id')} model {conf.get('model')} on {conf['thread_id']}"]}
@@ -86,3 +100,4 @@ def form_graph(checkpointer: BaseCheckpointSaver | None = None) -> Any:
 context_app = context_graph()
 form_app = form_graph()
 configurable_app = configurable_graph()
+raw_context_app = raw_context_graph()
