@@ -183,7 +183,10 @@ def test_a_graph_langgraph_has_no_schema_for_gets_a_json_field_per_input_key(
     set_thread(qtbot, window, "p1")
     with qtbot.assertNotEmitted(window.controller.runs.run_started):
         click(qtbot, run_panel.run_button)
-    assert run_panel.error_label.text().startswith("question: Line 1, column 1")
+    assert run_panel.error_label.text() == (
+        "question: Line 1, column 1: Expecting value; "
+        'text goes in double quotes: "why is the sky blue?"'
+    )
     question.edit.selectAll()
     qtbot.keyClicks(question.edit, '"why is the sky blue?"')
 

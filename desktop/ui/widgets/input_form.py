@@ -159,7 +159,7 @@ class InputForm(QScrollArea):
             return editor.currentData()
         if isinstance(editor, JsonEditor):
             if not editor.is_valid:
-                raise RewindError(f"{field.name}: {editor.error}")
+                raise RewindError(f"{field.name}: {editor.error}{_quote_hint(editor.text())}")
             return editor.value()
         assert isinstance(editor, QLineEdit)
         text = editor.text()
@@ -183,3 +183,15 @@ class InputForm(QScrollArea):
         else:
             assert isinstance(editor, QLineEdit)
             editor.setText("" if value is None else str(value))
+
+
+def _quote_hint(text: str) -> str:
+    """For words typed in a JSON field (a key whose type is unknown takes JSON): how to
+    give them as a JSON string; nothing for text that starts like JSON."""
+    words = text.strip()
+    if not words or words[0] in '{["-.0123456789' or "\n" in words:
+        return ""
+    quoted = json.dumps(words, ensure_ascii=False)
+    if len(quoted) > 32:
+        return '; text goes in "double quotes"'
+    return f"; text goes in double quotes: {quoted}"
