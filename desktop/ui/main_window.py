@@ -254,7 +254,7 @@ class MainWindow(WindowLayout, RunFeedback, TimeTravelUi, QMainWindow):
         parts = [thread_label(thread_id), f"{count} checkpoint{'s' * (count != 1)}"]
         if branches:
             parts.append(f"{branches} branch{'es' * (branches != 1)}")
-        self.timeline_title.setText(" · ".join(parts))
+        self.timeline_title.set_full_text(" · ".join(parts), ident=parts[0])
 
     def _checkpoint_selected(self, key: tuple[str, str] | None) -> None:
         self.timeline_view.show_key(key)

@@ -50,6 +50,8 @@ class StateHeader:
     metadata: str
     note: str
     banners: tuple[Banner, ...]
+    thread: str = ""
+    """The thread id as ``facts`` names it (kept on one line there, elided in the middle)."""
 
     @property
     def text(self) -> str:
@@ -98,6 +100,7 @@ def state_header(
         metadata=f"metadata {extra}" if extra else "",
         note=delta_note(state),
         banners=tuple(banners),
+        thread=thread_label(meta.thread_id),
     )
 
 

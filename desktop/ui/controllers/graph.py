@@ -259,6 +259,7 @@ class GraphController(QObject):
             f"{thread} · {INFERRED_SUFFIX}",
             "No graph is attached: nodes seen in this thread and the steps between them. "
             "Attach the graph (Graph > Attach graph…) to see every node and edge.",
+            ident=thread,
         )
         self._draw(fit=True)
 

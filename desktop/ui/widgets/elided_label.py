@@ -11,6 +11,10 @@ has a frame, and a stylesheet's padding counts as one, so a padded label would p
 last characters past its edge (the "…" cut to ".."). The text is fitted again whenever
 the font or padding changes (a stylesheet rule making the label bold, a property restyle),
 not only on resize.
+
+An id inside a longer text (``ident``: the thread id of "t-1 · 12 checkpoints") is what
+gives way first, in the middle, so the words around it stay whole; in a wrapping label it
+is fitted to the first line, which Qt would otherwise break at the id's hyphens.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import re
 from html import escape
 
 from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from desktop.ui.bounded import cut_middle
@@ -35,6 +39,32 @@ _REFIT_EVENTS = (
     QEvent.Type.ContentsRectChange,
 )
 """Events after which the text no longer fits the way it was measured."""
+MIN_IDENT_SAMPLE = "abc…xyz"
+"""Less room than this for an id, and the whole text is elided instead."""
+
+
+def fit_text(
+    metrics: QFontMetrics,
+    text: str,
+    room: int,
+    mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight,
+    ident: str = "",
+) -> str:
+    """``text`` as it fits ``room`` pixels: itself when it fits; else, when it holds
+    ``ident``, that id elided in the middle and the rest whole; else (or when the rest
+    leaves the id too little room) the whole text elided with ``mode``."""
+    if metrics.horizontalAdvance(text) <= room:
+        return text
+    start = text.find(ident) if ident else -1
+    if start >= 0:
+        before, after = text[:start], text[start + len(ident) :]
+        id_room = room - metrics.horizontalAdvance(before + after)
+        if id_room >= metrics.horizontalAdvance(MIN_IDENT_SAMPLE):
+            middle = metrics.elidedText(ident, Qt.TextElideMode.ElideMiddle, id_room)
+            shown = before + middle + after
+            if metrics.horizontalAdvance(shown) <= room:
+                return shown
+    return metrics.elidedText(text, mode, max(room, 0))
 
 
 def plain_tooltip(text: str) -> str:
@@ -73,6 +103,7 @@ class ElidedLabel(QLabel):
         super().__init__(parent)
         self._mode = mode
         self._full = ""
+        self._ident = ""
         self._extra_tooltip: str | None = None
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setWordWrap(False)
@@ -80,9 +111,11 @@ class ElidedLabel(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.set_full_text(text, tooltip)
 
-    def set_full_text(self, text: str, tooltip: str | None = None) -> None:
-        """Show ``text`` (elided as needed); ``tooltip`` replaces the default full text."""
+    def set_full_text(self, text: str, tooltip: str | None = None, *, ident: str = "") -> None:
+        """Show ``text`` (elided as needed); ``tooltip`` replaces the default full text;
+        ``ident`` (an id in ``text``) is elided first, in the middle (see :func:`fit_text`)."""
         self._full = text
+        self._ident = ident
         self._extra_tooltip = tooltip
         self.updateGeometry()
         self._refresh()
@@ -141,9 +174,7 @@ class ElidedLabel(QLabel):
         shown = cut_middle(self._full, MAX_SHOWN_CHARS)
         margins = self.contentsMargins()
         room = self.width() - margins.left() - margins.right() - 2 * self.margin()
-        metrics = self.fontMetrics()
-        if metrics.horizontalAdvance(shown) > room:
-            shown = metrics.elidedText(shown, self._mode, max(room, 0))
+        shown = fit_text(self.fontMetrics(), shown, room, self._mode, self._ident)
         super().setText(shown)
         tip = self._extra_tooltip
         elided = shown != self._full
@@ -165,13 +196,20 @@ class WrappedLabel(QLabel):
         super().__init__(parent)
         self._min_lines = min_lines
         self._full = ""
+        self._ident = ""
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setWordWrap(True)
         self.setIndent(0)
         self.setText(text)
 
     def setText(self, text: str) -> None:
+        self.set_full_text(text)
+
+    def set_full_text(self, text: str, *, ident: str = "") -> None:
+        """Show ``text``; ``ident`` (an id on its first line, e.g. after "thread ") stays
+        on that line, elided in the middle when the line up to it is too long."""
         self._full = cut_middle(text, MAX_TOOLTIP_CHARS)
+        self._ident = ident
         self.updateGeometry()
         self._refresh()
 
@@ -218,7 +256,15 @@ class WrappedLabel(QLabel):
                 return word
             return metrics.elidedText(word, Qt.TextElideMode.ElideMiddle, room)
 
-        shown = _WORD.sub(fit, self._full)
+        head, rest = "", self._full
+        start = self._full.find(self._ident) if self._ident else -1
+        end = start + len(self._ident)
+        if start >= 0 and "\n" not in self._full[:end]:
+            # The first line up to the id's end fits: Qt breaks after the id, not in it.
+            mode = Qt.TextElideMode.ElideMiddle
+            head = fit_text(metrics, self._full[:end], room, mode, self._ident)
+            rest = self._full[end:]
+        shown = head + _WORD.sub(fit, rest)
         if shown != super().text():
             super().setText(shown)
         self.setToolTip(plain_tooltip(self._full) if shown != self._full else "")

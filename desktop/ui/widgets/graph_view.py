@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.graph_view import ERROR, INTERRUPTED, NEXT, WROTE
+from desktop.ui.widgets.elided_label import ElidedLabel
 from desktop.ui.widgets.graph_scene import RUNNING, STATE_COLORS, GraphScene
 
 ZOOM_STEP: Final = 1.2
@@ -99,9 +100,10 @@ class GraphPane(QWidget):
         self.setObjectName("graphPane")
         self.scene = GraphScene(self)
         self.view = GraphView(self.scene, self)
-        self.title = QLabel(NO_GRAPH_TEXT, self)
+        # One line: a long thread id elides in the middle, whole on hover (wrapped, it
+        # broke at its hyphens over four lines and pushed the picture down).
+        self.title = ElidedLabel(NO_GRAPH_TEXT, self)
         self.title.setObjectName("graphTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.fit_button = self._button("Fit", "graphFit", "Show the whole graph")
         self.zoom_in_button = self._button("+", "graphZoomIn", "Zoom in (mouse wheel)")
@@ -120,7 +122,6 @@ class GraphPane(QWidget):
         )
 
         self.legend.setWordWrap(True)
-        self.title.setWordWrap(True)
         self.window_button = self._button(
             "Window", "graphWindowButton", "Open the graph in its own window"
         )
@@ -192,10 +193,9 @@ class GraphPane(QWidget):
         self.graph_window.raise_()
         self.graph_window.view.fit()  # type: ignore[attr-defined]
 
-    def set_title(self, text: str, tooltip: str = "") -> None:
-        """Say what is drawn (plain text)."""
-        self.title.setText(text)
-        self.title.setToolTip(tooltip or text)
+    def set_title(self, text: str, tooltip: str = "", *, ident: str = "") -> None:
+        """Say what is drawn (plain text); ``ident``, a thread id in ``text``, elides first."""
+        self.title.set_full_text(text, tooltip or None, ident=ident)
 
     def show_filter(self, text: str) -> None:
         """Show the node-filter bar with ``text`` (which node, where in its checkpoints)."""

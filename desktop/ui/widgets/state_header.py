@@ -107,7 +107,7 @@ class StateHeaderView(QWidget):
         self.source.setVisible(bool(header.source))
         self.checkpoint_id.set_full_text(header.checkpoint_id, f"checkpoint {header.checkpoint_id}")
         self.when.setText(header.when)
-        self.facts.setText(header.facts)
+        self.facts.set_full_text(header.facts, ident=header.thread)
         self.metadata.setText(header.metadata)
         self.metadata.setVisible(bool(header.metadata))
         self.note.setText(header.note)
