@@ -42,6 +42,12 @@ _NOT_NODES: Final = frozenset({"__input__", INTERRUPT, START})
 _CANCELLATIONS: Final = ("CancelledError(", "NodeCancelledError(")
 
 
+def is_cancellation(error: str) -> bool:
+    """True for the error LangGraph records for a task that was cancelled (Ctrl-C, Stop,
+    a cancelled ``astream``): the run stopped there, the task did not fail."""
+    return error.startswith(_CANCELLATIONS)
+
+
 @dataclass(frozen=True, slots=True)
 class WriteRecord:
     """One saved write against a checkpoint: the task that made it, where, and the value.
@@ -159,7 +165,7 @@ def checkpoint_progress(
         for write in own:
             if write.channel == ERROR:
                 text = _error_text(write.value)
-                failures.append(FailedTask(task.name, text, text.startswith(_CANCELLATIONS)))
+                failures.append(FailedTask(task.name, text, is_cancellation(text)))
             elif write.channel == INTERRUPT and not done:
                 for item in _interrupt_items(write.value):
                     waiting.setdefault(item[0], WaitingInterrupt(item[0], item[1], task.name))

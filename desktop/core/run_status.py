@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
@@ -21,7 +21,7 @@ from langgraph.types import StateSnapshot
 from desktop.core.errors import error_line
 from desktop.core.graphs import LoadedGraph
 from desktop.core.live_json import to_jsonable
-from desktop.core.progress import FailedTask, WaitingInterrupt
+from desktop.core.progress import FailedTask, WaitingInterrupt, is_cancellation
 from desktop.core.savers import (
     ReadSaver,
     checkpoint_config,
@@ -34,8 +34,6 @@ from desktop.core.savers import (
 
 ThreadCondition = Literal["interrupted", "crashed", "forked", "error", "finished"]
 """Where a thread's last run stands, as badged in the thread list."""
-
-_CANCELLED: Final = "CancelledError"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +52,11 @@ class ThreadStatus:
     writes on separate background threads. ``get_state().next`` is then empty, yet the
     run is not over: continuing it (``invoke(None)``) applies those writes without
     running the tasks again, saves the step and goes on.
+
+    ``errors`` are the tasks that raised; ``stopped`` the nodes whose tasks were
+    cancelled (Ctrl-C, Stop): LangGraph records a cancellation as the task's error, but
+    the run was stopped, nothing failed (``ThreadSummary.stopped``, "stopped" in the
+    window).
     """
 
     thread_id: str
@@ -66,6 +69,7 @@ class ThreadStatus:
     note: str | None = None
     """Set when the status was read from a private snapshot (as the read commands say)."""
     unsaved_step: tuple[str, ...] = ()
+    stopped: tuple[str, ...] = ()
 
     @property
     def forked(self) -> bool:
@@ -85,6 +89,7 @@ class ThreadStatus:
             "next": list(self.next_nodes),
             "interrupts": [i.to_json() for i in self.interrupts],
             "errors": [e.to_json() for e in self.errors],
+            "stopped": list(self.stopped),
             "can_continue": self.can_continue,
             "unsaved_step": list(self.unsaved_step),
             "source": self.source,
@@ -118,16 +123,18 @@ async def read_thread_status(
         snapshot = await graph.aget_state(checkpoint_config(thread_id), subgraphs=True)
     interrupts: dict[str, WaitingInterrupt] = {}
     errors: list[FailedTask] = []
-    _collect_tasks(snapshot, (), interrupts, errors)
+    stopped: list[str] = []
+    _collect_tasks(snapshot, (), interrupts, errors, stopped)
     metadata = snapshot.metadata or {}
     # Tasks but none left to run: they all wrote, and the checkpoint after them is missing.
-    stalled = snapshot.tasks and not snapshot.next and not interrupts and not errors
+    stalled = snapshot.tasks and not snapshot.next and not (interrupts or errors or stopped)
     return ThreadStatus(
         thread_id=thread_id,
         checkpoint_id=str(snapshot.config["configurable"]["checkpoint_id"]),
         next_nodes=tuple(snapshot.next),
         interrupts=tuple(interrupts.values()),
         errors=tuple(errors),
+        stopped=tuple(dict.fromkeys(stopped)),
         source=metadata.get("source") if isinstance(metadata.get("source"), str) else None,
         step=metadata.get("step") if isinstance(metadata.get("step"), int) else None,
         unsaved_step=tuple(dict.fromkeys(t.name for t in snapshot.tasks)) if stalled else (),
@@ -139,8 +146,10 @@ def _collect_tasks(
     path: tuple[str, ...],
     interrupts: dict[str, WaitingInterrupt],
     errors: list[FailedTask],
+    stopped: list[str],
 ) -> None:
-    """Walk the tasks (and subgraph states); an interrupt belongs to the deepest task."""
+    """Walk the tasks (and subgraph states); an interrupt belongs to the deepest task; a
+    cancelled task is ``stopped``, not an error."""
     for task in snapshot.tasks:
         node = "/".join([*path, task.name])
         for item in task.interrupts:
@@ -148,9 +157,12 @@ def _collect_tasks(
         if task.error:
             error = task.error
             text = error_line(error) if isinstance(error, BaseException) else str(error)
-            errors.append(FailedTask(node, text))
+            if is_cancellation(text):
+                stopped.append(node)
+            else:
+                errors.append(FailedTask(node, text))
         if isinstance(task.state, StateSnapshot):
-            _collect_tasks(task.state, (*path, task.name), interrupts, errors)
+            _collect_tasks(task.state, (*path, task.name), interrupts, errors, stopped)
 
 
 def detect_unfinished(status: ThreadStatus) -> ThreadCondition:
@@ -165,13 +177,8 @@ def detect_unfinished(status: ThreadStatus) -> ThreadCondition:
     """
     if status.interrupts:
         return "interrupted"
-    if task_failures(status):
+    if status.errors:
         return "error"
     if status.can_continue:
         return "forked" if status.forked else "crashed"
     return "finished"
-
-
-def task_failures(status: ThreadStatus) -> tuple[FailedTask, ...]:
-    """The tasks of the latest step that raised; a task that was only cancelled is left out."""
-    return tuple(f for f in status.errors if not f.error.startswith(_CANCELLED))

@@ -214,9 +214,7 @@ class TimeTravelActions(QObject):
         if condition == "finished":
             return (False, FINISHED_TIP, "Resume")
         reruns = ", ".join(status.next_nodes) or "none (what the finished tasks wrote is applied)"
-        from desktop.ui.controllers.explain import stopped_nodes
-
-        if condition == "forked" and not stopped_nodes(status):
+        if condition == "forked" and not status.stopped:
             return (
                 True,
                 f"The head is a fork no run has continued: run on from it (Ctrl+R); runs: {reruns}",

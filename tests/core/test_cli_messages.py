@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from desktop.cli import main
+from desktop.core.graphs import load_graph
 from tests.builders import read_saver, thread_config
 from tests.data.settings_graphs import context_graph, raw_context_graph
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -143,3 +149,40 @@ def test_an_object_answer_not_keyed_by_interrupt_id_is_noted(capsys, tmp_path):
         by_id = graph.get_state(thread_config("by-id")).values["log"]
     assert plain[-1] == "confirm {'wrongid': 1} for Ada"
     assert by_id[-1] == "confirm {'ok': True} for Ada"
+
+
+def test_a_stopped_run_is_stopped_not_an_error(capsys, tmp_path):
+    """Ctrl-C while the demo's agent streams tokens: LangGraph records the cancellation
+    as the task's error; ``rewind status`` lists it under ``stopped``, not ``errors``."""
+    db = tmp_path / "stop.sqlite"
+    env = {**os.environ, "REWIND_DEMO_TOKEN_DELAY": "0.2", "REWIND_DATA_DIR": str(tmp_path)}
+    command = ["run", db, "--graph", "demo", "--thread", "t", "--input", "What is 12 * 49?"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desktop", *map(str, command)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for line in proc.stdout:
+            if json.loads(line)["type"] == "messages":
+                break
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130
+    with read_saver(db) as saver:
+        snapshot = load_graph("demo").bind(saver).get_state(thread_config("t"))
+    assert snapshot.next == ("agent",)
+    assert [(t.name, str(t.error)) for t in snapshot.tasks] == [("agent", "CancelledError()")]
+    code, out, err = run_cli(capsys, "status", db, "--graph", "demo", "--thread", "t")
+    assert code == 0, err
+    status = json.loads(out)
+    assert (status["errors"], status["stopped"], status["can_continue"]) == ([], ["agent"], True)
+    code, out, _ = run_cli(capsys, "threads", db)
+    assert [(t["thread_id"], t["status"]) for t in json.loads(out)] == [("t", "unfinished")]

@@ -12,10 +12,7 @@ from dataclasses import dataclass
 
 from desktop.core.history import ThreadTimeline
 from desktop.core.model import CheckpointMeta
-from desktop.core.run_status import ThreadStatus, detect_unfinished, task_failures
-
-CANCELLED = "CancelledError"
-"""How LangGraph records a task that was cancelled (the user's Stop)."""
+from desktop.core.run_status import ThreadStatus, detect_unfinished
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,17 +25,12 @@ class Situation:
     detail: str
 
 
-def stopped_nodes(status: ThreadStatus) -> tuple[str, ...]:
-    """The nodes whose tasks were cancelled by Stop (their error is a cancellation)."""
-    return tuple(dict.fromkeys(f.node for f in status.errors if f.error.startswith(CANCELLED)))
-
-
 def situation(status: ThreadStatus) -> Situation:
     """Describe ``status`` for the resume panel."""
     condition = detect_unfinished(status)
     nodes = ", ".join(status.next_nodes) or "—"
     step = "?" if status.step is None else str(status.step)
-    stopped = stopped_nodes(status)
+    stopped = status.stopped
     if condition in ("forked", "crashed") and stopped:
         return Situation(
             "stopped",
@@ -62,7 +54,7 @@ def situation(status: ThreadStatus) -> Situation:
             f"Continue runs: {nodes} (LangGraph executes what the fork left to run).",
         )
     if condition == "error":
-        first = task_failures(status)[0]
+        first = status.errors[0]
         return Situation(
             "error",
             f"This run stopped before it finished (next: {nodes})",
