@@ -9,17 +9,11 @@ would do. Writes go through LangGraph's own saver (``adelete_thread``, ``aput``,
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import UTC, datetime
-from typing import Any
 
+from desktop.cli_read import print_json
 from desktop.core.errors import RewindError
-
-
-def _emit(value: Any, *, indent: int | None = None) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=indent) + "\n")
-    sys.stdout.flush()
 
 
 def _note(text: str) -> None:
@@ -37,7 +31,7 @@ def cmd_size(args: argparse.Namespace) -> int:
             report["largest_checkpoints"] = [
                 item.to_json() for item in source.largest_checkpoints(args.largest, args.thread)
             ]
-    _emit(report, indent=2)
+    print_json(report, indent=2)
     return 0
 
 
@@ -52,11 +46,11 @@ def cmd_delete(args: argparse.Namespace) -> int:
         (size,) = source.thread_sizes(args.thread)
     summary = {"thread_id": args.thread, "checkpoints": size.checkpoints, "bytes": size.bytes}
     if not args.yes:
-        _emit({**summary, "deleted": False})
+        print_json({**summary, "deleted": False})
         _note(f"nothing deleted: add --yes to delete thread {args.thread!r}")
         return 0
     asyncio.run(delete_thread(args.path, args.thread))
-    _emit({**summary, "deleted": True})
+    print_json({**summary, "deleted": True})
     return 0
 
 
@@ -68,7 +62,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
 
     job = prepare_copy(args.path, args.thread, args.to)
     copied = asyncio.run(copy_thread(job))
-    _emit(
+    print_json(
         {
             "thread_id": args.thread,
             "to": job.target,
@@ -94,7 +88,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
         with_writes=args.apply,
     )
     for plan, _ in job.plans:
-        _emit(plan.to_json())
+        print_json(plan.to_json())
     if not args.apply:
         if job.removed:
             _note("dry run: nothing removed; add --apply to prune")

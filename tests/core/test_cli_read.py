@@ -83,7 +83,7 @@ def test_threads_gives_the_garbage_collector_back(capsys, agent_db, tmp_path):
 
 def test_records_orjson_refuses_are_printed_by_json(capsys):
     """An integer over 64 bits (orjson refuses it): printed as ``json.dumps`` prints it."""
-    from desktop.cli import _print_records
+    from desktop.cli_read import _print_records
 
     records = [{"thread_id": "é", "checkpoints": 2**70, "next": ["a"]}]
     _print_records(records)
