@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
-
 from desktop.ui.controllers.graph import GraphController
 from desktop.ui.controllers.graph_attach import GraphAttachController
 from desktop.ui.widgets.attach_graph import AttachGraphDialog
@@ -18,13 +16,10 @@ if TYPE_CHECKING:
     from desktop.ui.main_window import MainWindow
 
 
-class GraphFeatures(QObject):
-    """What :func:`install_graph` created, for the window and the tests.
-
-    A child of the window, so the connections to its methods end with the window."""
+class GraphFeatures:
+    """What :func:`install_graph` created, for the window and the tests."""
 
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
         controller = window.controller
         options = controller.graph_options
         self.view = GraphController(
@@ -48,7 +43,7 @@ class GraphFeatures(QObject):
         menu.addAction(self.attach.detach_action)
         self.menu = menu
         window.graph_pane.install_filter_keys(window)
-        controller.graph_choice_needed.connect(self._choose_graph)
+        controller.graph_choice_needed.connect(lambda config: self.dialog.start(config))
 
     @property
     def dialog(self) -> AttachGraphDialog:
@@ -59,10 +54,6 @@ class GraphFeatures(QObject):
         dialog = AttachGraphDialog(window)
         dialog.attach_requested.connect(self.attach.attach)
         return dialog
-
-    def _choose_graph(self, config: str) -> None:
-        """Ask which graph of ``config`` (a langgraph.json with several) to attach."""
-        self.dialog.start(config)
 
     def _open_dialog(self) -> None:
         graph = self.attach.graph

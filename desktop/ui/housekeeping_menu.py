@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox
 
@@ -22,13 +22,10 @@ if TYPE_CHECKING:
 STATUS_MS = 8000
 
 
-class HousekeepingUi(QObject):
-    """The window's entry points to sizes and thread housekeeping.
-
-    A child of the window, so the connections to its methods end with the window."""
+class HousekeepingUi:
+    """The window's entry points to sizes and thread housekeeping."""
 
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
         self.window = window
         self.controller = HousekeepingController(window.controller, window)
         self.size_dialog: SizeDialog | None = None

@@ -148,7 +148,7 @@ class MainWindow(WindowLayout, RunFeedback, TimeTravelUi, QMainWindow):
         self.timeline_view.checkpoint_chosen.connect(controller.select_checkpoint)
         self.timeline_view.compare_requested.connect(controller.set_diff_base)
         self.timeline_view.compare_picker_requested.connect(self.show_compare_picker)
-        self.reset_base_button.clicked.connect(self._reset_diff_base)
+        self.reset_base_button.clicked.connect(lambda: controller.set_diff_base(None))
         self.state_view.show_more_requested.connect(controller.show_more)
 
         controller.database_opened.connect(self._database_opened)
@@ -186,7 +186,7 @@ class MainWindow(WindowLayout, RunFeedback, TimeTravelUi, QMainWindow):
         runs.graph_failed.connect(self._graph_failed)
         runs.running_changed.connect(self._running_changed)
         runs.run_started.connect(self._run_started)
-        runs.event_received.connect(self._show_run_event)
+        runs.event_received.connect(lambda event: self.stream_view.add_event(event))
         runs.event_received.connect(self._tally_event)
         runs.node_changed.connect(self._node_changed)
         runs.run_failed.connect(self._run_failed)
@@ -205,15 +205,7 @@ class MainWindow(WindowLayout, RunFeedback, TimeTravelUi, QMainWindow):
         self.timeline_view.menu_target_changed.connect(self._menu_target_changed)
         self.resume_panel.resume_requested.connect(self._resume_with_value)
         self.resume_panel.continue_requested.connect(self._continue_stopped_run)
-        self.next_run_bar.back_button.clicked.connect(self._continue_from_head)
-
-    def _reset_diff_base(self) -> None:
-        """Diff the selection against its parent again ("Reset to parent")."""
-        self.controller.set_diff_base(None)
-
-    def _continue_from_head(self) -> None:
-        """The next run starts at the thread's head again (the next run bar's way back)."""
-        self.controller.set_continue_point(None)
+        self.next_run_bar.back_button.clicked.connect(lambda: controller.set_continue_point(None))
 
     # -- controller -> widgets -----------------------------------------------------------
 

@@ -143,9 +143,6 @@ class RunFeedback:
         self.diff_base_row.hide()
         self._update_actions()
 
-    def _show_run_event(self: MainWindow, event: StreamEvent) -> None:
-        self.stream_view.add_event(event)
-
     def _tally_event(self: MainWindow, event: StreamEvent) -> None:
         if self._tally is not None:
             self._tally.add(event)

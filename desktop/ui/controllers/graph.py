@@ -95,7 +95,7 @@ class GraphController(QObject):
         controller.thread_selected.connect(self._thread_selected)
         controller.timeline_grown.connect(self._timeline_grown)
         controller.thread_deleted.connect(self._thread_deleted)
-        controller.database_opened.connect(self._reset_for_database)
+        controller.database_opened.connect(lambda _path: self._reset_for_database())
 
     # -- the picture ---------------------------------------------------------------------
 

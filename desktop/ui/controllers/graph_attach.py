@@ -91,7 +91,7 @@ class GraphAttachController(QObject):
         self.detach_action.triggered.connect(self.detach)
         runs = controller.runs
         runs.graph_changed.connect(self._graph_changed)
-        runs.running_changed.connect(self._update_actions)
+        runs.running_changed.connect(lambda _running: self._update_actions())
         controller.database_opened.connect(self._database_opened)
         self._update_actions()
 

@@ -42,7 +42,7 @@ class NodeFilter(QObject):
         pane.filter_step.connect(self.step)
         pane.filter_cleared.connect(self.clear)
         controller.thread_selected.connect(self._thread_selected)
-        controller.timeline_grown.connect(self._reapply)
+        controller.timeline_grown.connect(lambda _thread: self._reapply())
         model = controller.timeline_model
         model.modelReset.connect(self._reapply)
         model.rowsInserted.connect(self._rows_inserted)

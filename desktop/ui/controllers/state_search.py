@@ -37,7 +37,7 @@ class StateSearchController(QObject):
         super().__init__(parent)
         self.controller = controller
         self._task: asyncio.Task[None] | None = None
-        controller.database_opened.connect(self.cancel)
+        controller.database_opened.connect(lambda *_: self.cancel())
 
     @property
     def searching(self) -> bool:

@@ -67,7 +67,7 @@ class StoreController(QObject):
         self._prefix: tuple[str, ...] = ()
         self._text = ""
         self._tasks = IntentTasks("store", self.unavailable.emit)
-        controller.database_opened.connect(self._database_changed)
+        controller.database_opened.connect(lambda _path: self._database_changed())
         controller.watch.committed.connect(self._committed)
 
     @property
