@@ -15,7 +15,7 @@ import random
 import re
 import shlex
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -87,6 +87,17 @@ def read_saver(
 def thread_config(thread_id: str) -> dict[str, Any]:
     """The config that names a thread, as every LangGraph call expects it."""
     return {"configurable": {"thread_id": thread_id}}
+
+
+def langgraph_state_after(
+    factory: Callable[[BaseCheckpointSaver], Any], path: Path, given: Any, thread_id: str
+) -> Any:
+    """LangGraph's own answer: ``factory``'s graph invoked with ``given`` on a fresh
+    database at ``path``, and its ``get_state`` after."""
+    with open_saver(path) as saver:
+        graph = factory(saver)
+        graph.invoke(given, thread_config(thread_id))
+        return graph.get_state(thread_config(thread_id))
 
 
 @dataclass(frozen=True)

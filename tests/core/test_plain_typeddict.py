@@ -12,7 +12,7 @@ import pytest
 from desktop.cli import main
 from desktop.core.input_form import form_input, input_fields_of
 from desktop.core.inputs import check_text_input
-from tests.builders import open_saver, read_saver, thread_config
+from tests.builders import langgraph_state_after, read_saver, thread_config
 from tests.data.plain_typeddict_graph import SCHEMA_FAILS, chat_app, notes_app, notes_graph
 
 SPEC = f"{Path(__file__).resolve().parents[1] / 'data' / 'plain_typeddict_graph.py'}:notes_app"
@@ -56,9 +56,7 @@ def test_cli_text_input_names_the_graph_keys_and_json_input_runs_as_invoke(
     given = json.dumps(GIVEN)
     code = main(["run", str(db), "--graph", SPEC, "--thread", "t", "--input-json", given])
     assert code == 0, capsys.readouterr().err
-    with open_saver(tmp_path / "truth.sqlite") as saver:
-        notes_graph(saver).invoke(GIVEN, thread_config("t"))
-        truth = notes_graph(saver).get_state(thread_config("t"))
+    truth = langgraph_state_after(notes_graph, tmp_path / "truth.sqlite", GIVEN, "t")
     with read_saver(db) as saver:
         state = notes_graph(saver).get_state(thread_config("t"))
     assert state.values == truth.values

@@ -14,7 +14,12 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
 from desktop.ui.main_window import MainWindow
 from desktop.ui.run_request import FINISHED
 from desktop.ui.widgets.json_editor import JsonEditor
-from tests.builders import open_saver, read_saver, steps_graph, thread_config
+from tests.builders import (
+    langgraph_state_after,
+    read_saver,
+    steps_graph,
+    thread_config,
+)
 from tests.data.plain_typeddict_graph import SCHEMA_FAILS, notes_graph
 from tests.data.settings_graphs import form_graph
 from tests.ui.test_faults_window import set_thread
@@ -199,9 +204,7 @@ def test_a_graph_langgraph_has_no_schema_for_gets_a_json_field_per_input_key(
     assert question.value() == given["question"] and notes.value() == given["notes"]
 
     assert click_run(qtbot, window) == ("p1", FINISHED)
-    with open_saver(tmp_path / "truth.sqlite") as saver:
-        notes_graph(saver).invoke(given, thread_config("p1"))
-        truth = notes_graph(saver).get_state(thread_config("p1"))
+    truth = langgraph_state_after(notes_graph, tmp_path / "truth.sqlite", given, "p1")
     with read_saver(db) as saver:
         state = notes_graph(saver).get_state(thread_config("p1"))
     assert state.values == truth.values
