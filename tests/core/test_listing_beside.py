@@ -285,3 +285,21 @@ def test_a_heads_step_and_source_are_what_json_reads(raw):
     except DecodeError:
         expected = (None, None)
     assert sqlite_heads._head_step_source(raw) == expected
+
+
+def test_a_short_page_reads_no_stamp(review_db, monkeypatch):
+    """A window's page (a limit under the side-read size) is counted on one connection,
+    so no WAL-index header is read for it; a whole listing reads one."""
+    reads: list[Path] = []
+    header = sqlite_counts.wal_index_header
+
+    def counted(path):
+        reads.append(path)
+        return header(path)
+
+    monkeypatch.setattr(sqlite_counts, "wal_index_header", counted)
+    with open_source(str(review_db)) as source:
+        source.list_threads(limit=60)
+        assert reads == []
+        source.list_threads()
+    assert reads == [review_db]

@@ -54,9 +54,11 @@ class SqliteThreadCounts(SqliteThreadHeads):
 
     _location: ReadOnlyDatabase
 
-    def _commit_stamp(self, cur: sqlite3.Cursor) -> bytes | None:
+    def _commit_stamp(self, cur: sqlite3.Cursor, limit: int | None = None) -> bytes | None:
         """What any commit by another connection changes, so that two read transactions
-        that began with equal stamps read one snapshot.
+        that began with equal stamps read one snapshot (``None``, nothing read, for a
+        page of at most ``limit`` threads, shorter than :data:`SIDE_READ_MIN`: a window's
+        pages, which are counted on one connection).
 
         - ``b""`` where no commit can land while the listing's transaction lasts: a
           private snapshot or an immutable file (nobody writes to it), or a rollback-
@@ -68,6 +70,8 @@ class SqliteThreadCounts(SqliteThreadHeads):
           takes its snapshot;
         - ``None`` when that cannot be read: the page is counted on one connection.
         """
+        if limit is not None and limit < SIDE_READ_MIN:
+            return None
         if self._location.fixed:
             return b""
         (mode,) = cur.execute("PRAGMA journal_mode").fetchone()

@@ -102,7 +102,7 @@ class SqliteThreadListing(SqliteThreadCounts):
         """
         if parse_thread_filter(text_filter).empty:
             with self._cursor() as cur:
-                stamp = self._commit_stamp(cur)
+                stamp = self._commit_stamp(cur, limit)
                 with _read_transaction(cur):
                     order, rowids = self._thread_order_and_rowids(cur)
                     page = order[offset:] if limit is None else order[offset : offset + limit]
