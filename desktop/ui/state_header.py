@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from desktop.core import progress
 from desktop.core.model import (
     CheckpointMeta,
     CheckpointState,
@@ -154,8 +155,9 @@ def extra_metadata(metadata: dict[str, Any]) -> str:
 
 
 def is_cancellation(write: PendingWrite) -> bool:
-    """An error write that only records a cancelled task (the user's Stop)."""
-    return one_line(write.value).startswith("CancelledError")
+    """An error write that only records a cancelled task (the user's Stop), by the rule
+    the run state uses (:func:`desktop.core.progress.is_cancellation`)."""
+    return progress.is_cancellation(one_line(write.value))
 
 
 def node_name(write: PendingWrite) -> str:
